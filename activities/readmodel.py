@@ -1,0 +1,156 @@
+"""Activities that keep the SQL read model in step with the task workflows.
+
+Each call writes one event, the task row and its notifications in one transaction, and is
+idempotent: a retried activity finds its event and notifications already there and writes
+nothing twice; an older snapshot never overwrites a newer one (task.version).
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from temporalio import activity
+
+from activities.notices import compose
+from domain.escalation import Recipient
+from domain.org import Role
+from domain.text import fold
+from giaoviec.db import session_scope
+from giaoviec.models import (
+    Notification,
+    Official,
+    Task,
+    TaskCoordinator,
+    TaskEvent,
+    TaskMilestone,
+    Unit,
+    utcnow,
+)
+from workflows.contracts import Notice, RecordInput, TaskRecord
+
+
+def lead_unit_heads(session: Session, unit_id: str) -> list[str]:
+    """Who answers for a unit: its unit heads, or failing that its chairman (a commune)."""
+    officials = session.exec(
+        select(Official).where(Official.unit_id == unit_id, col(Official.active).is_(True))
+    ).all()
+    for role in (Role.UNIT_HEAD, Role.CHAIRMAN):
+        heads = [o.id for o in officials if role in o.role_list]
+        if heads:
+            return heads
+    return []
+
+
+def _recipients(session: Session, notice: Notice, task: TaskRecord) -> list[str]:
+    if notice.recipient_id:
+        return [notice.recipient_id]
+    match notice.recipient:
+        case Recipient.OWNER:
+            return [task.owner_id]
+        case Recipient.ASSIGNER:
+            return [task.assigner_id]
+        case Recipient.LEAD_UNIT_HEAD:
+            return lead_unit_heads(session, task.lead_unit_id)
+    return []
+
+
+def _apply_row(row: Task, t: TaskRecord, unit_path: str) -> None:
+    row.title = t.title
+    row.description = t.description
+    row.basis = t.basis
+    row.state = t.state.value
+    row.lead_unit_id = t.lead_unit_id
+    row.lead_unit_path = unit_path
+    row.owner_id = t.owner_id
+    row.assigner_id = t.assigner_id
+    row.product_kind = t.product.kind
+    row.product_description = t.product.description
+    row.product_measure = t.product.measure
+    row.progress = t.progress
+    row.deadline = t.deadline
+    row.original_deadline = t.original_deadline
+    row.accepted_at = t.accepted_at
+    row.submitted_at = t.submitted_at
+    row.completed_at = t.completed_at
+    row.paused_at = t.paused_at
+    row.cancelled_at = t.cancelled_at
+    row.output_description = t.output.description if t.output else None
+    row.output_reference = t.output.reference if t.output else None
+    row.output_url = t.output.url if t.output else None
+    row.extension_requested_deadline = t.extension.new_deadline if t.extension else None
+    row.extension_reason = t.extension.reason if t.extension else None
+    row.overdue_reminders = t.overdue_reminders
+    row.flagged = t.flagged
+    row.search_text = fold(" ".join(filter(None, [t.title, t.description, t.basis])))
+    row.version = t.seq
+    row.updated_at = utcnow()
+
+
+def record(session: Session, inp: RecordInput) -> bool:
+    """Write one event; return False when it was already written (a retry)."""
+    t, ev = inp.task, inp.event
+    if session.exec(
+        select(TaskEvent.id).where(TaskEvent.task_id == t.id, TaskEvent.seq == ev.seq)
+    ).first() is not None:
+        return False
+    unit = session.get(Unit, t.lead_unit_id)
+    unit_path = unit.path if unit else f"/{t.lead_unit_id}/"
+    row = session.get(Task, t.id)
+    if row is None:
+        row = Task(
+            id=t.id, client_key=t.client_key, request_hash=t.request_hash, title=t.title,
+            state=t.state.value,
+            lead_unit_id=t.lead_unit_id, lead_unit_path=unit_path, owner_id=t.owner_id,
+            assigner_id=t.assigner_id, deadline=t.deadline, original_deadline=t.original_deadline,
+            created_at=t.created_at, updated_at=utcnow(),
+        )
+        _apply_row(row, t, unit_path)
+        session.add(row)
+        session.flush()
+        session.add_all(TaskCoordinator(task_id=t.id, unit_id=c.unit_id, duty=c.duty)
+                        for c in t.coordinators)
+        session.add_all(TaskMilestone(task_id=t.id, position=i, title=m.title, due=m.due)
+                        for i, m in enumerate(t.milestones))
+    elif row.version < ev.seq:
+        _apply_row(row, t, unit_path)
+    session.add(TaskEvent(
+        task_id=t.id, seq=ev.seq, at=ev.at, actor_id=ev.actor_id, action=ev.action,
+        from_state=ev.from_state.value if ev.from_state else None, to_state=ev.to_state.value,
+        note=ev.note, data=json.dumps(ev.data, ensure_ascii=False),
+    ))
+    _notify(session, inp, unit.name if unit else t.lead_unit_id)
+    return True
+
+
+def _notify(session: Session, inp: RecordInput, unit_name: str) -> None:
+    t, ev = inp.task, inp.event
+    actor_name = None
+    if ev.actor_id:
+        actor = session.get(Official, ev.actor_id)
+        actor_name = actor.full_name if actor else None
+    seen: set[str] = set()
+    for notice in inp.notices:
+        title, body = compose(notice.kind, t, ev, actor_name, unit_name)
+        for rid in _recipients(session, notice, t):
+            # The actor needs no notice of his own act; nobody hears the same event twice.
+            if rid in seen or rid == ev.actor_id:
+                continue
+            seen.add(rid)
+            session.add(Notification(
+                recipient_id=rid, task_id=t.id, kind=notice.kind, title=title[:500], body=body,
+                dedup_key=f"{t.id}:{ev.seq}", created_at=ev.at,
+            ))
+
+
+class ReadModelActivities:
+    """Activities bound to one database engine (sync: they run on the worker's thread pool)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @activity.defn(name="record_task_event")
+    def record_task_event(self, inp: RecordInput) -> bool:
+        with session_scope(self.engine) as session:
+            return record(session, inp)

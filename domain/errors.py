@@ -1,0 +1,65 @@
+"""Domain errors: a stable machine code plus a Vietnamese message for people.
+
+The same codes travel through Temporal (as ApplicationError types) and out of the
+GraphQL API (as extensions.code), so a client can rely on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class Code:
+    """The stable top-level error codes shared by the engine and the API."""
+
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    VALIDATION = "VALIDATION"
+    CONFLICT = "CONFLICT"
+    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+
+
+@dataclass(frozen=True)
+class FieldIssue:
+    """One failing field: which input, which "rõ" it belongs to, a stable code, a message."""
+
+    field: str
+    code: str
+    message: str
+    ro: str = ""
+
+
+@dataclass
+class DomainError(Exception):
+    code: str
+    message: str
+    fields: list[FieldIssue] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def validation_error(issues: list[FieldIssue]) -> DomainError:
+    missing = sorted({i.ro for i in issues if i.ro})
+    suffix = f" (chưa rõ: {', '.join(missing)})" if missing else ""
+    return DomainError(Code.VALIDATION, f"Nhiệm vụ chưa hợp lệ{suffix}.", list(issues))
+
+
+def forbidden(message: str) -> DomainError:
+    return DomainError(Code.FORBIDDEN, message)
+
+
+def not_found(message: str) -> DomainError:
+    return DomainError(Code.NOT_FOUND, message)
+
+
+def conflict(message: str) -> DomainError:
+    return DomainError(Code.CONFLICT, message)
+
+
+def illegal_transition(message: str) -> DomainError:
+    return DomainError(Code.ILLEGAL_TRANSITION, message)

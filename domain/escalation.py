@@ -1,0 +1,156 @@
+"""The escalation ladder as data, and the pure function that says what to send next.
+
+Default ladder: remind the owner 3 and 1 working days before and on the deadline morning;
+once overdue tell the owner at once, the lead unit's head after 1 working day, the assigner
+after 3, then weekly until the task is closed. A task overdue after more than three overdue
+reminders is flagged for giao ban (Hà Nội's practice).
+
+Step keys carry the deadline they were planned for, so an extension re-plans the whole
+ladder while what was already sent for the old deadline stays sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Set
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+
+from domain.calendar import WorkingCalendar
+from domain.timezone import as_aware, at_local, local_date
+
+
+class Recipient(StrEnum):
+    OWNER = "owner"
+    LEAD_UNIT_HEAD = "lead_unit_head"
+    ASSIGNER = "assigner"
+
+
+class Phase(StrEnum):
+    BEFORE = "before"  # reminders (nhắc việc)
+    OVERDUE = "overdue"  # warnings and escalation (cảnh báo)
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    name: str
+    phase: Phase
+    working_days: int  # BEFORE: days before the deadline day; OVERDUE: days after (0 = at once)
+    recipients: tuple[Recipient, ...]
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    steps: tuple[LadderStep, ...]
+    morning: time = time(8, 0)
+    repeat_every_days: int = 7
+    repeat_recipients: tuple[Recipient, ...] = (Recipient.OWNER, Recipient.LEAD_UNIT_HEAD)
+    flag_after_overdue_reminders: int = 3
+
+
+DEFAULT_POLICY = EscalationPolicy(
+    steps=(
+        LadderStep("before-3", Phase.BEFORE, 3, (Recipient.OWNER,)),
+        LadderStep("before-1", Phase.BEFORE, 1, (Recipient.OWNER,)),
+        LadderStep("due-morning", Phase.BEFORE, 0, (Recipient.OWNER,)),
+        LadderStep("overdue", Phase.OVERDUE, 0, (Recipient.OWNER,)),
+        LadderStep("overdue-head", Phase.OVERDUE, 1, (Recipient.OWNER, Recipient.LEAD_UNIT_HEAD)),
+        LadderStep(
+            "overdue-assigner", Phase.OVERDUE, 3,
+            (Recipient.OWNER, Recipient.LEAD_UNIT_HEAD, Recipient.ASSIGNER),
+        ),
+    )
+)
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    key: str
+    at: datetime
+    phase: Phase
+    recipients: tuple[Recipient, ...]
+    overdue_count: int  # how many overdue reminders this one makes (0 for reminders)
+    flags: bool  # this reminder raises the task for giao ban
+
+    @property
+    def days_label(self) -> str:
+        return self.key.split("@", 1)[0]
+
+
+@dataclass(frozen=True)
+class Decision:
+    fire: PlannedStep | None  # send this now
+    skipped: tuple[PlannedStep, ...] = field(default_factory=tuple)  # never to be sent
+    wake_at: datetime | None = None  # when to look again (None: nothing more planned)
+
+
+def planned_steps(
+    policy: EscalationPolicy, calendar: WorkingCalendar, deadline: datetime
+) -> Iterator[PlannedStep]:
+    """The ladder for one deadline in time order; endless (weekly repeats after the last)."""
+    deadline = as_aware(deadline)
+    tag = deadline.isoformat()
+    day = local_date(deadline)
+    fixed: list[tuple[datetime, LadderStep]] = []
+    for step in policy.steps:
+        if step.phase is Phase.BEFORE:
+            when = at_local(calendar.add_working_days(day, -step.working_days), policy.morning)
+            if when >= deadline:
+                continue
+        elif step.working_days == 0:
+            when = deadline + timedelta(seconds=1)
+        else:
+            when = at_local(calendar.add_working_days(day, step.working_days), policy.morning)
+        fixed.append((when, step))
+    fixed.sort(key=lambda pair: pair[0])
+
+    overdue = 0
+    last = deadline
+    for when, step in fixed:
+        if step.phase is Phase.OVERDUE:
+            overdue += 1
+        last = when
+        yield PlannedStep(
+            f"{step.name}@{tag}", when, step.phase, step.recipients, overdue,
+            overdue > policy.flag_after_overdue_reminders,
+        )
+    n = 0
+    while True:
+        n += 1
+        overdue += 1
+        target = local_date(last) + timedelta(days=policy.repeat_every_days)
+        last = at_local(calendar.next_working_day(target, include_today=True), policy.morning)
+        yield PlannedStep(
+            f"weekly-{n}@{tag}", last, Phase.OVERDUE, policy.repeat_recipients, overdue,
+            overdue > policy.flag_after_overdue_reminders,
+        )
+
+
+def next_step(
+    policy: EscalationPolicy,
+    calendar: WorkingCalendar,
+    deadline: datetime,
+    now: datetime,
+    sent: Set[str],
+    not_before: datetime,
+) -> Decision:
+    """What to send now, what will never be sent, and when to look again.
+
+    A step planned before `not_before` (the task's assignment or its last re-plan) is
+    skipped, and so is a pre-deadline reminder once the deadline has passed: late reminders
+    of the wrong kind are noise. Overdue reminders that fell due while no worker ran are
+    sent one at a time, in order, so the count that flags a task stays honest.
+    """
+    now, not_before, deadline = as_aware(now), as_aware(not_before), as_aware(deadline)
+    skipped: list[PlannedStep] = []
+    for step in planned_steps(policy, calendar, deadline):
+        if step.key in sent:
+            continue
+        if step.at > now:
+            return Decision(None, tuple(skipped), step.at)
+        stale_reminder = step.phase is Phase.BEFORE and now > deadline
+        if step.at < not_before or stale_reminder:
+            skipped.append(step)
+            continue
+        return Decision(step, tuple(skipped), None)
+    raise AssertionError("the ladder is endless")  # pragma: no cover

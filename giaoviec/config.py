@@ -1,0 +1,72 @@
+"""Settings, from the environment (and an optional .env file), in one place."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    mode: Literal["dev", "production"] = Field("dev", validation_alias=_env("GIAOVIEC_MODE"))
+    data_dir: Path = Field(Path("data"), validation_alias=_env("GIAOVIEC_DATA_DIR"))
+    host: str = Field("127.0.0.1", validation_alias=_env("GIAOVIEC_HOST"))
+    port: int = Field(8000, validation_alias=_env("GIAOVIEC_PORT"))
+    database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
+
+    # None means "start the embedded Temporal dev server" for `giaoviec dev`.
+    temporal_address: str | None = Field(None, validation_alias=_env("TEMPORAL_ADDRESS"))
+    temporal_namespace: str = Field("default", validation_alias=_env("TEMPORAL_NAMESPACE"))
+    task_queue: str = Field("giaoviec", validation_alias=_env("GIAOVIEC_TASK_QUEUE"))
+    temporal_ui_port: int = Field(8233, validation_alias=_env("TEMPORAL_UI_PORT"))
+
+    # Yearly calendar overrides: YAML with `extra_days_off` and `extra_working_days` lists.
+    calendar_file: Path | None = Field(None, validation_alias=_env("GIAOVIEC_CALENDAR_FILE"))
+
+    # Authentication: dev tokens are HS256 with this secret; production uses OIDC.
+    jwt_secret: str = Field(
+        "dev-only-secret-change-me", validation_alias=_env("GIAOVIEC_JWT_SECRET")
+    )
+    token_ttl_hours: int = Field(12, validation_alias=_env("GIAOVIEC_TOKEN_TTL_HOURS"))
+    oidc_issuer: str | None = Field(None, validation_alias=_env("GIAOVIEC_OIDC_ISSUER"))
+    oidc_audience: str | None = Field(None, validation_alias=_env("GIAOVIEC_OIDC_AUDIENCE"))
+    oidc_jwks_url: str | None = Field(None, validation_alias=_env("GIAOVIEC_OIDC_JWKS_URL"))
+    oidc_username_claim: str = Field(
+        "preferred_username", validation_alias=_env("GIAOVIEC_OIDC_USERNAME_CLAIM")
+    )
+
+    # Mail: nothing is sent unless SMTP_HOST is set; notifications are always kept in-app.
+    smtp_host: str | None = Field(None, validation_alias=_env("SMTP_HOST"))
+    smtp_port: int = Field(25, validation_alias=_env("SMTP_PORT"))
+    smtp_username: str | None = Field(None, validation_alias=_env("SMTP_USERNAME"))
+    smtp_password: str | None = Field(None, validation_alias=_env("SMTP_PASSWORD"))
+    smtp_starttls: bool = Field(False, validation_alias=_env("SMTP_STARTTLS"))
+    smtp_sender: str = Field(
+        "giaoviec@localhost", validation_alias=_env("SMTP_SENDER", "SMTP_FROM")
+    )
+    digest_every_minutes: int = Field(10, validation_alias=_env("GIAOVIEC_DIGEST_MINUTES"))
+    public_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("GIAOVIEC_PUBLIC_URL"))
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'giaoviec.db').resolve()}"
+
+    @property
+    def is_dev(self) -> bool:
+        return self.mode == "dev"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

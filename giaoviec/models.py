@@ -1,0 +1,153 @@
+"""The read model: SQL tables that activities write and the API reads.
+
+Temporal holds each task's lifecycle; these rows are its projection, kept current by the
+workflow's activities, plus the organisation (units, officials) and notifications.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from giaoviec.db import UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(index: bool = False, nullable: bool = True) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), index=index, nullable=nullable)
+
+
+class Unit(SQLModel, table=True):
+    """Đơn vị: a node of the organisation tree."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=255)
+    kind: str = Field(max_length=32)  # province, office, department, commune, division…
+    parent_id: str | None = Field(default=None, foreign_key="unit.id", index=True, max_length=64)
+    # Materialised path "/root/…/self/": subtree questions become one indexed LIKE.
+    path: str = Field(index=True, max_length=2000)
+    code: str | None = Field(default=None, max_length=32)
+    sort_order: int = 0
+
+    @property
+    def path_ids(self) -> tuple[str, ...]:
+        return tuple(p for p in self.path.split("/") if p)
+
+
+class Official(SQLModel, table=True):
+    """Cán bộ, công chức: belongs to one unit, holds roles."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    username: str = Field(unique=True, index=True, max_length=128)
+    full_name: str = Field(max_length=255)
+    title: str | None = Field(default=None, max_length=255)  # chức vụ
+    email: str | None = Field(default=None, max_length=255)
+    unit_id: str = Field(foreign_key="unit.id", index=True, max_length=64)
+    roles: str = Field(default="officer", max_length=255)  # space-separated domain.org.Role
+    active: bool = True
+
+    @property
+    def role_list(self) -> list[str]:
+        return self.roles.split()
+
+
+class Task(SQLModel, table=True):
+    """Nhiệm vụ: the current state of one task, as its workflow last recorded it."""
+
+    __table_args__ = (
+        Index("ix_task_state_deadline", "state", "deadline"),
+        Index("ix_task_unitpath_state", "lead_unit_path", "state"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    client_key: str = Field(max_length=255)
+    request_hash: str = Field(default="", max_length=64)  # tells a true retry from a reused key
+    title: str = Field(max_length=500)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    basis: str | None = Field(default=None, max_length=500)
+    state: str = Field(index=True, max_length=32)
+    lead_unit_id: str = Field(foreign_key="unit.id", index=True, max_length=64)
+    lead_unit_path: str = Field(max_length=2000)
+    owner_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    assigner_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    product_kind: str | None = Field(default=None, max_length=255)
+    product_description: str | None = Field(default=None, sa_column=Column(Text))
+    product_measure: str | None = Field(default=None, sa_column=Column(Text))
+    progress: int = 0
+    deadline: datetime = Field(sa_column=_ts(index=True, nullable=False))
+    original_deadline: datetime = Field(sa_column=_ts(nullable=False))
+    created_at: datetime = Field(sa_column=_ts(index=True, nullable=False))
+    updated_at: datetime = Field(sa_column=_ts(nullable=False))
+    accepted_at: datetime | None = Field(default=None, sa_column=_ts())
+    submitted_at: datetime | None = Field(default=None, sa_column=_ts())
+    completed_at: datetime | None = Field(default=None, sa_column=_ts(index=True))
+    paused_at: datetime | None = Field(default=None, sa_column=_ts())
+    cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
+    output_description: str | None = Field(default=None, sa_column=Column(Text))
+    output_reference: str | None = Field(default=None, max_length=255)
+    output_url: str | None = Field(default=None, max_length=2000)
+    extension_requested_deadline: datetime | None = Field(default=None, sa_column=_ts())
+    extension_reason: str | None = Field(default=None, sa_column=Column(Text))
+    overdue_reminders: int = 0
+    flagged: bool = Field(default=False, index=True)  # raised by name at giao ban
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    version: int = 0  # the last event seq applied; older writes never overwrite newer ones
+
+
+class TaskCoordinator(SQLModel, table=True):
+    """Đơn vị phối hợp with its stated duty."""
+
+    task_id: str = Field(foreign_key="task.id", primary_key=True, max_length=64)
+    unit_id: str = Field(foreign_key="unit.id", primary_key=True, index=True, max_length=64)
+    duty: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class TaskMilestone(SQLModel, table=True):
+    """Mốc tiến độ."""
+
+    task_id: str = Field(foreign_key="task.id", primary_key=True, max_length=64)
+    position: int = Field(primary_key=True)
+    title: str = Field(max_length=500)
+    due: date
+
+
+class TaskEvent(SQLModel, table=True):
+    """The append-only trail of a task: who did what, when, from which state, why."""
+
+    __table_args__ = (UniqueConstraint("task_id", "seq", name="uq_task_event_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: str = Field(foreign_key="task.id", index=True, max_length=64)
+    seq: int
+    at: datetime = Field(sa_column=_ts(index=True, nullable=False))
+    actor_id: str | None = Field(default=None, foreign_key="official.id", max_length=64)
+    action: str = Field(max_length=64)
+    from_state: str | None = Field(default=None, max_length=32)
+    to_state: str = Field(max_length=32)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+
+
+class Notification(SQLModel, table=True):
+    """An in-app notification; e-mailed in a digest when SMTP is configured."""
+
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "dedup_key", name="uq_notification_dedup"),
+        Index("ix_notification_unmailed", "emailed_at", "recipient_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    task_id: str | None = Field(default=None, foreign_key="task.id", index=True, max_length=64)
+    kind: str = Field(max_length=32)  # assigned, reminder, overdue, escalation, event…
+    title: str = Field(max_length=500)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    dedup_key: str = Field(max_length=255)
+    created_at: datetime = Field(sa_column=_ts(index=True, nullable=False))
+    read_at: datetime | None = Field(default=None, sa_column=_ts())
+    emailed_at: datetime | None = Field(default=None, sa_column=_ts())

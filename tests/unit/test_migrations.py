@@ -1,0 +1,202 @@
+"""The Alembic migrations build exactly the schema the models describe.
+
+A model change without a matching migration fails here. SQLite always runs; PostgreSQL runs
+when TEST_DATABASE_URL is set (e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test), each
+test in a database of its own (or, without CREATEDB, a schema of its own), dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.pool import NullPool
+from sqlmodel import SQLModel
+
+import giaoviec.models  # noqa: F401  (puts the tables on SQLModel.metadata)
+from giaoviec.migrate import (
+    alembic_config,
+    check_database_current,
+    current_revision,
+    downgrade_database,
+    migration_options,
+    upgrade_database,
+)
+
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
+MODEL_TABLES = set(SQLModel.metadata.tables)
+
+
+def _diff(url: str) -> list[Any]:
+    """compare_metadata straight from Alembic, as `alembic revision --autogenerate` runs it."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts=migration_options(conn.dialect.name))
+            return list(compare_metadata(context, SQLModel.metadata))
+    finally:
+        engine.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _admin_engine() -> tuple[Engine, URL]:
+    raw = os.environ.get("TEST_DATABASE_URL")
+    if not raw:
+        pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL migration tests skipped")
+    url = make_url(raw)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip(f"TEST_DATABASE_URL is not a PostgreSQL URL: {url.get_backend_name()}")
+    admin = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {exc.orig}")
+    return admin, url
+
+
+def _execute(engine: Engine, sql: str) -> None:
+    with engine.connect() as conn:
+        conn.execute(text(sql))
+
+
+def _postgres_database() -> Iterator[str]:
+    """A throwaway database, created and dropped around the test."""
+    admin, url = _admin_engine()
+    name = f"mig_{uuid.uuid4().hex[:12]}"
+    try:
+        try:
+            _execute(admin, f'CREATE DATABASE "{name}"')
+        except ProgrammingError:
+            # No CREATEDB privilege: isolate in a schema of the given database instead.
+            yield from _postgres_schema(admin, url, name)
+            return
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            _execute(admin, f'DROP DATABASE IF EXISTS "{name}"')
+    finally:
+        admin.dispose()
+
+
+def _postgres_schema(admin: Engine, url: URL, name: str) -> Iterator[str]:
+    """A throwaway schema, first on the search_path of every connection to the test URL."""
+    _execute(admin, f'CREATE SCHEMA "{name}"')
+    try:
+        # Rendered as ?options=-csearch_path%3D…, which also exercises "%" in Alembic's config.
+        yield url.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
+            hide_password=False
+        )
+    finally:
+        _execute(admin, f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("postgresql-schema", marks=pytest.mark.postgres),
+    ]
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        # A directory that does not exist yet: upgrade_database must create it.
+        yield f"sqlite:///{tmp_path / 'data' / 'giaoviec.db'}"
+    elif request.param == "postgresql":
+        yield from _postgres_database()
+    else:
+        admin, url = _admin_engine()
+        try:
+            yield from _postgres_schema(admin, url, f"mig_{uuid.uuid4().hex[:12]}")
+        finally:
+            admin.dispose()
+
+
+def test_upgrade_to_head_matches_models(db_url: str) -> None:
+    assert HEAD is not None
+    upgrade_database(db_url)
+
+    assert current_revision(db_url) == HEAD
+    assert _tables(db_url) == MODEL_TABLES | {"alembic_version"}
+    diff = _diff(db_url)
+    assert diff == [], (
+        "models and migrations disagree; add a migration "
+        f"(.venv/bin/alembic revision --autogenerate -m '...'), see docs/migrations.md: {diff}"
+    )
+    assert check_database_current(db_url) == []
+
+
+def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
+    upgrade_database(db_url)
+    upgrade_database(db_url)
+
+    assert current_revision(db_url) == HEAD
+    assert check_database_current(db_url) == []
+
+
+def test_downgrade_to_base_and_up_again(db_url: str) -> None:
+    upgrade_database(db_url)
+    downgrade_database(db_url, "base")
+
+    assert current_revision(db_url) is None
+    assert _tables(db_url) <= {"alembic_version"}
+
+    upgrade_database(db_url)
+    assert current_revision(db_url) == HEAD
+    assert check_database_current(db_url) == []
+
+
+def test_drift_is_reported(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'drift.db'}"
+    upgrade_database(url)
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE unit ADD COLUMN stray INTEGER"))
+            conn.execute(text("DROP INDEX ix_task_state"))
+    finally:
+        engine.dispose()
+
+    kinds = {(d[0], d[2] if d[0] == "remove_column" else None) for d in check_database_current(url)}
+    assert ("remove_column", "unit") in kinds
+    assert ("add_index", None) in kinds
+
+
+def test_autogenerate_renders_importable_revision(tmp_path: Path) -> None:
+    """A fresh autogenerate needs no hand edits: its imports cover UTCDateTime and AutoString."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    cfg = alembic_config(url)
+    cfg.set_main_option("version_locations", str(versions))
+
+    script = command.revision(cfg, message="everything", autogenerate=True, rev_id="9999")
+    assert script is not None and not isinstance(script, list)
+    source = Path(script.path).read_text(encoding="utf-8")
+    assert "from giaoviec.db import UTCDateTime" in source
+    assert "from sqlmodel.sql.sqltypes import AutoString" in source
+    assert "giaoviec.db.UTCDateTime" not in source
+    assert "sqlmodel.sql.sqltypes.AutoString(" not in source
+
+    # The rendered revision runs as written and yields the models' schema.
+    command.upgrade(cfg, "head")
+    assert _diff(url) == []

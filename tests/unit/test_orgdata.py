@@ -1,0 +1,368 @@
+"""Organisation seeds (demo, national) and YAML/CSV import."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, select
+
+from domain.errors import Code, DomainError
+from giaoviec.db import make_engine
+from giaoviec.models import Official, Task, Unit
+from giaoviec.orgdata import import_org, seed_demo, seed_national
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Iterator[Session]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'org.db'}")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as s:
+        yield s
+    engine.dispose()
+
+
+def count(session: Session, model: type[SQLModel]) -> int:
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def assert_paths_consistent(session: Session) -> None:
+    units = {u.id: u for u in session.exec(select(Unit)).all()}
+    for u in units.values():
+        expected = "/" if u.parent_id is None else units[u.parent_id].path
+        assert u.path == f"{expected}{u.id}/", u.id
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- demo seed
+
+
+def test_demo_seed_builds_an_giang_with_chairman_at_root(session: Session) -> None:
+    counts = seed_demo(session)
+
+    assert counts == {"units": count(session, Unit), "officials": count(session, Official)}
+    root = session.get(Unit, "ag")
+    assert root is not None
+    assert (root.name, root.kind, root.parent_id) == ("UBND tỉnh An Giang", "province", None)
+    chairman = session.exec(select(Official).where(Official.username == "chutich")).one()
+    assert chairman.role_list == ["chairman"]
+    assert chairman.unit_id == "ag"
+    assert chairman.email == "chutich@giaoviec.local"
+    for username in ("phochutich1", "phochutich2"):
+        vice = session.exec(select(Official).where(Official.username == username)).one()
+        assert (vice.roles, vice.unit_id) == ("vice_chairman", "ag")
+
+    kinds = [u.kind for u in session.exec(select(Unit)).all()]
+    assert kinds.count("office") == 1
+    assert kinds.count("department") >= 8
+    assert kinds.count("commune") == 102  # An Giang after the 2025 reform
+    gd = session.exec(select(Official).where(Official.username == "gd.snv")).one()
+    assert (gd.unit_id, gd.roles, gd.title) == ("ag-snv", "unit_head", "Giám đốc Sở")
+    staff = session.exec(select(Official).where(Official.roles == "office_staff")).all()
+    assert {o.username for o in staff} == {"vanphong1", "vanphong2"}
+
+
+def test_demo_paths_follow_the_parent_chain(session: Session) -> None:
+    seed_demo(session)
+    assert_paths_consistent(session)
+    assert session.get(Unit, "ag-snv").path == "/ag/ag-snv/"  # type: ignore[union-attr]
+
+
+def test_every_commune_has_its_chairman_and_vice(session: Session) -> None:
+    seed_demo(session)
+    communes = session.exec(select(Unit).where(Unit.kind == "commune")).all()
+    for c in communes:
+        assert c.id == f"xa-{c.code}"
+        assert c.name.startswith(("UBND xã ", "UBND phường ", "UBND đặc khu "))
+        people = session.exec(select(Official).where(Official.unit_id == c.id)).all()
+        roles = sorted(o.roles for o in people)
+        assert roles.count("chairman") == 1 and roles.count("vice_chairman") == 1
+        assert 1 <= roles.count("officer") <= 2
+        chairman = next(o for o in people if o.roles == "chairman")
+        assert chairman.username == f"ct.{c.code}"
+        assert chairman.title.startswith("Chủ tịch UBND ")  # type: ignore[union-attr]
+
+
+def test_second_seed_is_a_no_op(session: Session) -> None:
+    seed_demo(session)
+    before = (count(session, Unit), count(session, Official))
+    assert seed_demo(session) == {"units": 0, "officials": 0}
+    assert seed_national(session) == {"units": 0, "officials": 0}
+    assert (count(session, Unit), count(session, Official)) == before
+
+
+def test_usernames_unique_and_names_vietnamese(session: Session) -> None:
+    seed_demo(session)
+    officials = session.exec(select(Official)).all()
+    usernames = [o.username for o in officials]
+    assert len(usernames) == len(set(usernames))
+    assert all(u.isascii() for u in usernames)
+    for o in officials:
+        assert not o.full_name.isascii(), o.full_name  # họ/tên carry their diacritics
+        assert unicodedata.is_normalized("NFC", o.full_name)
+        assert len(o.full_name.split()) == 3
+        assert o.email == f"{o.username}@giaoviec.local"
+    for u in session.exec(select(Unit)).all():
+        assert unicodedata.is_normalized("NFC", u.name)
+        assert u.id.isascii() and "/" not in u.id
+
+
+def test_demo_seed_is_deterministic_and_limits_communes(tmp_path: Path) -> None:
+    def people(db: str) -> list[tuple[str, str, str | None]]:
+        engine = make_engine(f"sqlite:///{tmp_path / db}")
+        SQLModel.metadata.create_all(engine)
+        with Session(engine) as s:
+            seed_demo(s, max_communes=5)
+            assert count(s, Unit) - len(
+                s.exec(select(Unit).where(Unit.kind != "commune")).all()
+            ) == 5
+            rows = [(o.username, o.full_name, o.title)
+                    for o in s.exec(select(Official).order_by(Official.username)).all()]
+        engine.dispose()
+        return rows
+
+    assert people("a.db") == people("b.db")
+
+
+def test_demo_seed_other_province(session: Session) -> None:
+    seed_demo(session, province_code=1, max_communes=3)
+    root = session.exec(select(Unit).where(Unit.kind == "province")).one()
+    assert (root.id, root.name) == ("hn", "UBND thành phố Hà Nội")
+    assert count(session, Unit) - 1 - 1 - len(
+        session.exec(select(Unit).where(Unit.kind.in_(["department", "division"]))).all()  # type: ignore[attr-defined]
+    ) == 3
+    assert_paths_consistent(session)
+
+
+# --------------------------------------------------------------------------- national seed
+
+
+def test_national_seed_has_every_province_and_commune(session: Session) -> None:
+    # Part of the normal suite on purpose: bulk inserts keep it to about a second.
+    started = time.monotonic()
+    counts = seed_national(session)
+    elapsed = time.monotonic() - started
+
+    assert counts == {"units": 34 + 3321, "officials": 34 + 3321}
+    assert len(session.exec(select(Unit).where(Unit.kind == "province")).all()) == 34
+    assert len(session.exec(select(Unit).where(Unit.kind == "commune")).all()) == 3321
+    chairmen = session.exec(select(Official).where(Official.roles == "chairman")).all()
+    assert len(chairmen) == 3355
+    assert len({o.unit_id for o in chairmen}) == 3355
+    hcm = session.get(Unit, "p79")
+    assert hcm is not None and hcm.name == "UBND thành phố Hồ Chí Minh"
+    assert_paths_consistent(session)
+    assert elapsed < 30
+
+
+# --------------------------------------------------------------------------- import
+
+ORG_YAML = """\
+units:
+  # children before their parent on purpose
+  - {id: tt-tccb, name: Phòng Tổ chức cán bộ, kind: division, parent: tt-snv}
+  - {id: tt-snv, name: Sở Nội vụ, kind: department, parent: tt}
+  - {id: tt, name: UBND tỉnh Thử Nghiệm, kind: province, parent: null, code: 99}
+  - {id: xa-1, name: UBND xã Hòa Bình, kind: commune, parent: tt, code: "00001"}
+officials:
+  - {username: chutich, full_name: Nguyễn Văn Ánh, unit: tt, roles: [chairman],
+     title: Chủ tịch UBND tỉnh}
+  - {id: o-2, username: gd.snv, full_name: Trần Thị Bích, unit: tt-snv, roles: unit_head}
+  - {username: tccb.cb1, full_name: Lê Hoàng Đạt, unit: tt-tccb, roles: "officer office_staff",
+     email: dat@example.vn}
+"""
+
+
+def test_yaml_import_computes_paths_and_roles(session: Session, tmp_path: Path) -> None:
+    counts = import_org(session, write(tmp_path, "org.yaml", ORG_YAML))
+
+    assert counts["units"] == counts["units_created"] == 4
+    assert counts["officials"] == counts["officials_created"] == 3
+    assert session.get(Unit, "tt-tccb").path == "/tt/tt-snv/tt-tccb/"  # type: ignore[union-attr]
+    assert session.get(Unit, "tt").code == "99"  # type: ignore[union-attr]
+    assert session.get(Unit, "xa-1").code == "00001"  # type: ignore[union-attr]
+    assert_paths_consistent(session)
+    chutich = session.get(Official, "chutich")  # id defaults to the username
+    assert chutich is not None
+    assert (chutich.full_name, chutich.roles, chutich.title) == (
+        "Nguyễn Văn Ánh", "chairman", "Chủ tịch UBND tỉnh")
+    assert session.get(Official, "o-2").username == "gd.snv"  # type: ignore[union-attr]
+    cb = session.exec(select(Official).where(Official.username == "tccb.cb1")).one()
+    assert (cb.roles, cb.email) == ("officer office_staff", "dat@example.vn")
+
+
+def test_csv_import_units_then_officials(session: Session, tmp_path: Path) -> None:
+    units = write(tmp_path, "units.csv", (
+        "\ufeffunit_id,name,kind,parent_id,code\n"  # spreadsheets add a byte-order mark
+        "snv,Sở Nội vụ,department,tinh,\n"
+        "tinh,UBND tỉnh Thử Nghiệm,province,,99\n"
+        "\n"
+    ))
+    officials = write(tmp_path, "officials.csv", (
+        "username,full_name,unit_id,roles,title\n"
+        "chutich,Nguyễn Văn Ánh,tinh,chairman,Chủ tịch UBND tỉnh\n"
+        "gd.snv,Phạm Thị Dung,snv,unit_head;officer,Giám đốc Sở\n"
+    ))
+
+    assert import_org(session, units)["units_created"] == 2
+    assert import_org(session, officials)["officials_created"] == 2
+
+    assert session.get(Unit, "snv").path == "/tinh/snv/"  # type: ignore[union-attr]
+    assert session.get(Unit, "tinh").code == "99"  # type: ignore[union-attr]
+    assert session.get(Unit, "snv").code is None  # type: ignore[union-attr]
+    gd = session.get(Official, "gd.snv")
+    assert gd is not None
+    assert (gd.full_name, gd.roles, gd.unit_id) == ("Phạm Thị Dung", "unit_head officer", "snv")
+
+
+def test_reimport_is_idempotent_and_updates_in_place(session: Session, tmp_path: Path) -> None:
+    path = write(tmp_path, "org.yaml", ORG_YAML)
+    import_org(session, path)
+    snapshot = [(u.id, u.name, u.path, u.parent_id, u.code, u.sort_order)
+                for u in session.exec(select(Unit).order_by(Unit.id)).all()]
+
+    again = import_org(session, path)
+
+    assert again == {"units": 4, "officials": 3, "units_created": 0, "units_updated": 0,
+                     "officials_created": 0, "officials_updated": 0}
+    assert [(u.id, u.name, u.path, u.parent_id, u.code, u.sort_order)
+            for u in session.exec(select(Unit).order_by(Unit.id)).all()] == snapshot
+    assert count(session, Official) == 3
+
+    renamed = write(tmp_path, "rename.yaml", ORG_YAML.replace("Nguyễn Văn Ánh", "Nguyễn Văn Ân"))
+    assert import_org(session, renamed)["officials_updated"] == 1
+    assert session.get(Official, "chutich").full_name == "Nguyễn Văn Ân"  # type: ignore[union-attr]
+
+
+def test_moving_a_unit_repaths_its_subtree_and_tasks(session: Session, tmp_path: Path) -> None:
+    import_org(session, write(tmp_path, "org.yaml", ORG_YAML))
+    now = datetime(2026, 4, 1, tzinfo=UTC)
+    session.add(Task(id="t1", client_key="k1", title="Rà soát", state="assigned",
+                     lead_unit_id="tt-tccb", lead_unit_path="/tt/tt-snv/tt-tccb/",
+                     owner_id="tccb.cb1", assigner_id="chutich", deadline=now,
+                     original_deadline=now, created_at=now, updated_at=now))
+    session.commit()
+
+    # Sở Nội vụ moves under a new unit that appears only in this file.
+    moved = write(tmp_path, "move.yaml", """\
+units:
+  - {id: tt-snv, name: Sở Nội vụ, kind: department, parent: tt-khoi}
+  - {id: tt-khoi, name: Khối nội chính, kind: group, parent: tt}
+""")
+    counts = import_org(session, moved)
+
+    assert counts["units_created"] == 1
+    assert counts["units_updated"] == 2  # Sở Nội vụ itself and its division below
+    assert session.get(Unit, "tt-tccb").path == "/tt/tt-khoi/tt-snv/tt-tccb/"  # type: ignore[union-attr]
+    assert_paths_consistent(session)
+    assert session.get(Task, "t1").lead_unit_path == "/tt/tt-khoi/tt-snv/tt-tccb/"  # type: ignore[union-attr]
+
+
+def test_import_into_seeded_demo_uses_existing_units(session: Session, tmp_path: Path) -> None:
+    seed_demo(session, max_communes=2)
+    path = write(tmp_path, "more.yaml", """\
+units:
+  - {id: ag-snv-tg, name: Phòng Tôn giáo, kind: division, parent: ag-snv}
+officials:
+  - {username: snv.tg.cb1, full_name: Hồ Thị Thu, unit: ag-snv-tg, roles: officer}
+  - {username: gd.snv, full_name: Lê Văn Mới, unit: ag-snv, roles: unit_head}
+""")
+    counts = import_org(session, path)
+
+    assert (counts["units_created"], counts["officials_created"], counts["officials_updated"]) \
+        == (1, 1, 1)
+    assert session.get(Unit, "ag-snv-tg").path == "/ag/ag-snv/ag-snv-tg/"  # type: ignore[union-attr]
+    assert session.get(Official, "gd.snv").full_name == "Lê Văn Mới"  # type: ignore[union-attr]
+
+
+BAD_YAML = """\
+units:
+  - {id: a, name: Đơn vị A, kind: province, parent: null}
+  - {id: b, name: Đơn vị B, kind: department, parent: c}
+  - {id: c, name: Đơn vị C, kind: department, parent: b}
+  - {id: d, name: Đơn vị D, kind: department, parent: khong-co}
+  - {id: a, name: Trùng mã, kind: department, parent: null}
+  - {id: e, kind: department, parent: a}
+officials:
+  - {username: u1, full_name: Nguyễn Văn Một, unit: a, roles: [chairman, sep]}
+  - {username: u2, full_name: Trần Thị Hai, unit: z, roles: officer}
+  - {username: u1, full_name: Lê Văn Ba, unit: a, roles: officer}
+  - {username: u4, unit: a}
+"""
+
+
+def test_bad_file_lists_every_problem_and_writes_nothing(
+    session: Session, tmp_path: Path
+) -> None:
+    seed_demo(session, max_communes=1)
+    before = (count(session, Unit), count(session, Official))
+
+    with pytest.raises(DomainError) as caught:
+        import_org(session, write(tmp_path, "bad.yaml", BAD_YAML))
+
+    err = caught.value
+    assert err.code == Code.VALIDATION
+    assert "chưa ghi dữ liệu nào" in err.message
+    found = {(i.field, i.code) for i in err.fields}
+    assert found == {
+        ("units[1].parent", "CYCLE"),
+        ("units[2].parent", "CYCLE"),
+        ("units[3].parent", "UNKNOWN_PARENT"),
+        ("units[4].id", "DUPLICATE_ID"),
+        ("units[5].name", "MISSING_FIELD"),
+        ("officials[0].roles", "UNKNOWN_ROLE"),
+        ("officials[1].unit", "UNKNOWN_UNIT"),
+        ("officials[2].username", "DUPLICATE_USERNAME"),
+        ("officials[3].full_name", "MISSING_FIELD"),
+        ("officials[3].roles", "MISSING_FIELD"),
+    }
+    for issue in err.fields:
+        assert not issue.message.isascii(), issue.message  # Vietnamese, with diacritics
+    assert "khong-co" in next(i.message for i in err.fields if i.code == "UNKNOWN_PARENT")
+    session.rollback()
+    assert (count(session, Unit), count(session, Official)) == before
+    assert session.get(Unit, "b") is None
+
+
+def test_username_taken_by_another_official_is_refused(
+    session: Session, tmp_path: Path
+) -> None:
+    seed_demo(session, max_communes=1)
+    path = write(tmp_path, "clash.yaml", """\
+officials:
+  - {id: new-1, username: chutich, full_name: Ngô Văn Khác, unit: ag, roles: officer}
+""")
+    with pytest.raises(DomainError) as caught:
+        import_org(session, path)
+    assert [(i.field, i.code) for i in caught.value.fields] == [
+        ("officials[0].username", "DUPLICATE_USERNAME")]
+    assert session.get(Official, "new-1") is None
+
+
+def test_csv_errors_name_the_line_and_unknown_header_is_refused(
+    session: Session, tmp_path: Path
+) -> None:
+    officials = write(tmp_path, "officials.csv", (
+        "username,full_name,unit_id,roles\n"
+        "a,Nguyễn Văn A,nowhere,officer;boss\n"
+    ))
+    with pytest.raises(DomainError) as caught:
+        import_org(session, officials)
+    assert {(i.field, i.code) for i in caught.value.fields} == {
+        ("officials[0].unit", "UNKNOWN_UNIT"), ("officials[0].roles", "UNKNOWN_ROLE")}
+    assert all(i.message.startswith("Dòng 2:") for i in caught.value.fields)
+
+    with pytest.raises(DomainError) as caught:
+        import_org(session, write(tmp_path, "what.csv", "a,b,c\n1,2,3\n"))
+    assert caught.value.fields[0].code == "UNKNOWN_CSV_HEADER"
+    assert count(session, Official) == 0
