@@ -33,8 +33,7 @@ from sqlmodel import col
 from temporalio import activity
 
 from domain.timezone import to_local
-from giaoviec.config import Settings, get_settings
-from giaoviec.db import get_engine
+from giaoviec.config import Settings
 from giaoviec.models import Notification, Official
 
 log = logging.getLogger(__name__)
@@ -302,14 +301,21 @@ async def send_digests(
     return result
 
 
-@activity.defn(name="send_email_digests")
-async def send_email_digests_activity() -> DigestResult:
-    result = await send_digests(get_engine(), get_settings())
-    if not result.disabled:
-        activity.logger.info(
-            "digests: %d mailed (%d notifications), %d failed",
-            result.recipients_mailed,
-            result.notifications_mailed,
-            len(result.failed_recipients),
-        )
-    return result
+class MailActivities:
+    """The digest activity, bound to the worker's own database and settings."""
+
+    def __init__(self, engine: sqlalchemy.Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+
+    @activity.defn(name="send_email_digests")
+    async def send_email_digests(self) -> DigestResult:
+        result = await send_digests(self.engine, self.settings)
+        if not result.disabled:
+            activity.logger.info(
+                "digests: %d mailed (%d notifications), %d failed",
+                result.recipients_mailed,
+                result.notifications_mailed,
+                len(result.failed_recipients),
+            )
+        return result

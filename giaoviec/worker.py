@@ -10,8 +10,9 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import domain.calendar  # noqa: F401 - warm the holiday tables outside the sandbox
-from activities.mail import send_email_digests_activity
+from activities.mail import MailActivities
 from activities.readmodel import ReadModelActivities
+from giaoviec.config import Settings, get_settings
 from workflows.digest import DigestWorkflow
 from workflows.task import TaskWorkflow
 
@@ -24,16 +25,19 @@ RUNNER = SandboxedWorkflowRunner(
 
 
 def build_worker(
-    client: Client, engine: Engine, task_queue: str, *, max_threads: int = 16
+    client: Client, engine: Engine, task_queue: str, *, max_threads: int = 16,
+    max_cached_workflows: int = 1000, settings: Settings | None = None,
 ) -> Worker:
     """Sync read-model activities run on a thread pool so they never block the event loop."""
     readmodel = ReadModelActivities(engine)
+    mail = MailActivities(engine, settings or get_settings())
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
         workflow_runner=RUNNER,
-        activities=[readmodel.record_task_event, send_email_digests_activity],
+        activities=[readmodel.record_task_event, mail.send_email_digests],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         max_concurrent_activities=max_threads,
+        max_cached_workflows=max_cached_workflows,
     )

