@@ -30,7 +30,7 @@ from giaoviec.config import Settings, get_settings
 from giaoviec.db import make_engine
 from giaoviec.migrate import upgrade_database
 from giaoviec.service import TaskService
-from giaoviec.temporal import DEV_ADDRESS, connect
+from giaoviec.temporal import connect
 
 TEMPORAL_START_TIMEOUT = 60.0
 
@@ -67,7 +67,7 @@ def temporal_binary() -> str:
 
 def start_dev_temporal(settings: Settings) -> subprocess.Popen[bytes]:
     """The embedded Temporal dev server, persisting into the data directory."""
-    host, port = DEV_ADDRESS.split(":")
+    host, port = "127.0.0.1", str(settings.temporal_dev_port)
     log = (settings.data_dir / "temporal.log").open("ab")
     return subprocess.Popen(
         [

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     temporal_address: str | None = Field(None, validation_alias=_env("TEMPORAL_ADDRESS"))
     temporal_namespace: str = Field("default", validation_alias=_env("TEMPORAL_NAMESPACE"))
     task_queue: str = Field("giaoviec", validation_alias=_env("GIAOVIEC_TASK_QUEUE"))
+    # Where `giaoviec dev` runs its embedded Temporal dev server (when TEMPORAL_ADDRESS is unset).
+    temporal_dev_port: int = Field(7233, validation_alias=_env("TEMPORAL_DEV_PORT"))
     temporal_ui_port: int = Field(8233, validation_alias=_env("TEMPORAL_UI_PORT"))
 
     # Yearly calendar overrides: YAML with `extra_days_off` and `extra_working_days` lists.
@@ -61,6 +63,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'giaoviec.db').resolve()}"
+
+    @property
+    def resolved_temporal_address(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_dev_port}"
 
     @property
     def is_dev(self) -> bool:

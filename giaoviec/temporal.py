@@ -8,12 +8,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from giaoviec.config import Settings
 
 DATA_CONVERTER = pydantic_data_converter
-DEV_ADDRESS = "127.0.0.1:7233"
 
 
 async def connect(settings: Settings, address: str | None = None) -> Client:
     return await Client.connect(
-        address or settings.temporal_address or DEV_ADDRESS,
+        address or settings.resolved_temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=DATA_CONVERTER,
     )
