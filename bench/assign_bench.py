@@ -15,6 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,8 +61,8 @@ async def _timed(sem: asyncio.Semaphore, coro_factory, out: list[float]) -> None
 
 async def main(tasks: int, concurrency: int, database_url: str | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="giaoviec-bench-"))
+    run_id = uuid.uuid4().hex[:8]  # fresh client keys: a shared database keeps its rows
     engine = make_engine(database_url or f"sqlite:///{tmp / 'bench.db'}")
-    SQLModel.metadata.drop_all(engine)
     SQLModel.metadata.create_all(engine)
     with Session(engine) as s:
         seed_demo(s)
@@ -78,7 +79,7 @@ async def main(tasks: int, concurrency: int, database_url: str | None) -> None:
 
             def assign(i: int):  # noqa: ANN202
                 async def run() -> None:
-                    rec = await service.assign("chutich", f"bench-{i}", _draft(i),
+                    rec = await service.assign("chutich", f"bench-{run_id}-{i}", _draft(i),
                                                now=datetime.now(UTC))
                     ids.append(rec.id)
                 return run
