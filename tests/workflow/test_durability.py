@@ -4,24 +4,16 @@ state and pending updates, and a retried read-model activity writes nothing twic
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import Action, TaskState
-from giaoviec.db import make_engine
 from giaoviec.service import TaskService, request_hash, task_id_for
-from giaoviec.temporal import DATA_CONVERTER
 from giaoviec.worker import build_worker
-from tests.conftest import binary
-from tests.org_fixture import seed_small_org
 from tests.workflow.harness import (
     draft,
     events,
@@ -41,25 +33,6 @@ from workflows.task import TaskWorkflow
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 QUEUE = "durability"
 CAL = WorkingCalendar()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=DATA_CONVERTER,
-        test_server_existing_path=binary("temporal-test-server"),
-    ) as env:
-        yield env
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    path: Path = tmp_path_factory.mktemp("durable") / "readmodel.db"
-    engine = make_engine(f"sqlite:///{path}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as s:
-        seed_small_org(s)
-    return engine
 
 
 def service_for(env: WorkflowEnvironment, db: Engine) -> TaskService:

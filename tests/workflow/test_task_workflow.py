@@ -5,12 +5,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import WorkingCalendar
@@ -18,13 +17,9 @@ from domain.errors import Code, DomainError
 from domain.escalation import DEFAULT_POLICY, planned_steps
 from domain.lifecycle import Action, TaskState
 from domain.timeliness import Timeliness, timeliness
-from giaoviec.db import make_engine
 from giaoviec.models import Task
 from giaoviec.service import TaskService
-from giaoviec.temporal import DATA_CONVERTER
 from giaoviec.worker import build_worker
-from tests.conftest import binary
-from tests.org_fixture import seed_small_org
 from tests.workflow.harness import (
     close_to,
     draft,
@@ -39,25 +34,6 @@ from workflows.contracts import CalendarConfig, Output
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 QUEUE = "test-tasks"
 CAL = WorkingCalendar()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=DATA_CONVERTER,
-        test_server_existing_path=binary("temporal-test-server"),
-    ) as env:
-        yield env
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    path: Path = tmp_path_factory.mktemp("wf") / "readmodel.db"
-    engine = make_engine(f"sqlite:///{path}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as s:
-        seed_small_org(s)
-    return engine
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
