@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client
@@ -100,21 +103,42 @@ def build_service(client: Client, engine: Engine, settings: Settings) -> TaskSer
     return TaskService(client, engine, settings.task_queue, calendar, calendar_config)
 
 
-async def serve_api(settings: Settings, engine: Engine, service: TaskService) -> None:
-    import uvicorn
+def stop_event_on_signals() -> asyncio.Event:
+    """SIGINT (Ctrl-C) and SIGTERM (systemd) ask for an orderly stop: the API stops taking
+    requests, the worker finishes what it is doing, then the process exits."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
 
+
+def api_server(settings: Settings, engine: Engine, service: TaskService) -> uvicorn.Server:
     from api.app import create_app
 
     app = create_app(settings, engine=engine, service=service)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning")
-    await uvicorn.Server(config).serve()
+    return _QuietServer(config)
 
 
-async def run_worker_until_cancelled(client: Client, engine: Engine, settings: Settings) -> None:
-    from giaoviec.worker import build_worker
+class _QuietServer(uvicorn.Server):
+    """Leaves the signals to us (uvicorn would re-raise them as KeyboardInterrupt)."""
 
-    worker = build_worker(client, engine, settings.task_queue, settings=settings)
-    await worker.run()
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_until(server: uvicorn.Server, stop: asyncio.Event) -> None:
+    async def watch() -> None:
+        await stop.wait()
+        server.should_exit = True
+
+    watcher = asyncio.create_task(watch())
+    try:
+        await server.serve()
+    finally:
+        watcher.cancel()
 
 
 # Commands ----------------------------------------------------------------------------------
@@ -135,13 +159,15 @@ async def _dev(settings: Settings) -> None:
         await ensure_schedules(client, settings)
         service = build_service(client, engine, settings)
         worker = build_worker(client, engine, settings.task_queue, settings=settings)
+        server = api_server(settings, engine, service)
+        stop = stop_event_on_signals()
         base = f"http://{settings.host}:{settings.port}"
         _say(f"giaoviec đang chạy:\n  API GraphQL:  {base}/graphql\n  Kiểm tra:     {base}/health")
         if temporal is not None:
             _say(f"  Temporal UI:  http://127.0.0.1:{settings.temporal_ui_port}")
         _say("  Lấy mã truy cập: .venv/bin/giaoviec token chutich\nNhấn Ctrl-C để dừng.")
         async with worker:
-            await serve_api(settings, engine, service)
+            await serve_until(server, stop)
         _say("Đã dừng.")
     finally:
         if temporal is not None:
@@ -153,15 +179,21 @@ async def _dev(settings: Settings) -> None:
 
 
 async def _worker(settings: Settings) -> None:
+    from giaoviec.worker import build_worker
+
+    stop = stop_event_on_signals()
     engine = make_engine(settings.resolved_database_url)
     client = await connect_when_ready(settings)
-    await run_worker_until_cancelled(client, engine, settings)
+    async with build_worker(client, engine, settings.task_queue, settings=settings):
+        await stop.wait()
 
 
 async def _api(settings: Settings) -> None:
+    stop = stop_event_on_signals()
     engine = make_engine(settings.resolved_database_url)
     client = await connect_when_ready(settings)
-    await serve_api(settings, engine, build_service(client, engine, settings))
+    server = api_server(settings, engine, build_service(client, engine, settings))
+    await serve_until(server, stop)
 
 
 async def _schedules(settings: Settings) -> None:
