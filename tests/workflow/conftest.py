@@ -3,23 +3,23 @@ shared one has been seen to time out) and a SQLite read model holding the small 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 from temporalio.testing import WorkflowEnvironment
 
-from giaoviec.db import make_engine
 from giaoviec.temporal import DATA_CONVERTER
-from tests.conftest import binary
+from tests.conftest import binary, fresh_engine
 from tests.org_fixture import seed_small_org
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
+async def env(db: Engine) -> AsyncIterator[WorkflowEnvironment]:
+    # One server per read model: workflows left running against one database must not wake
+    # up in the other's tests.
     async with await WorkflowEnvironment.start_time_skipping(
         data_converter=DATA_CONVERTER,
         test_server_existing_path=binary("temporal-test-server"),
@@ -27,11 +27,12 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
         yield env
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    path: Path = tmp_path_factory.mktemp("wf") / "readmodel.db"
-    engine = make_engine(f"sqlite:///{path}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as s:
-        seed_small_org(s)
-    return engine
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """The read model on SQLite and, where TEST_DATABASE_URL is set, on PostgreSQL."""
+    for engine in fresh_engine(request.param, tmp_path_factory.mktemp("wf")):
+        with Session(engine) as s:
+            seed_small_org(s)
+        yield engine
