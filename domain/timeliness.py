@@ -48,10 +48,13 @@ def timeliness(
         return (
             Timeliness.COMPLETED_ON_TIME if submitted <= deadline else Timeliness.COMPLETED_LATE
         )
-    reference = as_aware(frozen_at or now)
-    if reference > deadline:
+    # A paused task's clock is stopped: it stays as it was when paused, and since resuming
+    # gives the paused days back, it is never "due soon" while paused.
+    if frozen_at is not None:
+        return Timeliness.OVERDUE if as_aware(frozen_at) > deadline else Timeliness.IN_TIME
+    if as_aware(now) > deadline:
         return Timeliness.OVERDUE
-    if deadline <= calendar.due_soon_horizon(reference, DUE_SOON_WORKING_DAYS):
+    if deadline <= calendar.due_soon_horizon(now, DUE_SOON_WORKING_DAYS):
         return Timeliness.DUE_SOON
     return Timeliness.IN_TIME
 

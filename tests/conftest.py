@@ -7,7 +7,7 @@ import shutil
 import socket
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
+from temporalio.testing import WorkflowEnvironment
 
 from giaoviec.db import make_engine
+from giaoviec.temporal import DATA_CONVERTER
 from tests.org_fixture import seed_small_org
 
 BIN = Path(sys.executable).parent
@@ -140,3 +143,30 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield SmtpServer(port, handler)
     finally:
         controller.stop()
+
+
+# Per-module Temporal and read model (workflow and API tests) ---------------------------------
+# A fresh time-skipping server per test module: a long-lived shared one has been seen to time
+# out. The read model runs on SQLite and, where TEST_DATABASE_URL is set, on PostgreSQL.
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def env(db: Engine) -> AsyncIterator[WorkflowEnvironment]:
+    # One server per read model: workflows left running against one database must not wake
+    # up in the other's tests.
+    async with await WorkflowEnvironment.start_time_skipping(
+        data_converter=DATA_CONVERTER,
+        test_server_existing_path=binary("temporal-test-server"),
+    ) as env:
+        yield env
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """The read model on SQLite and, where TEST_DATABASE_URL is set, on PostgreSQL."""
+    for engine in fresh_engine(request.param, tmp_path_factory.mktemp("wf")):
+        with Session(engine) as s:
+            seed_small_org(s)
+        yield engine

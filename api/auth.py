@@ -1,0 +1,100 @@
+"""Bearer tokens: dev tokens (HS256, `giaoviec token USER`) in dev mode; in production, tokens
+from an OpenID Connect provider (RS256/ES256, checked against its JWKS, issuer and audience).
+
+Either way a token names a username; the official must exist and be active.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from jwt import PyJWKClient
+
+from domain.errors import Code, DomainError
+from giaoviec.config import Settings
+
+DEV_ISSUER = "giaoviec-dev"
+DEV_AUDIENCE = "giaoviec"
+_OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+
+
+def unauthenticated(
+    message: str = "Chưa đăng nhập hoặc phiên đăng nhập không hợp lệ.",
+) -> DomainError:
+    return DomainError(Code.UNAUTHENTICATED, message)
+
+
+def issue_dev_token(settings: Settings, username: str, *, now: datetime | None = None) -> str:
+    if not settings.is_dev:
+        raise unauthenticated("Mã truy cập thử chỉ dùng ở chế độ dev.")
+    now = now or datetime.now(UTC)
+    claims = {
+        "sub": username,
+        "preferred_username": username,
+        "iss": DEV_ISSUER,
+        "aud": DEV_AUDIENCE,
+        "iat": now,
+        "exp": now + timedelta(hours=settings.token_ttl_hours),
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+class Authenticator:
+    """Turns an Authorization header into a username, or refuses with UNAUTHENTICATED."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._jwks = (
+            PyJWKClient(settings.oidc_jwks_url, cache_keys=True, lifespan=300, timeout=10)
+            if settings.oidc_jwks_url else None
+        )
+
+    def username(self, authorization: str | None) -> str:
+        if not authorization:
+            raise unauthenticated()
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise unauthenticated("Tiêu đề Authorization phải có dạng 'Bearer <mã truy cập>'.")
+        token = token.strip()
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise unauthenticated("Mã truy cập không đúng định dạng.") from None
+        if header.get("alg") == "HS256":
+            return self._dev(token)
+        return self._oidc(token)
+
+    def _dev(self, token: str) -> str:
+        if not self.settings.is_dev:
+            raise unauthenticated("Mã truy cập thử không được chấp nhận ở môi trường thật.")
+        try:
+            claims = jwt.decode(
+                token, self.settings.jwt_secret, algorithms=["HS256"], audience=DEV_AUDIENCE,
+                issuer=DEV_ISSUER, options={"require": ["exp", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise unauthenticated("Mã truy cập đã hết hạn.") from None
+        except jwt.PyJWTError:
+            raise unauthenticated("Mã truy cập không hợp lệ.") from None
+        return str(claims["sub"])
+
+    def _oidc(self, token: str) -> str:
+        if self._jwks is None or not self.settings.oidc_issuer:
+            raise unauthenticated("Máy chủ chưa cấu hình đăng nhập OpenID Connect.")
+        try:
+            key = self._jwks.get_signing_key_from_jwt(token)
+            claims = jwt.decode(
+                token, key.key, algorithms=_OIDC_ALGORITHMS,
+                audience=self.settings.oidc_audience, issuer=self.settings.oidc_issuer,
+                options={"require": ["exp", "iss"], "verify_aud": bool(
+                    self.settings.oidc_audience)},
+            )
+        except jwt.ExpiredSignatureError:
+            raise unauthenticated("Mã truy cập đã hết hạn.") from None
+        except (jwt.PyJWTError, jwt.PyJWKClientError):
+            raise unauthenticated("Mã truy cập không hợp lệ.") from None
+        name = claims.get(self.settings.oidc_username_claim)
+        if not isinstance(name, str) or not name:
+            raise unauthenticated("Mã truy cập không cho biết tên đăng nhập.")
+        return name

@@ -1,0 +1,83 @@
+"""What every resolver gets: who asks (lazily authenticated), the loaders, one clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from strawberry.fastapi import BaseContext
+
+from api.auth import Authenticator, unauthenticated
+from api.loaders import Loaders
+from domain.calendar import WorkingCalendar
+from domain.org import Actor, parse_roles
+from giaoviec.config import Settings
+from giaoviec.models import Official, Unit
+from giaoviec.queries import Clock, Viewer
+from giaoviec.service import TaskService
+
+T = TypeVar("T")
+
+
+@dataclass
+class AppServices:
+    """Built once per process by create_app."""
+
+    settings: Settings
+    engine: Engine
+    service: TaskService
+    authenticator: Authenticator
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        return self.service.calendar
+
+
+class RequestContext(BaseContext):
+    def __init__(self, app: AppServices, authorization: str | None) -> None:
+        super().__init__()
+        self.app = app
+        self.authorization = authorization
+        self.clock = Clock.at(datetime.now(UTC), app.calendar)
+        self._viewer: Viewer | None = None
+        self.loaders = Loaders(app.engine, self.known_viewer, self.clock)
+
+    @property
+    def service(self) -> TaskService:
+        return self.app.service
+
+    async def db(self, fn: Callable[[Session], T]) -> T:
+        """Run a small read on the read model off the event loop."""
+
+        def work() -> T:
+            with Session(self.app.engine) as session:
+                return fn(session)
+
+        return await asyncio.to_thread(work)
+
+    async def viewer(self) -> Viewer:
+        if self._viewer is None:
+            username = self.app.authenticator.username(self.authorization)
+            self._viewer = await self.db(lambda s: _viewer_for(s, username))
+        return self._viewer
+
+    def known_viewer(self) -> Viewer:
+        """For loaders: a resolver has always authenticated before they run."""
+        if self._viewer is None:
+            raise unauthenticated()
+        return self._viewer
+
+
+def _viewer_for(session: Session, username: str) -> Viewer:
+    official = session.exec(select(Official).where(Official.username == username)).first()
+    if official is None or not official.active:
+        raise unauthenticated("Tài khoản không có trong danh sách cán bộ hoặc đã bị khóa.")
+    unit = session.get(Unit, official.unit_id)
+    path = unit.path if unit else f"/{official.unit_id}/"
+    ids = tuple(p for p in path.split("/") if p)
+    return Viewer(Actor(official.id, ids, parse_roles(official.roles)), path)

@@ -1,0 +1,381 @@
+"""GraphQL output types. Every type and field says in Vietnamese what it is."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from api.loaders import unit_head
+from domain.lifecycle import STATE_LABELS_VI, TaskState
+from domain.timeliness import TIMELINESS_LABELS_VI, Timeliness, timeliness
+from domain.timezone import as_aware
+from giaoviec import models
+from giaoviec.queries import Counts as CountsRow
+
+
+def _enum_from(
+    source: type[Enum], labels: dict, name: str, description: str  # type: ignore[type-arg]
+) -> type[Enum]:
+    members = {
+        m.name: strawberry.enum_value(m.value, description=labels[m]) for m in source
+    }
+    return strawberry.enum(Enum(name, members), name=name, description=description)  # type: ignore[misc]
+
+
+TaskStateEnum = _enum_from(
+    TaskState, STATE_LABELS_VI, "TaskState", "Trạng thái xử lý của nhiệm vụ."
+)
+TimelinessEnum = _enum_from(
+    Timeliness, TIMELINESS_LABELS_VI, "Timeliness",
+    "Tình hình thời hạn, tính từ hạn xử lý hiện hành và thời điểm nộp sản phẩm được chấp nhận.",
+)
+
+
+@strawberry.type(description="Kiểm đếm nhiệm vụ: bốn nhóm cộng lại bằng tổng số; "
+                             "sắp đến hạn là một phần của chưa hoàn thành trong hạn.")
+class Counts:
+    total: int = strawberry.field(description="Tổng số nhiệm vụ (không tính nhiệm vụ đã hủy).")
+    completed_on_time: int = strawberry.field(description="Đã hoàn thành đúng hạn.")
+    completed_late: int = strawberry.field(description="Đã hoàn thành quá hạn.")
+    open_in_time: int = strawberry.field(description="Chưa hoàn thành, trong hạn.")
+    open_overdue: int = strawberry.field(description="Chưa hoàn thành, quá hạn.")
+    due_soon: int = strawberry.field(description="Sắp đến hạn (còn không quá 3 ngày làm việc).")
+
+    @classmethod
+    def of(cls, row: CountsRow) -> Counts:
+        return cls(row.total, row.completed_on_time, row.completed_late, row.open_in_time,
+                   row.open_overdue, row.due_soon)
+
+
+@strawberry.type(description="Cán bộ, công chức.")
+class Official:
+    row: strawberry.Private[models.Official]
+
+    @strawberry.field(description="Mã cán bộ.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field(description="Tên đăng nhập.")
+    def username(self) -> str:
+        return self.row.username
+
+    @strawberry.field(description="Họ và tên.")
+    def full_name(self) -> str:
+        return self.row.full_name
+
+    @strawberry.field(description="Chức vụ.")
+    def title(self) -> str | None:
+        return self.row.title
+
+    @strawberry.field(description="Vai trò: chairman, vice_chairman, unit_head, officer, "
+                                  "office_staff.")
+    def roles(self) -> list[str]:
+        return self.row.role_list
+
+    @strawberry.field(description="Đơn vị công tác.")
+    async def unit(self, info: Info) -> Unit:
+        return await load_unit(info, self.row.unit_id)
+
+
+@strawberry.type(description="Đơn vị: tỉnh, sở, ban, ngành, xã, phường, phòng…")
+class Unit:
+    row: strawberry.Private[models.Unit]
+
+    @strawberry.field(description="Mã đơn vị.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field(description="Tên đơn vị.")
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field(description="Loại đơn vị: province, department, commune, division…")
+    def kind(self) -> str:
+        return self.row.kind
+
+    @strawberry.field(description="Đơn vị cấp trên trực tiếp.")
+    async def parent(self, info: Info) -> Unit | None:
+        if self.row.parent_id is None:
+            return None
+        return await load_unit(info, self.row.parent_id)
+
+    @strawberry.field(description="Các đơn vị trực thuộc.")
+    async def children(self, info: Info) -> list[Unit]:
+        rows = await info.context.loaders.children.load(self.row.id)
+        return [Unit(row=r) for r in rows]
+
+    @strawberry.field(description="Người đứng đầu đơn vị (Thủ trưởng; ở UBND là Chủ tịch).")
+    async def head(self, info: Info) -> Official | None:
+        head = unit_head(await info.context.loaders.members.load(self.row.id))
+        return Official(row=head) if head else None
+
+    @strawberry.field(description="Cán bộ, công chức của đơn vị.")
+    async def officials(self, info: Info) -> list[Official]:
+        return [Official(row=o) for o in await info.context.loaders.members.load(self.row.id)]
+
+    @strawberry.field(description="Kiểm đếm nhiệm vụ do chính đơn vị chủ trì (trong phạm vi "
+                                  "người hỏi được xem).")
+    async def counts(self, info: Info) -> Counts:
+        return Counts.of(await info.context.loaders.counts.load(self.row.id))
+
+    @strawberry.field(description="Kiểm đếm nhiệm vụ do đơn vị và các đơn vị trực thuộc chủ trì.")
+    async def counts_with_descendants(self, info: Info) -> Counts:
+        return Counts.of(await info.context.loaders.counts_with_descendants.load(self.row.id))
+
+
+@strawberry.type(description="Đơn vị phối hợp và nhiệm vụ được phân công.")
+class Coordinator:
+    unit_id: strawberry.Private[str]
+    duty: str = strawberry.field(description="Nhiệm vụ của đơn vị phối hợp.")
+
+    @strawberry.field(description="Đơn vị phối hợp.")
+    async def unit(self, info: Info) -> Unit:
+        return await load_unit(info, self.unit_id)
+
+
+@strawberry.type(description="Sản phẩm đầu ra dự kiến (rõ sản phẩm).")
+class Product:
+    kind: str = strawberry.field(description="Loại sản phẩm: báo cáo, kế hoạch, văn bản…")
+    description: str = strawberry.field(description="Mô tả sản phẩm.")
+    measure: str | None = strawberry.field(description="Tiêu chí đo lường, nghiệm thu.")
+
+
+@strawberry.type(description="Sản phẩm đã nộp.")
+class Output:
+    description: str = strawberry.field(description="Mô tả sản phẩm đã nộp.")
+    reference: str | None = strawberry.field(description="Số, ký hiệu văn bản.")
+    url: str | None = strawberry.field(description="Đường dẫn tới sản phẩm.")
+
+
+@strawberry.type(description="Đề nghị gia hạn đang chờ người giao quyết định.")
+class ExtensionRequest:
+    new_deadline: datetime = strawberry.field(description="Thời hạn đề nghị.")
+    reason: str = strawberry.field(description="Lý do đề nghị gia hạn.")
+
+
+@strawberry.type(description="Mốc tiến độ.")
+class Milestone:
+    title: str = strawberry.field(description="Nội dung mốc.")
+    due: date = strawberry.field(description="Ngày phải đạt.")
+
+
+@strawberry.type(description="Nhiệm vụ được giao theo nguyên tắc \"06 rõ, 01 xuyên suốt\".")
+class Task:
+    row: strawberry.Private[models.Task]
+
+    @strawberry.field(description="Mã nhiệm vụ.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field(description="Tên nhiệm vụ (rõ việc).")
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="Nội dung nhiệm vụ (rõ việc).")
+    def description(self) -> str | None:
+        return self.row.description
+
+    @strawberry.field(description="Trạng thái xử lý.")
+    def state(self) -> TaskStateEnum:  # type: ignore[valid-type]
+        return TaskStateEnum(self.row.state)  # type: ignore[misc]
+
+    @strawberry.field(description="Tình hình thời hạn, tính tại thời điểm hỏi.")
+    def timeliness(self, info: Info) -> TimelinessEnum:  # type: ignore[valid-type]
+        row = self.row
+        state = TaskState(row.state)
+        value = timeliness(
+            state=state, deadline=row.deadline,
+            accepted_submitted_at=row.submitted_at or row.completed_at,
+            now=info.context.clock.now, calendar=info.context.app.calendar,
+            frozen_at=row.paused_at if state is TaskState.PAUSED else None,
+        )
+        return TimelinessEnum(value.value)  # type: ignore[misc]
+
+    @strawberry.field(description="Hạn xử lý hiện hành (sau các lần gia hạn được chấp thuận).")
+    def deadline(self) -> datetime:
+        return as_aware(self.row.deadline)
+
+    @strawberry.field(description="Hạn xử lý ban đầu khi giao.")
+    def original_deadline(self) -> datetime:
+        return as_aware(self.row.original_deadline)
+
+    @strawberry.field(description="Đơn vị chủ trì (rõ người).")
+    async def lead_unit(self, info: Info) -> Unit:
+        return await load_unit(info, self.row.lead_unit_id)
+
+    @strawberry.field(description="Người chịu trách nhiệm chính (rõ người).")
+    async def owner(self, info: Info) -> Official:
+        return await load_official(info, self.row.owner_id)
+
+    @strawberry.field(description="Người giao nhiệm vụ (rõ thẩm quyền).")
+    async def assigned_by(self, info: Info) -> Official:
+        return await load_official(info, self.row.assigner_id)
+
+    @strawberry.field(description="Đơn vị phối hợp và nhiệm vụ của từng đơn vị (rõ trách nhiệm).")
+    async def coordinators(self, info: Info) -> list[Coordinator]:
+        rows = await info.context.loaders.coordinators.load(self.row.id)
+        return [Coordinator(unit_id=r.unit_id, duty=r.duty) for r in rows]
+
+    @strawberry.field(description="Căn cứ giao việc, ví dụ \"Kế hoạch số 208/KH-UBND\".")
+    def basis(self) -> str | None:
+        return self.row.basis
+
+    @strawberry.field(description="Sản phẩm đầu ra dự kiến (rõ sản phẩm).")
+    def product(self) -> Product | None:
+        r = self.row
+        if not r.product_kind:
+            return None
+        return Product(kind=r.product_kind, description=r.product_description or "",
+                       measure=r.product_measure)
+
+    @strawberry.field(description="Tiến độ (%), do người chịu trách nhiệm báo cáo.")
+    def progress(self) -> int:
+        return self.row.progress
+
+    @strawberry.field(description="Thời điểm giao.")
+    def created_at(self) -> datetime:
+        return as_aware(self.row.created_at)
+
+    @strawberry.field(description="Thời điểm nộp sản phẩm gần nhất.")
+    def submitted_at(self) -> datetime | None:
+        return as_aware(self.row.submitted_at) if self.row.submitted_at else None
+
+    @strawberry.field(description="Thời điểm xác nhận hoàn thành.")
+    def completed_at(self) -> datetime | None:
+        return as_aware(self.row.completed_at) if self.row.completed_at else None
+
+    @strawberry.field(description="Sản phẩm đã nộp.")
+    def output(self) -> Output | None:
+        r = self.row
+        if not r.output_description:
+            return None
+        return Output(description=r.output_description, reference=r.output_reference,
+                      url=r.output_url)
+
+    @strawberry.field(description="Đề nghị gia hạn đang chờ quyết định.")
+    def pending_extension(self) -> ExtensionRequest | None:
+        r = self.row
+        if r.extension_requested_deadline is None:
+            return None
+        return ExtensionRequest(new_deadline=as_aware(r.extension_requested_deadline),
+                                reason=r.extension_reason or "")
+
+    @strawberry.field(description="Số lần đã nhắc khi quá hạn.")
+    def overdue_reminders(self) -> int:
+        return self.row.overdue_reminders
+
+    @strawberry.field(description="Quá hạn sau hơn 3 lần nhắc: nêu tên tại giao ban.")
+    def flagged(self) -> bool:
+        return self.row.flagged
+
+
+@strawberry.type(description="Một bước trong quá trình xử lý nhiệm vụ.")
+class TaskEvent:
+    row: strawberry.Private[models.TaskEvent]
+
+    @strawberry.field(description="Số thứ tự.")
+    def seq(self) -> int:
+        return self.row.seq
+
+    @strawberry.field(description="Thời điểm.")
+    def at(self) -> datetime:
+        return as_aware(self.row.at)
+
+    @strawberry.field(description="Thao tác: assign, accept, submit… hoặc remind (hệ thống nhắc).")
+    def action(self) -> str:
+        return self.row.action
+
+    @strawberry.field(description="Người thực hiện; trống nếu do hệ thống.")
+    async def actor(self, info: Info) -> Official | None:
+        if self.row.actor_id is None:
+            return None
+        return await load_official(info, self.row.actor_id)
+
+    @strawberry.field(description="Trạng thái trước.")
+    def from_state(self) -> TaskStateEnum | None:  # type: ignore[valid-type]
+        return TaskStateEnum(self.row.from_state) if self.row.from_state else None  # type: ignore[misc]
+
+    @strawberry.field(description="Trạng thái sau.")
+    def to_state(self) -> TaskStateEnum:  # type: ignore[valid-type]
+        return TaskStateEnum(self.row.to_state)  # type: ignore[misc]
+
+    @strawberry.field(description="Ghi chú, lý do.")
+    def note(self) -> str | None:
+        return self.row.note
+
+    @strawberry.field(description="Chi tiết (tiến độ, thời hạn mới…) dạng JSON.")
+    def data(self) -> str:
+        return json.dumps(json.loads(self.row.data or "{}"), ensure_ascii=False)
+
+
+@strawberry.type(description="Thông báo trong ứng dụng.")
+class Notification:
+    row: strawberry.Private[models.Notification]
+
+    @strawberry.field(description="Mã thông báo.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field(description="Loại: assigned, reminder, overdue, escalation, event…")
+    def kind(self) -> str:
+        return self.row.kind
+
+    @strawberry.field(description="Tiêu đề.")
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="Nội dung.")
+    def body(self) -> str:
+        return self.row.body
+
+    @strawberry.field(description="Thời điểm tạo.")
+    def created_at(self) -> datetime:
+        return as_aware(self.row.created_at)
+
+    @strawberry.field(description="Thời điểm đã đọc; trống nếu chưa đọc.")
+    def read_at(self) -> datetime | None:
+        return as_aware(self.row.read_at) if self.row.read_at else None
+
+    @strawberry.field(description="Mã nhiệm vụ liên quan.")
+    def task_id(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row.task_id) if self.row.task_id else None
+
+
+@strawberry.type(description="Thông tin phân trang.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="Còn trang sau.")
+    has_previous_page: bool = strawberry.field(description="Có trang trước.")
+    start_cursor: str | None = strawberry.field(description="Con trỏ của bản ghi đầu trang.")
+    end_cursor: str | None = strawberry.field(description="Con trỏ của bản ghi cuối trang.")
+
+
+@strawberry.type(description="Một nhiệm vụ trong danh sách, kèm con trỏ.")
+class TaskEdge:
+    cursor: str = strawberry.field(description="Con trỏ để lấy trang sau (tham số after).")
+    node: Task = strawberry.field(description="Nhiệm vụ.")
+
+
+@strawberry.type(description="Danh sách nhiệm vụ theo trang (Relay connection).")
+class TaskConnection:
+    edges: list[TaskEdge] = strawberry.field(description="Các nhiệm vụ của trang này.")
+    page_info: PageInfo = strawberry.field(description="Thông tin phân trang.")
+    total_count: int = strawberry.field(description="Tổng số nhiệm vụ khớp bộ lọc.")
+
+
+async def load_unit(info: Info, unit_id: str) -> Unit:
+    row = await info.context.loaders.unit.load(unit_id)
+    if row is None:  # referential integrity makes this unreachable; say so plainly if not
+        raise LookupError(f"unit {unit_id} missing")
+    return Unit(row=row)
+
+
+async def load_official(info: Info, official_id: str) -> Official:
+    row = await info.context.loaders.official.load(official_id)
+    if row is None:
+        raise LookupError(f"official {official_id} missing")
+    return Official(row=row)
+

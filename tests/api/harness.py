@@ -1,0 +1,113 @@
+"""API test helpers: the real app over ASGI with a worker on a time-skipping Temporal server."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from api.auth import issue_dev_token
+from domain.calendar import WorkingCalendar
+from giaoviec.config import Settings
+from giaoviec.service import TaskService
+from giaoviec.worker import build_worker
+from workflows.contracts import CalendarConfig
+
+QUEUE = "api-tests"
+_keys = itertools.count(1)
+
+
+def test_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"mode": "dev", "jwt_secret": "test-secret-0123456789abcdef0123"}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def new_key() -> str:
+    return f"api-{next(_keys)}"
+
+
+@dataclass
+class Api:
+    app: FastAPI
+    http: httpx.AsyncClient
+    settings: Settings
+    engine: Engine
+    service: TaskService
+
+    def token(self, username: str) -> str:
+        return issue_dev_token(self.settings, username)
+
+    async def raw(
+        self, query: str, variables: dict[str, Any] | None = None, *, user: str | None = None,
+        token: str | None = None,
+    ) -> dict[str, Any]:
+        headers = {}
+        if token is not None or user is not None:
+            headers["Authorization"] = f"Bearer {token or self.token(user)}"  # type: ignore[arg-type]
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def ok(self, user: str, query: str, **variables: Any) -> dict[str, Any]:
+        body = await self.raw(query, variables, user=user)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def error(self, user: str | None, query: str, **variables: Any) -> dict[str, Any]:
+        """The single error of a refused request, and proof nothing came back with it."""
+        body = await self.raw(query, variables, user=user)
+        assert body.get("errors"), body
+        assert len(body["errors"]) == 1, body["errors"]
+        return body["errors"][0]
+
+
+@asynccontextmanager
+async def running_api(
+    env: WorkflowEnvironment, engine: Engine, settings: Settings | None = None
+) -> AsyncIterator[Api]:
+    settings = settings or test_settings()
+    service = TaskService(env.client, engine, QUEUE, WorkingCalendar(), CalendarConfig())
+    app = create_app(settings, engine=engine, service=service)
+    async with build_worker(env.client, engine, QUEUE, settings=settings):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+            yield Api(app, http, settings, engine, service)
+
+
+TASK_FIELDS = """
+  id title description state timeliness deadline progress basis createdAt submittedAt completedAt
+  leadUnit { id name } owner { id fullName } assignedBy { id }
+  coordinators { unit { id } duty } product { kind description measure }
+  pendingExtension { newDeadline reason } output { description reference }
+"""
+
+ASSIGN = f"""
+mutation($input: AssignTaskInput!) {{ assignTask(input: $input) {{ {TASK_FIELDS} }} }}
+"""
+
+
+def assign_input(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "clientKey": new_key(),
+        "title": "Xây dựng báo cáo kiểm đếm nhiệm vụ",
+        "description": "Tổng hợp, báo cáo kết quả thực hiện nhiệm vụ được giao.",
+        "leadUnitId": "snv",
+        "ownerId": "snv.cb1",
+        "coordinators": [{"unitId": "stc", "duty": "Cung cấp số liệu tài chính"}],
+        "basis": "Kế hoạch số 208/KH-UBND",
+        "workingDays": 10,
+        "product": {"kind": "báo cáo", "description": "Báo cáo kết quả", "measure": "Trình UBND"},
+    }
+    values.update(overrides)
+    return values

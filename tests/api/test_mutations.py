@@ -1,0 +1,182 @@
+"""Every mutation's success and every class of refusal, over HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from tests.api.harness import ASSIGN, TASK_FIELDS, Api, assign_input, running_api
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def api(env: WorkflowEnvironment, db: Engine) -> AsyncIterator[Api]:
+    async with running_api(env, db) as api:
+        yield api
+
+
+async def assign(api: Api, user: str = "chutich", **overrides: object) -> dict:
+    return (await api.ok(user, ASSIGN, input=assign_input(**overrides)))["assignTask"]
+
+
+def act(name: str, args: str = "", params: str = "") -> str:
+    sig = f"($id: ID!{params})"
+    return f"mutation{sig} {{ {name}(id: $id{args}) {{ {TASK_FIELDS} }} }}"
+
+
+ACCEPT = act("acceptTask")
+PROGRESS = act("reportProgress", ", percent: $percent, note: $note",
+               ", $percent: Int!, $note: String")
+SUBMIT = act("submitOutput", ", output: $output", ", $output: OutputInput!")
+APPROVE = act("approveTask", ", note: $note", ", $note: String")
+RETURN = act("returnTask", ", reason: $reason", ", $reason: String!")
+DECLINE = act("declineTask", ", reason: $reason", ", $reason: String!")
+REQUEST_EXT = act("requestExtension", ", newDeadline: $when, reason: $reason",
+                  ", $when: DateTime!, $reason: String!")
+DECIDE_EXT = act("decideExtension", ", approve: $approve, note: $note",
+                 ", $approve: Boolean!, $note: String")
+REASSIGN = act("reassignTask", ", ownerId: $owner, leadUnitId: $unit, reason: $reason",
+               ", $owner: ID!, $unit: ID, $reason: String!")
+PAUSE = act("pauseTask", ", reason: $reason", ", $reason: String!")
+RESUME = act("resumeTask")
+CANCEL = act("cancelTask", ", reason: $reason", ", $reason: String!")
+HISTORY = """query($id: ID!) {
+  taskHistory(id: $id) { seq action actor { id } fromState toState note } }"""
+GET = f"query($id: ID!) {{ task(id: $id) {{ {TASK_FIELDS} }} }}"
+OUTPUT = {"description": "Báo cáo số 12/BC-UBND", "reference": "12/BC-UBND"}
+
+
+async def test_assign_is_read_your_writes_and_idempotent(api: Api) -> None:
+    inp = assign_input()
+    task = (await api.ok("chutich", ASSIGN, input=inp))["assignTask"]
+    assert task["state"] == "ASSIGNED" and task["timeliness"] == "IN_TIME"
+    assert task["leadUnit"]["id"] == "snv" and task["owner"]["id"] == "snv.cb1"
+    assert task["assignedBy"]["id"] == "chutich"
+    assert task["coordinators"] == [{"unit": {"id": "stc"}, "duty": "Cung cấp số liệu tài chính"}]
+    again = (await api.ok("chutich", ASSIGN, input=inp))["assignTask"]
+    assert again["id"] == task["id"]
+    seen = (await api.ok("snv.cb1", GET, id=task["id"]))["task"]
+    assert seen["title"] == inp["title"]
+    changed = await api.error("chutich", ASSIGN, input={**inp, "title": "Khác"})
+    assert changed["extensions"]["code"] == "CONFLICT"
+
+
+async def test_a_task_missing_its_ro_names_every_missing_item(api: Api) -> None:
+    bad = assign_input(description=None, basis=None, product=None, workingDays=None,
+                       ownerId="stc.cb", coordinators=[{"unitId": "snv", "duty": ""}])
+    err = await api.error("chutich", ASSIGN, input=bad)
+    assert err["extensions"]["code"] == "VALIDATION"
+    codes = {f["code"] for f in err["extensions"]["fields"]}
+    assert codes == {"MISSING_DESCRIPTION", "MISSING_BASIS", "MISSING_PRODUCT",
+                     "MISSING_DEADLINE", "OWNER_NOT_IN_LEAD_UNIT", "COORDINATOR_IS_LEAD",
+                     "MISSING_COORDINATOR_DUTY"}
+    assert "rõ sản phẩm" in err["message"]
+    two = await api.error("chutich", ASSIGN, input=assign_input(deadlineDate="2030-01-02"))
+    assert {f["code"] for f in two["extensions"]["fields"]} == {"AMBIGUOUS_DEADLINE"}
+    past = await api.error("chutich", ASSIGN, input=assign_input(
+        workingDays=None, deadlineDate="2020-01-02"))
+    assert {f["code"] for f in past["extensions"]["fields"]} == {"DEADLINE_IN_PAST"}
+    unknown = await api.error("chutich", ASSIGN, input=assign_input(leadUnitId="khong-co"))
+    assert "UNKNOWN_LEAD_UNIT" in {f["code"] for f in unknown["extensions"]["fields"]}
+
+
+async def test_only_an_authority_over_the_lead_unit_assigns(api: Api) -> None:
+    for user, unit, owner in (("snv.cb1", "snv", "snv.cb2"),  # an officer
+                              ("gd.stc", "snv", "snv.cb1"),  # another department's head
+                              ("ct.xa1", "snv", "snv.cb1")):  # a commune chairman
+        err = await api.error(user, ASSIGN, input=assign_input(leadUnitId=unit, ownerId=owner))
+        assert err["extensions"]["code"] == "VALIDATION"
+        assert {f["code"] for f in err["extensions"]["fields"]} == {"NO_AUTHORITY"}
+    own = await assign(api, "gd.snv", leadUnitId="snv-tccb", ownerId="tccb.cb", coordinators=[])
+    assert own["assignedBy"]["id"] == "gd.snv"
+
+
+async def test_the_happy_road_with_a_return(api: Api) -> None:
+    t = await assign(api)
+    tid = t["id"]
+    assert (await api.ok("snv.cb1", ACCEPT, id=tid))["acceptTask"]["state"] == "IN_PROGRESS"
+    p = (await api.ok("snv.cb1", PROGRESS, id=tid, percent=40, note="Đã xin ý kiến"))
+    assert p["reportProgress"]["progress"] == 40
+    s = (await api.ok("snv.cb1", SUBMIT, id=tid, output=OUTPUT))["submitOutput"]
+    assert s["state"] == "SUBMITTED" and s["output"]["reference"] == "12/BC-UBND"
+    r = (await api.ok("chutich", RETURN, id=tid, reason="Bổ sung số liệu"))["returnTask"]
+    assert r["state"] == "RETURNED"
+    await api.ok("snv.cb1", SUBMIT, id=tid, output=OUTPUT)
+    done = (await api.ok("chutich", APPROVE, id=tid, note="Đạt yêu cầu"))["approveTask"]
+    assert done["state"] == "COMPLETED" and done["timeliness"] == "COMPLETED_ON_TIME"
+    assert done["completedAt"] is not None
+    history = (await api.ok("snv.cb1", HISTORY, id=tid))["taskHistory"]
+    assert [h["action"] for h in history] == [
+        "assign", "accept", "report_progress", "submit", "return", "submit", "approve"]
+    assert history[4]["note"] == "Bổ sung số liệu" and history[4]["actor"]["id"] == "chutich"
+    after = await api.error("chutich", CANCEL, id=tid, reason="Muộn")
+    assert after["extensions"]["code"] == "ILLEGAL_TRANSITION"
+
+
+async def test_extension_pause_resume_reassign_decline_cancel(api: Api) -> None:
+    t = await assign(api)
+    tid, deadline = t["id"], t["deadline"]
+    later = (await api.ok("snv.cb1", GET, id=tid))["task"]["deadline"]
+    assert later == deadline
+    new_deadline = (datetime.fromisoformat(deadline) + timedelta(days=14)).isoformat()
+    req = (await api.ok("snv.cb1", REQUEST_EXT, id=tid, when=new_deadline,
+                        reason="Chờ số liệu của Bộ"))["requestExtension"]
+    assert req["pendingExtension"]["reason"] == "Chờ số liệu của Bộ"
+    dec = (await api.ok("chutich", DECIDE_EXT, id=tid, approve=True, note=None))
+    assert dec["decideExtension"]["pendingExtension"] is None
+    assert dec["decideExtension"]["deadline"] == new_deadline
+    paused = (await api.ok("chutich", PAUSE, id=tid, reason="Chờ chủ trương"))["pauseTask"]
+    assert paused["state"] == "PAUSED"
+    assert (await api.ok("chutich", RESUME, id=tid))["resumeTask"]["state"] == "ASSIGNED"
+    moved = (await api.ok("chutich", REASSIGN, id=tid, owner="stc.cb", unit="stc",
+                          reason="Giao Sở Tài chính chủ trì"))["reassignTask"]
+    assert moved["owner"]["id"] == "stc.cb" and moved["leadUnit"]["id"] == "stc"
+    back = (await api.ok("stc.cb", DECLINE, id=tid, reason="Không đúng chức năng"))
+    assert back["declineTask"]["state"] == "DECLINED"
+    gone = (await api.ok("chutich", CANCEL, id=tid, reason="Không còn cần thiết"))
+    assert gone["cancelTask"]["state"] == "CANCELLED"
+
+
+async def test_denied_extension_keeps_the_deadline(api: Api) -> None:
+    t = await assign(api)
+    when = (datetime.fromisoformat(t["deadline"]) + timedelta(days=5)).isoformat()
+    await api.ok("snv.cb1", REQUEST_EXT, id=t["id"], when=when, reason="Thiếu người")
+    out = (await api.ok("chutich", DECIDE_EXT, id=t["id"], approve=False, note="Không đồng ý"))
+    assert out["decideExtension"]["deadline"] == t["deadline"]
+
+
+async def test_refusals_by_who_and_by_state(api: Api) -> None:
+    t = await assign(api)
+    tid = t["id"]
+    cases = [
+        ("stc.cb", ACCEPT, {}, "FORBIDDEN"),  # an outsider
+        ("snv.cb2", PROGRESS, {"percent": 10, "note": None}, "FORBIDDEN"),  # a colleague
+        ("snv.cb1", APPROVE, {"note": None}, "FORBIDDEN"),  # the owner approving himself
+        ("pct", CANCEL, {"reason": "x"}, "FORBIDDEN"),  # a vice-chairman over the chairman
+        ("snv.cb1", PAUSE, {"reason": "x"}, "FORBIDDEN"),
+        ("chutich", APPROVE, {"note": None}, "ILLEGAL_TRANSITION"),  # nothing submitted
+        ("chutich", DECIDE_EXT, {"approve": True, "note": None}, "ILLEGAL_TRANSITION"),
+        ("chutich", RESUME, {}, "ILLEGAL_TRANSITION"),  # not paused
+        ("snv.cb1", PROGRESS, {"percent": 140, "note": None}, "VALIDATION"),
+        ("snv.cb1", RETURN, {"reason": "x"}, "FORBIDDEN"),
+        ("chutich", REASSIGN, {"owner": "stc.cb", "unit": None, "reason": "x"}, "VALIDATION"),
+        ("gd.snv", SUBMIT, {"output": {"description": " "}}, "VALIDATION"),
+    ]
+    for user, query, variables, code in cases:
+        err = await api.error(user, query, id=tid, **variables)
+        assert err["extensions"]["code"] == code, (user, query[:40], err)
+    missing = await api.error("chutich", ACCEPT, id="khong-co")
+    assert missing["extensions"]["code"] == "NOT_FOUND"
+    after = (await api.ok("snv.cb1", GET, id=tid))["task"]
+    assert after["state"] == "ASSIGNED" and after["progress"] == 0  # nothing changed
+    history = (await api.ok("chutich", HISTORY, id=tid))["taskHistory"]
+    assert [h["action"] for h in history] == ["assign"]
+    # The head of the lead unit may act for his official.
+    head = (await api.ok("gd.snv", PROGRESS, id=tid, percent=20, note=None))
+    assert head["reportProgress"]["progress"] == 20
