@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, datetime
 from enum import Enum
@@ -47,8 +48,7 @@ class Counts:
 
     @classmethod
     def of(cls, row: CountsRow) -> Counts:
-        return cls(row.total, row.completed_on_time, row.completed_late, row.open_in_time,
-                   row.open_overdue, row.due_soon)
+        return cls(**dataclasses.asdict(row))
 
 
 @strawberry.type(description="Cán bộ, công chức.")
@@ -191,7 +191,7 @@ class Task:
             state=state, deadline=row.deadline,
             accepted_submitted_at=row.submitted_at or row.completed_at,
             now=info.context.clock.now, calendar=info.context.app.calendar,
-            frozen_at=row.paused_at if state is TaskState.PAUSED else None,
+            frozen_at=_frozen_at(row, state),
         )
         return TimelinessEnum(value.value)  # type: ignore[misc]
 
@@ -271,6 +271,15 @@ class Task:
     @strawberry.field(description="Quá hạn sau hơn 3 lần nhắc: nêu tên tại giao ban.")
     def flagged(self) -> bool:
         return self.row.flagged
+
+
+def _frozen_at(row: models.Task, state: TaskState) -> datetime | None:
+    """A paused task stands as it was when paused; a cancelled one as when cancelled."""
+    if state is TaskState.PAUSED:
+        return row.paused_at
+    if state is TaskState.CANCELLED:
+        return row.cancelled_at or row.updated_at
+    return None
 
 
 @strawberry.type(description="Một bước trong quá trình xử lý nhiệm vụ.")

@@ -62,7 +62,7 @@ def visible_tasks(viewer: Viewer) -> ColumnElement[bool]:
 
 def can_view_task(session: Session, viewer: Viewer, task_id: str) -> bool:
     stmt = select(Task.id).where(Task.id == task_id, visible_tasks(viewer))
-    return session.exec(stmt).first() is not None  # type: ignore[call-overload]
+    return session.execute(stmt).first() is not None
 
 
 # Timeliness in SQL ------------------------------------------------------------------------
@@ -122,8 +122,13 @@ def timeliness_condition(value: Timeliness, clock: Clock) -> ColumnElement[bool]
 
 
 def timeliness_case(clock: Clock) -> ColumnElement[str]:
-    """One task's timeliness as a SQL expression (cancelled tasks get in_time; never shown)."""
+    """One task's timeliness as a SQL expression; a cancelled task as it stood when cancelled
+    (filters and counts leave cancelled tasks out)."""
+    cancelled_late = and_(Task.state == TaskState.CANCELLED.value,
+                          Task.cancelled_at > Task.deadline)
     return case(
+        (cancelled_late, Timeliness.OVERDUE.value),
+        (Task.state == TaskState.CANCELLED.value, Timeliness.IN_TIME.value),
         (_on_time(), Timeliness.COMPLETED_ON_TIME.value),
         (_completed(), Timeliness.COMPLETED_LATE.value),
         (_overdue(clock), Timeliness.OVERDUE.value),
@@ -298,7 +303,7 @@ def list_tasks(
         select(Task).where(*page_conds)
         .order_by(col(Task.deadline), col(Task.id)).limit(first + 1)
     )
-    rows = list(session.exec(stmt).all())  # type: ignore[call-overload]
+    rows = list(session.scalars(stmt).all())
     tasks = rows[:first]
     return Page(tasks, len(rows) > first, after is not None, int(total),
                 [encode_cursor(t) for t in tasks])
@@ -308,5 +313,5 @@ def tasks_by_ids(session: Session, ids: Iterable[str]) -> dict[str, Task]:
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}
-    rows = session.exec(select(Task).where(col(Task.id).in_(wanted))).all()  # type: ignore[call-overload]
+    rows = session.scalars(select(Task).where(col(Task.id).in_(wanted))).all()
     return {t.id: t for t in rows}
