@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ QUEUE = "api-tests"
 _keys = itertools.count(1)
 
 
-def test_settings(**overrides: Any) -> Settings:
+def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {"mode": "dev", "jwt_secret": "test-secret-0123456789abcdef0123"}
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -74,12 +74,17 @@ class Api:
 
 @asynccontextmanager
 async def running_api(
-    env: WorkflowEnvironment, engine: Engine, settings: Settings | None = None
+    env: WorkflowEnvironment, engine: Engine, settings: Settings | None = None, *,
+    worker: bool = True,
 ) -> AsyncIterator[Api]:
-    settings = settings or test_settings()
+    """The app over ASGI; with a worker unless another one already serves the queue."""
+    settings = settings or make_settings()
     service = TaskService(env.client, engine, QUEUE, WorkingCalendar(), CalendarConfig())
     app = create_app(settings, engine=engine, service=service)
-    async with build_worker(env.client, engine, QUEUE, settings=settings):
+    async with AsyncExitStack() as stack:
+        if worker:
+            await stack.enter_async_context(
+                build_worker(env.client, engine, QUEUE, settings=settings))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
             yield Api(app, http, settings, engine, service)

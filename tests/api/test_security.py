@@ -1,0 +1,188 @@
+"""Authentication (dev tokens and OpenID Connect over real HTTP), production hardening, limits,
+error masking, and the fixed cost of a page of tasks in SQL queries."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import jwt
+import pytest
+import pytest_asyncio
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+from sqlalchemy import delete, event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+from temporalio.testing import WorkflowEnvironment
+
+from api.auth import issue_dev_token
+from api.loaders import Loaders
+from giaoviec.models import Task, TaskCoordinator
+from tests.api.harness import Api, make_settings, running_api
+from tests.api.test_queries import NOW, put
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+ME = "{ me { id } }"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def api(env: WorkflowEnvironment, db: Engine) -> AsyncIterator[Api]:
+    async with running_api(env, db) as api:
+        yield api
+
+
+async def test_missing_expired_forged_and_malformed_tokens_are_refused(api: Api) -> None:
+    expired = issue_dev_token(api.settings, "chutich", now=datetime.now(UTC) - timedelta(days=2))
+    forged = issue_dev_token(make_settings(jwt_secret="another-secret-another-secret-00"),
+                             "chutich")
+    unknown = issue_dev_token(api.settings, "khong-ai")
+    for token in (expired, forged, unknown, "abc.def.ghi", "x", forged[:-4]):
+        body = await api.raw(ME, token=token)
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", token
+    body = await api.raw(ME)  # no Authorization header at all
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    basic = await api.http.post("/graphql", json={"query": ME},
+                                headers={"Authorization": "Basic Y2h1dGljaDp4"})
+    assert basic.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    ok = await api.raw(ME, user="chutich")
+    assert ok["data"]["me"]["id"] == "chutich"
+
+
+async def test_limits_refuse_abuse(api: Api) -> None:
+    deep = "{ me { unit { parent { parent { parent { parent { parent { parent { parent { " \
+           "parent { parent { id } } } } } } } } } } } }"
+    body = await api.raw(deep, user="chutich")
+    assert body["errors"] and "depth" in body["errors"][0]["message"].lower()
+    aliases = "{ " + " ".join(f"a{i}: me {{ id }}" for i in range(40)) + " }"
+    body = await api.raw(aliases, user="chutich")
+    assert body["errors"] and body.get("data") is None
+    huge = await api.http.post("/graphql", content=b"{" + b" " * 400_000 + b"}",
+                               headers={"Content-Type": "application/json"})
+    assert huge.status_code == 413
+    mutation_over_get = await api.http.get(
+        "/graphql", params={"query": 'mutation { markNotificationsRead(ids: ["1"]) }'},
+        headers={"Authorization": f"Bearer {api.token('chutich')}"})
+    assert mutation_over_get.status_code in (400, 405)
+
+
+async def test_unexpected_faults_are_masked(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(self: object, ids: list[str]) -> list[object]:
+        raise RuntimeError("psycopg2: SELECT secret FROM official -- /opt/giaoviec/queries.py")
+
+    monkeypatch.setattr(Loaders, "_officials", broken)
+    body = await api.raw("{ me { id } }", user="chutich")
+    text = json.dumps(body, ensure_ascii=False)
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL"
+    for leak in ("psycopg2", "secret", "Traceback", "/opt", ".py"):
+        assert leak not in text
+
+
+async def test_a_page_of_100_tasks_costs_a_fixed_number_of_queries(api: Api) -> None:
+    with Session(api.engine) as s:
+        for n in range(100):
+            lead, owner = [("snv", "snv.cb1"), ("stc", "stc.cb"), ("snv-tccb", "tccb.cb"),
+                           ("xa1", "xa1.cb")][n % 4]
+            put(s, f"many-{n:03d}", lead=lead, owner=owner, deadline=NOW + timedelta(days=n),
+                coordinators=("vp",) if n % 2 else ())
+        s.commit()
+    query = """query($n: Int) { tasks(first: $n, filter: {search: "nhiem vu"}) { edges { node {
+      id title timeliness leadUnit { id name parent { id name } } owner { id fullName
+      unit { id name } } assignedBy { id fullName }
+      coordinators { duty unit { id name } } } } } }"""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    async def cost(n: int) -> int:
+        statements.clear()
+        event.listen(api.engine, "before_cursor_execute", count)
+        try:
+            body = await api.ok("chutich", query, n=n)
+        finally:
+            event.remove(api.engine, "before_cursor_execute", count)
+        assert len(body["tasks"]["edges"]) == n
+        return len(statements)
+
+    # viewer, count, page, then one batch per level: units, parents, officials, their units,
+    # coordinators, coordinator units — the same for 5 tasks as for 100.
+    small, large = await cost(5), await cost(100)
+    assert small == large <= 10, statements
+    with Session(api.engine) as s:  # leave the module's other tests their population
+        s.execute(delete(TaskCoordinator).where(col(TaskCoordinator.task_id).like("many-%")))
+        s.execute(delete(Task).where(col(Task.id).like("many-%")))
+        s.commit()
+
+
+# Production mode: OIDC tokens only, no introspection ----------------------------------------
+
+
+class _Jwks(BaseHTTPRequestHandler):
+    body = b"{}"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def oidc() -> Iterator[tuple[rsa.RSAPrivateKey, str]]:
+    """An identity provider's signing key, its JWKS served over real local HTTP."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    jwk.update(kid="k1", use="sig", alg="RS256")
+    handler = type("Jwks", (_Jwks,), {"body": json.dumps({"keys": [jwk]}).encode()})
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield key, f"http://127.0.0.1:{server.server_address[1]}/certs"
+    server.shutdown()
+
+
+ISSUER = "https://sso.example.gov.vn/realms/ubnd"
+
+
+def oidc_token(key: rsa.RSAPrivateKey, username: str, **overrides: object) -> str:
+    now = datetime.now(UTC)
+    claims = {"iss": ISSUER, "aud": "giaoviec", "sub": "uuid-1", "iat": now,
+              "exp": now + timedelta(minutes=5), "preferred_username": username}
+    claims.update(overrides)
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+
+
+async def test_production_accepts_oidc_only_and_hides_the_schema(
+    env: WorkflowEnvironment, db: Engine, oidc: tuple[rsa.RSAPrivateKey, str]
+) -> None:
+    key, jwks_url = oidc
+    settings = make_settings(mode="production", oidc_issuer=ISSUER, oidc_jwks_url=jwks_url,
+                             oidc_audience="giaoviec")
+    async with running_api(env, db, settings, worker=False) as prod:
+        good = await prod.raw(ME, token=oidc_token(key, "gd.snv"))
+        assert good["data"]["me"]["id"] == "gd.snv"
+        other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        dev = issue_dev_token(make_settings(), "chutich")
+        for bad in (oidc_token(key, "gd.snv", iss="https://evil.example"),
+                    oidc_token(key, "gd.snv", aud="other-app"),
+                    oidc_token(key, "gd.snv", exp=datetime.now(UTC) - timedelta(minutes=1)),
+                    oidc_token(other_key, "gd.snv"),
+                    oidc_token(key, "khong-ai"),
+                    dev):
+            body = await prod.raw(ME, token=bad)
+            assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        intro = await prod.raw("{ __schema { types { name } } }", token=oidc_token(key, "gd.snv"))
+        assert intro.get("errors") and not intro.get("data")
+        page = await prod.http.get("/graphql", headers={"Accept": "text/html"})
+        assert "graphiql" not in page.text.lower()
+        with pytest.raises(Exception):  # noqa: B017 - any refusal will do
+            issue_dev_token(settings, "chutich")
