@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
 from api.auth import Authenticator
@@ -18,46 +20,64 @@ from giaoviec.service import TaskService
 MAX_BODY_BYTES = 256 * 1024
 
 
-class BodyLimit:
-    """Refuses request bodies over the limit (413) before anything reads them."""
+class RequestGuard:
+    """Reads a request body once, refusing it before the app sees it when it is over the
+    size limit (413) or, for JSON, is not UTF-8 JSON with an object at the top (400)."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
-            await _too_large(scope, receive, send)
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limit:
+            await _refuse(scope, receive, send, 413, "Yêu cầu quá lớn.")
             return
-        seen = 0
-
-        async def limited() -> dict:  # type: ignore[type-arg]
-            nonlocal seen
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
             message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise _TooLarge
-            return message
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await _refuse(scope, receive, send, 413, "Yêu cầu quá lớn.")
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if b"json" in headers.get(b"content-type", b"") and not _json_object(body):
+            await _refuse(scope, receive, send, 400,
+                          "Nội dung yêu cầu phải là một đối tượng JSON (UTF-8) hợp lệ.")
+            return
+        sent = False
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _too_large(scope, receive, send)
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
-class _TooLarge(Exception):
-    pass
+def _json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body.decode("utf-8")), dict)
+    except (UnicodeDecodeError, ValueError):
+        return False
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
     response = JSONResponse(
-        {"errors": [{"message": "Yêu cầu quá lớn.", "extensions": {"code": "VALIDATION"}}]},
-        status_code=413,
+        {"errors": [{"message": message, "extensions": {"code": "VALIDATION"}}]},
+        status_code=status,
     )
     await response(scope, receive, send)
 
@@ -86,5 +106,5 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> F
             conn.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)  # type: ignore[arg-type]
+    app.add_middleware(RequestGuard, limit=MAX_BODY_BYTES)  # type: ignore[arg-type]
     return app

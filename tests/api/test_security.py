@@ -65,6 +65,11 @@ async def test_limits_refuse_abuse(api: Api) -> None:
     huge = await api.http.post("/graphql", content=b"{" + b" " * 400_000 + b"}",
                                headers={"Content-Type": "application/json"})
     assert huge.status_code == 413
+    for raw in (b"\x80\x81", b"0", b"[1, 2]", b"{"):  # found by the fuzzer: were 500s
+        bad = await api.http.post("/graphql", content=raw,
+                                  headers={"Content-Type": "application/json"})
+        assert bad.status_code == 400
+        assert bad.json()["errors"][0]["extensions"]["code"] == "VALIDATION"
     mutation_over_get = await api.http.get(
         "/graphql", params={"query": 'mutation { markNotificationsRead(ids: ["1"]) }'},
         headers={"Authorization": f"Bearer {api.token('chutich')}"})
