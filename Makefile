@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint clean-data
+.PHONY: install run test lint schema clean-data
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -11,7 +11,20 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-install: $(BIN)/.installed
+# GraphiQL (dev mode) and the graphql-http audit come from the npm registry at install time,
+# never from a CDN at run time. Without npm, GraphiQL says how to get it; the audit skips.
+NPM_DIRS := api/graphiql tests/api/audit
+NPM_STAMPS := $(addsuffix /node_modules/.installed,$(NPM_DIRS))
+
+%/node_modules/.installed: %/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix $* --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: skipping $*"; fi
+
+install: $(BIN)/.installed $(NPM_STAMPS)
+
+schema: install
+	$(BIN)/python -m api.schema > api/schema.graphql
 
 run: install
 	$(BIN)/giaoviec dev

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
+from api import graphiql
 from api.auth import Authenticator
 from api.context import AppServices, RequestContext
 from api.schema import build_schema
@@ -82,6 +83,13 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, messa
     await response(scope, receive, send)
 
 
+class LocalGraphiQLRouter(GraphQLRouter):  # type: ignore[type-arg]
+    """Strawberry's GraphiQL page loads its scripts from a CDN; ours come from this server."""
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(graphiql.page_html())
+
+
 def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> FastAPI:
     """Everything the app needs is passed in: the CLI, tests and deploys build it their way."""
     app = FastAPI(title="giaoviec", docs_url=None, redoc_url=None, openapi_url=None)
@@ -91,13 +99,15 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> F
     async def context(request: Request) -> RequestContext:
         return RequestContext(services, request.headers.get("authorization"))
 
-    router = GraphQLRouter(
+    router = LocalGraphiQLRouter(
         build_schema(production=not settings.is_dev),
         context_getter=context,
-        graphql_ide=None,
+        graphql_ide="graphiql" if settings.is_dev else None,
         # GET may only read: the router refuses mutations over GET.
         allow_queries_via_get=True,
     )
+    if settings.is_dev:
+        app.include_router(graphiql.assets_router())
     app.include_router(router, prefix="/graphql")
 
     @app.get("/health")

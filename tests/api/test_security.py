@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 from temporalio.testing import WorkflowEnvironment
 
+from api import graphiql
 from api.auth import issue_dev_token
 from api.loaders import Loaders
 from giaoviec.models import Task, TaskCoordinator
@@ -192,3 +193,15 @@ async def test_production_accepts_oidc_only_and_hides_the_schema(
         assert "graphiql" not in page.text.lower()
         with pytest.raises(Exception):  # noqa: B017 - any refusal will do
             issue_dev_token(settings, "chutich")
+
+
+async def test_dev_graphiql_loads_nothing_from_outside(api: Api) -> None:
+    page = await api.http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "https://" not in page.text and "http://" not in page.text
+    if not graphiql.installed():
+        pytest.skip("GraphiQL assets are not installed (npm missing): `make install`")
+    for name in graphiql.ASSETS:
+        asset = await api.http.get(f"{graphiql.PREFIX}/{name}")
+        assert asset.status_code == 200 and len(asset.content) > 1000
+    assert (await api.http.get(f"{graphiql.PREFIX}/..%2Fpackage.json")).status_code == 404
