@@ -89,20 +89,55 @@ def dev_env(tmp_path: Path) -> Iterator[tuple[dict[str, str], int]]:
     yield env, port
 
 
-def test_dev_starts_serves_stops_and_restarts(dev_env: tuple[dict[str, str], int]) -> None:
+ASSIGN = """mutation($input: AssignTaskInput!) { assignTask(input: $input) {
+  id state timeliness deadline owner { username } } }"""
+ACCEPT = "mutation($id: ID!) { acceptTask(id: $id) { id state } }"
+DRILL = """{ units { id countsWithDescendants { total openInTime }
+  children { id countsWithDescendants { total } } } }"""
+
+
+def _input(**overrides: Any) -> dict[str, Any]:
+    values = {
+        "clientKey": "readme-1", "title": "Rà soát quy chế làm việc",
+        "description": "Rà soát, đề xuất sửa đổi quy chế làm việc của UBND tỉnh",
+        "leadUnitId": "ag-snv", "ownerId": "snv.cb1", "basis": "Kế hoạch số 208/KH-UBND",
+        "workingDays": 10,
+        "product": {"kind": "báo cáo", "description": "Báo cáo rà soát", "measure": "Trình"},
+    }
+    values.update(overrides)
+    return values
+
+
+def test_the_readme_walkthrough_survives_a_restart(dev_env: tuple[dict[str, str], int]) -> None:
+    """Start, take a dev token, assign, be refused when a "rõ" is missing, act as the owner,
+    be refused as an outsider, drill down; stop; start again and carry on."""
     env, port = dev_env
     running = _start(env, port)
     try:
-        assert httpx.get(f"{running.base}/health").json() == {"status": "ok"}
+        chairman = running.token("chutich")
+        task = running.graphql(chairman, ASSIGN, {"input": _input()})["data"]["assignTask"]
+        assert task["state"] == "ASSIGNED" and task["owner"]["username"] == "snv.cb1"
+        refused = running.graphql(chairman, ASSIGN, {"input": _input(
+            clientKey="readme-2", basis=None, product=None)})
+        fields = {f["code"] for f in refused["errors"][0]["extensions"]["fields"]}
+        assert fields == {"MISSING_BASIS", "MISSING_PRODUCT"}
+        outsider = running.graphql(running.token("cb1.30313"), ACCEPT, {"id": task["id"]})
+        assert outsider["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        drill = running.graphql(chairman, DRILL)["data"]["units"][0]
+        assert drill["countsWithDescendants"]["total"] == 1
+        assert sum(c["countsWithDescendants"]["total"] for c in drill["children"]) == 1
     finally:
         assert _stop(running) == 0
+    with pytest.raises(httpx.HTTPError):  # nothing of it is left listening
+        httpx.get(f"{running.base}/health", timeout=2)
     data = Path(env["GIAOVIEC_DATA_DIR"])
     assert (data / "giaoviec.db").exists() and (data / "temporal.db").exists()
-    # Nothing of it is left listening.
-    with pytest.raises(httpx.HTTPError):
-        httpx.get(f"{running.base}/health", timeout=2)
     again = _start(env, port)
     try:
-        assert httpx.get(f"{again.base}/health").status_code == 200
+        owner = again.token("snv.cb1")
+        accepted = again.graphql(owner, ACCEPT, {"id": task["id"]})["data"]["acceptTask"]
+        assert accepted["state"] == "IN_PROGRESS"
+        same = again.graphql(again.token("chutich"), ASSIGN, {"input": _input()})
+        assert same["data"]["assignTask"]["id"] == task["id"]  # a retry, not a new task
     finally:
         assert _stop(again) == 0
