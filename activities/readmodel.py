@@ -15,7 +15,7 @@ from temporalio import activity
 
 from activities.notices import compose
 from domain.escalation import Recipient
-from domain.org import Role
+from domain.org import heads_of
 from domain.text import fold
 from giaoviec.db import session_scope
 from giaoviec.models import (
@@ -36,11 +36,7 @@ def lead_unit_heads(session: Session, unit_id: str) -> list[str]:
     officials = session.exec(
         select(Official).where(Official.unit_id == unit_id, col(Official.active).is_(True))
     ).all()
-    for role in (Role.UNIT_HEAD, Role.CHAIRMAN):
-        heads = [o.id for o in officials if role in o.role_list]
-        if heads:
-            return heads
-    return []
+    return heads_of([(o.id, o.role_list) for o in officials])
 
 
 def _recipients(session: Session, notice: Notice, task: TaskRecord) -> list[str]:

@@ -15,11 +15,10 @@ from strawberry.fastapi import BaseContext
 from api.auth import Authenticator, unauthenticated
 from api.loaders import Loaders
 from domain.calendar import WorkingCalendar
-from domain.org import Actor, parse_roles
 from giaoviec.config import Settings
-from giaoviec.models import Official, Unit
+from giaoviec.models import Official
 from giaoviec.queries import Clock, Viewer
-from giaoviec.service import TaskService
+from giaoviec.service import TaskService, actor_of
 
 T = TypeVar("T")
 
@@ -77,7 +76,5 @@ def _viewer_for(session: Session, username: str) -> Viewer:
     official = session.exec(select(Official).where(Official.username == username)).first()
     if official is None or not official.active:
         raise unauthenticated("Tài khoản không có trong danh sách cán bộ hoặc đã bị khóa.")
-    unit = session.get(Unit, official.unit_id)
-    path = unit.path if unit else f"/{official.unit_id}/"
-    ids = tuple(p for p in path.split("/") if p)
-    return Viewer(Actor(official.id, ids, parse_roles(official.roles)), path)
+    actor = actor_of(session, official)
+    return Viewer(actor, "/" + "/".join(actor.unit_path) + "/")

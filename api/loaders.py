@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from strawberry.dataloader import DataLoader
 
-from domain.org import Role
+from domain.org import heads_of
 from giaoviec.models import Official, TaskCoordinator, Unit
 from giaoviec.queries import (
     Clock,
@@ -109,8 +109,5 @@ class Loaders:
 
 def unit_head(members: Sequence[Official]) -> Official | None:
     """Who answers for a unit: its head; for a People's Committee, its chairman."""
-    for role in (Role.UNIT_HEAD, Role.CHAIRMAN):
-        for official in members:
-            if role in official.role_list:
-                return official
-    return None
+    heads = heads_of([(o.id, o.role_list) for o in members])
+    return next((o for o in members if heads and o.id == heads[0]), None)

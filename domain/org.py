@@ -55,6 +55,19 @@ class Actor:
         return max((_RANK.get(r, 0) for r in self.roles), default=0)
 
 
+# Who answers for a unit: its head; a People's Committee (no unit head) answers by its chairman.
+HEAD_ROLES_IN_ORDER = (Role.UNIT_HEAD, Role.CHAIRMAN)
+
+
+def heads_of(members: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    """The ids of a unit's heads among its (id, roles) members, by HEAD_ROLES_IN_ORDER."""
+    for role in HEAD_ROLES_IN_ORDER:
+        found = [member_id for member_id, roles in members if role in roles]
+        if found:
+            return found
+    return []
+
+
 def parse_roles(values: Sequence[str] | str) -> frozenset[Role]:
     items = values.split() if isinstance(values, str) else values
     return frozenset(Role(v) for v in items if v in Role.__members__.values())
