@@ -158,7 +158,8 @@ async def _dev(settings: Settings) -> None:
 
         await ensure_schedules(client, settings)
         service = build_service(client, engine, settings)
-        worker = build_worker(client, engine, settings.task_queue, settings=settings)
+        worker = build_worker(client, engine, settings.task_queue, settings=settings,
+                              calendar=service.calendar)
         server = api_server(settings, engine, service)
         stop = stop_event_on_signals()
         base = f"http://{settings.host}:{settings.port}"
@@ -184,7 +185,9 @@ async def _worker(settings: Settings) -> None:
     stop = stop_event_on_signals()
     engine = make_engine(settings.resolved_database_url)
     client = await connect_when_ready(settings)
-    async with build_worker(client, engine, settings.task_queue, settings=settings):
+    calendar, _ = configured_calendar(settings)
+    async with build_worker(client, engine, settings.task_queue, settings=settings,
+                            calendar=calendar):
         await stop.wait()
 
 

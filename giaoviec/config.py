@@ -56,6 +56,10 @@ class Settings(BaseSettings):
         "giaoviec@localhost", validation_alias=_env("SMTP_SENDER", "SMTP_FROM")
     )
     digest_every_minutes: int = Field(10, validation_alias=_env("GIAOVIEC_DIGEST_MINUTES"))
+    # The weekly kiểm đếm: ISO weekday (1 = Monday), hour and minute, Asia/Ho_Chi_Minh.
+    tally_weekday: int = Field(1, ge=1, le=7, validation_alias=_env("GIAOVIEC_TALLY_WEEKDAY"))
+    tally_hour: int = Field(6, ge=0, le=23, validation_alias=_env("GIAOVIEC_TALLY_HOUR"))
+    tally_minute: int = Field(30, ge=0, le=59, validation_alias=_env("GIAOVIEC_TALLY_MINUTE"))
     public_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("GIAOVIEC_PUBLIC_URL"))
 
     @property

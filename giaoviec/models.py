@@ -151,3 +151,42 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts(index=True, nullable=False))
     read_at: datetime | None = Field(default=None, sa_column=_ts())
     emailed_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class TallySnapshot(SQLModel, table=True):
+    """One unit's kiểm đếm for one period, as computed: kept so weeks and months compare.
+
+    A recomputation that changes nothing writes nothing; one that changes something is a new
+    revision (a correction), and the earlier revision stays."""
+
+    __table_args__ = (
+        UniqueConstraint("period", "unit_id", "revision", name="uq_tally_period_unit_rev"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(index=True, max_length=16)
+    unit_id: str = Field(foreign_key="unit.id", index=True, max_length=64)
+    revision: int = 1
+    as_of: datetime = Field(sa_column=_ts(nullable=False))
+    computed_at: datetime = Field(sa_column=_ts(nullable=False))
+    own: str = Field(sa_column=Column(Text, nullable=False))  # Figures as JSON
+    rolled: str = Field(sa_column=Column(Text, nullable=False))  # with descendants, as JSON
+    flagged_ids: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    pending_ids: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+
+
+class Briefing(SQLModel, table=True):
+    """Báo cáo kiểm đếm for giao ban: one per root unit, period and revision, with its files."""
+
+    __table_args__ = (
+        UniqueConstraint("period", "root_unit_id", "revision", name="uq_briefing_rev"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(index=True, max_length=16)
+    root_unit_id: str = Field(foreign_key="unit.id", index=True, max_length=64)
+    revision: int = 1
+    as_of: datetime = Field(sa_column=_ts(nullable=False))
+    generated_at: datetime = Field(sa_column=_ts(nullable=False))
+    number: str = Field(max_length=64)  # số/ký hiệu, e.g. "48/BC-KĐ"
+    directory: str = Field(max_length=1000)  # relative to the data directory

@@ -9,14 +9,16 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-import domain.calendar  # noqa: F401 - warm the holiday tables outside the sandbox
 from activities.mail import MailActivities
 from activities.readmodel import ReadModelActivities
+from activities.tally import TallyActivities
+from domain.calendar import WorkingCalendar  # importing warms the holiday tables
 from giaoviec.config import Settings, get_settings
 from workflows.digest import DigestWorkflow
+from workflows.tally import TallyWorkflow
 from workflows.task import TaskWorkflow
 
-WORKFLOWS = [TaskWorkflow, DigestWorkflow]
+WORKFLOWS = [TaskWorkflow, DigestWorkflow, TallyWorkflow]
 # The domain rules are pure and deterministic; domain.calendar computes its holiday tables
 # when first imported (here, outside the sandbox), so workflows only read them.
 RUNNER = SandboxedWorkflowRunner(
@@ -27,16 +29,20 @@ RUNNER = SandboxedWorkflowRunner(
 def build_worker(
     client: Client, engine: Engine, task_queue: str, *, max_threads: int = 16,
     max_cached_workflows: int = 1000, settings: Settings | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> Worker:
     """Sync read-model activities run on a thread pool so they never block the event loop."""
     readmodel = ReadModelActivities(engine)
-    mail = MailActivities(engine, settings or get_settings())
+    settings = settings or get_settings()
+    mail = MailActivities(engine, settings)
+    tally = TallyActivities(engine, settings, calendar or WorkingCalendar())
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
         workflow_runner=RUNNER,
-        activities=[readmodel.record_task_event, mail.send_email_digests],
+        activities=[readmodel.record_task_event, mail.send_email_digests,
+                    tally.tally_and_brief],
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         max_concurrent_activities=max_threads,
         max_cached_workflows=max_cached_workflows,

@@ -128,3 +128,15 @@ class RecordInput:
     task: TaskRecord
     event: EventRecord
     notices: list[Notice] = field(default_factory=list)
+
+
+@dataclass
+class TallyRequest:
+    period: str  # "2026-W48", "2026-11", …
+
+
+@dataclass
+class TallyOutcome:
+    period: str
+    briefings: list[int]  # Briefing ids, one per root unit
+    corrections: int  # how many are new revisions of an earlier briefing of the period
