@@ -13,6 +13,7 @@ from strawberry.fastapi import GraphQLRouter
 
 from api import graphiql
 from api.auth import Authenticator
+from api.briefing_api import files_router
 from api.context import AppServices, RequestContext
 from api.schema import build_schema
 from giaoviec.config import Settings
@@ -109,6 +110,7 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> F
     if settings.is_dev:
         app.include_router(graphiql.assets_router())
     app.include_router(router, prefix="/graphql")
+    app.include_router(files_router(services))
 
     @app.get("/health")
     def health() -> dict[str, str]:

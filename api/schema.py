@@ -17,6 +17,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from api.briefing_api import BriefingMutation, BriefingQuery
 from api.errors import PublicErrors
 from api.resolvers import Mutation, Query
 from domain.errors import DomainError
@@ -24,6 +25,17 @@ from domain.errors import DomainError
 MAX_DEPTH = 10
 MAX_TOKENS = 5000
 MAX_ALIASES = 30
+
+
+@strawberry.type(name="Query", description="Các câu hỏi đọc dữ liệu.")
+class FullQuery(Query, BriefingQuery):
+    pass
+
+
+@strawberry.type(name="Mutation", description="Các thao tác thay đổi dữ liệu; mỗi thao tác trả "
+                                              "lại đối tượng đã cập nhật.")
+class FullMutation(Mutation, BriefingMutation):
+    pass
 
 
 class GiaoviecSchema(strawberry.Schema):
@@ -46,7 +58,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return GiaoviecSchema(query=Query, mutation=Mutation, extensions=extensions)
+    return GiaoviecSchema(query=FullQuery, mutation=FullMutation, extensions=extensions)
 
 
 def sdl() -> str:

@@ -1,0 +1,241 @@
+"""GraphQL for kiểm đếm and giao ban: tally, briefing, scores, generateBriefing; and the
+briefing files, served with the same bearer authorization."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import strawberry
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse
+from strawberry.types import Info
+
+from activities.briefing import FILE_STEM
+from api.context import AppServices, RequestContext
+from api.types import Counts, Official, Task, Unit, load_official, load_unit
+from domain.errors import Code, DomainError
+from domain.scores import Score as ScoreRow
+from domain.tally import Figures, UnitTally
+from giaoviec import briefings, models
+from giaoviec.queries import tasks_by_ids
+
+MEDIA = {
+    "html": "text/html; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def counts_of(f: Figures) -> Counts:
+    return Counts(total=f.total, completed_on_time=f.completed_on_time,
+                  completed_late=f.completed_late, open_in_time=f.open_in_time,
+                  open_overdue=f.open_overdue, due_soon=f.due_soon)
+
+
+@strawberry.type(description="Kiểm đếm nhiệm vụ của một đơn vị (gồm các đơn vị trực thuộc) "
+                             "trong một kỳ.")
+class Tally:
+    node: strawberry.Private[UnitTally]
+    period: str = strawberry.field(description="Kỳ: 2026-W48, 2026-11, 2026-Q4, 2026-H2, 2026.")
+    as_of: datetime = strawberry.field(description="Thời điểm tính số liệu (cuối kỳ, hoặc lúc "
+                                                   "hỏi nếu kỳ chưa kết thúc).")
+    revision: int | None = strawberry.field(
+        description="Lần tính đã lưu (lớn hơn 1 là bản điều chỉnh); null nếu tính ngay lúc hỏi.")
+
+    @strawberry.field(description="Đơn vị.")
+    async def unit(self, info: Info) -> Unit:
+        return await load_unit(info, self.node.unit.id)
+
+    @strawberry.field(description="Bốn nhóm kiểm đếm (cộng lại bằng tổng số) và sắp đến hạn.")
+    def counts(self) -> Counts:
+        return counts_of(self.node.rolled)
+
+    @strawberry.field(description="Số nhiệm vụ đến hạn trong kỳ.")
+    def due_in_period(self) -> int:
+        return self.node.rolled.due_in_period
+
+    @strawberry.field(description="Số nhiệm vụ được giao trong kỳ.")
+    def assigned_in_period(self) -> int:
+        return self.node.rolled.assigned_in_period
+
+    @strawberry.field(description="Số nhiệm vụ hoàn thành trong kỳ.")
+    def completed_in_period(self) -> int:
+        return self.node.rolled.completed_in_period
+
+    @strawberry.field(description="Tỷ lệ hoàn thành đúng hạn trên tổng số (%).")
+    def on_time_rate(self) -> float:
+        return self.node.rolled.on_time_rate
+
+    @strawberry.field(description="Số liệu của các đơn vị trực thuộc.")
+    def children(self) -> list[Tally]:
+        return [Tally(node=c, period=self.period, as_of=self.as_of, revision=self.revision)
+                for c in self.node.children]
+
+    @strawberry.field(description="Nhiệm vụ quá hạn sau hơn 3 lần nhắc: nêu tên tại giao ban.")
+    async def flagged(self, info: Info) -> list[Task]:
+        return await _tasks(info, self.node.flagged_ids)
+
+    @strawberry.field(description="Nhiệm vụ có đề nghị gia hạn chờ người giao quyết định.")
+    async def pending_extensions(self, info: Info) -> list[Task]:
+        return await _tasks(info, self.node.pending_extension_ids)
+
+
+async def _tasks(info: Info, ids: list[str]) -> list[Task]:
+    rows = await info.context.db(lambda s: tasks_by_ids(s, ids))
+    return [Task(row=rows[i]) for i in ids if i in rows]
+
+
+@strawberry.type(description="Đường dẫn tải các tệp báo cáo (cần mã truy cập như API).")
+class BriefingFiles:
+    html: str = strawberry.field(description="Bản HTML để xem trên màn hình.")
+    docx: str = strawberry.field(description="Bản DOCX để Văn phòng chỉnh sửa, trình ký.")
+    xlsx: str = strawberry.field(description="Bảng số liệu XLSX.")
+
+
+@strawberry.type(description="Báo cáo kiểm đếm nhiệm vụ phục vụ giao ban.")
+class Briefing:
+    row: strawberry.Private[models.Briefing]
+
+    @strawberry.field(description="Kỳ báo cáo.")
+    def period(self) -> str:
+        return self.row.period
+
+    @strawberry.field(description="Thời điểm lập.")
+    def generated_at(self) -> datetime:
+        return self.row.generated_at
+
+    @strawberry.field(description="Số, ký hiệu văn bản.")
+    def number(self) -> str:
+        return self.row.number
+
+    @strawberry.field(description="Lần lập (lớn hơn 1 là bản điều chỉnh của cùng kỳ).")
+    def revision(self) -> int:
+        return self.row.revision
+
+    @strawberry.field(description="Số liệu kiểm đếm của báo cáo.")
+    async def tally(self, info: Info) -> Tally:
+        return await _tally(info, self.row.root_unit_id, self.row.period)
+
+    @strawberry.field(description="Các tệp báo cáo.")
+    def files(self, info: Info) -> BriefingFiles:
+        base = info.context.app.settings.public_url.rstrip("/")
+        url = f"{base}/briefings/{self.row.id}"
+        return BriefingFiles(html=f"{url}/html", docx=f"{url}/docx", xlsx=f"{url}/xlsx")
+
+
+@strawberry.type(description="Điểm đề xuất của một cán bộ trong kỳ (NĐ 335/2025): lãnh đạo "
+                             "xem xét, quyết định; không phải kết quả xếp loại cuối cùng.")
+class Score:
+    row: strawberry.Private[ScoreRow]
+
+    @strawberry.field(description="Cán bộ.")
+    async def official(self, info: Info) -> Official:
+        return await load_official(info, self.row.official_id)
+
+    @strawberry.field(description="Điểm (0–100): đúng hạn 100, quá hạn 75, chưa nộp khi đã "
+                                  "quá hạn 0; bình quân các nhiệm vụ được tính.")
+    def points(self) -> float:
+        return self.row.points
+
+    @strawberry.field(description="Mức xếp loại đề xuất.")
+    def band(self) -> str:
+        return self.row.proposal
+
+    @strawberry.field(description="Số nhiệm vụ được tính điểm.")
+    def tasks_counted(self) -> int:
+        return self.row.tasks_counted
+
+    @strawberry.field(description="Số sản phẩm nộp quá hạn.")
+    def late_products(self) -> int:
+        return self.row.late_products
+
+    @strawberry.field(description="Bị hạ một mức do vượt tỷ lệ 20% hoàn thành xuất sắc.")
+    def capped(self) -> bool:
+        return self.row.capped
+
+
+async def _tally(info: Info, unit_id: str, period_key: str | None) -> Tally:
+    ctx: RequestContext = info.context
+    viewer = await ctx.viewer()
+    now = ctx.clock.now
+
+    def read(s):  # noqa: ANN001, ANN202
+        period = briefings.resolve_period(period_key, now)
+        return briefings.tally_for(s, viewer, unit_id, period, now, ctx.app.calendar)
+
+    view = await ctx.db(read)
+    return Tally(node=view.tally, period=view.period.key, as_of=view.as_of,
+                 revision=view.revision)
+
+
+@strawberry.type
+class BriefingQuery:
+    @strawberry.field(description="Kiểm đếm của một đơn vị trong một kỳ (đã lưu nếu có, nếu "
+                                  "không thì tính ngay).")
+    async def tally(self, info: Info, unit_id: strawberry.ID, period: str) -> Tally:
+        return await _tally(info, str(unit_id), period)
+
+    @strawberry.field(description="Báo cáo giao ban đã lập của tỉnh (xã) mình; null nếu chưa có. "
+                                  "Mặc định: tuần vừa kết thúc, đọc tại giao ban tuần này.")
+    async def briefing(self, info: Info, period: str | None = None) -> Briefing | None:
+        ctx: RequestContext = info.context
+        viewer = await ctx.viewer()
+        now = ctx.clock.now
+        row = await ctx.db(lambda s: briefings.briefing_for(
+            s, viewer, briefings.resolve_period(period, now)))
+        return Briefing(row=row) if row else None
+
+    @strawberry.field(description="Điểm đề xuất của cán bộ thuộc đơn vị trong kỳ (dành cho "
+                                  "lãnh đạo).")
+    async def scores(self, info: Info, unit_id: strawberry.ID, period: str) -> list[Score]:
+        ctx: RequestContext = info.context
+        viewer = await ctx.viewer()
+        now = ctx.clock.now
+        rows = await ctx.db(lambda s: briefings.scores_for(
+            s, viewer, str(unit_id), briefings.resolve_period(period, now), now,
+            ctx.app.calendar))
+        return [Score(row=r) for r in rows]
+
+
+@strawberry.type
+class BriefingMutation:
+    @strawberry.mutation(description="Lập báo cáo kiểm đếm ngay (Văn phòng hoặc lãnh đạo UBND), "
+                                     "cùng quy trình với lịch hằng tuần. Mặc định: tuần vừa "
+                                     "kết thúc.")
+    async def generate_briefing(self, info: Info, period: str | None = None) -> Briefing:
+        ctx: RequestContext = info.context
+        viewer = await ctx.viewer()
+        target = briefings.resolve_period(period, ctx.clock.now)
+        await ctx.db(lambda s: briefings.check_can_generate(s, viewer))
+        await briefings.generate(ctx.service.client, ctx.service.task_queue, target)
+        row = await ctx.db(lambda s: briefings.briefing_for(s, viewer, target))
+        if row is None:
+            raise DomainError(Code.NOT_FOUND, "Không lập được báo cáo cho đơn vị của đồng chí.")
+        return Briefing(row=row)
+
+
+def files_router(services: AppServices) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/briefings/{briefing_id}/{kind}", include_in_schema=False)
+    async def briefing_file(briefing_id: int, kind: str, request: Request):  # noqa: ANN202
+        ctx = RequestContext(services, request.headers.get("authorization"))
+        try:
+            if kind not in MEDIA:
+                raise DomainError(Code.NOT_FOUND, "Không có loại tệp này.")
+            viewer = await ctx.viewer()
+            row = await ctx.db(lambda s: briefings.briefing_file(s, viewer, briefing_id))
+        except DomainError as err:
+            status = {Code.UNAUTHENTICATED: 401, Code.FORBIDDEN: 403}.get(err.code, 404)
+            return JSONResponse({"errors": [{"message": err.message,
+                                             "extensions": {"code": err.code}}]},
+                                status_code=status)
+        path = Path(services.settings.data_dir) / row.directory / f"{FILE_STEM}-{row.period}.{kind}"
+        if not path.is_file():
+            return JSONResponse({"errors": [{"message": "Tệp báo cáo không còn trên máy chủ.",
+                                             "extensions": {"code": Code.NOT_FOUND}}]},
+                                status_code=404)
+        return FileResponse(path, media_type=MEDIA[kind], filename=path.name)
+
+    return router

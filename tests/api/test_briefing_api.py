@@ -1,0 +1,104 @@
+"""GraphQL for kiểm đếm: tally (live and stored), generateBriefing through the workflow, the
+briefing and its files behind the same authorization, score proposals; each refusal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from temporalio.testing import WorkflowEnvironment
+
+from tests.api.harness import Api, make_settings, running_api
+from tests.tally.test_tally_store import population
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+TALLY = """query($u: ID!, $p: String!) { tally(unitId: $u, period: $p) {
+  period revision asOf dueInPeriod assignedInPeriod completedInPeriod onTimeRate
+  unit { id } counts { total completedOnTime completedLate openInTime openOverdue dueSoon }
+  children { unit { id } counts { total } }
+  flagged { id title } pendingExtensions { id } } }"""
+GENERATE = """mutation($p: String) { generateBriefing(period: $p) {
+  period number revision generatedAt files { html docx xlsx }
+  tally { revision counts { total } } } }"""
+BRIEFING = "query($p: String) { briefing(period: $p) { period revision files { docx } } }"
+SCORES = """query($u: ID!, $p: String!) { scores(unitId: $u, period: $p) {
+  official { id } points band tasksCounted lateProducts capped } }"""
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def api(
+    env: WorkflowEnvironment, db: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Api]:
+    with Session(db) as s:
+        population(s)
+    settings = make_settings(data_dir=tmp_path_factory.mktemp("data"),
+                             public_url="http://giaoviec.test")
+    async with running_api(env, db, settings) as api:
+        yield api
+
+
+async def test_a_live_tally_adds_up(api: Api) -> None:
+    t = (await api.ok("chutich", TALLY, u="tinh", p="2026-W47"))["tally"]
+    assert t["revision"] is None  # computed now, nothing stored yet
+    assert t["counts"] == {"total": 8, "completedOnTime": 1, "completedLate": 1,
+                           "openInTime": 4, "openOverdue": 2, "dueSoon": 1}
+    assert (t["dueInPeriod"], t["assignedInPeriod"], t["completedInPeriod"]) == (5, 1, 2)
+    assert t["onTimeRate"] == 12.5
+    assert sum(c["counts"]["total"] for c in t["children"]) == 8
+    assert [f["id"] for f in t["flagged"]] == ["c"]
+    assert [p["id"] for p in t["pendingExtensions"]] == ["h"]
+    month = (await api.ok("chutich", TALLY, u="tinh", p="2026-11"))["tally"]
+    assert month["counts"]["total"] == 9  # the month also holds i, assigned on 23/11
+
+
+async def test_generate_then_read_the_briefing_and_its_files(api: Api) -> None:
+    refused = await api.error("snv.cb1", GENERATE, p="2026-W47")
+    assert refused["extensions"]["code"] == "FORBIDDEN"
+    b = (await api.ok("vp.cv", GENERATE, p="2026-W47"))["generateBriefing"]
+    assert b["period"] == "2026-W47" and b["revision"] == 1 and b["number"] == "47/BC-VP"
+    assert b["tally"] == {"revision": 1, "counts": {"total": 8}}
+    again = (await api.ok("chutich", GENERATE, p="2026-W47"))["generateBriefing"]
+    assert again["revision"] == 1  # nothing changed: the same briefing
+    read = (await api.ok("chutich", BRIEFING, p="2026-W47"))["briefing"]
+    assert read["files"]["docx"] == b["files"]["docx"]
+    assert (await api.ok("chutich", BRIEFING, p="2026-W40"))["briefing"] is None
+    path = b["files"]["docx"].removeprefix("http://giaoviec.test")
+    ok = await api.http.get(path, headers={"Authorization": f"Bearer {api.token('pct')}"})
+    assert ok.status_code == 200 and ok.content[:2] == b"PK"
+    assert "wordprocessingml" in ok.headers["content-type"]
+    html = await api.http.get(path.replace("/docx", "/html"),
+                              headers={"Authorization": f"Bearer {api.token('vp.cv')}"})
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html.text
+    assert (await api.http.get(path)).status_code == 401
+    officer = await api.http.get(path, headers={"Authorization":
+                                                f"Bearer {api.token('snv.cb1')}"})
+    assert officer.status_code == 403
+    stored = (await api.ok("gd.snv", TALLY, u="snv", p="2026-W47"))["tally"]
+    assert stored["revision"] == 1 and stored["counts"]["total"] == 5
+
+
+async def test_scores_are_proposals_for_leaders(api: Api) -> None:
+    scores = (await api.ok("chutich", SCORES, u="tinh", p="2026-W47"))["scores"]
+    by_id = {s["official"]["id"]: s for s in scores}
+    # snv.cb1: a on time (100), b late (75), j undelivered past its deadline (0).
+    assert by_id["snv.cb1"]["points"] == pytest.approx(58.3)
+    assert by_id["snv.cb1"]["lateProducts"] == 1 and by_id["snv.cb1"]["tasksCounted"] == 3
+    assert by_id["snv.cb1"]["band"].startswith("Đề xuất: Hoàn thành nhiệm vụ")
+    assert by_id["tccb.cb"]["points"] == 0.0
+    refused = await api.error("snv.cb2", SCORES, u="snv", p="2026-W47")
+    assert refused["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_refusals(api: Api) -> None:
+    outside = await api.error("xa1.cb", TALLY, u="snv", p="2026-W47")
+    assert outside["extensions"]["code"] == "FORBIDDEN"
+    bad = await api.error("chutich", TALLY, u="tinh", p="2026-W99")
+    assert bad["extensions"]["fields"][0]["code"] == "INVALID_PERIOD"
+    missing = await api.error("chutich", TALLY, u="khong-co", p="2026-W47")
+    assert missing["extensions"]["code"] == "NOT_FOUND"
+    officer = await api.error("snv.cb1", BRIEFING, p="2026-W47")
+    assert officer["extensions"]["code"] == "FORBIDDEN"
