@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 import sqlalchemy
+from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
-from giaoviec.schedules import DIGEST_SCHEDULE_ID, digest_schedule, ensure_schedules
+from domain.periods import week_just_ended
+from giaoviec.models import Briefing, TallySnapshot
+from giaoviec.schedules import (
+    DIGEST_SCHEDULE_ID,
+    TALLY_SCHEDULE_ID,
+    digest_schedule,
+    ensure_schedules,
+)
 from giaoviec.temporal import DATA_CONVERTER
 from giaoviec.worker import build_worker
 from tests.conftest import SmtpServer, binary
@@ -63,3 +72,31 @@ async def test_digest_schedule_is_idempotent_and_mails(
     assert recipients == ["an@example.gov.vn", "binh@example.gov.vn"]
     mailed = emailed(engine)
     assert all(mailed["an"]) and all(mailed["binh"]) and not any(mailed["cuong"])
+
+
+async def test_weekly_tally_schedule_runs_the_tally(
+    local_env: WorkflowEnvironment, engine: sqlalchemy.Engine, tmp_path: Path
+) -> None:
+    settings = settings_for(None)
+    settings.task_queue = "tally-schedule-test"
+    settings.data_dir = tmp_path
+    client = local_env.client
+    await ensure_schedules(client, settings)
+    handle = client.get_schedule_handle(TALLY_SCHEDULE_ID)
+    spec = (await handle.describe()).schedule.spec
+    assert spec.time_zone_name == "Asia/Ho_Chi_Minh"
+    (cal,) = spec.calendars
+    assert [r.start for r in cal.day_of_week] == [1]  # Monday
+    assert ([r.start for r in cal.hour], [r.start for r in cal.minute]) == ([6], [30])
+    week = week_just_ended(datetime.now(UTC)).key
+    async with build_worker(client, engine, settings.task_queue, settings=settings):
+        await handle.trigger()
+        for _ in range(150):
+            with Session(engine) as s:
+                if s.exec(select(Briefing).where(Briefing.period == week)).first():
+                    break
+            await asyncio.sleep(0.2)
+    with Session(engine) as s:
+        briefing = s.exec(select(Briefing).where(Briefing.period == week)).one()
+        assert s.exec(select(TallySnapshot).where(TallySnapshot.period == week)).all()
+    assert (tmp_path / briefing.directory).is_dir()
