@@ -36,7 +36,8 @@ _PAGE = """<!doctype html>
     root.render(React.createElement(GraphiQL, {{
       fetcher,
       shouldPersistHeaders: true,
-      defaultHeaders: '{{"Authorization": "Bearer <mã từ: giaoviec token chutich>"}}',
+      // Header values must be ASCII: paste the output of `giaoviec token chutich`.
+      defaultHeaders: '{{"Authorization": "Bearer PASTE-TOKEN-HERE"}}',
       defaultQuery: "{{ me {{ fullName unit {{ name }} }} }}\\n",
     }}));
   </script>

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
 
     # Authentication: dev tokens are HS256 with this secret; production uses OIDC.
     jwt_secret: str = Field(
-        "dev-only-secret-change-me", validation_alias=_env("GIAOVIEC_JWT_SECRET")
+        "dev-only-secret-change-me-0123456789", validation_alias=_env("GIAOVIEC_JWT_SECRET")
     )
     token_ttl_hours: int = Field(12, validation_alias=_env("GIAOVIEC_TOKEN_TTL_HOURS"))
     oidc_issuer: str | None = Field(None, validation_alias=_env("GIAOVIEC_OIDC_ISSUER"))
