@@ -12,8 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlmodel import Session, col
 
 from domain.calendar import WorkingCalendar
@@ -47,17 +46,19 @@ class Viewer:
 def visible_tasks(viewer: Viewer) -> ColumnElement[bool]:
     """A viewer sees the tasks led or coordinated inside his unit's subtree (a leader's
     jurisdiction) and every task he owns or assigned."""
-    coordinated = exists().where(
-        TaskCoordinator.task_id == Task.id,
-        TaskCoordinator.unit_id == Unit.id,
-        col(Unit.path).startswith(viewer.unit_path, autoescape=True),
-    )
     return or_(
         col(Task.lead_unit_path).startswith(viewer.unit_path, autoescape=True),
         Task.owner_id == viewer.id,
         Task.assigner_id == viewer.id,
-        coordinated,
+        col(Task.id).in_(_coordinated_by(col(Unit.path).startswith(viewer.unit_path,
+                                                                   autoescape=True))),
     )
+
+
+def _coordinated_by(unit_condition: ColumnElement[bool]) -> Select[tuple[str]]:
+    """Ids of tasks some unit matching the condition coordinates (computed once, not per row)."""
+    return (select(TaskCoordinator.task_id)
+            .join(Unit, col(Unit.id) == TaskCoordinator.unit_id).where(unit_condition))
 
 
 def can_view_task(session: Session, viewer: Viewer, task_id: str) -> bool:
@@ -182,16 +183,40 @@ def counts_by_lead_unit(
 def counts_with_descendants(
     session: Session, viewer: Viewer, unit_ids: Sequence[str], clock: Clock
 ) -> dict[str, Counts]:
-    """Tasks led by each unit or any unit below it: one query for a whole batch of units."""
-    scope = aliased(Unit)
-    stmt = (
-        select(scope.id, *_count_columns(clock))
-        .join(Task, col(Task.lead_unit_path).startswith(scope.path))
-        .where(col(scope.id).in_(unit_ids), Task.state != TaskState.CANCELLED.value,
-               visible_tasks(viewer))
-        .group_by(scope.id)
-    )
-    return {row[0]: Counts(*row[1:]) for row in session.execute(stmt)}
+    """Tasks led by each unit or any unit below it, for a whole batch of units: one grouped
+    query under the batch's common ancestor, rolled up here along the paths."""
+    paths = {row[0]: row[1] for row in session.execute(
+        select(Unit.id, Unit.path).where(col(Unit.id).in_(unit_ids)))}
+    if not paths:
+        return {}
+    common = _common_prefix(list(paths.values()))
+    conds = [col(Task.lead_unit_path).startswith(common, autoescape=True),
+             Task.state != TaskState.CANCELLED.value]
+    if not common.startswith(viewer.unit_path):  # all inside his subtree: all visible
+        conds.append(visible_tasks(viewer))
+    stmt = (select(Task.lead_unit_path, *_count_columns(clock)).where(*conds)
+            .group_by(Task.lead_unit_path))
+    groups = [(row[0], Counts(*row[1:])) for row in session.execute(stmt)]
+    result: dict[str, Counts] = {}
+    for unit_id, path in paths.items():
+        total = Counts()
+        for lead_path, counts in groups:
+            if lead_path.startswith(path):
+                for name in vars(total):
+                    setattr(total, name, getattr(total, name) + getattr(counts, name))
+        result[unit_id] = total
+    return result
+
+
+def _common_prefix(paths: list[str]) -> str:
+    """The path of the nearest unit above all of them ("/" when they share none)."""
+    parts = [p.strip("/").split("/") for p in paths]
+    shared: list[str] = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) != 1:
+            break
+        shared.append(level[0])
+    return "/" + "".join(f"{p}/" for p in shared)
 
 
 # Task lists ---------------------------------------------------------------------------------
@@ -248,9 +273,7 @@ def _unit_scope(session: Session, f: TaskFilter) -> list[ColumnElement[bool]]:
     else:
         lead = Task.lead_unit_id == unit.id
         unit_match = Unit.id == unit.id
-    coordinating = exists().where(
-        TaskCoordinator.task_id == Task.id, TaskCoordinator.unit_id == Unit.id, unit_match
-    )
+    coordinating = col(Task.id).in_(_coordinated_by(unit_match))
     match f.role:
         case "coordinating":
             return [coordinating]
