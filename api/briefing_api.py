@@ -37,6 +37,7 @@ def counts_of(f: Figures) -> Counts:
                              "trong một kỳ.")
 class Tally:
     node: strawberry.Private[UnitTally]
+    previous: strawberry.Private[dict[str, Figures]]
     period: str = strawberry.field(description="Kỳ: 2026-W48, 2026-11, 2026-Q4, 2026-H2, 2026.")
     as_of: datetime = strawberry.field(description="Thời điểm tính số liệu (cuối kỳ, hoặc lúc "
                                                    "hỏi nếu kỳ chưa kết thúc).")
@@ -69,8 +70,21 @@ class Tally:
 
     @strawberry.field(description="Số liệu của các đơn vị trực thuộc.")
     def children(self) -> list[Tally]:
-        return [Tally(node=c, period=self.period, as_of=self.as_of, revision=self.revision)
-                for c in self.node.children]
+        return [Tally(node=c, previous=self.previous, period=self.period, as_of=self.as_of,
+                      revision=self.revision) for c in self.node.children]
+
+    @strawberry.field(description="Chênh lệch số nhiệm vụ quá hạn so với kỳ trước (đã lưu); "
+                                  "null nếu kỳ trước chưa có số liệu.")
+    def overdue_change(self) -> int | None:
+        before = self.previous.get(self.node.unit.id)
+        return self.node.rolled.open_overdue - before.open_overdue if before else None
+
+    @strawberry.field(description="Chênh lệch tỷ lệ đúng hạn (điểm %) so với kỳ trước.")
+    def on_time_rate_change(self) -> float | None:
+        before = self.previous.get(self.node.unit.id)
+        if before is None:
+            return None
+        return round(self.node.rolled.on_time_rate - before.on_time_rate, 1)
 
     @strawberry.field(description="Nhiệm vụ quá hạn sau hơn 3 lần nhắc: nêu tên tại giao ban.")
     async def flagged(self, info: Info) -> list[Task]:
@@ -165,8 +179,8 @@ async def _tally(info: Info, unit_id: str, period_key: str | None) -> Tally:
         return briefings.tally_for(s, viewer, unit_id, period, now, ctx.app.calendar)
 
     view = await ctx.db(read)
-    return Tally(node=view.tally, period=view.period.key, as_of=view.as_of,
-                 revision=view.revision)
+    return Tally(node=view.tally, previous=view.previous, period=view.period.key,
+                 as_of=view.as_of, revision=view.revision)
 
 
 @strawberry.type

@@ -34,6 +34,7 @@ class TallyView:
     tally: UnitTally
     as_of: datetime
     revision: int | None  # None: computed now, not stored
+    previous: dict[str, Figures]  # the previous period's stored figures, by unit
 
 
 def resolve_period(value: str | None, now: datetime) -> Period:
@@ -72,13 +73,15 @@ def tally_for(session: Session, viewer: Viewer, unit_id: str, period: Period, no
     unit = _unit(session, unit_id)
     check_can_read_tally(session, viewer, unit)
     stored = latest_snapshots(session, period.key)
+    previous = {uid: Figures(**json.loads(row.rolled))
+                for uid, row in latest_snapshots(session, period.previous().key).items()}
     units = load_units(session, unit.path)
     if unit.id in stored:
         return TallyView(period, _from_snapshots(unit.id, units, stored),
-                         stored[unit.id].as_of, stored[unit.id].revision)
+                         stored[unit.id].as_of, stored[unit.id].revision, previous)
     at = tally_instant(period, now)
     roots = tally_tree(units, load_facts(session, unit.path), period, at, calendar)
-    return TallyView(period, next(r for r in roots if r.unit.id == unit.id), at, None)
+    return TallyView(period, next(r for r in roots if r.unit.id == unit.id), at, None, previous)
 
 
 def _from_snapshots(unit_id: str, units: list[UnitNode], stored: dict) -> UnitTally:  # type: ignore[type-arg]

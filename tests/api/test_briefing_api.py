@@ -79,6 +79,10 @@ async def test_generate_then_read_the_briefing_and_its_files(api: Api) -> None:
     assert officer.status_code == 403
     stored = (await api.ok("gd.snv", TALLY, u="snv", p="2026-W47"))["tally"]
     assert stored["revision"] == 1 and stored["counts"]["total"] == 5
+    await api.ok("vp.cv", GENERATE, p="2026-W46")
+    change = "query { tally(unitId: \"tinh\", period: \"2026-W47\") { overdueChange } }"
+    # Week 46 ended on 15/11, before c (19/11) and j (21/11) fell due.
+    assert (await api.ok("chutich", change))["tally"]["overdueChange"] == 2
 
 
 async def test_scores_are_proposals_for_leaders(api: Api) -> None:
