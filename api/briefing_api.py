@@ -27,12 +27,6 @@ MEDIA = {
 }
 
 
-def counts_of(f: Figures) -> Counts:
-    return Counts(total=f.total, completed_on_time=f.completed_on_time,
-                  completed_late=f.completed_late, open_in_time=f.open_in_time,
-                  open_overdue=f.open_overdue, due_soon=f.due_soon)
-
-
 @strawberry.type(description="Kiểm đếm nhiệm vụ của một đơn vị (gồm các đơn vị trực thuộc) "
                              "trong một kỳ.")
 class Tally:
@@ -50,7 +44,7 @@ class Tally:
 
     @strawberry.field(description="Bốn nhóm kiểm đếm (cộng lại bằng tổng số) và sắp đến hạn.")
     def counts(self) -> Counts:
-        return counts_of(self.node.rolled)
+        return Counts.of(self.node.rolled)
 
     @strawberry.field(description="Số nhiệm vụ đến hạn trong kỳ.")
     def due_in_period(self) -> int:

@@ -14,10 +14,10 @@ from sqlmodel import Session, col, select
 from strawberry.dataloader import DataLoader
 
 from domain.org import heads_of
+from domain.tally import Figures
 from giaoviec.models import Official, TaskCoordinator, Unit
 from giaoviec.queries import (
     Clock,
-    Counts,
     Viewer,
     counts_by_lead_unit,
     counts_with_descendants,
@@ -94,17 +94,17 @@ class Loaders:
             grouped[row.unit_id].append(row)
         return [grouped[u] for u in unit_ids]
 
-    async def _counts(self, unit_ids: list[str]) -> list[Counts]:
+    async def _counts(self, unit_ids: list[str]) -> list[Figures]:
         viewer = self._viewer()
         found = await self._run(lambda s: counts_by_lead_unit(s, viewer, unit_ids, self.clock))
-        return [found.get(u, Counts()) for u in unit_ids]
+        return [found.get(u, Figures()) for u in unit_ids]
 
-    async def _counts_desc(self, unit_ids: list[str]) -> list[Counts]:
+    async def _counts_desc(self, unit_ids: list[str]) -> list[Figures]:
         viewer = self._viewer()
         found = await self._run(
             lambda s: counts_with_descendants(s, viewer, unit_ids, self.clock)
         )
-        return [found.get(u, Counts()) for u in unit_ids]
+        return [found.get(u, Figures()) for u in unit_ids]
 
 
 def unit_head(members: Sequence[Official]) -> Official | None:

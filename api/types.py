@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import date, datetime
 from enum import Enum
@@ -12,10 +11,10 @@ from strawberry.types import Info
 
 from api.loaders import unit_head
 from domain.lifecycle import STATE_LABELS_VI, TaskState
+from domain.tally import Figures
 from domain.timeliness import TIMELINESS_LABELS_VI, Timeliness, timeliness
 from domain.timezone import as_aware
 from giaoviec import models
-from giaoviec.queries import Counts as CountsRow
 
 
 def _enum_from(
@@ -47,8 +46,10 @@ class Counts:
     due_soon: int = strawberry.field(description="Sắp đến hạn (còn không quá 3 ngày làm việc).")
 
     @classmethod
-    def of(cls, row: CountsRow) -> Counts:
-        return cls(**dataclasses.asdict(row))
+    def of(cls, f: Figures) -> Counts:
+        return cls(total=f.total, completed_on_time=f.completed_on_time,
+                   completed_late=f.completed_late, open_in_time=f.open_in_time,
+                   open_overdue=f.open_overdue, due_soon=f.due_soon)
 
 
 @strawberry.type(description="Cán bộ, công chức.")

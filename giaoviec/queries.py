@@ -19,6 +19,7 @@ from domain.calendar import WorkingCalendar
 from domain.errors import FieldIssue, validation_error
 from domain.lifecycle import TaskState
 from domain.org import Actor
+from domain.tally import Figures
 from domain.text import fold
 from domain.timeliness import DUE_SOON_WORKING_DAYS, Timeliness
 from domain.timezone import as_aware
@@ -141,16 +142,14 @@ def timeliness_case(clock: Clock) -> ColumnElement[str]:
 # Counts (kiểm đếm) ------------------------------------------------------------------------
 
 
-@dataclass
-class Counts:
-    """The four-way split (they add up to total) plus due soon, a part of open in time."""
+# The six figures the dashboard counts, in the order _count_columns yields them; the rest of
+# domain.tally.Figures (period figures) belong to the weekly tally.
+COUNT_FIELDS = ("total", "completed_on_time", "completed_late", "open_in_time", "open_overdue",
+                "due_soon")
 
-    total: int = 0
-    completed_on_time: int = 0
-    completed_late: int = 0
-    open_in_time: int = 0
-    open_overdue: int = 0
-    due_soon: int = 0
+
+def _figures(values: Sequence[int]) -> Figures:
+    return Figures(**dict(zip(COUNT_FIELDS, (int(v) for v in values), strict=True)))
 
 
 def _count_columns(clock: Clock) -> list[ColumnElement[int]]:
@@ -169,7 +168,7 @@ def _count_columns(clock: Clock) -> list[ColumnElement[int]]:
 
 def counts_by_lead_unit(
     session: Session, viewer: Viewer, unit_ids: Sequence[str], clock: Clock
-) -> dict[str, Counts]:
+) -> dict[str, Figures]:
     """Tasks each unit leads itself (cancelled tasks are not counted)."""
     stmt = (
         select(Task.lead_unit_id, *_count_columns(clock))
@@ -177,12 +176,12 @@ def counts_by_lead_unit(
                visible_tasks(viewer))
         .group_by(Task.lead_unit_id)
     )
-    return {row[0]: Counts(*row[1:]) for row in session.execute(stmt)}
+    return {row[0]: _figures(row[1:]) for row in session.execute(stmt)}
 
 
 def counts_with_descendants(
     session: Session, viewer: Viewer, unit_ids: Sequence[str], clock: Clock
-) -> dict[str, Counts]:
+) -> dict[str, Figures]:
     """Tasks led by each unit or any unit below it, for a whole batch of units: one grouped
     query under the batch's common ancestor, rolled up here along the paths."""
     paths = {row[0]: row[1] for row in session.execute(
@@ -196,14 +195,13 @@ def counts_with_descendants(
         conds.append(visible_tasks(viewer))
     stmt = (select(Task.lead_unit_path, *_count_columns(clock)).where(*conds)
             .group_by(Task.lead_unit_path))
-    groups = [(row[0], Counts(*row[1:])) for row in session.execute(stmt)]
-    result: dict[str, Counts] = {}
+    groups = [(row[0], _figures(row[1:])) for row in session.execute(stmt)]
+    result: dict[str, Figures] = {}
     for unit_id, path in paths.items():
-        total = Counts()
-        for lead_path, counts in groups:
+        total = Figures()
+        for lead_path, figures in groups:
             if lead_path.startswith(path):
-                for name in vars(total):
-                    setattr(total, name, getattr(total, name) + getattr(counts, name))
+                total.add(figures)
         result[unit_id] = total
     return result
 
