@@ -48,6 +48,7 @@ KIND_LABELS: dict[str, str] = {
     "overdue": "Quá hạn",
     "escalation": "Cảnh báo, báo cáo cấp trên",
     "event": "Cập nhật nhiệm vụ",
+    "briefing": "Báo cáo kiểm đếm, giao ban",
     OTHER: "Thông báo khác",
 }
 KIND_SUBJECT_WORDS: dict[str, str] = {
@@ -56,6 +57,7 @@ KIND_SUBJECT_WORDS: dict[str, str] = {
     "overdue": "quá hạn",
     "escalation": "cảnh báo",
     "event": "cập nhật",
+    "briefing": "báo cáo kiểm đếm",
     OTHER: "thông báo khác",
 }
 

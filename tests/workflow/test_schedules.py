@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 import sqlalchemy
 from sqlmodel import Session, select
+from temporalio.client import ScheduleOverlapPolicy
 from temporalio.testing import WorkflowEnvironment
 
 from domain.periods import week_just_ended
@@ -83,8 +84,12 @@ async def test_weekly_tally_schedule_runs_the_tally(
     client = local_env.client
     await ensure_schedules(client, settings)
     handle = client.get_schedule_handle(TALLY_SCHEDULE_ID)
-    spec = (await handle.describe()).schedule.spec
+    described = (await handle.describe()).schedule
+    spec = described.spec
     assert spec.time_zone_name == "Asia/Ho_Chi_Minh"
+    # A missed week is caught up once (within six days), runs never pile up.
+    assert described.policy.catchup_window == timedelta(days=6)
+    assert described.policy.overlap == ScheduleOverlapPolicy.SKIP
     (cal,) = spec.calendars
     assert [r.start for r in cal.day_of_week] == [1]  # Monday
     assert ([r.start for r in cal.hour], [r.start for r in cal.minute]) == ([6], [30])
