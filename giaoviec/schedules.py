@@ -25,6 +25,12 @@ from workflows.tally import TallyWorkflow
 
 DIGEST_SCHEDULE_ID = "giaoviec-email-digest"
 TALLY_SCHEDULE_ID = "giaoviec-weekly-tally"
+# The seeds' periodic reports: the 6-month report before 05/6, the annual one before 05/12.
+# Each is drawn up on the 1st of June / December with the figures of its period so far.
+PERIODIC_REPORTS = {
+    "giaoviec-half-year-report": (6, "half", "Báo cáo sơ kết 6 tháng (trước ngày 05/6)"),
+    "giaoviec-annual-report": (12, "year", "Báo cáo tổng kết năm (trước ngày 05/12)"),
+}
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 
 
@@ -65,6 +71,25 @@ def tally_schedule(settings: Settings) -> Schedule:
     )
 
 
+def periodic_report_schedule(settings: Settings, month: int, kind: str, comment: str) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            TallyWorkflow.run, args=[None, kind], id=f"{kind}-report",
+            task_queue=settings.task_queue,
+        ),
+        spec=ScheduleSpec(
+            calendars=[ScheduleCalendarSpec(
+                month=[ScheduleRange(month)], day_of_month=[ScheduleRange(1)],
+                hour=[ScheduleRange(settings.tally_hour)],
+                minute=[ScheduleRange(settings.tally_minute)], comment=comment,
+            )],
+            time_zone_name=TIME_ZONE,
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP,
+                              catchup_window=timedelta(days=3)),
+    )
+
+
 async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> bool:
     """Create the schedule, or bring an existing one in line; True when newly created."""
     try:
@@ -81,3 +106,6 @@ async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) 
 async def ensure_schedules(client: Client, settings: Settings) -> None:
     await ensure_schedule(client, DIGEST_SCHEDULE_ID, digest_schedule(settings))
     await ensure_schedule(client, TALLY_SCHEDULE_ID, tally_schedule(settings))
+    for schedule_id, (month, kind, comment) in PERIODIC_REPORTS.items():
+        await ensure_schedule(
+            client, schedule_id, periodic_report_schedule(settings, month, kind, comment))

@@ -1,5 +1,6 @@
 """TallyWorkflow: the weekly kiểm đếm and giao ban briefing, started by a Temporal Schedule
-every Monday morning, or on demand (generateBriefing) — the same code path either way."""
+every Monday morning, or on demand (generateBriefing) — the same code path either way; and the
+periodic reports (6-month before 05/6, annual before 05/12) on their own Schedules."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from domain.periods import parse_period, week_just_ended
+    from domain.periods import PeriodKind, parse_period, period_containing, week_just_ended
     from workflows.contracts import TallyOutcome, TallyRequest
 
 TALLY_ACTIVITY = "tally_and_brief"
@@ -18,9 +19,15 @@ TALLY_ACTIVITY = "tally_and_brief"
 @workflow.defn
 class TallyWorkflow:
     @workflow.run
-    async def run(self, period: str | None = None) -> TallyOutcome:
-        # Without a period: the week that has just ended, by the workflow's own clock.
-        key = parse_period(period).key if period else week_just_ended(workflow.now()).key
+    async def run(self, period: str | None = None, kind: str | None = None) -> TallyOutcome:
+        """A given period; or, by the workflow's own clock, the current period of a kind (the
+        periodic reports: "half", "year"); or else the week that has just ended."""
+        if period:
+            key = parse_period(period).key
+        elif kind:
+            key = period_containing(workflow.now(), PeriodKind(kind)).key
+        else:
+            key = week_just_ended(workflow.now()).key
         return await workflow.execute_activity(
             TALLY_ACTIVITY,
             TallyRequest(key),

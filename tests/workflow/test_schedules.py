@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from temporalio.client import ScheduleOverlapPolicy
 from temporalio.testing import WorkflowEnvironment
 
-from domain.periods import week_just_ended
+from domain.periods import PeriodKind, period_containing, week_just_ended
 from giaoviec.models import Briefing, TallySnapshot
 from giaoviec.schedules import (
     DIGEST_SCHEDULE_ID,
@@ -105,3 +105,29 @@ async def test_weekly_tally_schedule_runs_the_tally(
         briefing = s.exec(select(Briefing).where(Briefing.period == week)).one()
         assert s.exec(select(TallySnapshot).where(TallySnapshot.period == week)).all()
     assert (tmp_path / briefing.directory).is_dir()
+
+
+async def test_periodic_reports_run_for_the_current_half_and_year(
+    local_env: WorkflowEnvironment, engine: sqlalchemy.Engine, tmp_path: Path
+) -> None:
+    settings = settings_for(None)
+    settings.task_queue = "periodic-schedule-test"
+    settings.data_dir = tmp_path
+    client = local_env.client
+    await ensure_schedules(client, settings)
+    now = datetime.now(UTC)
+    expected = {"giaoviec-half-year-report": period_containing(now, PeriodKind.HALF).key,
+                "giaoviec-annual-report": period_containing(now, PeriodKind.YEAR).key}
+    async with build_worker(client, engine, settings.task_queue, settings=settings):
+        for schedule_id, period in expected.items():
+            handle = client.get_schedule_handle(schedule_id)
+            (cal,) = (await handle.describe()).schedule.spec.calendars
+            assert [r.start for r in cal.day_of_month] == [1]
+            await handle.trigger()
+            for _ in range(150):
+                with Session(engine) as s:
+                    if s.exec(select(Briefing).where(Briefing.period == period)).first():
+                        break
+                await asyncio.sleep(0.2)
+            with Session(engine) as s:
+                assert s.exec(select(Briefing).where(Briefing.period == period)).first()
