@@ -61,6 +61,13 @@ class WorkingCalendar:
     _swapped_working: set[date] = field(default_factory=set, init=False, repr=False)
 
     def _load(self, year: int) -> None:
+        # A swap may be named in the adjacent year (2/1/2015 off for Saturday 27/12/2014), so
+        # neighbours are read too, but only when already computed (never `holidays` in a sandbox).
+        for y in (year - 1, year, year + 1):
+            if y == year or y in _TABLES:
+                self._ingest(y)
+
+    def _ingest(self, year: int) -> None:
         if year in self._years:
             return
         self._years.add(year)

@@ -175,7 +175,24 @@ def _check_responsibility(draft: TaskDraft, facts: OrgFacts, add: Add) -> None:
 def _check_time(
     draft: TaskDraft, calendar: WorkingCalendar, now: datetime, add: Add
 ) -> datetime | None:
-    spec = draft.deadline
+    deadline = _check_deadline(draft.deadline, calendar, now, add)
+    # Milestones are checked even without a usable deadline, so every issue comes at once.
+    for i, m in enumerate(draft.milestones):
+        if _blank(m.title):
+            add(f"milestones[{i}].title", "MISSING_MILESTONE_TITLE", RO_THOI_GIAN,
+                "Thiếu tên mốc tiến độ.")
+        if deadline is not None and m.due > local_date(deadline):
+            add(f"milestones[{i}].due", "MILESTONE_AFTER_DEADLINE", RO_THOI_GIAN,
+                "Mốc tiến độ không được sau thời hạn xử lý.")
+        elif m.due < local_date(now):
+            add(f"milestones[{i}].due", "MILESTONE_IN_PAST", RO_THOI_GIAN,
+                "Mốc tiến độ đã qua.")
+    return deadline
+
+
+def _check_deadline(
+    spec: DeadlineSpec, calendar: WorkingCalendar, now: datetime, add: Add
+) -> datetime | None:
     given = [v for v in (spec.at, spec.on_date, spec.working_days) if v is not None]
     if not given:
         add("deadline", "MISSING_DEADLINE", RO_THOI_GIAN, "Thiếu thời hạn xử lý.")
@@ -191,16 +208,6 @@ def _check_time(
     deadline = resolve_deadline(spec, calendar, now)
     if deadline <= as_aware(now):
         add("deadline", "DEADLINE_IN_PAST", RO_THOI_GIAN, "Thời hạn xử lý đã qua.")
-    for i, m in enumerate(draft.milestones):
-        if _blank(m.title):
-            add(f"milestones[{i}].title", "MISSING_MILESTONE_TITLE", RO_THOI_GIAN,
-                "Thiếu tên mốc tiến độ.")
-        if m.due > local_date(deadline):
-            add(f"milestones[{i}].due", "MILESTONE_AFTER_DEADLINE", RO_THOI_GIAN,
-                "Mốc tiến độ không được sau thời hạn xử lý.")
-        elif m.due < local_date(now):
-            add(f"milestones[{i}].due", "MILESTONE_IN_PAST", RO_THOI_GIAN,
-                "Mốc tiến độ đã qua.")
     return deadline
 
 
