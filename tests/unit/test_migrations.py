@@ -1,7 +1,7 @@
 """The Alembic migrations build exactly the schema the models describe.
 
 A model change without a matching migration fails here. SQLite always runs; PostgreSQL runs
-when TEST_DATABASE_URL is set (e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test), each
+when TEST_DATABASE_URL is set (e.g. postgresql://postgres@127.0.0.1:5432/test), each
 test in a database of its own (or, without CREATEDB, a schema of its own), dropped afterwards.
 """
 
