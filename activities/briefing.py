@@ -25,7 +25,7 @@ from domain.periods import Period, PeriodKind
 from domain.tally import Figures, UnitTally, judge
 from domain.timeliness import Timeliness
 from domain.timezone import to_local
-from giaoviec.models import Official, Task, Unit
+from giaoviec.store.models import Official, Task, Unit
 
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"

@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 
 from domain.lifecycle import TaskState
 from domain.tally import TaskFact, UnitNode
-from giaoviec.models import Task, Unit
+from giaoviec.store.models import Task, Unit
 
 
 def fact_of(t: Task) -> TaskFact:

@@ -34,7 +34,7 @@ from temporalio import activity
 
 from domain.timezone import to_local
 from giaoviec.config import Settings
-from giaoviec.models import Notification, Official
+from giaoviec.store.models import Notification, Official
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from activities.notices import compose
 from domain.escalation import Recipient
 from domain.org import heads_of
 from domain.text import fold
-from giaoviec.db import session_scope
-from giaoviec.models import (
+from giaoviec.store.db import session_scope
+from giaoviec.store.models import (
     Notification,
     Official,
     Task,

@@ -21,8 +21,8 @@ from domain.org import Role
 from domain.periods import Period, parse_period
 from domain.tally import UnitTally, tally_instant, tally_tree, walk
 from giaoviec.config import Settings
-from giaoviec.db import session_scope
-from giaoviec.models import Briefing, Notification, Official, TallySnapshot, Unit
+from giaoviec.store.db import session_scope
+from giaoviec.store.models import Briefing, Notification, Official, TallySnapshot, Unit
 from workflows.contracts import TallyOutcome, TallyRequest
 
 

@@ -17,7 +17,7 @@ from api.briefing_api import files_router
 from api.context import AppServices, RequestContext
 from api.schema import build_schema
 from giaoviec.config import Settings
-from giaoviec.service import TaskService
+from giaoviec.services.tasks import TaskService
 
 MAX_BODY_BYTES = 256 * 1024
 

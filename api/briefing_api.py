@@ -17,8 +17,9 @@ from api.types import Counts, Official, Task, Unit, load_official, load_unit
 from domain.errors import Code, DomainError
 from domain.scores import Score as ScoreRow
 from domain.tally import Figures, UnitTally
-from giaoviec import briefings, models
-from giaoviec.queries import tasks_by_ids
+from giaoviec.reads import tally as briefings
+from giaoviec.reads.tasks import tasks_by_ids
+from giaoviec.store import models
 
 MEDIA = {
     "html": "text/html; charset=utf-8",

@@ -16,9 +16,9 @@ from api.auth import Authenticator, unauthenticated
 from api.loaders import Loaders
 from domain.calendar import WorkingCalendar
 from giaoviec.config import Settings
-from giaoviec.models import Official
-from giaoviec.queries import Clock, Viewer
-from giaoviec.service import TaskService, actor_of
+from giaoviec.reads.tasks import Clock, Viewer
+from giaoviec.services.tasks import TaskService, actor_of
+from giaoviec.store.models import Official
 
 T = TypeVar("T")
 

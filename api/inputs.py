@@ -11,7 +11,7 @@ from api.types import TaskStateEnum, TimelinessEnum
 from domain.lifecycle import TaskState
 from domain.task import Coordinator, DeadlineSpec, Milestone, Product, TaskDraft
 from domain.timeliness import Timeliness
-from giaoviec.queries import TaskFilter as TaskFilterQuery
+from giaoviec.reads.tasks import TaskFilter as TaskFilterQuery
 from workflows.contracts import Output
 
 

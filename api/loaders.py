@@ -15,13 +15,13 @@ from strawberry.dataloader import DataLoader
 
 from domain.org import heads_of
 from domain.tally import Figures
-from giaoviec.models import Official, TaskCoordinator, Unit
-from giaoviec.queries import (
+from giaoviec.reads.tasks import (
     Clock,
     Viewer,
     counts_by_lead_unit,
     counts_with_descendants,
 )
+from giaoviec.store.models import Official, TaskCoordinator, Unit
 
 K = TypeVar("K")
 V = TypeVar("V")

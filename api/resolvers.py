@@ -23,9 +23,9 @@ from api.types import (
 )
 from domain.errors import FieldIssue, not_found, validation_error
 from domain.lifecycle import Action
-from giaoviec import models
-from giaoviec.queries import MAX_PAGE, can_view_task, list_tasks
-from giaoviec.queries import TaskFilter as TaskFilterQuery
+from giaoviec.reads.tasks import MAX_PAGE, can_view_task, list_tasks
+from giaoviec.reads.tasks import TaskFilter as TaskFilterQuery
+from giaoviec.store import models
 
 MAX_NOTIFICATIONS = 200
 MAX_IDS = 500

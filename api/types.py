@@ -14,7 +14,7 @@ from domain.lifecycle import STATE_LABELS_VI, TaskState
 from domain.tally import Figures
 from domain.timeliness import TIMELINESS_LABELS_VI, Timeliness, timeliness
 from domain.timezone import as_aware
-from giaoviec import models
+from giaoviec.store import models
 
 
 def _enum_from(

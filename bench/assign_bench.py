@@ -25,11 +25,11 @@ from temporalio.testing import WorkflowEnvironment
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import Action
 from domain.task import DeadlineSpec, Product, TaskDraft
-from giaoviec.db import make_engine
-from giaoviec.orgdata import seed_demo
-from giaoviec.service import TaskService
-from giaoviec.temporal import DATA_CONVERTER
-from giaoviec.worker import build_worker
+from giaoviec.orgdata.seed import seed_demo
+from giaoviec.programs.temporal import DATA_CONVERTER
+from giaoviec.programs.worker import build_worker
+from giaoviec.services.tasks import TaskService
+from giaoviec.store.db import make_engine
 from workflows.contracts import CalendarConfig
 
 QUEUE = "bench"

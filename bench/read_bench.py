@@ -27,10 +27,10 @@ from api.auth import issue_dev_token
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import TaskState
 from giaoviec.config import Settings
-from giaoviec.db import make_engine
-from giaoviec.models import Official, Task, Unit
-from giaoviec.orgdata import seed_national
-from giaoviec.service import TaskService
+from giaoviec.orgdata.seed import seed_national
+from giaoviec.services.tasks import TaskService
+from giaoviec.store.db import make_engine
+from giaoviec.store.models import Official, Task, Unit
 from workflows.contracts import CalendarConfig
 
 QUERIES = {

@@ -18,7 +18,7 @@ from bench.read_bench import populate
 from domain.calendar import WorkingCalendar
 from domain.periods import week_just_ended
 from giaoviec.config import Settings
-from giaoviec.db import make_engine
+from giaoviec.store.db import make_engine
 from workflows.contracts import TallyRequest
 
 

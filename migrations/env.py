@@ -1,7 +1,7 @@
 """Alembic environment for the giaoviec read model (see docs/migrations.md).
 
 The database is, in order: a connection the caller put in ``config.attributes["connection"]``,
-``sqlalchemy.url`` if the caller set it (``giaoviec.migrate.upgrade_database`` does), else the
+``sqlalchemy.url`` if the caller set it (``giaoviec.store.migrate.upgrade_database`` does), else the
 application's own ``get_settings().resolved_database_url`` (``DATABASE_URL``, or the SQLite
 file under ``GIAOVIEC_DATA_DIR``).
 """
@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
-import giaoviec.models  # noqa: F401  (puts the tables on SQLModel.metadata)
-from giaoviec.migrate import ensure_sqlite_dir, migration_options
+import giaoviec.store.models  # noqa: F401  (puts the tables on SQLModel.metadata)
+from giaoviec.store.migrate import ensure_sqlite_dir, migration_options
 
 config = context.config
 

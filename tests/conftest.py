@@ -23,8 +23,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 from temporalio.testing import WorkflowEnvironment
 
-from giaoviec.db import make_engine
-from giaoviec.temporal import DATA_CONVERTER
+from giaoviec.programs.temporal import DATA_CONVERTER
+from giaoviec.store.db import make_engine
 from tests.org_fixture import seed_small_org
 
 BIN = Path(sys.executable).parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from giaoviec.models import Official, Unit
+from giaoviec.store.models import Official, Unit
 
 UNITS = [
     # id, name, kind, parent

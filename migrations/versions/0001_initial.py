@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
-from giaoviec.db import UTCDateTime
+from giaoviec.store.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision: str = "0001"

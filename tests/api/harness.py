@@ -17,8 +17,8 @@ from api.app import create_app
 from api.auth import issue_dev_token
 from domain.calendar import WorkingCalendar
 from giaoviec.config import Settings
-from giaoviec.service import TaskService
-from giaoviec.worker import build_worker
+from giaoviec.programs.worker import build_worker
+from giaoviec.services.tasks import TaskService
 from workflows.contracts import CalendarConfig
 
 QUEUE = "api-tests"

@@ -18,8 +18,8 @@ from domain.calendar import WorkingCalendar
 from domain.lifecycle import TaskState
 from domain.text import fold
 from domain.timeliness import timeliness
-from giaoviec.models import Notification, Task, TaskCoordinator
-from giaoviec.queries import Clock, Viewer, counts_by_lead_unit, timeliness_case
+from giaoviec.reads.tasks import Clock, Viewer, counts_by_lead_unit, timeliness_case
+from giaoviec.store.models import Notification, Task, TaskCoordinator
 from tests.api.harness import Api, running_api
 from tests.org_fixture import unit_path
 

@@ -22,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from api import graphiql
 from api.auth import issue_dev_token
 from api.loaders import Loaders
-from giaoviec.models import Task, TaskCoordinator
+from giaoviec.store.models import Task, TaskCoordinator
 from tests.api.harness import Api, make_settings, running_api
 from tests.api.test_queries import NOW, put
 from tests.conftest import free_port

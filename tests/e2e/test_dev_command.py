@@ -147,7 +147,7 @@ def test_the_readme_walkthrough_survives_a_restart(dev_env: tuple[dict[str, str]
     with pytest.raises(httpx.HTTPError):  # nothing of it is left listening
         httpx.get(f"{running.base}/health", timeout=2)
     data = Path(env["GIAOVIEC_DATA_DIR"])
-    assert (data / "giaoviec.db").exists() and (data / "temporal.db").exists()
+    assert (data / "giaoviec.store.db").exists() and (data / "temporal.db").exists()
     again = _start(env, port)
     try:
         owner = again.token("snv.cb1")

@@ -23,10 +23,10 @@ from temporalio.testing import WorkflowEnvironment
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import Action
 from giaoviec.config import Settings
-from giaoviec.db import make_engine
-from giaoviec.service import TaskService
-from giaoviec.temporal import DATA_CONVERTER
-from giaoviec.worker import build_worker
+from giaoviec.programs.temporal import DATA_CONVERTER
+from giaoviec.programs.worker import build_worker
+from giaoviec.services.tasks import TaskService
+from giaoviec.store.db import make_engine
 from tests.org_fixture import seed_small_org
 from tests.workflow.harness import draft, working_day_after
 from workflows.contracts import CalendarConfig, Output, TaskStart, workflow_id_for

@@ -11,8 +11,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from giaoviec.temporal import DATA_CONVERTER
-from giaoviec.worker import RUNNER, WORKFLOWS
+from giaoviec.programs.temporal import DATA_CONVERTER
+from giaoviec.programs.worker import RUNNER, WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 

@@ -21,7 +21,7 @@ from domain.calendar import WorkingCalendar
 from domain.lifecycle import TaskState
 from domain.tally import Figures
 from domain.timezone import VN_TZ
-from giaoviec.models import Briefing, Notification, TallySnapshot, Task
+from giaoviec.store.models import Briefing, Notification, TallySnapshot, Task
 from tests.api.harness import make_settings
 from tests.api.test_queries import put
 from tests.org_fixture import seed_small_org

@@ -15,8 +15,8 @@ from temporalio.testing import ActivityEnvironment
 from activities import mail
 from activities.mail import DigestItem, digest_subject, send_digests
 from giaoviec.config import Settings
-from giaoviec.db import make_engine
-from giaoviec.models import Notification, Official, Task, Unit
+from giaoviec.store.db import make_engine
+from giaoviec.store.models import Notification, Official, Task, Unit
 from tests.conftest import SmtpServer, free_port
 
 T0 = datetime(2026, 5, 11, 1, 0, tzinfo=UTC)

@@ -24,8 +24,8 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
-import giaoviec.models  # noqa: F401  (puts the tables on SQLModel.metadata)
-from giaoviec.migrate import (
+import giaoviec.store.models  # noqa: F401  (puts the tables on SQLModel.metadata)
+from giaoviec.store.migrate import (
     alembic_config,
     check_database_current,
     current_revision,
@@ -120,7 +120,7 @@ def _postgres_schema(admin: Engine, url: URL, name: str) -> Iterator[str]:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         # A directory that does not exist yet: upgrade_database must create it.
-        yield f"sqlite:///{tmp_path / 'data' / 'giaoviec.db'}"
+        yield f"sqlite:///{tmp_path / 'data' / 'giaoviec.store.db'}"
     elif request.param == "postgresql":
         yield from _postgres_database()
     else:
@@ -192,9 +192,9 @@ def test_autogenerate_renders_importable_revision(tmp_path: Path) -> None:
     script = command.revision(cfg, message="everything", autogenerate=True, rev_id="9999")
     assert script is not None and not isinstance(script, list)
     source = Path(script.path).read_text(encoding="utf-8")
-    assert "from giaoviec.db import UTCDateTime" in source
+    assert "from giaoviec.store.db import UTCDateTime" in source
     assert "from sqlmodel.sql.sqltypes import AutoString" in source
-    assert "giaoviec.db.UTCDateTime" not in source
+    assert "giaoviec.store.db.UTCDateTime" not in source
     assert "sqlmodel.sql.sqltypes.AutoString(" not in source
 
     # The rendered revision runs as written and yields the models' schema.

@@ -13,9 +13,10 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from domain.errors import Code, DomainError
-from giaoviec.db import make_engine
-from giaoviec.models import Official, Task, Unit
-from giaoviec.orgdata import import_org, seed_demo, seed_national
+from giaoviec.orgdata.importer import import_org
+from giaoviec.orgdata.seed import seed_demo, seed_national
+from giaoviec.store.db import make_engine
+from giaoviec.store.models import Official, Task, Unit
 
 
 @pytest.fixture

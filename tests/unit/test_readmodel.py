@@ -54,7 +54,7 @@ def test_a_retried_activity_writes_nothing_twice(any_engine: Engine) -> None:
 
 def test_a_plain_postgresql_url_uses_psycopg_3() -> None:
     """The form every guide shows, `postgresql://…`, must work as written (no driver suffix)."""
-    from giaoviec.db import make_engine
+    from giaoviec.store.db import make_engine
 
     engine = make_engine("postgresql://postgres@127.0.0.1:5432/test")
     assert engine.dialect.driver == "psycopg"

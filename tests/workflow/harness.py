@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from domain.calendar import WorkingCalendar
 from domain.task import DeadlineSpec, Product, TaskDraft
 from domain.timezone import local_date
-from giaoviec.models import Notification, Task, TaskEvent
+from giaoviec.store.models import Notification, Task, TaskEvent
 
 _keys = itertools.count(1)
 

@@ -12,8 +12,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import Action, TaskState
-from giaoviec.service import TaskService, request_hash, task_id_for
-from giaoviec.worker import build_worker
+from giaoviec.programs.worker import build_worker
+from giaoviec.services.tasks import TaskService, request_hash, task_id_for
 from tests.workflow.harness import (
     draft,
     events,

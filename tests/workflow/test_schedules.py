@@ -16,15 +16,15 @@ from temporalio.client import ScheduleOverlapPolicy
 from temporalio.testing import WorkflowEnvironment
 
 from domain.periods import PeriodKind, period_containing, week_just_ended
-from giaoviec.models import Briefing, TallySnapshot
-from giaoviec.schedules import (
+from giaoviec.programs.schedules import (
     DIGEST_SCHEDULE_ID,
     TALLY_SCHEDULE_ID,
     digest_schedule,
     ensure_schedules,
 )
-from giaoviec.temporal import DATA_CONVERTER
-from giaoviec.worker import build_worker
+from giaoviec.programs.temporal import DATA_CONVERTER
+from giaoviec.programs.worker import build_worker
+from giaoviec.store.models import Briefing, TallySnapshot
 from tests.conftest import SmtpServer, binary
 from tests.unit.test_mail import emailed, mail_engine, seed_standard, settings_for
 

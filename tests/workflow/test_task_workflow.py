@@ -17,9 +17,9 @@ from domain.errors import Code, DomainError
 from domain.escalation import DEFAULT_POLICY, planned_steps
 from domain.lifecycle import Action, TaskState
 from domain.timeliness import Timeliness, timeliness
-from giaoviec.models import Task
-from giaoviec.service import TaskService
-from giaoviec.worker import build_worker
+from giaoviec.programs.worker import build_worker
+from giaoviec.services.tasks import TaskService
+from giaoviec.store.models import Task
 from tests.workflow.harness import (
     close_to,
     draft,

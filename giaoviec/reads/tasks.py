@@ -23,7 +23,7 @@ from domain.tally import Figures
 from domain.text import fold
 from domain.timeliness import DUE_SOON_WORKING_DAYS, Timeliness
 from domain.timezone import as_aware
-from giaoviec.models import Task, TaskCoordinator, Unit
+from giaoviec.store.models import Task, TaskCoordinator, Unit
 
 MAX_PAGE = 100
 _CLOSED = (TaskState.COMPLETED.value, TaskState.CANCELLED.value)

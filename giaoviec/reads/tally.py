@@ -20,8 +20,8 @@ from domain.org import can_see_unit
 from domain.periods import Period, parse_period, week_just_ended
 from domain.scores import Score, score_officials
 from domain.tally import Figures, UnitNode, UnitTally, tally_instant, tally_tree
-from giaoviec.models import Briefing, Unit
-from giaoviec.queries import Viewer
+from giaoviec.reads.tasks import Viewer
+from giaoviec.store.models import Briefing, Unit
 from workflows.contracts import TallyOutcome
 from workflows.tally import TallyWorkflow
 

@@ -1,7 +1,7 @@
 """Regenerate the sample briefing under docs/: the demo province (An Giang, six communes) with a
 made-up but plausible week of tasks from the seeds' plans, tallied for week 47 of 2026.
 
-    .venv/bin/python -m giaoviec.sample_briefing      # writes docs/briefing-sample.{docx,png}
+    .venv/bin/python -m giaoviec.programs.sample_briefing   # docs/briefing-sample.{docx,png}
 
 Tasks are written straight into a throwaway read model (as the engine's activity would); the
 PNG is the HTML briefing rendered by headless Chromium, when it is installed.
@@ -24,12 +24,12 @@ from domain.lifecycle import TaskState
 from domain.text import fold
 from domain.timezone import VN_TZ
 from giaoviec.config import Settings
-from giaoviec.db import make_engine
-from giaoviec.models import Briefing, Official, Task, Unit
-from giaoviec.orgdata import seed_demo
+from giaoviec.orgdata.seed import seed_demo
+from giaoviec.store.db import make_engine
+from giaoviec.store.models import Briefing, Official, Task, Unit
 from workflows.contracts import TallyRequest
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 PERIOD = "2026-W47"
 RUN_AT = datetime(2026, 11, 23, 6, 30, tzinfo=VN_TZ)
 CAL = WorkingCalendar()

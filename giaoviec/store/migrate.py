@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
-import giaoviec.models  # noqa: F401  (puts the tables on SQLModel.metadata)
+import giaoviec.store.models  # noqa: F401  (puts the tables on SQLModel.metadata)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
@@ -42,9 +42,10 @@ def ensure_sqlite_dir(url: str) -> None:
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Render column types from outside SQLAlchemy by class name, importing the class.
 
-    Without this, autogenerate writes ``giaoviec.db.UTCDateTime(...)`` and
-    ``sqlmodel.sql.sqltypes.AutoString(...)`` with no import for either; with it, revisions get
-    ``from giaoviec.db import UTCDateTime`` / ``from sqlmodel.sql.sqltypes import AutoString``.
+    Without this, autogenerate writes ``giaoviec.store.db.UTCDateTime(...)`` and
+    ``sqlmodel.sql.sqltypes.AutoString(...)`` with no import for either; with it, revisions
+    get ``from giaoviec.store.db import UTCDateTime`` and
+    ``from sqlmodel.sql.sqltypes import AutoString``.
     """
     if type_ != "type":
         return False

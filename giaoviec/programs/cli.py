@@ -30,10 +30,10 @@ from temporalio.client import Client
 from domain.errors import DomainError
 from giaoviec.calendar_config import configured_calendar
 from giaoviec.config import Settings, get_settings
-from giaoviec.db import make_engine
-from giaoviec.migrate import upgrade_database
-from giaoviec.service import TaskService
-from giaoviec.temporal import connect
+from giaoviec.programs.temporal import connect
+from giaoviec.services.tasks import TaskService
+from giaoviec.store.db import make_engine
+from giaoviec.store.migrate import upgrade_database
 
 TEMPORAL_START_TIMEOUT = 60.0
 
@@ -54,7 +54,7 @@ def prepare_database(settings: Settings) -> Engine:
 
 
 def seed_if_empty(engine: Engine) -> bool:
-    from giaoviec.orgdata import seed_demo
+    from giaoviec.orgdata.seed import seed_demo
 
     with Session(engine) as session:
         return seed_demo(session)["units"] > 0
@@ -153,8 +153,8 @@ async def _dev(settings: Settings) -> None:
         temporal = start_dev_temporal(settings)
     try:
         client = await connect_when_ready(settings)
-        from giaoviec.schedules import ensure_schedules
-        from giaoviec.worker import build_worker
+        from giaoviec.programs.schedules import ensure_schedules
+        from giaoviec.programs.worker import build_worker
 
         await ensure_schedules(client, settings)
         service = build_service(client, engine, settings)
@@ -180,7 +180,7 @@ async def _dev(settings: Settings) -> None:
 
 
 async def _worker(settings: Settings) -> None:
-    from giaoviec.worker import build_worker
+    from giaoviec.programs.worker import build_worker
 
     stop = stop_event_on_signals()
     engine = make_engine(settings.resolved_database_url)
@@ -200,7 +200,7 @@ async def _api(settings: Settings) -> None:
 
 
 async def _schedules(settings: Settings) -> None:
-    from giaoviec.schedules import ensure_schedules
+    from giaoviec.programs.schedules import ensure_schedules
 
     client = await connect_when_ready(settings)
     await ensure_schedules(client, settings)
@@ -208,7 +208,7 @@ async def _schedules(settings: Settings) -> None:
 
 
 def _seed(settings: Settings, national: bool) -> None:
-    from giaoviec.orgdata import seed_demo, seed_national
+    from giaoviec.orgdata.seed import seed_demo, seed_national
 
     engine = prepare_database(settings)
     with Session(engine) as session:
@@ -217,7 +217,7 @@ def _seed(settings: Settings, national: bool) -> None:
 
 
 def _import(settings: Settings, path: Path) -> None:
-    from giaoviec.orgdata import import_org
+    from giaoviec.orgdata.importer import import_org
 
     engine = prepare_database(settings)
     with Session(engine) as session:

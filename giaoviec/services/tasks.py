@@ -34,8 +34,8 @@ from domain.errors import (
 from domain.lifecycle import Action, Relation, TaskState, check_transition
 from domain.org import Actor, can_assign, parse_roles, relations_to_task
 from domain.task import OrgFacts, TaskDraft, validate_draft
-from giaoviec.db import session_scope
-from giaoviec.models import Official, Task, Unit
+from giaoviec.store.db import session_scope
+from giaoviec.store.models import Official, Task, Unit
 from workflows.contracts import (
     CalendarConfig,
     Command,

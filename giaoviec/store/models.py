@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from giaoviec.db import UTCDateTime
+from giaoviec.store.db import UTCDateTime
 
 
 def utcnow() -> datetime:
