@@ -18,13 +18,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlmodel import Session, col, select
 
-from activities.facts import fact_of
 from domain.calendar import WorkingCalendar
 from domain.org import heads_of
 from domain.periods import Period, PeriodKind
 from domain.tally import Figures, UnitTally, judge
 from domain.timeliness import Timeliness
 from domain.timezone import to_local
+from giaoviec.reads.facts import fact_of
 from giaoviec.store.models import Official, Task, Unit
 
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"

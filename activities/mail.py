@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.errors import MessageError
 from email.headerregistry import Address
@@ -35,6 +35,7 @@ from temporalio import activity
 from domain.timezone import to_local
 from giaoviec.config import Settings
 from giaoviec.store.models import Notification, Official
+from workflows.contracts import SEND_EMAIL_DIGESTS, DigestResult
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +70,6 @@ _templates = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-
-
-@dataclass
-class DigestResult:
-    recipients_mailed: int = 0
-    notifications_mailed: int = 0
-    failed_recipients: list[str] = field(default_factory=list)  # official ids, retried next run
-    disabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -310,7 +303,7 @@ class MailActivities:
         self.engine = engine
         self.settings = settings
 
-    @activity.defn(name="send_email_digests")
+    @activity.defn(name=SEND_EMAIL_DIGESTS.name)
     async def send_email_digests(self) -> DigestResult:
         result = await send_digests(self.engine, self.settings)
         if not result.disabled:

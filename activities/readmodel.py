@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.notices import compose
 from domain.escalation import Recipient
@@ -28,7 +30,7 @@ from giaoviec.store.models import (
     Unit,
     utcnow,
 )
-from workflows.contracts import Notice, RecordInput, TaskRecord
+from workflows.contracts import RECORD_TASK_EVENT, Notice, RecordInput, TaskRecord
 
 
 def lead_unit_heads(session: Session, unit_id: str) -> list[str]:
@@ -77,6 +79,9 @@ def _apply_row(row: Task, t: TaskRecord, unit_path: str) -> None:
     row.output_url = t.output.url if t.output else None
     row.extension_requested_deadline = t.extension.new_deadline if t.extension else None
     row.extension_reason = t.extension.reason if t.extension else None
+    row.submitted_by = t.submitted_by
+    row.declined_at = t.declined_at
+    row.returned_at = t.returned_at
     row.overdue_reminders = t.overdue_reminders
     row.flagged = t.flagged
     row.search_text = fold(" ".join(filter(None, [t.title, t.description, t.basis])))
@@ -140,13 +145,26 @@ def _notify(session: Session, inp: RecordInput, unit_name: str) -> None:
             ))
 
 
+# Data the database refuses as such: retrying the same input would fail for ever.
+BAD_DATA = (ValueError, OverflowError, DataError, IntegrityError)
+
+
 class ReadModelActivities:
     """Activities bound to one database engine (sync: they run on the worker's thread pool)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @activity.defn(name="record_task_event")
+    @activity.defn(name=RECORD_TASK_EVENT.name)
     def record_task_event(self, inp: RecordInput) -> bool:
-        with session_scope(self.engine) as session:
-            return record(session, inp)
+        try:
+            with session_scope(self.engine) as session:
+                return record(session, inp)
+        except BAD_DATA as err:
+            # Alert whoever runs the system, and refuse once: the workflow undoes the change.
+            activity.logger.error("task %s event %s refused by the read model: %r",
+                                  inp.task.id, inp.event.seq, err)
+            raise ApplicationError(
+                f"read model refused task {inp.task.id} event {inp.event.seq}: "
+                f"{type(err).__name__}", type="BAD_DATA", non_retryable=True,
+            ) from err

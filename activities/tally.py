@@ -9,21 +9,22 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 from temporalio import activity
 
 from activities.briefing import BriefingData, render_all
-from activities.facts import load_facts, load_units
 from domain.calendar import WorkingCalendar
-from domain.org import Role
+from domain.org import briefing_recipients
 from domain.periods import Period, parse_period
 from domain.tally import UnitTally, tally_instant, tally_tree, walk
 from giaoviec.config import Settings
+from giaoviec.reads.facts import load_facts, load_units
+from giaoviec.reads.org import members, office_members
+from giaoviec.reads.tally import latest_snapshots
 from giaoviec.store.db import session_scope
-from giaoviec.store.models import Briefing, Notification, Official, TallySnapshot, Unit
-from workflows.contracts import TallyOutcome, TallyRequest
+from giaoviec.store.models import Briefing, Notification, TallySnapshot, Unit
+from workflows.contracts import TALLY_AND_BRIEF, TallyOutcome, TallyRequest
 
 
 def compute(session: Session, period: Period, now: datetime,
@@ -39,23 +40,6 @@ def _row_payload(t: UnitTally) -> dict[str, str]:
         "flagged_ids": json.dumps(sorted(t.flagged_ids)),
         "pending_ids": json.dumps(sorted(t.pending_extension_ids)),
     }
-
-
-def latest_revision(session: Session, period: str, unit_id: str) -> int:
-    found = session.execute(
-        select(func.max(TallySnapshot.revision)).where(
-            TallySnapshot.period == period, TallySnapshot.unit_id == unit_id)
-    ).scalar_one_or_none()
-    return int(found or 0)
-
-
-def latest_snapshots(session: Session, period: str) -> dict[str, TallySnapshot]:
-    rows = session.exec(select(TallySnapshot).where(TallySnapshot.period == period)).all()
-    best: dict[str, TallySnapshot] = {}
-    for row in rows:
-        if row.unit_id not in best or row.revision > best[row.unit_id].revision:
-            best[row.unit_id] = row
-    return best
 
 
 @dataclass
@@ -89,22 +73,9 @@ def store(session: Session, period: Period, roots: list[UnitTally], at: datetime
     return results
 
 
-def briefing_readers(session: Session, root: Unit) -> list[str]:
-    """Who receives the briefing: the root's chairman (and vice-chairmen) and its office."""
-    officials = session.exec(
-        select(Official).join(Unit, col(Unit.id) == Official.unit_id).where(
-            col(Unit.path).startswith(root.path), col(Official.active).is_(True))
-    ).all()
-    units = {u.id: u for u in session.exec(
-        select(Unit).where(col(Unit.path).startswith(root.path))).all()}
-    readers = []
-    for o in officials:
-        roles = set(o.role_list)
-        at_root = o.unit_id == root.id and roles & {Role.CHAIRMAN, Role.VICE_CHAIRMAN}
-        in_office = Role.OFFICE_STAFF in roles or units[o.unit_id].kind == "office"
-        if at_root or in_office:
-            readers.append(o.id)
-    return sorted(readers)
+def briefing_readers(session: Session, unit: Unit) -> list[str]:
+    """Who receives a unit's briefing (domain.org.briefing_recipients)."""
+    return briefing_recipients(members(session, unit.id), office_members(session, unit.id))
 
 
 class TallyActivities:
@@ -113,7 +84,7 @@ class TallyActivities:
         self.settings = settings
         self.calendar = calendar
 
-    @activity.defn(name="tally_and_brief")
+    @activity.defn(name=TALLY_AND_BRIEF.name)
     def tally_and_brief(self, request: TallyRequest) -> TallyOutcome:
         return run_tally(self.engine, self.settings, self.calendar, request,
                          datetime.now(UTC))

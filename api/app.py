@@ -6,7 +6,6 @@ import json
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
@@ -17,6 +16,7 @@ from api.briefing_api import files_router
 from api.context import AppServices, RequestContext
 from api.schema import build_schema
 from giaoviec.config import Settings
+from giaoviec.reads import database_ok, read
 from giaoviec.services.tasks import TaskService
 
 MAX_BODY_BYTES = 256 * 1024
@@ -114,8 +114,7 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> F
 
     @app.get("/health")
     def health() -> dict[str, str]:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        read(engine, database_ok)
         return {"status": "ok"}
 
     app.add_middleware(RequestGuard, limit=MAX_BODY_BYTES)  # type: ignore[arg-type]

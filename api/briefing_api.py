@@ -18,7 +18,8 @@ from domain.errors import Code, DomainError
 from domain.scores import Score as ScoreRow
 from domain.tally import Figures, UnitTally
 from giaoviec.reads import tally as briefings
-from giaoviec.reads.tasks import tasks_by_ids
+from giaoviec.reads.visibility import readable_tasks
+from giaoviec.services.briefings import generate
 from giaoviec.store import models
 
 MEDIA = {
@@ -91,7 +92,9 @@ class Tally:
 
 
 async def _tasks(info: Info, ids: list[str]) -> list[Task]:
-    rows = await info.context.db(lambda s: tasks_by_ids(s, ids))
+    """The tasks behind a figure, only those the viewer may read (the same rule as `task`)."""
+    viewer = await info.context.viewer()
+    rows = await info.context.db(lambda s: readable_tasks(s, viewer, ids))
     return [Task(row=rows[i]) for i in ids if i in rows]
 
 
@@ -216,8 +219,8 @@ class BriefingMutation:
         ctx: RequestContext = info.context
         viewer = await ctx.viewer()
         target = briefings.resolve_period(period, ctx.clock.now)
-        await ctx.db(lambda s: briefings.check_can_generate(s, viewer))
-        await briefings.generate(ctx.service.client, ctx.service.task_queue, target)
+        await ctx.db(lambda s: briefings.briefing_unit_for_generating(s, viewer))
+        await generate(ctx.service.client, ctx.service.task_queue, target)
         row = await ctx.db(lambda s: briefings.briefing_for(s, viewer, target))
         if row is None:
             raise DomainError(Code.NOT_FOUND, "Không lập được báo cáo cho đơn vị của đồng chí.")

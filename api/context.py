@@ -9,16 +9,16 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 from strawberry.fastapi import BaseContext
 
 from api.auth import Authenticator, unauthenticated
 from api.loaders import Loaders
 from domain.calendar import WorkingCalendar
 from giaoviec.config import Settings
-from giaoviec.reads.tasks import Clock, Viewer
-from giaoviec.services.tasks import TaskService, actor_of
-from giaoviec.store.models import Official
+from giaoviec.reads import Session, read
+from giaoviec.reads.counts import Clock
+from giaoviec.reads.org import Viewer, viewer_for
+from giaoviec.services.tasks import TaskService
 
 T = TypeVar("T")
 
@@ -53,11 +53,7 @@ class RequestContext(BaseContext):
     async def db(self, fn: Callable[[Session], T]) -> T:
         """Run a small read on the read model off the event loop."""
 
-        def work() -> T:
-            with Session(self.app.engine) as session:
-                return fn(session)
-
-        return await asyncio.to_thread(work)
+        return await asyncio.to_thread(read, self.app.engine, fn)
 
     async def viewer(self) -> Viewer:
         if self._viewer is None:
@@ -73,8 +69,7 @@ class RequestContext(BaseContext):
 
 
 def _viewer_for(session: Session, username: str) -> Viewer:
-    official = session.exec(select(Official).where(Official.username == username)).first()
-    if official is None or not official.active:
+    viewer = viewer_for(session, username)
+    if viewer is None:
         raise unauthenticated("Tài khoản không có trong danh sách cán bộ hoặc đã bị khóa.")
-    actor = actor_of(session, official)
-    return Viewer(actor, "/" + "/".join(actor.unit_path) + "/")
+    return viewer

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+from datetime import datetime
 
 import strawberry
-from sqlalchemy import update
-from sqlmodel import Session, col, select
 from strawberry.types import Info
 
 from api.inputs import AssignTaskInput, OutputInput, TaskFilter
@@ -21,19 +20,20 @@ from api.types import (
     Unit,
     load_official,
 )
-from domain.errors import FieldIssue, not_found, validation_error
+from domain.errors import not_found
 from domain.lifecycle import Action
-from giaoviec.reads.tasks import MAX_PAGE, can_view_task, list_tasks
+from giaoviec.reads.notifications import MAX_NOTIFICATIONS, notifications_for
+from giaoviec.reads.org import root_units
+from giaoviec.reads.tasks import MAX_PAGE, list_tasks
 from giaoviec.reads.tasks import TaskFilter as TaskFilterQuery
-from giaoviec.store import models
-
-MAX_NOTIFICATIONS = 200
-MAX_IDS = 500
+from giaoviec.reads.visibility import readable_task, task_history
+from giaoviec.services.notifications import mark_read
 
 
 async def _task(info: Info, task_id: str) -> Task:
     """The task as the read model holds it right after a change (read-your-writes)."""
-    row = await info.context.db(lambda s: s.get(models.Task, task_id))
+    viewer = await info.context.viewer()
+    row = await info.context.db(lambda s: readable_task(s, viewer, task_id))
     if row is None:
         raise not_found("Không tìm thấy nhiệm vụ.")
     return Task(row=row)
@@ -55,11 +55,7 @@ class Query:
     @strawberry.field(description="Một nhiệm vụ; null nếu không có hoặc người hỏi không được xem.")
     async def task(self, info: Info, id: strawberry.ID) -> Task | None:
         viewer = await info.context.viewer()
-
-        def read(s: Session) -> models.Task | None:
-            return s.get(models.Task, str(id)) if can_view_task(s, viewer, str(id)) else None
-
-        row = await info.context.db(read)
+        row = await info.context.db(lambda s: readable_task(s, viewer, str(id)))
         return Task(row=row) if row else None
 
     @strawberry.field(description=f"Danh sách nhiệm vụ người hỏi được xem, sắp theo hạn xử lý; "
@@ -98,11 +94,7 @@ class Query:
         await info.context.viewer()
         if parent_id is not None:
             return [Unit(row=r) for r in await info.context.loaders.children.load(str(parent_id))]
-        rows = await info.context.db(lambda s: list(s.exec(
-            select(models.Unit).where(col(models.Unit.parent_id).is_(None))
-            .order_by(col(models.Unit.sort_order), col(models.Unit.name))
-        ).all()))
-        return [Unit(row=r) for r in rows]
+        return [Unit(row=r) for r in await info.context.db(root_units)]
 
     @strawberry.field(description=f"Thông báo của người đăng nhập, mới nhất trước "
                                   f"(tối đa {MAX_NOTIFICATIONS}).")
@@ -111,35 +103,14 @@ class Query:
     ) -> list[Notification]:
         viewer = await info.context.viewer()
         first = 50 if first is None else first
-        if not 0 <= first <= MAX_NOTIFICATIONS:
-            raise validation_error([FieldIssue(
-                "first", "INVALID_PAGE_SIZE",
-                f"Số thông báo phải từ 0 đến {MAX_NOTIFICATIONS}.")])
-
-        def read(s: Session) -> list[models.Notification]:
-            stmt = select(models.Notification).where(
-                models.Notification.recipient_id == viewer.id)
-            if unread_only:
-                stmt = stmt.where(col(models.Notification.read_at).is_(None))
-            stmt = stmt.order_by(col(models.Notification.created_at).desc(),
-                                 col(models.Notification.id).desc()).limit(first)
-            return list(s.exec(stmt).all())
-
-        return [Notification(row=n) for n in await info.context.db(read)]
+        rows = await info.context.db(lambda s: notifications_for(
+            s, viewer, unread_only=bool(unread_only), first=first))
+        return [Notification(row=n) for n in rows]
 
     @strawberry.field(description="Toàn bộ quá trình xử lý nhiệm vụ, cũ nhất trước.")
     async def task_history(self, info: Info, id: strawberry.ID) -> list[TaskEvent]:
         viewer = await info.context.viewer()
-
-        def read(s: Session) -> list[models.TaskEvent] | None:
-            if not can_view_task(s, viewer, str(id)):
-                return None
-            return list(s.exec(select(models.TaskEvent).where(
-                models.TaskEvent.task_id == str(id)).order_by(col(models.TaskEvent.seq))).all())
-
-        rows = await info.context.db(read)
-        if rows is None:
-            raise not_found("Không tìm thấy nhiệm vụ.")
+        rows = await info.context.db(lambda s: task_history(s, viewer, str(id)))
         return [TaskEvent(row=r) for r in rows]
 
 
@@ -217,23 +188,5 @@ class Mutation:
                                      "dấu.")
     async def mark_notifications_read(self, info: Info, ids: list[strawberry.ID]) -> int:
         viewer = await info.context.viewer()
-        if len(ids) > MAX_IDS:
-            raise validation_error([FieldIssue(
-                "ids", "TOO_MANY_IDS", f"Mỗi lần đánh dấu tối đa {MAX_IDS} thông báo.")])
-        numbers = sorted({int(i) for i in ids if str(i).isdigit()})
-        if not numbers:
-            return 0
-        now = datetime.now(UTC)
-
-        def mark(s: Session) -> int:
-            result = s.execute(
-                update(models.Notification)
-                .where(col(models.Notification.id).in_(numbers),
-                       models.Notification.recipient_id == viewer.id,
-                       col(models.Notification.read_at).is_(None))
-                .values(read_at=now)
-            )
-            s.commit()
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-        return await info.context.db(mark)
+        engine = info.context.app.engine
+        return await asyncio.to_thread(mark_read, engine, viewer.id, [str(i) for i in ids])

@@ -9,11 +9,11 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from api.loaders import unit_head
 from domain.lifecycle import STATE_LABELS_VI, TaskState
 from domain.tally import Figures
 from domain.timeliness import TIMELINESS_LABELS_VI, Timeliness, timeliness
 from domain.timezone import as_aware
+from giaoviec.reads.org import unit_head
 from giaoviec.store import models
 
 

@@ -21,7 +21,8 @@ from domain.timezone import at_local, end_of_day, local_date, to_local
 _SWAPPED_FROM = re.compile(r"thay cho ngày (\d{2})/(\d{2})/(\d{4})")
 # Holiday tables are computed once, at import, for the years tasks live in: `holidays` needs
 # gettext and locale, which Temporal's workflow sandbox forbids, so workflows must only read.
-_PRELOADED_YEARS = range(2015, 2061)
+# Up to 2101: user dates end with 2100 (domain.task.LATEST_YEAR), the ladder runs a little past.
+_PRELOADED_YEARS = range(2015, 2102)
 _TABLES: dict[int, dict[date, str]] = {}
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from domain.ro import ORDER, short
+
 
 class Code:
     """The stable top-level error codes shared by the engine and the API."""
 
     UNAUTHENTICATED = "UNAUTHENTICATED"
+    RATE_LIMITED = "RATE_LIMITED"
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
     VALIDATION = "VALIDATION"
@@ -28,6 +31,7 @@ class FieldIssue:
     code: str
     message: str
     ro: str = ""
+    row: int | None = None  # the row of a plan or file the issue is about, counted from 1
 
 
 @dataclass
@@ -43,10 +47,13 @@ class DomainError(Exception):
         return self.message
 
 
-def validation_error(issues: list[FieldIssue]) -> DomainError:
-    missing = sorted({i.ro for i in issues if i.ro})
+def validation_error(issues: list[FieldIssue], subject: str = "Nhiệm vụ") -> DomainError:
+    """One VALIDATION error for every failing field; the message names each unclear "rõ"
+    once, in the canonical order (việc, người, thẩm quyền, trách nhiệm, thời gian, sản phẩm)."""
+    named = {i.ro for i in issues if i.ro}
+    missing = [short(r) for r in ORDER if r in named]
     suffix = f" (chưa rõ: {', '.join(missing)})" if missing else ""
-    return DomainError(Code.VALIDATION, f"Nhiệm vụ chưa hợp lệ{suffix}.", list(issues))
+    return DomainError(Code.VALIDATION, f"{subject} chưa hợp lệ{suffix}.", list(issues))
 
 
 def forbidden(message: str) -> DomainError:

@@ -175,6 +175,12 @@ def check_transition(
         raise illegal_transition("Đã có một đề nghị gia hạn đang chờ quyết định.")
     if action is Action.DECIDE_EXTENSION and not has_pending_extension:
         raise illegal_transition("Không có đề nghị gia hạn nào đang chờ quyết định.")
+    return next_state(action, state, resume_to=resume_to)
+
+
+def next_state(action: Action, state: TaskState, *, resume_to: TaskState | None = None
+               ) -> TaskState:
+    """Where an allowed action leads: a resume goes back to the state held before the pause."""
     if action is Action.RESUME:
         return resume_to or TaskState.IN_PROGRESS
-    return rule.to_state or state
+    return RULES[action].to_state or state

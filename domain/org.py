@@ -1,12 +1,15 @@
-"""The organisation: a unit tree and officials with roles, and who has authority over whom.
+"""The organisation: a unit tree and officials with roles, and every question of authority —
+who heads a unit, who is its office, who may assign, act on, read or remind a task, and who
+may read a unit's figures, scores and briefing. One function per question; the API, the
+services and the activities all ask here.
 
-Functions here take the unit's ancestry as a path (root first, the unit itself last), so
-callers can answer from a materialised path column without loading the whole tree.
+Functions take a unit's ancestry as a path (root first, the unit itself last), so callers
+answer from a materialised path column without loading the whole tree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -19,6 +22,7 @@ class Role(StrEnum):
     UNIT_HEAD = "unit_head"
     OFFICER = "officer"
     OFFICE_STAFF = "office_staff"
+    ADMIN = "admin"  # runs the system: the working calendar's yearly overrides
 
 
 ROLE_LABELS_VI = {
@@ -27,20 +31,29 @@ ROLE_LABELS_VI = {
     Role.UNIT_HEAD: "Thủ trưởng đơn vị",
     Role.OFFICER: "Cán bộ, công chức",
     Role.OFFICE_STAFF: "Văn phòng",
+    Role.ADMIN: "Quản trị hệ thống",
 }
 
 LEADER_ROLES = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN, Role.UNIT_HEAD})
 # Rank inside one unit: a chairman is above a vice-chairman of the same People's Committee.
 _RANK = {Role.CHAIRMAN: 3, Role.VICE_CHAIRMAN: 2, Role.UNIT_HEAD: 2}
 
+# Kinds of unit. A People's Committee (UBND) holds giao ban for its subtree; so does a
+# department for its own. An office (Văn phòng) serves the unit directly above it.
+COMMITTEE_KINDS = frozenset({"province", "commune", "ward", "special_zone"})
+DEPARTMENT_KINDS = frozenset({"department"})
+OFFICE_KIND = "office"
+
 
 @dataclass(frozen=True)
 class Actor:
-    """An official as the rules see him: id, his unit's path (root … own unit), his roles."""
+    """An official as the rules see him: id, his unit's path (root … own unit), his roles and
+    the kind of his unit."""
 
     id: str
     unit_path: tuple[str, ...]
     roles: frozenset[Role] = field(default_factory=frozenset)
+    unit_kind: str = ""
 
     @property
     def unit_id(self) -> str:
@@ -55,12 +68,16 @@ class Actor:
         return max((_RANK.get(r, 0) for r in self.roles), default=0)
 
 
+# Who heads a unit, who is its office ----------------------------------------------------------
+
 # Who answers for a unit: its head; a People's Committee (no unit head) answers by its chairman.
 HEAD_ROLES_IN_ORDER = (Role.UNIT_HEAD, Role.CHAIRMAN)
 
 
-def heads_of(members: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
-    """The ids of a unit's heads among its (id, roles) members, by HEAD_ROLES_IN_ORDER."""
+def heads_of(members: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
+    """The ids of a unit's heads among its (id, roles) members, by HEAD_ROLES_IN_ORDER. The same
+    people act on the unit's tasks and receive its escalations."""
+    members = list(members)
     for role in HEAD_ROLES_IN_ORDER:
         found = [member_id for member_id, roles in members if role in roles]
         if found:
@@ -68,14 +85,61 @@ def heads_of(members: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
     return []
 
 
+def deputies_of(members: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
+    """Vice-chairmen of a People's Committee (deputy heads have no role of their own yet)."""
+    return [member_id for member_id, roles in members if Role.VICE_CHAIRMAN in roles]
+
+
+def is_office_staff(actor: Actor) -> bool:
+    """Of an office (Văn phòng): by role, or by belonging to a unit of kind office."""
+    return Role.OFFICE_STAFF in actor.roles or actor.unit_kind == OFFICE_KIND
+
+
+def office_served(office_path: Sequence[str]) -> tuple[str, ...]:
+    """The unit an office works for: the one directly above it (its UBND, its department)."""
+    return tuple(office_path[:-1]) or tuple(office_path)
+
+
+def holds_briefings(unit_kind: str) -> bool:
+    """Every People's Committee and every department holds its own giao ban."""
+    return unit_kind in COMMITTEE_KINDS or unit_kind in DEPARTMENT_KINDS
+
+
 def parse_roles(values: Sequence[str] | str) -> frozenset[Role]:
     items = values.split() if isinstance(values, str) else values
     return frozenset(Role(v) for v in items if v in Role.__members__.values())
 
 
+# The tree -------------------------------------------------------------------------------------
+
+
 def is_within(unit_path: Sequence[str], root_id: str) -> bool:
     """True when the unit with this path is `root_id` or lies below it."""
     return root_id in unit_path
+
+
+def jurisdiction(actor: Actor) -> tuple[str, ...]:
+    """The path of the subtree an official oversees and reads: his own unit's; for the staff
+    of an office unit, the whole subtree of the unit it serves (the office tracks its UBND's
+    tasks)."""
+    return office_served(actor.unit_path) if actor.unit_kind == OFFICE_KIND else actor.unit_path
+
+
+def can_see_unit(viewer: Actor, unit_path: Sequence[str]) -> bool:
+    """Whether a unit lies inside the viewer's jurisdiction."""
+    return is_within(unit_path, jurisdiction(viewer)[-1])
+
+
+def intermediate_units(assigner_path: Sequence[str], lead_path: Sequence[str]) -> list[str]:
+    """Units strictly between the assigner's unit and the lead unit (a department skipped
+    when a leader assigns straight to one of its divisions): their heads are told."""
+    if not lead_path or assigner_path[-1] not in lead_path:
+        return []
+    start = list(lead_path).index(assigner_path[-1])
+    return list(lead_path[start + 1 : -1])
+
+
+# Assigning ------------------------------------------------------------------------------------
 
 
 def can_assign(assigner: Actor, lead_unit_path: Sequence[str]) -> bool:
@@ -93,23 +157,95 @@ def is_above(leader: Actor, other: Actor) -> bool:
     return is_within(other.unit_path, leader.unit_id)
 
 
-def can_see_unit(viewer: Actor, unit_path: Sequence[str]) -> bool:
-    """An official sees his own unit's subtree; that is also a leader's jurisdiction."""
-    return is_within(unit_path, viewer.unit_id)
+# Acting on and reading a task -----------------------------------------------------------------
 
 
-def relations_to_task(
-    actor: Actor, *, owner_id: str, lead_unit_id: str, assigner: Actor | None
-) -> set[Relation]:
-    """How `actor` stands to a task with this owner, lead unit and assigner."""
+@dataclass(frozen=True)
+class TaskParties:
+    """Who a task's rules turn on: its owner, the heads of its lead unit (heads_of), and its
+    assigner."""
+
+    owner_id: str
+    lead_unit_heads: frozenset[str]
+    assigner: Actor | None
+
+
+def relations_to_task(actor: Actor, parties: TaskParties) -> set[Relation]:
+    """How `actor` stands to a task. Acting for the lead is for the owner and the lead unit's
+    head only — not for any leader who happens to sit in that unit."""
     found: set[Relation] = set()
-    if actor.id == owner_id:
+    if actor.id == parties.owner_id:
         found.add(Relation.OWNER)
-    if actor.is_leader and actor.unit_id == lead_unit_id:
+    if actor.id in parties.lead_unit_heads:
         found.add(Relation.LEAD_UNIT_HEAD)
+    assigner = parties.assigner
     if assigner is not None:
         if actor.id == assigner.id:
             found.add(Relation.ASSIGNER)
         elif is_above(actor, assigner):
             found.add(Relation.ASSIGNER_SUPERIOR)
     return found
+
+
+@dataclass(frozen=True)
+class TaskScope:
+    """Where a task sits, as the read rule sees it."""
+
+    lead_unit_path: tuple[str, ...]
+    owner_id: str
+    assigner_id: str
+    coordinator_paths: tuple[tuple[str, ...], ...] = ()
+
+
+def can_read_task(viewer: Actor, task: TaskScope) -> bool:
+    """A viewer reads the tasks he owns or assigned, and those led or coordinated inside his
+    jurisdiction. `giaoviec.reads.tasks.visible_tasks` is the SQL form of this rule."""
+    if viewer.id in (task.owner_id, task.assigner_id):
+        return True
+    root = jurisdiction(viewer)[-1]
+    return is_within(task.lead_unit_path, root) or any(
+        is_within(path, root) for path in task.coordinator_paths
+    )
+
+
+def can_remind(viewer: Actor, task: TaskScope, relations: set[Relation]) -> bool:
+    """A manual reminder (đôn đốc): the office of a unit whose subtree holds the task, the
+    assigner or a leader above him, and the lead unit's head."""
+    if relations & {Relation.ASSIGNER, Relation.ASSIGNER_SUPERIOR, Relation.LEAD_UNIT_HEAD}:
+        return True
+    return is_office_staff(viewer) and is_within(task.lead_unit_path, jurisdiction(viewer)[-1])
+
+
+# Figures, scores and briefings ----------------------------------------------------------------
+
+
+def can_read_figures(viewer: Actor, unit_path: Sequence[str]) -> bool:
+    """A unit's kiểm đếm: for whoever's jurisdiction holds the unit."""
+    return can_see_unit(viewer, unit_path)
+
+
+def can_read_scores(viewer: Actor, unit_path: Sequence[str]) -> bool:
+    """Officials' score proposals: for leaders and the office, inside their jurisdiction."""
+    return can_see_unit(viewer, unit_path) and (viewer.is_leader or is_office_staff(viewer))
+
+
+def can_read_briefing(viewer: Actor, unit_path: Sequence[str]) -> bool:
+    """A unit's giao ban briefing (and generating it): its leaders, its office, and leaders
+    above it — never another UBND's office."""
+    return can_read_scores(viewer, unit_path)
+
+
+def briefing_recipients(
+    unit_members: Iterable[tuple[str, Sequence[str]]],
+    office_members: Iterable[tuple[str, Sequence[str]]],
+) -> list[str]:
+    """Who receives a unit's briefing: its head (chairman), its vice-chairmen and its office."""
+    members = list(unit_members)
+    ids = set(heads_of(members)) | set(deputies_of(members))
+    ids |= {member_id for member_id, _ in office_members}
+    return sorted(ids)
+
+
+def can_set_calendar(actor: Actor) -> bool:
+    """The working calendar's overrides (days off, working Saturdays) are the admin's."""
+    return Role.ADMIN in actor.roles

@@ -1,29 +1,41 @@
 """A task and its six "rõ": the draft an assigner submits, and its validation.
 
 Validation collects every problem at once, each with its field, its "rõ" and a stable code,
-so the assigner fixes everything in one pass.
+so the assigner fixes everything in one pass. Every text and date a user gives is bounded
+here: a hostile value is refused before it can reach a workflow, a timer or the database.
 """
 
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from domain.calendar import WorkingCalendar
-from domain.errors import FieldIssue, validation_error
-from domain.org import Actor, can_assign
+from domain.errors import Code, DomainError, FieldIssue, validation_error
+from domain.inputs import LATEST_YEAR, Add, check_text, date_issue, instant_issue
+from domain.org import Actor, Role, can_assign, is_above
+from domain.ro import (
+    RO_NGUOI,
+    RO_SAN_PHAM,
+    RO_THAM_QUYEN,
+    RO_THOI_GIAN,
+    RO_TRACH_NHIEM,
+    RO_VIEC,
+)
+from domain.text import is_blank
 from domain.timezone import as_aware, local_date
 
-RO_VIEC = "rõ việc"
-RO_NGUOI = "rõ người"
-RO_THAM_QUYEN = "rõ thẩm quyền"
-RO_TRACH_NHIEM = "rõ trách nhiệm"
-RO_THOI_GIAN = "rõ thời gian"
-RO_SAN_PHAM = "rõ sản phẩm"
+__all__ = [
+    "RO_NGUOI", "RO_SAN_PHAM", "RO_THAM_QUYEN", "RO_THOI_GIAN", "RO_TRACH_NHIEM", "RO_VIEC",
+]
 
 MAX_TITLE = 500
-MAX_TEXT = 10_000
+MAX_TEXT = 10_000  # a task's description
+MAX_SHORT = 500  # basis, product kind, milestone title
+MAX_NOTE = 2_000  # duties, product description and measure, reasons, notes
 MAX_WORKING_DAYS = 2_000
+MAX_COORDINATORS = 50
+MAX_MILESTONES = 50
 
 
 @dataclass(frozen=True)
@@ -72,12 +84,13 @@ class OrgFacts:
     """What validation needs to know about the organisation, looked up by the caller."""
 
     lead_unit_path: tuple[str, ...] | None  # None: no such unit
-    owner_unit_id: str | None  # None: no such official
+    owner_unit_id: str | None  # None: no such official (or not active)
     known_unit_ids: frozenset[str]  # which coordinator units exist
+    owner_roles: frozenset[Role] = frozenset()
 
 
 def _blank(value: str | None) -> bool:
-    return value is None or not value.strip()
+    return is_blank(value)
 
 
 def resolve_deadline(spec: DeadlineSpec, calendar: WorkingCalendar, now: datetime) -> datetime:
@@ -96,64 +109,102 @@ def validate_draft(
     calendar: WorkingCalendar,
     now: datetime,
 ) -> datetime:
-    """Check all six "rõ"; return the resolved deadline or raise one VALIDATION/FORBIDDEN error."""
+    """Check all six "rõ"; return the resolved deadline or raise one error: FORBIDDEN (naming
+    the "rõ thẩm quyền" field) when the assigner has no authority, else VALIDATION with every
+    failing field."""
     issues: list[FieldIssue] = []
 
     def add(field_name: str, code: str, ro: str, message: str) -> None:
         issues.append(FieldIssue(field_name, code, message, ro))
 
     _check_work(draft, add)
-    _check_people(draft, facts, add)
-    _check_authority(draft, assigner, facts, add)
+    _check_people(draft.lead_unit_id, draft.owner_id, facts, add)
+    _check_authority(draft.lead_unit_id, draft.owner_id, assigner, facts, add)
+    check_text(add, "basis", draft.basis, limit=MAX_SHORT, ro=RO_THAM_QUYEN, label="Căn cứ",
+               missing=("MISSING_BASIS",
+                        "Thiếu căn cứ giao việc (ví dụ: Kế hoạch số 208/KH-UBND)."))
     _check_responsibility(draft, facts, add)
     deadline = _check_time(draft, calendar, now, add)
     _check_product(draft, add)
-    if issues:
-        raise validation_error(issues)
+    raise_if_any(issues)
     assert deadline is not None
     return deadline
 
 
-Add = Callable[[str, str, str, str], None]
+def raise_if_any(issues: list[FieldIssue]) -> None:
+    """No authority is FORBIDDEN (an outsider learns nothing more); anything else VALIDATION."""
+    denied = [i for i in issues if i.code in AUTHORITY_CODES]
+    if denied:
+        raise DomainError(Code.FORBIDDEN, denied[0].message, denied)
+    if issues:
+        raise validation_error(issues)
+
+
+def validate_reassignment(
+    actor: Actor, lead_unit_id: str, owner_id: str, facts: OrgFacts
+) -> None:
+    """A new lead unit and owner: the same "rõ người" and "rõ thẩm quyền" rules as assigning."""
+    issues: list[FieldIssue] = []
+
+    def add(field_name: str, code: str, ro: str, message: str) -> None:
+        issues.append(FieldIssue(field_name, code, message, ro))
+
+    _check_people(lead_unit_id, owner_id, facts, add)
+    _check_authority(lead_unit_id, owner_id, actor, facts, add)
+    raise_if_any(issues)
+
+
+AUTHORITY_CODES = frozenset({"NO_AUTHORITY", "OWNER_OUTRANKS_ASSIGNER"})
 
 
 def _check_work(draft: TaskDraft, add: Add) -> None:
-    if _blank(draft.title):
-        add("title", "MISSING_TITLE", RO_VIEC, "Thiếu tên nhiệm vụ.")
-    elif len(draft.title) > MAX_TITLE:
+    if not _blank(draft.title) and len(draft.title) > MAX_TITLE:
         add("title", "TITLE_TOO_LONG", RO_VIEC, f"Tên nhiệm vụ dài quá {MAX_TITLE} ký tự.")
-    if _blank(draft.description):
-        add("description", "MISSING_DESCRIPTION", RO_VIEC, "Thiếu nội dung nhiệm vụ.")
-    elif draft.description and len(draft.description) > MAX_TEXT:
+    elif _blank(draft.title):
+        add("title", "MISSING_TITLE", RO_VIEC, "Thiếu tên nhiệm vụ.")
+    if not _blank(draft.description) and len(draft.description or "") > MAX_TEXT:
         add("description", "DESCRIPTION_TOO_LONG", RO_VIEC,
             f"Nội dung nhiệm vụ dài quá {MAX_TEXT} ký tự.")
+    elif _blank(draft.description):
+        add("description", "MISSING_DESCRIPTION", RO_VIEC, "Thiếu nội dung nhiệm vụ.")
 
 
-def _check_people(draft: TaskDraft, facts: OrgFacts, add: Add) -> None:
-    if _blank(draft.lead_unit_id):
+def _check_people(lead_unit_id: str, owner_id: str, facts: OrgFacts, add: Add) -> None:
+    if _blank(lead_unit_id):
         add("leadUnitId", "MISSING_LEAD_UNIT", RO_NGUOI, "Thiếu đơn vị chủ trì.")
     elif facts.lead_unit_path is None:
         add("leadUnitId", "UNKNOWN_LEAD_UNIT", RO_NGUOI, "Không tìm thấy đơn vị chủ trì.")
-    if _blank(draft.owner_id):
+    if _blank(owner_id):
         add("ownerId", "MISSING_OWNER", RO_NGUOI, "Thiếu người chịu trách nhiệm chính.")
     elif facts.owner_unit_id is None:
         add("ownerId", "UNKNOWN_OWNER", RO_NGUOI,
             "Không tìm thấy người chịu trách nhiệm chính.")
-    elif facts.lead_unit_path is not None and facts.owner_unit_id != draft.lead_unit_id:
+    elif facts.lead_unit_path is not None and facts.owner_unit_id != lead_unit_id:
         add("ownerId", "OWNER_NOT_IN_LEAD_UNIT", RO_NGUOI,
             "Người chịu trách nhiệm chính phải thuộc đơn vị chủ trì.")
 
 
-def _check_authority(draft: TaskDraft, assigner: Actor, facts: OrgFacts, add: Add) -> None:
-    if _blank(draft.basis):
-        add("basis", "MISSING_BASIS", RO_THAM_QUYEN,
-            "Thiếu căn cứ giao việc (ví dụ: Kế hoạch số 208/KH-UBND).")
-    if facts.lead_unit_path is not None and not can_assign(assigner, facts.lead_unit_path):
+def _check_authority(
+    lead_unit_id: str, owner_id: str, assigner: Actor, facts: OrgFacts, add: Add
+) -> None:
+    path = facts.lead_unit_path
+    if path is None:
+        return
+    if not can_assign(assigner, path):
         add("leadUnitId", "NO_AUTHORITY", RO_THAM_QUYEN,
             "Người giao không có thẩm quyền giao việc cho đơn vị này.")
+    elif facts.owner_unit_id == lead_unit_id and is_above(
+        Actor(owner_id, path, facts.owner_roles), assigner
+    ):
+        add("ownerId", "OWNER_OUTRANKS_ASSIGNER", RO_THAM_QUYEN,
+            "Không giao việc cho người có chức vụ cao hơn người giao.")
 
 
 def _check_responsibility(draft: TaskDraft, facts: OrgFacts, add: Add) -> None:
+    if len(draft.coordinators) > MAX_COORDINATORS:
+        add("coordinators", "TOO_MANY_COORDINATORS", RO_TRACH_NHIEM,
+            f"Tối đa {MAX_COORDINATORS} đơn vị phối hợp.")
+        return
     seen: set[str] = set()
     for i, c in enumerate(draft.coordinators):
         where = f"coordinators[{i}]"
@@ -167,21 +218,29 @@ def _check_responsibility(draft: TaskDraft, facts: OrgFacts, add: Add) -> None:
             add(f"{where}.unitId", "UNKNOWN_COORDINATOR", RO_TRACH_NHIEM,
                 "Không tìm thấy đơn vị phối hợp.")
         seen.add(c.unit_id)
-        if _blank(c.duty):
-            add(f"{where}.duty", "MISSING_COORDINATOR_DUTY", RO_TRACH_NHIEM,
-                "Thiếu nhiệm vụ cụ thể của đơn vị phối hợp.")
+        check_text(add, f"{where}.duty", c.duty, limit=MAX_NOTE, ro=RO_TRACH_NHIEM,
+                   label="Nhiệm vụ của đơn vị phối hợp",
+                   missing=("MISSING_COORDINATOR_DUTY",
+                            "Thiếu nhiệm vụ cụ thể của đơn vị phối hợp."))
 
 
 def _check_time(
     draft: TaskDraft, calendar: WorkingCalendar, now: datetime, add: Add
 ) -> datetime | None:
     deadline = _check_deadline(draft.deadline, calendar, now, add)
+    if len(draft.milestones) > MAX_MILESTONES:
+        add("milestones", "TOO_MANY_MILESTONES", RO_THOI_GIAN,
+            f"Tối đa {MAX_MILESTONES} mốc tiến độ.")
+        return deadline
     # Milestones are checked even without a usable deadline, so every issue comes at once.
     for i, m in enumerate(draft.milestones):
-        if _blank(m.title):
-            add(f"milestones[{i}].title", "MISSING_MILESTONE_TITLE", RO_THOI_GIAN,
-                "Thiếu tên mốc tiến độ.")
-        if deadline is not None and m.due > local_date(deadline):
+        check_text(add, f"milestones[{i}].title", m.title, limit=MAX_SHORT, ro=RO_THOI_GIAN,
+                   label="Tên mốc tiến độ",
+                   missing=("MISSING_MILESTONE_TITLE", "Thiếu tên mốc tiến độ."))
+        out_of_range = date_issue(f"milestones[{i}].due", m.due)
+        if out_of_range is not None:
+            add(out_of_range.field, out_of_range.code, out_of_range.ro, out_of_range.message)
+        elif deadline is not None and m.due > local_date(deadline):
             add(f"milestones[{i}].due", "MILESTONE_AFTER_DEADLINE", RO_THOI_GIAN,
                 "Mốc tiến độ không được sau thời hạn xử lý.")
         elif m.due < local_date(now):
@@ -205,7 +264,16 @@ def _check_deadline(
         add("workingDays", "INVALID_WORKING_DAYS", RO_THOI_GIAN,
             f"Số ngày làm việc phải từ 1 đến {MAX_WORKING_DAYS}.")
         return None
+    bad = (instant_issue("deadline", spec.at) if spec.at is not None
+           else date_issue("deadlineDate", spec.on_date) if spec.on_date is not None else None)
+    if bad is not None:
+        add(bad.field, bad.code, bad.ro, bad.message)
+        return None
     deadline = resolve_deadline(spec, calendar, now)
+    if deadline.year > LATEST_YEAR:  # N working days, or a date moved past a holiday
+        add("deadline", "DATE_OUT_OF_RANGE", RO_THOI_GIAN,
+            f"Thời hạn phải trước hết năm {LATEST_YEAR}.")
+        return None
     if deadline <= as_aware(now):
         add("deadline", "DEADLINE_IN_PAST", RO_THOI_GIAN, "Thời hạn xử lý đã qua.")
     return deadline
@@ -216,9 +284,15 @@ def _check_product(draft: TaskDraft, add: Add) -> None:
     if p is None:
         add("product", "MISSING_PRODUCT", RO_SAN_PHAM, "Thiếu sản phẩm đầu ra.")
         return
-    if _blank(p.kind):
-        add("product.kind", "MISSING_PRODUCT_KIND", RO_SAN_PHAM,
-            "Thiếu loại sản phẩm (báo cáo, kế hoạch, văn bản, quyết định, số liệu…).")
-    if _blank(p.description):
-        add("product.description", "MISSING_PRODUCT_DESCRIPTION", RO_SAN_PHAM,
-            "Thiếu mô tả sản phẩm đầu ra.")
+    check_text(add, "product.kind", p.kind, limit=MAX_SHORT, ro=RO_SAN_PHAM,
+               label="Loại sản phẩm",
+               missing=("MISSING_PRODUCT_KIND", "Thiếu loại sản phẩm (báo cáo, kế hoạch, văn "
+                                                "bản, quyết định, số liệu…)."))
+    check_text(add, "product.description", p.description, limit=MAX_NOTE, ro=RO_SAN_PHAM,
+               label="Mô tả sản phẩm",
+               missing=("MISSING_PRODUCT_DESCRIPTION", "Thiếu mô tả sản phẩm đầu ra."))
+    # The plans ask for "sản phẩm đầu ra định lượng được": how the product is measured.
+    check_text(add, "product.measure", p.measure, limit=MAX_NOTE, ro=RO_SAN_PHAM,
+               label="Tiêu chí đo lường sản phẩm",
+               missing=("MISSING_PRODUCT_MEASURE",
+                        "Thiếu tiêu chí đo lường, nghiệm thu sản phẩm đầu ra."))

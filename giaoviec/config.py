@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'giaoviec.store.db').resolve()}"
+        return f"sqlite:///{(self.data_dir / 'giaoviec.db').resolve()}"
 
     @property
     def resolved_temporal_address(self) -> str:

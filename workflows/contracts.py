@@ -1,74 +1,39 @@
-"""What travels between the API, the task workflow and its activities.
+"""What travels between the application, the workflows and their activities.
 
-Plain dataclasses (serialised by the pydantic data converter); no I/O, no SQL tables.
+Plain dataclasses (serialised by the pydantic data converter); no I/O, no SQL tables. Also the
+one codec between a refusal as the domain raises it (DomainError) and as Temporal carries it
+(ApplicationError), and typed references to the activities the workflows run.
 """
 
+from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, timedelta
+from typing import Any, Generic, TypeVar
 
-from domain.escalation import Recipient
-from domain.lifecycle import Action, Relation, TaskState
-from domain.task import Coordinator, Milestone, Product
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+from domain.errors import Code, DomainError, FieldIssue
+from domain.record import (
+    Command,
+    EventRecord,
+    ExtensionRequest,
+    Notice,
+    Output,
+    TaskRecord,
+)
+
+__all__ = [
+    "Command", "EventRecord", "ExtensionRequest", "Notice", "Output", "TaskRecord",
+]
 
 TASK_WORKFLOW_PREFIX = "task-"
 
 
 def workflow_id_for(task_id: str) -> str:
     return f"{TASK_WORKFLOW_PREFIX}{task_id}"
-
-
-@dataclass
-class Output:
-    """The delivered product (e.g. "Báo cáo số 12/BC-UBND")."""
-
-    description: str
-    reference: str | None = None
-    url: str | None = None
-
-
-@dataclass
-class ExtensionRequest:
-    new_deadline: datetime
-    reason: str
-    requested_by: str
-    requested_at: datetime
-
-
-@dataclass
-class TaskRecord:
-    """A task's whole state as its workflow holds it (and carries over continue-as-new)."""
-
-    id: str
-    client_key: str
-    request_hash: str
-    title: str
-    description: str
-    basis: str
-    lead_unit_id: str
-    owner_id: str
-    assigner_id: str
-    product: Product
-    deadline: datetime
-    original_deadline: datetime
-    created_at: datetime
-    coordinators: list[Coordinator] = field(default_factory=list)
-    milestones: list[Milestone] = field(default_factory=list)
-    state: TaskState = TaskState.ASSIGNED
-    progress: int = 0
-    accepted_at: datetime | None = None
-    submitted_at: datetime | None = None
-    completed_at: datetime | None = None
-    paused_at: datetime | None = None
-    cancelled_at: datetime | None = None
-    resume_to: TaskState | None = None
-    output: Output | None = None
-    extension: ExtensionRequest | None = None
-    overdue_reminders: int = 0
-    flagged: bool = False
-    seq: int = 0  # last event sequence number
-    replanned_at: datetime | None = None  # ladder steps planned before this are skipped
-    sent_steps: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -87,43 +52,6 @@ class TaskStart:
 
 
 @dataclass
-class Command:
-    """One action on a task, by one official; the API has already worked out `relations`."""
-
-    action: Action
-    actor_id: str
-    relations: list[Relation]
-    note: str | None = None
-    percent: int | None = None
-    output: Output | None = None
-    new_deadline: datetime | None = None
-    approve: bool | None = None
-    new_owner_id: str | None = None
-    new_lead_unit_id: str | None = None
-
-
-@dataclass
-class Notice:
-    """Someone to notify: an official by id, or a role relative to the task."""
-
-    kind: str  # assigned, reminder, overdue, escalation, event
-    recipient_id: str | None = None
-    recipient: Recipient | None = None
-
-
-@dataclass
-class EventRecord:
-    seq: int
-    at: datetime
-    action: str  # a domain Action, or "remind" / "flag" for the engine's own steps
-    actor_id: str | None
-    from_state: TaskState | None
-    to_state: TaskState
-    note: str | None = None
-    data: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
 class RecordInput:
     task: TaskRecord
     event: EventRecord
@@ -132,11 +60,96 @@ class RecordInput:
 
 @dataclass
 class TallyRequest:
-    period: str  # "2026-W48", "2026-11", …
+    """Which kiểm đếm to run: a given period ("2026-W48", "2026-11", …); or, with no period,
+    the current period of `kind` ("half", "year") by the workflow's clock; or else the week
+    that has just ended."""
+
+    period: str | None = None
+    kind: str | None = None
 
 
 @dataclass
 class TallyOutcome:
     period: str
-    briefings: list[int]  # Briefing ids, one per root unit
+    briefings: list[int]  # Briefing ids
     corrections: int  # how many are new revisions of an earlier briefing of the period
+
+
+@dataclass
+class DigestResult:
+    recipients_mailed: int = 0
+    notifications_mailed: int = 0
+    failed_recipients: list[str] = field(default_factory=list)  # official ids, retried next run
+    disabled: bool = False
+
+
+# Refusals across Temporal ------------------------------------------------------------------
+
+
+def to_failure(err: DomainError) -> ApplicationError:
+    """A domain refusal as Temporal carries it: the code as the error type, every field (with
+    its "rõ" and row) as the first detail. Non-retryable: the same input is refused again."""
+    fields = [{"field": f.field, "code": f.code, "message": f.message, "ro": f.ro,
+               "row": f.row} for f in err.fields]
+    return ApplicationError(err.message, fields, type=err.code, non_retryable=True)
+
+
+def from_failure(err: BaseException | None) -> DomainError | None:
+    """The domain refusal inside a failed update or workflow, if that is what it is; follows
+    the chain of causes (an update failure wraps the workflow's ApplicationError)."""
+    while err is not None:
+        if isinstance(err, ApplicationError) and err.type and err.type in _CODES:
+            fields: list[FieldIssue] = []
+            if err.details and isinstance(err.details[0], list):
+                fields = [FieldIssue(d["field"], d["code"], d["message"], d.get("ro") or "",
+                                     d.get("row")) for d in err.details[0]]
+            return DomainError(err.type, err.message, fields)
+        err = getattr(err, "cause", None)
+    return None
+
+
+_CODES = frozenset(v for k, v in vars(Code).items() if k.isupper())
+
+
+# Activities the workflows run ---------------------------------------------------------------
+
+I = TypeVar("I")  # noqa: E741
+O = TypeVar("O")  # noqa: E741
+
+
+@dataclass(frozen=True)
+class ActivityRef(Generic[I, O]):
+    """A typed handle on an activity: workflows call it without importing the activities
+    package (imports flow domain ← workflows ← activities); the activities register their
+    implementation under `name`, and a test holds the types equal."""
+
+    name: str
+    arg_type: type[I] | None
+    result_type: type[O]
+    timeout: timedelta
+    retry: RetryPolicy
+
+    async def run(self, arg: I | None = None) -> O:
+        args = [] if self.arg_type is None else [arg]
+        return await workflow.execute_activity(
+            self.name, args=args, result_type=self.result_type,
+            start_to_close_timeout=self.timeout, retry_policy=self.retry,
+        )
+
+
+RECORD_TASK_EVENT: ActivityRef[RecordInput, bool] = ActivityRef(
+    "record_task_event", RecordInput, bool, timedelta(seconds=30),
+    # Bad data is refused non-retryably by the activity itself; anything else (the database
+    # away for a while) is retried, at most every 30 s, until it comes back.
+    RetryPolicy(maximum_interval=timedelta(seconds=30)),
+)
+TALLY_AND_BRIEF: ActivityRef[TallyRequest, TallyOutcome] = ActivityRef(
+    "tally_and_brief", TallyRequest, TallyOutcome, timedelta(minutes=10),
+    RetryPolicy(maximum_interval=timedelta(minutes=1)),
+)
+SEND_EMAIL_DIGESTS: ActivityRef[Any, DigestResult] = ActivityRef(
+    "send_email_digests", None, DigestResult, timedelta(minutes=5), RetryPolicy(),
+)
+ACTIVITIES: tuple[ActivityRef[Any, Any], ...] = (
+    RECORD_TASK_EVENT, TALLY_AND_BRIEF, SEND_EMAIL_DIGESTS,
+)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from temporalio import workflow
 
-DIGEST_ACTIVITY = "send_email_digests"
+with workflow.unsafe.imports_passed_through():
+    from workflows.contracts import SEND_EMAIL_DIGESTS
 
 
 @workflow.defn
 class DigestWorkflow:
     @workflow.run
     async def run(self) -> int:
-        result = await workflow.execute_activity(
-            DIGEST_ACTIVITY, start_to_close_timeout=timedelta(minutes=5),
-            result_type=dict,
-        )
-        return int(result.get("notifications_mailed", 0))
+        result = await SEND_EMAIL_DIGESTS.run()
+        return result.notifications_mailed

@@ -20,8 +20,9 @@ from temporalio.client import (
 )
 
 from giaoviec.config import Settings
+from workflows.contracts import TallyRequest
 from workflows.digest import DigestWorkflow
-from workflows.tally import TallyWorkflow
+from workflows.tally import BriefingWorkflow
 
 DIGEST_SCHEDULE_ID = "giaoviec-email-digest"
 TALLY_SCHEDULE_ID = "giaoviec-weekly-tally"
@@ -53,7 +54,8 @@ def tally_schedule(settings: Settings) -> Schedule:
     weekday = settings.tally_weekday % 7
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            TallyWorkflow.run, id="weekly-tally", task_queue=settings.task_queue
+            BriefingWorkflow.run, TallyRequest(), id="weekly-tally",
+            task_queue=settings.task_queue,
         ),
         spec=ScheduleSpec(
             calendars=[ScheduleCalendarSpec(
@@ -74,7 +76,7 @@ def tally_schedule(settings: Settings) -> Schedule:
 def periodic_report_schedule(settings: Settings, month: int, kind: str, comment: str) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            TallyWorkflow.run, args=[None, kind], id=f"{kind}-report",
+            BriefingWorkflow.run, TallyRequest(kind=kind), id=f"{kind}-report",
             task_queue=settings.task_queue,
         ),
         spec=ScheduleSpec(

@@ -15,10 +15,11 @@ from activities.tally import TallyActivities
 from domain.calendar import WorkingCalendar  # importing warms the holiday tables
 from giaoviec.config import Settings, get_settings
 from workflows.digest import DigestWorkflow
-from workflows.tally import TallyWorkflow
+from workflows.tally import BriefingWorkflow, TallyWorkflow
 from workflows.task import TaskWorkflow
 
-WORKFLOWS = [TaskWorkflow, DigestWorkflow, TallyWorkflow]
+# TallyWorkflow is the first version of BriefingWorkflow, kept for runs started before it.
+WORKFLOWS = [TaskWorkflow, DigestWorkflow, BriefingWorkflow, TallyWorkflow]
 # The domain rules are pure and deterministic; domain.calendar computes its holiday tables
 # when first imported (here, outside the sandbox), so workflows only read them.
 RUNNER = SandboxedWorkflowRunner(

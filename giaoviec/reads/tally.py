@@ -1,29 +1,24 @@
-"""Reads and commands around kiểm đếm for the API: a unit's tally for a period (stored snapshot
-when there is one, else computed now), score proposals, briefings and who may read them, and
-generating a briefing through the same TallyWorkflow the weekly Schedule starts."""
+"""Reads around kiểm đếm: a unit's tally for a period (the stored snapshot when there is one,
+else computed now), officials' score proposals, briefings, and who may read each (the rules
+are `domain.org`'s)."""
 
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
-from temporalio.client import Client
 
-from activities.facts import load_facts, load_units
-from activities.tally import briefing_readers, latest_snapshots
 from domain.calendar import WorkingCalendar
 from domain.errors import forbidden, not_found
-from domain.org import can_see_unit
+from domain.org import can_read_briefing, can_read_figures, can_read_scores
 from domain.periods import Period, parse_period, week_just_ended
 from domain.scores import Score, score_officials
 from domain.tally import Figures, UnitNode, UnitTally, tally_instant, tally_tree
-from giaoviec.reads.tasks import Viewer
-from giaoviec.store.models import Briefing, Unit
-from workflows.contracts import TallyOutcome
-from workflows.tally import TallyWorkflow
+from giaoviec.reads.facts import load_facts, load_units
+from giaoviec.reads.org import Viewer, get_unit
+from giaoviec.store.models import Briefing, TallySnapshot, Unit
 
 BRIEFING_FILES = ("html", "docx", "xlsx")
 
@@ -42,36 +37,29 @@ def resolve_period(value: str | None, now: datetime) -> Period:
     return parse_period(value) if value else week_just_ended(now)
 
 
-def _unit(session: Session, unit_id: str) -> Unit:
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise not_found("Không tìm thấy đơn vị.")
-    return unit
-
-
 def root_of(session: Session, unit: Unit) -> Unit:
-    root_id = next(p for p in unit.path.split("/") if p)
-    return _unit(session, root_id)
+    return get_unit(session, unit.path_ids[0])
 
 
-def may_read_briefings(session: Session, viewer: Viewer, root: Unit) -> bool:
-    return viewer.id in briefing_readers(session, root)
+def latest_snapshots(session: Session, period: str) -> dict[str, TallySnapshot]:
+    rows = session.exec(select(TallySnapshot).where(TallySnapshot.period == period)).all()
+    best: dict[str, TallySnapshot] = {}
+    for row in rows:
+        if row.unit_id not in best or row.revision > best[row.unit_id].revision:
+            best[row.unit_id] = row
+    return best
 
 
-def check_can_read_tally(session: Session, viewer: Viewer, unit: Unit, *,
-                         leaders_only: bool = False) -> None:
-    """A unit's figures are for those whose jurisdiction holds it, and for the chairman and
-    office of its province; scores only for leaders among them."""
-    path = tuple(p for p in unit.path.split("/") if p)
-    sees = can_see_unit(viewer.actor, path) and (viewer.actor.is_leader or not leaders_only)
-    if not sees and not may_read_briefings(session, viewer, root_of(session, unit)):
-        raise forbidden("Đồng chí không có quyền xem số liệu của đơn vị này.")
+def check_can_read_briefing(viewer: Viewer, unit: Unit) -> None:
+    if not can_read_briefing(viewer.actor, unit.path_ids):
+        raise forbidden("Báo cáo giao ban dành cho lãnh đạo và Văn phòng của đơn vị.")
 
 
 def tally_for(session: Session, viewer: Viewer, unit_id: str, period: Period, now: datetime,
               calendar: WorkingCalendar) -> TallyView:
-    unit = _unit(session, unit_id)
-    check_can_read_tally(session, viewer, unit)
+    unit = get_unit(session, unit_id)
+    if not can_read_figures(viewer.actor, unit.path_ids):
+        raise forbidden("Đồng chí không có quyền xem số liệu của đơn vị này.")
     stored = latest_snapshots(session, period.key)
     previous = {uid: Figures(**json.loads(row.rolled))
                 for uid, row in latest_snapshots(session, period.previous().key).items()}
@@ -84,7 +72,8 @@ def tally_for(session: Session, viewer: Viewer, unit_id: str, period: Period, no
     return TallyView(period, next(r for r in roots if r.unit.id == unit.id), at, None, previous)
 
 
-def _from_snapshots(unit_id: str, units: list[UnitNode], stored: dict) -> UnitTally:  # type: ignore[type-arg]
+def _from_snapshots(unit_id: str, units: list[UnitNode],
+                    stored: dict[str, TallySnapshot]) -> UnitTally:
     nodes = {u.id: u for u in units}
 
     def build(uid: str) -> UnitTally:
@@ -104,26 +93,25 @@ def _from_snapshots(unit_id: str, units: list[UnitNode], stored: dict) -> UnitTa
 
 def scores_for(session: Session, viewer: Viewer, unit_id: str, period: Period, now: datetime,
                calendar: WorkingCalendar) -> list[Score]:
-    unit = _unit(session, unit_id)
-    check_can_read_tally(session, viewer, unit, leaders_only=True)
+    unit = get_unit(session, unit_id)
+    if not can_read_scores(viewer.actor, unit.path_ids):
+        raise forbidden("Đồng chí không có quyền xem điểm đề xuất của đơn vị này.")
     facts = load_facts(session, unit.path)
     return score_officials(facts, period, tally_instant(period, now), calendar)
 
 
 def briefing_for(session: Session, viewer: Viewer, period: Period) -> Briefing | None:
     """The newest revision of the briefing of the viewer's province for the period."""
-    root = root_of(session, _unit(session, viewer.actor.unit_id))
-    if not may_read_briefings(session, viewer, root):
-        raise forbidden("Báo cáo giao ban dành cho lãnh đạo UBND và Văn phòng.")
+    root = root_of(session, get_unit(session, viewer.actor.unit_id))
+    check_can_read_briefing(viewer, root)
     return session.exec(select(Briefing).where(
         Briefing.period == period.key, Briefing.root_unit_id == root.id)
         .order_by(col(Briefing.revision).desc())).first()
 
 
-def check_can_generate(session: Session, viewer: Viewer) -> Unit:
-    root = root_of(session, _unit(session, viewer.actor.unit_id))
-    if not may_read_briefings(session, viewer, root):
-        raise forbidden("Chỉ lãnh đạo UBND hoặc Văn phòng được lập báo cáo kiểm đếm.")
+def briefing_unit_for_generating(session: Session, viewer: Viewer) -> Unit:
+    root = root_of(session, get_unit(session, viewer.actor.unit_id))
+    check_can_read_briefing(viewer, root)
     return root
 
 
@@ -131,14 +119,5 @@ def briefing_file(session: Session, viewer: Viewer, briefing_id: int) -> Briefin
     briefing = session.get(Briefing, briefing_id)
     if briefing is None:
         raise not_found("Không tìm thấy báo cáo.")
-    if not may_read_briefings(session, viewer, _unit(session, briefing.root_unit_id)):
-        raise forbidden("Báo cáo giao ban dành cho lãnh đạo UBND và Văn phòng.")
+    check_can_read_briefing(viewer, get_unit(session, briefing.root_unit_id))
     return briefing
-
-
-async def generate(client: Client, task_queue: str, period: Period) -> TallyOutcome:
-    """Run the tally now, through the very workflow the Schedule starts, and wait for it."""
-    return await client.execute_workflow(
-        TallyWorkflow.run, period.key, id=f"tally-{period.key}-{uuid.uuid4().hex[:8]}",
-        task_queue=task_queue, result_type=TallyOutcome,
-    )

@@ -1,7 +1,8 @@
-"""The task service: what the API (and the CLI) call to assign and act on tasks.
+"""The task service: what the API (and the programs) call to assign and act on tasks.
 
-It looks up the organisation in the read model, checks the six "rõ" and the authority
-rules, and then hands the change to the task's workflow, which has the last word.
+It looks up the organisation in the read model, asks `domain` whether the change may happen
+and who the actor is to the task, and hands the change to the task's workflow, which has the
+last word on the task's own state.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
-from temporalio.client import Client, WorkflowUpdateFailedError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.calendar import WorkingCalendar
@@ -26,33 +28,35 @@ from domain.errors import (
     DomainError,
     FieldIssue,
     conflict,
-    forbidden,
     illegal_transition,
     not_found,
     validation_error,
 )
-from domain.lifecycle import Action, Relation, TaskState, check_transition
-from domain.org import Actor, can_assign, parse_roles, relations_to_task
-from domain.task import OrgFacts, TaskDraft, validate_draft
+from domain.lifecycle import Action, Relation
+from domain.org import Actor, relations_to_task
+from domain.task import TaskDraft, validate_draft, validate_reassignment
+from giaoviec.reads.org import draft_facts, load_actor, org_facts, task_parties
+from giaoviec.reads.visibility import can_read
 from giaoviec.store.db import session_scope
-from giaoviec.store.models import Official, Task, Unit
+from giaoviec.store.models import Task, TaskRequest
 from workflows.contracts import (
     CalendarConfig,
     Command,
     Output,
     TaskRecord,
     TaskStart,
+    from_failure,
     workflow_id_for,
 )
 from workflows.task import TaskWorkflow
 
-_TASK_NAMESPACE = uuid.UUID("6f1f3c52-6a53-4c1e-9a55-0c7b8e0f6a11")
 UPDATE_TIMEOUT_SECONDS = 60
+MAX_CLIENT_KEY = 255
 
 
-def task_id_for(assigner_id: str, client_key: str) -> str:
-    """The same assigner and client key always name the same task: retries never duplicate."""
-    return uuid.uuid5(_TASK_NAMESPACE, f"{assigner_id}\n{client_key}").hex
+def new_task_id() -> str:
+    """Random, so nobody outside can guess a task's id (idempotency rests on TaskRequest)."""
+    return uuid.uuid4().hex
 
 
 def request_hash(draft: TaskDraft) -> str:
@@ -60,44 +64,10 @@ def request_hash(draft: TaskDraft) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def unit_path(unit: Unit) -> tuple[str, ...]:
-    return tuple(p for p in unit.path.split("/") if p)
-
-
-def actor_of(session: Session, official: Official) -> Actor:
-    unit = session.get(Unit, official.unit_id)
-    path = unit_path(unit) if unit else (official.unit_id,)
-    return Actor(official.id, path, parse_roles(official.roles))
-
-
-def load_actor(session: Session, official_id: str) -> Actor:
-    official = session.get(Official, official_id)
-    if official is None or not official.active:
-        raise not_found("Không tìm thấy cán bộ.")
-    return actor_of(session, official)
-
-
-def org_facts(session: Session, draft: TaskDraft) -> OrgFacts:
-    lead = session.get(Unit, draft.lead_unit_id) if draft.lead_unit_id else None
-    owner = session.get(Official, draft.owner_id) if draft.owner_id else None
-    ids = [c.unit_id for c in draft.coordinators]
-    known = set(session.exec(select(Unit.id).where(col(Unit.id).in_(ids))).all()) if ids else set()
-    return OrgFacts(
-        lead_unit_path=unit_path(lead) if lead else None,
-        owner_unit_id=owner.unit_id if owner and owner.active else None,
-        known_unit_ids=frozenset(known),
-    )
-
-
-def error_from_update(err: BaseException) -> DomainError:
-    """Turn a refused Temporal update back into the domain error the workflow raised."""
-    cause = getattr(err, "cause", None)
-    if isinstance(cause, ApplicationError) and cause.type:
-        fields: list[FieldIssue] = []
-        if cause.details and isinstance(cause.details[0], list):
-            fields = [FieldIssue(d["field"], d["code"], d["message"]) for d in cause.details[0]]
-        return DomainError(cause.type, cause.message, fields)
-    return DomainError(Code.CONFLICT, "Không thực hiện được thao tác, đề nghị thử lại.")
+def refusal(err: BaseException) -> DomainError:
+    """The domain refusal a failed update carries, or a plain "try again"."""
+    return from_failure(err) or DomainError(
+        Code.CONFLICT, "Không thực hiện được thao tác, đề nghị thử lại.")
 
 
 @dataclass
@@ -113,67 +83,84 @@ class TaskService:
     async def assign(
         self, assigner_id: str, client_key: str, draft: TaskDraft, *, now: datetime | None = None
     ) -> TaskRecord:
+        """Start the task's workflow and wait until its assignment is in the read model, in one
+        round trip (update-with-start). The same assigner and client key always give the same
+        task: the first request claims the key; a retry finds the claim and its task."""
         now = now or datetime.now(UTC)
-        if not client_key.strip():
+        key = client_key.strip()
+        if not key or len(key) > MAX_CLIENT_KEY:
             raise validation_error([FieldIssue(
-                "clientKey", "MISSING_CLIENT_KEY", "Thiếu mã yêu cầu (clientKey).")])
-        task_id = task_id_for(assigner_id, client_key)
+                "clientKey", "INVALID_CLIENT_KEY",
+                f"Mã yêu cầu (clientKey) phải có từ 1 đến {MAX_CLIENT_KEY} ký tự.")])
         digest = request_hash(draft)
-        existing, deadline, actor = await asyncio.to_thread(
-            self._prepare_assign, assigner_id, task_id, digest, draft, now
+        task_id, record = await asyncio.to_thread(
+            self._prepare_assign, assigner_id, key, digest, draft, now)
+        if record is None:  # a retry whose task is already recorded
+            return await self.record(task_id)
+        start = WithStartWorkflowOperation(
+            TaskWorkflow.run, TaskStart(record=record, calendar=self.calendar_config),
+            id=workflow_id_for(task_id), task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
-        if existing is not None:
-            return await self._existing(existing, digest)
-        assert deadline is not None
-        record = TaskRecord(
-            id=task_id, client_key=client_key, request_hash=digest,
+        try:
+            created = await asyncio.wait_for(
+                self.client.execute_update_with_start_workflow(
+                    TaskWorkflow.created, start_workflow_operation=start),
+                UPDATE_TIMEOUT_SECONDS,
+            )
+        except WorkflowAlreadyStartedError:
+            # Its workflow has already closed: the read model has the final word.
+            return await self.record(task_id)
+        except WorkflowUpdateFailedError as err:
+            raise refusal(err) from None
+        if created.request_hash != digest:
+            raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ khác.")
+        return created
+
+    def _prepare_assign(
+        self, assigner_id: str, key: str, digest: str, draft: TaskDraft, now: datetime
+    ) -> tuple[str, TaskRecord | None]:
+        """Claim the key (or find the earlier claim) and build the task's first record."""
+        with session_scope(self.engine) as session:
+            actor = load_actor(session, assigner_id)
+            claim = session.get(TaskRequest, (actor.id, key))
+            if claim is None:
+                deadline = validate_draft(draft, actor, draft_facts(session, draft),
+                                          self.calendar, now)
+                claim = self._claim(actor, key, digest, now)
+            else:
+                if claim.request_hash != digest:
+                    raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ khác.")
+                if session.get(Task, claim.task_id) is not None:
+                    return claim.task_id, None
+                deadline = validate_draft(draft, actor, draft_facts(session, draft),
+                                          self.calendar, now)
+        return claim.task_id, TaskRecord(
+            id=claim.task_id, client_key=key, request_hash=digest,
             title=draft.title.strip(), description=(draft.description or "").strip(),
             basis=(draft.basis or "").strip(), lead_unit_id=draft.lead_unit_id,
             owner_id=draft.owner_id, assigner_id=actor.id, product=draft.product,  # type: ignore[arg-type]
             deadline=deadline, original_deadline=deadline, created_at=now,
             coordinators=list(draft.coordinators), milestones=list(draft.milestones),
         )
+
+    def _claim(self, actor: Actor, key: str, digest: str, now: datetime) -> TaskRequest:
+        """Insert the claim in its own transaction; a concurrent twin that won keeps its own."""
         try:
-            handle = await self.client.start_workflow(
-                TaskWorkflow.run,
-                TaskStart(record=record, calendar=self.calendar_config),
-                id=workflow_id_for(task_id),
-                task_queue=self.task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        except WorkflowAlreadyStartedError:
-            # Its workflow has already closed: the read model has the final word.
-            row = await asyncio.to_thread(self._task_row, task_id)
-            if row is None:
-                raise conflict("Mã yêu cầu (clientKey) này đã được dùng.") from None
-            return await self._existing(row, digest)
-        created = await asyncio.wait_for(
-            handle.execute_update(TaskWorkflow.created), UPDATE_TIMEOUT_SECONDS
-        )
-        if created.request_hash != digest:
-            raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ khác.")
-        return created
-
-    def _prepare_assign(
-        self, assigner_id: str, task_id: str, digest: str, draft: TaskDraft, now: datetime
-    ) -> tuple[Task | None, datetime | None, Actor]:
-        with session_scope(self.engine) as session:
-            actor = load_actor(session, assigner_id)
-            existing = session.get(Task, task_id)
-            if existing is not None:
-                return existing, None, actor
-            deadline = validate_draft(draft, actor, org_facts(session, draft), self.calendar, now)
-            return None, deadline, actor
-
-    async def _existing(self, row: Task, digest: str) -> TaskRecord:
-        if row.request_hash and row.request_hash != digest:
-            raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ khác.")
-        return await self.record(row.id)
-
-    def _task_row(self, task_id: str) -> Task | None:
-        with session_scope(self.engine) as session:
-            return session.get(Task, task_id)
+            with session_scope(self.engine) as session:
+                claim = TaskRequest(assigner_id=actor.id, client_key=key, task_id=new_task_id(),
+                                    request_hash=digest, created_at=now)
+                session.add(claim)
+            return claim
+        except IntegrityError:
+            with session_scope(self.engine) as session:
+                found = session.get(TaskRequest, (actor.id, key))
+                assert found is not None
+                if found.request_hash != digest:
+                    raise conflict(
+                        "Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ khác.") from None
+                return found
 
     async def record(self, task_id: str) -> TaskRecord:
         """The workflow's own view of a task (running or closed)."""
@@ -201,64 +188,34 @@ class TaskService:
             output=output, new_deadline=new_deadline, approve=approve,
             new_owner_id=new_owner_id, new_lead_unit_id=new_lead_unit_id,
         )
-        cmd.relations = await asyncio.to_thread(self._check_act, cmd, task_id)
+        cmd.relations = await asyncio.to_thread(self._relations, cmd, task_id)
         handle = self.client.get_workflow_handle(workflow_id_for(task_id))
         try:
             return await asyncio.wait_for(
                 handle.execute_update(TaskWorkflow.act, cmd), UPDATE_TIMEOUT_SECONDS
             )
         except WorkflowUpdateFailedError as err:
-            raise error_from_update(err) from None
+            raise refusal(err) from None
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise illegal_transition("Nhiệm vụ đã kết thúc, không thể thay đổi.") from None
             raise
 
-    def _check_act(self, cmd: Command, task_id: str) -> list[Relation]:
-        """Who the actor is to this task, and the checks that need the organisation."""
+    def _relations(self, cmd: Command, task_id: str) -> list[Relation]:
+        """Who the actor is to this task (the workflow judges the rest on its own state), and
+        the checks that need the organisation. Whoever may not read the task hears it does
+        not exist."""
         with session_scope(self.engine) as session:
-            row = session.get(Task, task_id)
-            if row is None:
-                raise not_found("Không tìm thấy nhiệm vụ.")
             actor = load_actor(session, cmd.actor_id)
-            assigner = session.get(Official, row.assigner_id)
-            relations = relations_to_task(
-                actor, owner_id=row.owner_id, lead_unit_id=row.lead_unit_id,
-                assigner=actor_of(session, assigner) if assigner else None,
-            )
-            # Fail fast on the read model; the workflow re-checks against its own state.
-            check_transition(
-                cmd.action, TaskState(row.state), relations,
-                resume_to=TaskState.IN_PROGRESS,
-                has_pending_extension=row.extension_requested_deadline is not None,
-            )
-            if cmd.action is Action.REASSIGN:
+            row = session.get(Task, task_id)
+            if row is None or not can_read(session, actor, row):
+                raise not_found("Không tìm thấy nhiệm vụ.")
+            if cmd.action is Action.REASSIGN and cmd.new_owner_id:
                 self._check_reassign(session, actor, row, cmd)
-            if cmd.action is Action.REQUEST_EXTENSION and cmd.new_deadline is not None and (
-                cmd.new_deadline <= datetime.now(UTC)
-            ):
-                raise validation_error([FieldIssue(
-                    "newDeadline", "DEADLINE_IN_PAST", "Thời hạn đề nghị đã qua.", "rõ thời gian")])
-            return sorted(relations)
+            return sorted(relations_to_task(actor, task_parties(session, row)))
 
     @staticmethod
     def _check_reassign(session: Session, actor: Actor, row: Task, cmd: Command) -> None:
-        unit_id = cmd.new_lead_unit_id or row.lead_unit_id
-        unit = session.get(Unit, unit_id)
-        owner = session.get(Official, cmd.new_owner_id) if cmd.new_owner_id else None
-        issues: list[FieldIssue] = []
-        if unit is None:
-            issues.append(FieldIssue("leadUnitId", "UNKNOWN_LEAD_UNIT",
-                                     "Không tìm thấy đơn vị chủ trì.", "rõ người"))
-        if owner is None or not owner.active:
-            issues.append(FieldIssue("ownerId", "UNKNOWN_OWNER",
-                                     "Không tìm thấy người chịu trách nhiệm chính.", "rõ người"))
-        elif owner.unit_id != unit_id:
-            issues.append(FieldIssue("ownerId", "OWNER_NOT_IN_LEAD_UNIT",
-                                     "Người chịu trách nhiệm chính phải thuộc đơn vị chủ trì.",
-                                     "rõ người"))
-        if issues:
-            raise validation_error(issues)
-        assert unit is not None
-        if not can_assign(actor, unit_path(unit)):
-            raise forbidden("Người giao lại không có thẩm quyền đối với đơn vị chủ trì mới.")
+        lead = cmd.new_lead_unit_id or row.lead_unit_id
+        owner = cmd.new_owner_id or ""
+        validate_reassignment(actor, lead, owner, org_facts(session, lead, owner))

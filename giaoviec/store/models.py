@@ -93,10 +93,24 @@ class Task(SQLModel, table=True):
     output_url: str | None = Field(default=None, max_length=2000)
     extension_requested_deadline: datetime | None = Field(default=None, sa_column=_ts())
     extension_reason: str | None = Field(default=None, sa_column=Column(Text))
+    submitted_by: str | None = Field(default=None, max_length=64)
+    declined_at: datetime | None = Field(default=None, sa_column=_ts())
+    returned_at: datetime | None = Field(default=None, sa_column=_ts())
     overdue_reminders: int = 0
     flagged: bool = Field(default=False, index=True)  # raised by name at giao ban
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     version: int = 0  # the last event seq applied; older writes never overwrite newer ones
+
+
+class TaskRequest(SQLModel, table=True):
+    """An assignment request as its client named it: the same assigner and client key always
+    mean the same task, whose id is random (nobody outside can guess it)."""
+
+    assigner_id: str = Field(foreign_key="official.id", primary_key=True, max_length=64)
+    client_key: str = Field(primary_key=True, max_length=255)
+    task_id: str = Field(max_length=64, unique=True)
+    request_hash: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_ts(nullable=False))
 
 
 class TaskCoordinator(SQLModel, table=True):

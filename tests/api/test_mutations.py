@@ -76,7 +76,7 @@ async def test_a_task_missing_its_ro_names_every_missing_item(api: Api) -> None:
     assert codes == {"MISSING_DESCRIPTION", "MISSING_BASIS", "MISSING_PRODUCT",
                      "MISSING_DEADLINE", "OWNER_NOT_IN_LEAD_UNIT", "COORDINATOR_IS_LEAD",
                      "MISSING_COORDINATOR_DUTY"}
-    assert "rõ sản phẩm" in err["message"]
+    assert "chưa rõ: việc, người, thẩm quyền, trách nhiệm, thời gian, sản phẩm)" in err["message"]
     two = await api.error("chutich", ASSIGN, input=assign_input(deadlineDate="2030-01-02"))
     assert {f["code"] for f in two["extensions"]["fields"]} == {"AMBIGUOUS_DEADLINE"}
     past = await api.error("chutich", ASSIGN, input=assign_input(
@@ -91,8 +91,9 @@ async def test_only_an_authority_over_the_lead_unit_assigns(api: Api) -> None:
                               ("gd.stc", "snv", "snv.cb1"),  # another department's head
                               ("ct.xa1", "snv", "snv.cb1")):  # a commune chairman
         err = await api.error(user, ASSIGN, input=assign_input(leadUnitId=unit, ownerId=owner))
-        assert err["extensions"]["code"] == "VALIDATION"
-        assert {f["code"] for f in err["extensions"]["fields"]} == {"NO_AUTHORITY"}
+        assert err["extensions"]["code"] == "FORBIDDEN"
+        assert [(f["code"], f["ro"]) for f in err["extensions"]["fields"]] == [
+            ("NO_AUTHORITY", "rõ thẩm quyền")]
     own = await assign(api, "gd.snv", leadUnitId="snv-tccb", ownerId="tccb.cb", coordinators=[])
     assert own["assignedBy"]["id"] == "gd.snv"
 

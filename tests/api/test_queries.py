@@ -18,7 +18,8 @@ from domain.calendar import WorkingCalendar
 from domain.lifecycle import TaskState
 from domain.text import fold
 from domain.timeliness import timeliness
-from giaoviec.reads.tasks import Clock, Viewer, counts_by_lead_unit, timeliness_case
+from giaoviec.reads.counts import Clock, counts_by_lead_unit, timeliness_case
+from giaoviec.reads.org import Viewer
 from giaoviec.store.models import Notification, Task, TaskCoordinator
 from tests.api.harness import Api, running_api
 from tests.org_fixture import unit_path
@@ -199,7 +200,7 @@ async def test_drill_down_counts_add_up(api: Api) -> None:
     # Down to the person: the tasks of one official.
     assert await ids(api, "chutich", {"ownerId": "snv.cb1"}) >= {"q-soon", "q-overdue"}
     with Session(api.engine) as s:
-        viewer = Viewer(_actor("chutich"), "/tinh/")
+        viewer = Viewer(_actor("chutich"))
         direct = counts_by_lead_unit(s, viewer, ["snv"], Clock.at(NOW, WorkingCalendar()))
     assert direct["snv"].total == 6
 
@@ -218,8 +219,12 @@ async def test_notifications_are_ones_own(api: Api) -> None:
     mark = "mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }"
     stolen = await api.ok("snv.cb1", mark, ids=[n["id"] for n in others])
     assert stolen["markNotificationsRead"] == 0  # not his
-    done = await api.ok("snv.cb1", mark, ids=[mine[0]["id"], mine[1]["id"], "abc"])
+    done = await api.ok("snv.cb1", mark, ids=[mine[0]["id"], mine[1]["id"]])
     assert done["markNotificationsRead"] == 2
+    for bad in ("abc", "²", "99999999999999999999999"):  # never an INTERNAL error
+        refused = await api.error("snv.cb1", mark, ids=[bad])
+        assert refused["extensions"]["code"] == "VALIDATION"
+        assert refused["extensions"]["fields"][0]["code"] == "INVALID_ID"
     assert len((await api.ok("snv.cb1", q, u=True))["notifications"]) == 1
     again = await api.ok("snv.cb1", mark, ids=[mine[0]["id"]])
     assert again["markNotificationsRead"] == 0

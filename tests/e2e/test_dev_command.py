@@ -137,7 +137,7 @@ def test_the_readme_walkthrough_survives_a_restart(dev_env: tuple[dict[str, str]
         fields = {f["code"] for f in refused["errors"][0]["extensions"]["fields"]}
         assert fields == {"MISSING_BASIS", "MISSING_PRODUCT"}
         outsider = running.graphql(running.token("cb1.30313"), ACCEPT, {"id": task["id"]})
-        assert outsider["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert outsider["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # no oracle
         assert graphiql_renders(f"{running.base}/graphql")
         drill = running.graphql(chairman, DRILL)["data"]["units"][0]
         assert drill["countsWithDescendants"]["total"] == 1
@@ -147,7 +147,7 @@ def test_the_readme_walkthrough_survives_a_restart(dev_env: tuple[dict[str, str]
     with pytest.raises(httpx.HTTPError):  # nothing of it is left listening
         httpx.get(f"{running.base}/health", timeout=2)
     data = Path(env["GIAOVIEC_DATA_DIR"])
-    assert (data / "giaoviec.store.db").exists() and (data / "temporal.db").exists()
+    assert (data / "giaoviec.db").exists() and (data / "temporal.db").exists()
     again = _start(env, port)
     try:
         owner = again.token("snv.cb1")

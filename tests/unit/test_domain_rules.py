@@ -11,7 +11,15 @@ from domain.calendar import CalendarOverrides, WorkingCalendar
 from domain.errors import Code, DomainError
 from domain.escalation import DEFAULT_POLICY, Phase, Recipient, next_step, planned_steps
 from domain.lifecycle import RULES, Action, Relation, TaskState, check_transition
-from domain.org import Actor, Role, can_assign, can_see_unit, is_above, relations_to_task
+from domain.org import (
+    Actor,
+    Role,
+    TaskParties,
+    can_assign,
+    can_see_unit,
+    is_above,
+    relations_to_task,
+)
 from domain.task import (
     Coordinator,
     DeadlineSpec,
@@ -99,12 +107,10 @@ def test_who_is_above_whom_and_who_sees_what() -> None:
     assert is_above(CHAIRMAN, HEAD) and is_above(HEAD, OFFICER)
     assert not is_above(OFFICER, HEAD) and not is_above(OTHER_HEAD, HEAD)
     assert can_see_unit(OFFICER, ("tinh", "snv", "tccb")) and not can_see_unit(OFFICER, ("tinh",))
-    rel = relations_to_task(HEAD, owner_id="cb", lead_unit_id="snv", assigner=VICE)
-    assert rel == {Relation.LEAD_UNIT_HEAD}
-    assert relations_to_task(CHAIRMAN, owner_id="cb", lead_unit_id="snv", assigner=VICE) == {
-        Relation.ASSIGNER_SUPERIOR}
-    assert relations_to_task(OFFICER, owner_id="cb", lead_unit_id="snv", assigner=VICE) == {
-        Relation.OWNER}
+    parties = TaskParties(owner_id="cb", lead_unit_heads=frozenset({"gd"}), assigner=VICE)
+    assert relations_to_task(HEAD, parties) == {Relation.LEAD_UNIT_HEAD}
+    assert relations_to_task(CHAIRMAN, parties) == {Relation.ASSIGNER_SUPERIOR}
+    assert relations_to_task(OFFICER, parties) == {Relation.OWNER}
 
 
 # Lifecycle ----------------------------------------------------------------------------------
@@ -156,17 +162,18 @@ def draft(**overrides: object) -> TaskDraft:
         "title": "Rà soát quy chế", "description": "Rà soát, đề xuất sửa đổi",
         "lead_unit_id": "snv", "owner_id": "cb", "basis": "Kế hoạch số 208/KH-UBND",
         "deadline": DeadlineSpec(working_days=10),
-        "product": Product("báo cáo", "Báo cáo rà soát"),
+        "product": Product("báo cáo", "Báo cáo rà soát", "Được Chủ tịch thông qua"),
         "coordinators": (Coordinator("stc", "Cung cấp số liệu"),),
     }
     values.update(overrides)
     return TaskDraft(**values)  # type: ignore[arg-type]
 
 
-def codes(d: TaskDraft, actor: Actor = CHAIRMAN, facts: OrgFacts = FACTS) -> set[str]:
+def codes(d: TaskDraft, actor: Actor = CHAIRMAN, facts: OrgFacts = FACTS,
+          expected: str = Code.VALIDATION) -> set[str]:
     with pytest.raises(DomainError) as err:
         validate_draft(d, actor, facts, CAL, NOW)
-    assert err.value.code == Code.VALIDATION
+    assert err.value.code == expected
     return {f.code for f in err.value.fields}
 
 
@@ -210,8 +217,8 @@ def test_each_rule_has_its_code(changes: dict[str, object], expected: str) -> No
 
 
 def test_no_authority_over_the_lead_unit() -> None:
-    assert codes(draft(), actor=OTHER_HEAD) == {"NO_AUTHORITY"}
-    assert codes(draft(), actor=OFFICER) == {"NO_AUTHORITY"}
+    assert codes(draft(), actor=OTHER_HEAD, expected=Code.FORBIDDEN) == {"NO_AUTHORITY"}
+    assert codes(draft(), actor=OFFICER, expected=Code.FORBIDDEN) == {"NO_AUTHORITY"}
 
 
 # Timeliness ---------------------------------------------------------------------------------

@@ -120,7 +120,7 @@ def _postgres_schema(admin: Engine, url: URL, name: str) -> Iterator[str]:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         # A directory that does not exist yet: upgrade_database must create it.
-        yield f"sqlite:///{tmp_path / 'data' / 'giaoviec.store.db'}"
+        yield f"sqlite:///{tmp_path / 'data' / 'giaoviec.db'}"
     elif request.param == "postgresql":
         yield from _postgres_database()
     else:

@@ -17,6 +17,7 @@ from domain.lifecycle import Relation
 from domain.org import (
     Actor,
     Role,
+    TaskParties,
     can_assign,
     can_see_unit,
     heads_of,
@@ -180,6 +181,10 @@ def test_can_see_unit(viewer: Actor, unit: tuple[str, ...], sees: bool) -> None:
     (TCCB_HEAD, "cb-snv", "snv", VICE, set()),
     # An officer of the lead unit who is not the owner: no relation.
     (actor("cb2", SNV, Role.OFFICER), "cb-snv", "snv", VICE, set()),
+    # A vice-chairman is not the head of his People's Committee: its chairman is.
+    (VICE2, "ct", "tinh", CHAIRMAN, set()),
+    (CHAIRMAN, "pct", "tinh", CHAIRMAN, {Relation.LEAD_UNIT_HEAD, Relation.ASSIGNER}),
+    (XA_VICE, "cb-xa", "xa", VICE, set()),
     # The head of a parent unit is not the head of the lead unit.
     (SNV_HEAD, "cb-tccb", "tccb", VICE, set()),
     # Several at once: a head assigning to his own unit and leading it.
@@ -193,5 +198,16 @@ def test_can_see_unit(viewer: Actor, unit: tuple[str, ...], sees: bool) -> None:
 def test_relations_to_task(
     who: Actor, owner: str, lead_unit: str, assigner: Actor | None, expected: set[Relation]
 ) -> None:
-    assert relations_to_task(who, owner_id=owner, lead_unit_id=lead_unit,
-                             assigner=assigner) == expected
+    parties = TaskParties(owner, frozenset(HEADS[lead_unit]), assigner)
+    assert relations_to_task(who, parties) == expected
+
+
+# The heads of each unit of the tree above, as domain.org.heads_of finds them.
+HEADS = {
+    "tinh": heads_of([("ct", ["chairman"]), ("pct", ["vice_chairman"]),
+                      ("pct2", ["vice_chairman"]), ("vp", ["office_staff"])]),
+    "snv": heads_of([("gd-snv", ["unit_head"]), ("cb-snv", ["officer"])]),
+    "tccb": heads_of([("tp-tccb", ["unit_head"]), ("cb-tccb", ["officer"])]),
+    "stc": heads_of([("gd-stc", ["unit_head"])]),
+    "xa": heads_of([("ct-xa", ["chairman"]), ("pct-xa", ["vice_chairman"])]),
+}

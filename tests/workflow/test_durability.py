@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import Action, TaskState
 from giaoviec.programs.worker import build_worker
-from giaoviec.services.tasks import TaskService, request_hash, task_id_for
+from giaoviec.services.tasks import TaskService, new_task_id, request_hash
 from tests.workflow.harness import (
     draft,
     events,
@@ -79,7 +79,7 @@ async def test_continue_as_new_keeps_state_and_pending_updates(
     d = draft(deadline=working_day_after(start, 20))
     key = new_key()
     deadline = CAL.deadline_for_date(d.deadline.on_date)  # type: ignore[union-attr]
-    task_id = task_id_for("chutich", key)
+    task_id = new_task_id()
     record = TaskRecord(
         id=task_id, client_key=key, request_hash=request_hash(d), title=d.title,
         description=d.description or "", basis=d.basis or "", lead_unit_id="snv",

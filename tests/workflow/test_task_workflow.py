@@ -213,7 +213,8 @@ async def test_refusals_change_nothing(
     rec = await service.assign("chutich", new_key(), draft(deadline=working_day_after(start, 5)),
                                now=start)
     cases = [
-        ("stc.cb", Action.ACCEPT, {}, Code.FORBIDDEN),  # an outsider
+        ("stc.cb", Action.ACCEPT, {}, Code.NOT_FOUND),  # an outsider: no such task to him
+        ("snv.cb2", Action.ACCEPT, {}, Code.FORBIDDEN),  # a colleague who may only read
         ("snv.cb1", Action.APPROVE, {}, Code.FORBIDDEN),  # owner approving himself
         ("chutich", Action.APPROVE, {}, Code.ILLEGAL_TRANSITION),  # nothing submitted
         ("snv.cb1", Action.DECLINE, {"note": " "}, Code.VALIDATION),  # no reason

@@ -1,0 +1,58 @@
+"""Bounds on what users type: every text and date that enters the system passes here first,
+so a hostile value is refused with a field and a code before it reaches a workflow, a timer
+or the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from domain.errors import FieldIssue
+from domain.ro import RO_THOI_GIAN
+from domain.text import is_blank
+
+# Dates users give lie before the end of LATEST_YEAR, with an offset a real time zone can
+# have: beyond them the calendar, timers and the database would overflow.
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2100
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+Add = Callable[[str, str, str, str], None]  # field, code, "rõ", message
+_RANGE = f"{{}} phải trong khoảng từ năm {EARLIEST_YEAR} đến hết năm {LATEST_YEAR}."
+
+
+def check_text(
+    add: Add, field_name: str, value: str | None, *, limit: int, ro: str = "",
+    missing: tuple[str, str] | None = None, label: str,
+) -> None:
+    """A text a user gives: required (`missing` = code and message) or optional, and never
+    longer than `limit` characters."""
+    if is_blank(value):
+        if missing is not None:
+            add(field_name, missing[0], ro, missing[1])
+        elif value:  # given, but only invisible characters
+            add(field_name, "BLANK_TEXT", ro, f"{label} không có nội dung đọc được.")
+        return
+    assert value is not None
+    if len(value) > limit:
+        add(field_name, "TEXT_TOO_LONG", ro, f"{label} dài quá {limit} ký tự.")
+
+
+def instant_issue(field_name: str, value: datetime, ro: str = RO_THOI_GIAN) -> FieldIssue | None:
+    """A date and time a user gives must have a real offset (±14 h) and fall before the end of
+    LATEST_YEAR. Checked on its own parts, before any conversion that could overflow."""
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        return FieldIssue(field_name, "INVALID_UTC_OFFSET",
+                          "Múi giờ không hợp lệ (chỉ từ -14:00 đến +14:00).", ro)
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        return FieldIssue(field_name, "DATE_OUT_OF_RANGE", _RANGE.format("Thời điểm"), ro)
+    return None
+
+
+def date_issue(field_name: str, value: date, ro: str = RO_THOI_GIAN) -> FieldIssue | None:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        return FieldIssue(field_name, "DATE_OUT_OF_RANGE", _RANGE.format("Ngày"), ro)
+    return None
+
+

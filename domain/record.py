@@ -1,0 +1,118 @@
+"""A task's whole state as its workflow holds it, the command that changes it, and the event
+each accepted change leaves in the trail.
+
+Plain dataclasses: the workflow carries them (and Temporal serialises them), the pure rules in
+`domain.commands` read and produce them. New fields always get a default, so histories recorded
+by earlier versions still decode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.escalation import Recipient
+from domain.lifecycle import Action, Relation, TaskState
+from domain.task import Coordinator, Milestone, Product
+
+
+@dataclass
+class Output:
+    """The delivered product (e.g. "Báo cáo số 12/BC-UBND")."""
+
+    description: str
+    reference: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class ExtensionRequest:
+    new_deadline: datetime
+    reason: str
+    requested_by: str
+    requested_at: datetime
+
+
+@dataclass
+class TaskRecord:
+    """A task's whole state (carried over continue-as-new as it is)."""
+
+    id: str
+    client_key: str
+    request_hash: str
+    title: str
+    description: str
+    basis: str
+    lead_unit_id: str
+    owner_id: str
+    assigner_id: str
+    product: Product
+    deadline: datetime
+    original_deadline: datetime
+    created_at: datetime
+    coordinators: list[Coordinator] = field(default_factory=list)
+    milestones: list[Milestone] = field(default_factory=list)
+    state: TaskState = TaskState.ASSIGNED
+    progress: int = 0
+    accepted_at: datetime | None = None
+    submitted_at: datetime | None = None
+    completed_at: datetime | None = None
+    paused_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    resume_to: TaskState | None = None
+    output: Output | None = None
+    extension: ExtensionRequest | None = None
+    overdue_reminders: int = 0
+    flagged: bool = False
+    seq: int = 0  # last event sequence number
+    replanned_at: datetime | None = None  # ladder steps planned before this are skipped
+    sent_steps: list[str] = field(default_factory=list)
+    submitted_by: str | None = None  # who submitted the product now awaiting approval
+    declined_at: datetime | None = None
+    returned_at: datetime | None = None
+    last_manual_reminder_at: datetime | None = None
+
+    @property
+    def self_assigned(self) -> bool:
+        """Assigned by its own owner: approved by the next leader up, marked in scores."""
+        return self.owner_id == self.assigner_id
+
+
+@dataclass
+class Command:
+    """One action on a task, by one official; the service has already worked out how he
+    stands to the task (`relations`), from the organisation."""
+
+    action: Action
+    actor_id: str
+    relations: list[Relation]
+    note: str | None = None
+    percent: int | None = None
+    output: Output | None = None
+    new_deadline: datetime | None = None
+    approve: bool | None = None
+    new_owner_id: str | None = None
+    new_lead_unit_id: str | None = None
+
+
+@dataclass
+class Notice:
+    """Someone to notify: an official by id, or a role relative to the task."""
+
+    kind: str  # assigned, reminder, overdue, escalation, event
+    recipient_id: str | None = None
+    recipient: Recipient | None = None
+
+
+@dataclass
+class EventRecord:
+    """One step of a task's trail: who did what, when, from which state, why."""
+
+    seq: int
+    at: datetime
+    action: str  # a domain Action, or "remind" for the engine's own reminders
+    actor_id: str | None
+    from_state: TaskState | None
+    to_state: TaskState
+    note: str | None = None
+    data: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,187 @@
+"""The organisation as the read model holds it: officials as `domain.org.Actor`s, the facts
+the domain rules need about units and people, and the batch reads the API's loaders use."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from domain.errors import not_found
+from domain.org import (
+    OFFICE_KIND,
+    Actor,
+    TaskParties,
+    TaskScope,
+    heads_of,
+    jurisdiction,
+    parse_roles,
+)
+from domain.task import OrgFacts, TaskDraft
+from giaoviec.store.models import Official, Task, TaskCoordinator, Unit
+
+
+def path_of(unit: Unit) -> tuple[str, ...]:
+    return unit.path_ids
+
+
+def actor_of(session: Session, official: Official) -> Actor:
+    unit = session.get(Unit, official.unit_id)
+    path = unit.path_ids if unit else (official.unit_id,)
+    return Actor(official.id, path, parse_roles(official.roles), unit.kind if unit else "")
+
+
+def load_actor(session: Session, official_id: str) -> Actor:
+    official = session.get(Official, official_id)
+    if official is None or not official.active:
+        raise not_found("Không tìm thấy cán bộ.")
+    return actor_of(session, official)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who asks: the official as the rules see him, and the path of his jurisdiction as the
+    read model writes paths ("/a/b/"), for subtree questions in SQL."""
+
+    actor: Actor
+
+    @property
+    def id(self) -> str:
+        return self.actor.id
+
+    @property
+    def scope_path(self) -> str:
+        return "/" + "".join(f"{p}/" for p in jurisdiction(self.actor))
+
+
+def viewer_for(session: Session, username: str) -> Viewer | None:
+    """The active official with this username, or None."""
+    official = session.exec(select(Official).where(Official.username == username)).first()
+    if official is None or not official.active:
+        return None
+    return Viewer(actor_of(session, official))
+
+
+# What the domain rules need -------------------------------------------------------------------
+
+
+def members(session: Session, unit_id: str) -> list[tuple[str, list[str]]]:
+    """A unit's active officials as (id, roles), for heads_of and friends."""
+    rows = session.exec(select(Official).where(
+        Official.unit_id == unit_id, col(Official.active).is_(True))).all()
+    return [(o.id, o.role_list) for o in rows]
+
+
+def unit_heads(session: Session, unit_id: str) -> list[str]:
+    return heads_of(members(session, unit_id))
+
+
+def office_members(session: Session, unit_id: str) -> list[tuple[str, list[str]]]:
+    """The staff of the office (Văn phòng) that serves a unit: its child units of kind office."""
+    offices = session.exec(select(Unit.id).where(
+        Unit.parent_id == unit_id, Unit.kind == OFFICE_KIND)).all()
+    found: list[tuple[str, list[str]]] = []
+    for office_id in offices:
+        found += members(session, office_id)
+    return found
+
+
+def org_facts(session: Session, lead_unit_id: str, owner_id: str,
+              coordinator_ids: Sequence[str] = ()) -> OrgFacts:
+    lead = session.get(Unit, lead_unit_id) if lead_unit_id else None
+    owner = session.get(Official, owner_id) if owner_id else None
+    ids = list(coordinator_ids)
+    known = set(session.exec(select(Unit.id).where(col(Unit.id).in_(ids))).all()) if ids else set()
+    active = owner is not None and owner.active
+    return OrgFacts(
+        lead_unit_path=lead.path_ids if lead else None,
+        owner_unit_id=owner.unit_id if active and owner else None,
+        known_unit_ids=frozenset(known),
+        owner_roles=parse_roles(owner.roles) if active and owner else frozenset(),
+    )
+
+
+def draft_facts(session: Session, draft: TaskDraft) -> OrgFacts:
+    return org_facts(session, draft.lead_unit_id, draft.owner_id,
+                     [c.unit_id for c in draft.coordinators])
+
+
+def task_parties(session: Session, task: Task) -> TaskParties:
+    assigner = session.get(Official, task.assigner_id)
+    return TaskParties(
+        owner_id=task.owner_id,
+        lead_unit_heads=frozenset(unit_heads(session, task.lead_unit_id)),
+        assigner=actor_of(session, assigner) if assigner else None,
+    )
+
+
+def task_scope(session: Session, task: Task) -> TaskScope:
+    paths = session.exec(
+        select(Unit.path).join(TaskCoordinator, col(TaskCoordinator.unit_id) == Unit.id)
+        .where(TaskCoordinator.task_id == task.id)).all()
+    return TaskScope(
+        lead_unit_path=tuple(p for p in task.lead_unit_path.split("/") if p),
+        owner_id=task.owner_id, assigner_id=task.assigner_id,
+        coordinator_paths=tuple(tuple(p for p in path.split("/") if p) for path in paths),
+    )
+
+
+# Batch reads for the API's loaders ------------------------------------------------------------
+
+
+def units_by_id(session: Session, ids: Iterable[str]) -> dict[str, Unit]:
+    rows = session.exec(select(Unit).where(col(Unit.id).in_(list(ids)))).all()
+    return {u.id: u for u in rows}
+
+
+def officials_by_id(session: Session, ids: Iterable[str]) -> dict[str, Official]:
+    rows = session.exec(select(Official).where(col(Official.id).in_(list(ids)))).all()
+    return {o.id: o for o in rows}
+
+
+def root_units(session: Session) -> list[Unit]:
+    return list(session.exec(select(Unit).where(col(Unit.parent_id).is_(None))
+                             .order_by(col(Unit.sort_order), col(Unit.name))).all())
+
+
+def children_of(session: Session, parent_ids: Sequence[str]) -> dict[str, list[Unit]]:
+    rows = session.exec(select(Unit).where(col(Unit.parent_id).in_(parent_ids))
+                        .order_by(col(Unit.sort_order), col(Unit.name))).all()
+    grouped: dict[str, list[Unit]] = defaultdict(list)
+    for row in rows:
+        grouped[row.parent_id or ""].append(row)
+    return grouped
+
+
+def members_of(session: Session, unit_ids: Sequence[str]) -> dict[str, list[Official]]:
+    rows = session.exec(select(Official).where(col(Official.unit_id).in_(unit_ids),
+                                               col(Official.active).is_(True))
+                        .order_by(col(Official.full_name))).all()
+    grouped: dict[str, list[Official]] = defaultdict(list)
+    for row in rows:
+        grouped[row.unit_id].append(row)
+    return grouped
+
+
+def coordinators_of(session: Session, task_ids: Sequence[str]) -> dict[str, list[TaskCoordinator]]:
+    rows = session.exec(select(TaskCoordinator).where(col(TaskCoordinator.task_id).in_(task_ids))
+                        .order_by(col(TaskCoordinator.unit_id))).all()
+    grouped: dict[str, list[TaskCoordinator]] = defaultdict(list)
+    for row in rows:
+        grouped[row.task_id].append(row)
+    return grouped
+
+
+def unit_head(officials: Sequence[Official]) -> Official | None:
+    """Who answers for a unit (heads_of): its head; for a People's Committee, its chairman."""
+    heads = heads_of([(o.id, o.role_list) for o in officials])
+    return next((o for o in officials if heads and o.id == heads[0]), None)
+
+
+def get_unit(session: Session, unit_id: str) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise not_found("Không tìm thấy đơn vị.")
+    return unit
