@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from giaoviec.config import Settings
+from workflows.converter import DATA_CONVERTER
 
-DATA_CONVERTER = pydantic_data_converter
+__all__ = ["DATA_CONVERTER", "connect"]
 
 
 async def connect(settings: Settings, address: str | None = None) -> Client:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
@@ -21,10 +23,23 @@ from workflows.task import TaskWorkflow
 # TallyWorkflow is the first version of BriefingWorkflow, kept for runs started before it.
 WORKFLOWS = [TaskWorkflow, DigestWorkflow, BriefingWorkflow, TallyWorkflow]
 # The domain rules are pure and deterministic; domain.calendar computes its holiday tables
-# when first imported (here, outside the sandbox), so workflows only read them.
+# when first imported (here, outside the sandbox), so workflows only read them. The contracts
+# (plain dataclasses) and the data converter pass through too, so every workflow shares the
+# converter's cached type adapters (see workflows.converter).
 RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("holidays", "domain")
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "holidays", "domain", "workflows.contracts", "workflows.converter")
 )
+
+
+def build_worker_activities(
+    engine: Engine, settings: Settings, calendar: WorkingCalendar | None = None,
+) -> list[Callable[..., Any]]:
+    """The implementations of the activities the workflows reference (workflows.contracts)."""
+    readmodel = ReadModelActivities(engine)
+    mail = MailActivities(engine, settings)
+    tally = TallyActivities(engine, settings, calendar or WorkingCalendar())
+    return [readmodel.record_task_event, mail.send_email_digests, tally.tally_and_brief]
 
 
 def build_worker(
@@ -33,17 +48,13 @@ def build_worker(
     calendar: WorkingCalendar | None = None,
 ) -> Worker:
     """Sync read-model activities run on a thread pool so they never block the event loop."""
-    readmodel = ReadModelActivities(engine)
     settings = settings or get_settings()
-    mail = MailActivities(engine, settings)
-    tally = TallyActivities(engine, settings, calendar or WorkingCalendar())
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
         workflow_runner=RUNNER,
-        activities=[readmodel.record_task_event, mail.send_email_digests,
-                    tally.tally_and_brief],
+        activities=build_worker_activities(engine, settings, calendar),
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         max_concurrent_activities=max_threads,
         max_cached_workflows=max_cached_workflows,

@@ -1,0 +1,218 @@
+"""What each action does to a task, without Temporal: `domain.commands.validate` refuses with
+the right code (every bad field at once), `apply` changes exactly what the action means, and
+the engine's own events (assignment, reminders) count and flag as the ladder says."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import domain.commands
+from domain.calendar import WorkingCalendar
+from domain.commands import apply, assigned, reminded, validate
+from domain.errors import Code, DomainError
+from domain.escalation import DEFAULT_POLICY, Recipient, planned_steps
+from domain.lifecycle import Action, Relation, TaskState
+from domain.record import Command, ExtensionRequest, Output, TaskRecord
+from domain.task import Product
+from domain.timezone import VN_TZ
+
+CAL = WorkingCalendar()
+NOW = datetime(2026, 11, 23, 9, tzinfo=VN_TZ)
+DEADLINE = datetime(2026, 12, 8, 23, 59, 59, tzinfo=VN_TZ)
+LEAD = [Relation.OWNER]
+BOSS = [Relation.ASSIGNER]
+
+
+def task(**changes: Any) -> TaskRecord:
+    base = TaskRecord(
+        id="t1", client_key="k", request_hash="h", title="Rà soát quy chế", description="d",
+        basis="KH 208", lead_unit_id="snv", owner_id="cb", assigner_id="ct",
+        product=Product("báo cáo", "Báo cáo", "Trình UBND"), deadline=DEADLINE,
+        original_deadline=DEADLINE, created_at=NOW - timedelta(days=3), seq=1,
+        state=TaskState.IN_PROGRESS,
+    )
+    return replace(base, **changes)
+
+
+def cmd(action: Action, relations: list[Relation], actor: str = "cb", **kw: Any) -> Command:
+    return Command(action=action, actor_id=actor, relations=relations, **kw)
+
+
+def refusal(record: TaskRecord, command: Command) -> DomainError:
+    with pytest.raises(DomainError) as err:
+        validate(record, command, NOW)
+    return err.value
+
+
+def field_codes(record: TaskRecord, command: Command) -> set[tuple[str, str]]:
+    err = refusal(record, command)
+    assert err.code == Code.VALIDATION
+    return {(f.field, f.code) for f in err.fields}
+
+
+# Refusals -------------------------------------------------------------------------------------
+
+FAR = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(-timedelta(hours=23, minutes=59)))
+CASES: list[tuple[str, TaskRecord, Command, set[tuple[str, str]]]] = [
+    ("decline without reason", task(state=TaskState.ASSIGNED),
+     cmd(Action.DECLINE, LEAD, note="  "), {("reason", "MISSING_REASON")}),
+    ("cancel with an invisible reason", task(), cmd(Action.CANCEL, BOSS, "ct", note="\u200b"),
+     {("reason", "MISSING_REASON")}),
+    ("a 250 KB progress note", task(),
+     cmd(Action.REPORT_PROGRESS, LEAD, percent=10, note="x" * 250_000),
+     {("note", "TEXT_TOO_LONG")}),
+    ("a note of zero-width characters", task(),
+     cmd(Action.REPORT_PROGRESS, LEAD, percent=10, note="\u200b\u200c"),
+     {("note", "BLANK_TEXT")}),
+    ("percent over 100", task(), cmd(Action.REPORT_PROGRESS, LEAD, percent=140),
+     {("percent", "INVALID_PERCENT")}),
+    ("no percent", task(), cmd(Action.REPORT_PROGRESS, LEAD), {("percent", "INVALID_PERCENT")}),
+    ("submit nothing", task(), cmd(Action.SUBMIT, LEAD), {("output.description",
+                                                            "MISSING_OUTPUT")}),
+    ("a javascript: link and a long reference", task(),
+     cmd(Action.SUBMIT, LEAD, output=Output("Báo cáo", "r" * 300, "javascript:alert(1)")),
+     {("output.reference", "TEXT_TOO_LONG"), ("output.url", "INVALID_URL")}),
+    ("extension without a date", task(), cmd(Action.REQUEST_EXTENSION, LEAD, note="x"),
+     {("newDeadline", "EXTENSION_NOT_LATER")}),
+    ("extension earlier", task(),
+     cmd(Action.REQUEST_EXTENSION, LEAD, note="x", new_deadline=DEADLINE - timedelta(days=1)),
+     {("newDeadline", "EXTENSION_NOT_LATER")}),
+    ("extension into the past", task(deadline=NOW - timedelta(days=5)),
+     cmd(Action.REQUEST_EXTENSION, LEAD, note="x", new_deadline=NOW - timedelta(days=1)),
+     {("newDeadline", "DEADLINE_IN_PAST")}),
+    ("extension at -23:59", task(), cmd(Action.REQUEST_EXTENSION, LEAD, note="r",
+                                        new_deadline=FAR),
+     {("newDeadline", "INVALID_UTC_OFFSET")}),
+    ("extension to 9999", task(), cmd(Action.REQUEST_EXTENSION, LEAD, note="r",
+                                      new_deadline=datetime(9999, 1, 1, tzinfo=UTC)),
+     {("newDeadline", "DATE_OUT_OF_RANGE")}),
+    ("decide without a decision", task(extension=ExtensionRequest(
+        DEADLINE + timedelta(days=9), "r", "cb", NOW)), cmd(Action.DECIDE_EXTENSION, BOSS, "ct"),
+     {("approve", "MISSING_DECISION")}),
+    ("reassign to nobody", task(), cmd(Action.REASSIGN, BOSS, "ct", note="r"),
+     {("ownerId", "MISSING_OWNER")}),
+    ("everything wrong at once", task(),
+     cmd(Action.REQUEST_EXTENSION, LEAD, note="", new_deadline=DEADLINE - timedelta(days=1)),
+     {("reason", "MISSING_REASON"), ("newDeadline", "EXTENSION_NOT_LATER")}),
+]
+
+
+@pytest.mark.parametrize(("record", "command", "expected"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_bad_fields_are_refused_all_at_once(
+    record: TaskRecord, command: Command, expected: set[tuple[str, str]]
+) -> None:
+    assert field_codes(record, command) == expected
+
+
+def test_every_code_in_the_module_is_tested() -> None:
+    source = Path(domain.commands.__file__).read_text(encoding="utf-8")
+    in_source = set(re.findall(r'"([A-Z][A-Z_]{3,})"', source))
+    tested = {code for c in CASES for _, code in c[3]}
+    assert in_source <= tested | {"BLANK_TEXT", "TEXT_TOO_LONG"}  # the last two: domain.inputs
+
+
+def test_who_comes_before_when_and_when_before_fields() -> None:
+    # An outsider hears nothing about the state or the fields.
+    outsider = refusal(task(state=TaskState.COMPLETED), cmd(Action.DECLINE, [], note=""))
+    assert outsider.code == Code.FORBIDDEN
+    late = refusal(task(state=TaskState.COMPLETED), cmd(Action.DECLINE, LEAD, note=""))
+    assert late.code == Code.ILLEGAL_TRANSITION
+
+
+def test_nobody_approves_his_own_work() -> None:
+    submitted = task(state=TaskState.SUBMITTED, submitted_by="gd")
+    # The head who submitted for his officer cannot approve as the assigner.
+    err = refusal(submitted, cmd(Action.APPROVE, [Relation.ASSIGNER, Relation.LEAD_UNIT_HEAD],
+                                 "gd"))
+    assert err.code == Code.FORBIDDEN and "tự xác nhận" in err.message
+    validate(submitted, cmd(Action.APPROVE, BOSS, "ct"), NOW)  # the assigner may
+
+
+def test_a_task_assigned_to_oneself_is_approved_by_the_next_leader_up() -> None:
+    own = task(state=TaskState.SUBMITTED, owner_id="gd", assigner_id="gd", submitted_by="cb")
+    assert own.self_assigned
+    err = refusal(own, cmd(Action.APPROVE, [Relation.ASSIGNER, Relation.OWNER], "gd"))
+    assert err.code == Code.FORBIDDEN
+    validate(own, cmd(Action.APPROVE, [Relation.ASSIGNER_SUPERIOR], "ct"), NOW)
+
+
+def test_a_valid_command_passes() -> None:
+    validate(task(), cmd(Action.REPORT_PROGRESS, LEAD, percent=50, note="Đang làm"), NOW)
+    validate(task(), cmd(Action.SUBMIT, LEAD, output=Output("Báo cáo số 1", "1/BC",
+                                                            "https://vb.gov.vn/1")), NOW)
+
+
+# Effects --------------------------------------------------------------------------------------
+
+
+def test_apply_never_changes_the_record_it_is_given() -> None:
+    before = task()
+    change = apply(before, cmd(Action.REPORT_PROGRESS, LEAD, percent=60), NOW, CAL)
+    assert before.progress == 0 and before.seq == 1
+    assert change.record.progress == 60 and change.record.seq == 2
+
+
+def test_each_action_changes_what_it_means() -> None:
+    t = task(state=TaskState.ASSIGNED)
+    t = apply(t, cmd(Action.ACCEPT, LEAD), NOW, CAL).record
+    assert t.state is TaskState.IN_PROGRESS and t.accepted_at == NOW
+    sub = apply(t, cmd(Action.SUBMIT, LEAD, output=Output("BC 1")), NOW, CAL)
+    assert sub.record.state is TaskState.SUBMITTED and sub.record.submitted_by == "cb"
+    assert sub.record.progress == 100 and [n.recipient for n in sub.notices] == [
+        Recipient.ASSIGNER]
+    back = apply(sub.record, cmd(Action.RETURN, BOSS, "ct", note="Bổ sung"), NOW, CAL).record
+    assert back.state is TaskState.RETURNED and back.returned_at == NOW
+    assert back.submitted_by is None and back.progress == 90
+    declined = apply(task(state=TaskState.ASSIGNED), cmd(Action.DECLINE, LEAD, note="Sai"),
+                     NOW, CAL)
+    assert declined.record.state is TaskState.DECLINED and declined.record.declined_at == NOW
+
+
+def test_an_event_carries_its_sequence_states_note_and_data() -> None:
+    change = apply(task(), cmd(Action.REASSIGN, BOSS, "ct", note="Chuyển",
+                               new_owner_id="cb2", new_lead_unit_id="stc"), NOW, CAL)
+    ev = change.event
+    assert (ev.seq, ev.action, ev.actor_id, ev.from_state, ev.to_state, ev.note) == (
+        2, "reassign", "ct", TaskState.IN_PROGRESS, TaskState.ASSIGNED, "Chuyển")
+    assert ev.data == {"new_owner_id": "cb2", "new_lead_unit_id": "stc"}
+    assert change.record.owner_id == "cb2" and change.record.lead_unit_id == "stc"
+
+
+def test_an_approved_extension_moves_the_deadline_and_restarts_the_count() -> None:
+    later = DEADLINE + timedelta(days=7)
+    t = task(extension=ExtensionRequest(later, "Chờ số liệu", "cb", NOW), overdue_reminders=4,
+             flagged=True)
+    done = apply(t, cmd(Action.DECIDE_EXTENSION, BOSS, "ct", approve=True), NOW, CAL).record
+    assert done.deadline == later and done.extension is None
+    assert done.overdue_reminders == 0 and not done.flagged and done.replanned_at == NOW
+    refused = apply(t, cmd(Action.DECIDE_EXTENSION, BOSS, "ct", approve=False), NOW, CAL).record
+    assert refused.deadline == DEADLINE and refused.extension is None
+
+
+def test_pause_and_resume_give_back_the_working_days() -> None:
+    paused = apply(task(), cmd(Action.PAUSE, BOSS, "ct", note="Chờ"), NOW, CAL).record
+    assert paused.state is TaskState.PAUSED and paused.resume_to is TaskState.IN_PROGRESS
+    resumed = apply(paused, cmd(Action.RESUME, BOSS, "ct"), NOW + timedelta(days=7), CAL).record
+    assert resumed.state is TaskState.IN_PROGRESS and resumed.resume_to is None
+    assert resumed.deadline > DEADLINE and resumed.paused_at is None
+
+
+def test_assignment_and_reminders() -> None:
+    first = assigned(task(seq=0, state=TaskState.ASSIGNED), NOW)
+    assert first.event.seq == 1 and first.event.action == "assign"
+    assert first.notices[0].kind == "assigned"
+    steps = list(islice(planned_steps(DEFAULT_POLICY, CAL, DEADLINE), 12))  # it is endless
+    overdue = [s for s in steps[:12] if s.flags]
+    t = task()
+    for step in steps[:12]:
+        t = reminded(t, step, step.at).record
+    assert t.flagged and t.overdue_reminders > DEFAULT_POLICY.flag_after_overdue_reminders
+    assert overdue and len(t.sent_steps) == 12
