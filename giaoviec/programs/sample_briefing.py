@@ -1,10 +1,11 @@
 """Regenerate the sample briefing under docs/: the demo province (An Giang, six communes) with a
 made-up but plausible week of tasks from the seeds' plans, tallied for week 47 of 2026.
 
-    .venv/bin/python -m giaoviec.programs.sample_briefing   # docs/briefing-sample.{docx,png}
+    .venv/bin/python -m giaoviec.programs.sample_briefing   # docs/briefing-sample.*
 
 Tasks are written straight into a throwaway read model (as the engine's activity would); the
-PNG is the HTML briefing rendered by headless Chromium, when it is installed.
+PDF is the briefing's own (printed by headless Chromium) and the PNG a Chromium screenshot of
+the HTML, both only when Chromium is installed.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
+import sys
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, SQLModel, select
 
+from activities.briefing import FILE_STEM
+from activities.briefing.pdf import PdfError, find_chromium, write_pdf
 from activities.tally import run_tally
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import TaskState
@@ -106,18 +110,33 @@ def main() -> None:
         briefing = session.exec(select(Briefing)).one()
     folder = work / briefing.directory
     DOCS.mkdir(exist_ok=True)
-    shutil.copy(folder / f"bao-cao-kiem-dem-{PERIOD}.docx", DOCS / "briefing-sample.docx")
-    shutil.copy(folder / f"bao-cao-kiem-dem-{PERIOD}.html", DOCS / "briefing-sample.html")
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser:
-        subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--hide-scrollbars",
-             "--window-size=1240,2400", f"--screenshot={DOCS / 'briefing-sample.png'}",
-             (folder / f"bao-cao-kiem-dem-{PERIOD}.html").as_uri()],
-            check=True, capture_output=True, timeout=120,
-        )
+    for kind in ("html", "docx"):
+        shutil.copy(folder / f"{FILE_STEM}-{PERIOD}.{kind}", DOCS / f"briefing-sample.{kind}")
+    browser = find_chromium()
+    if browser is None:
+        print("Chromium is not installed: docs/briefing-sample.{pdf,png} left as they were",
+              file=sys.stderr)
+    else:
+        html, pdf = (folder / f"{FILE_STEM}-{PERIOD}.{kind}" for kind in ("html", "pdf"))
+        if not pdf.is_file():  # render_all logs and skips a failed PDF; here, say why
+            try:
+                write_pdf(html, pdf)
+            except PdfError as err:
+                raise SystemExit(str(err)) from err
+        shutil.copy(pdf, DOCS / "briefing-sample.pdf")
+        screenshot(browser, html, DOCS / "briefing-sample.png", work / "chromium-profile")
     print(f"docs/briefing-sample.* regenerated from {folder}")
+
+
+def screenshot(browser: str, html: Path, png: Path, profile: Path) -> None:
+    """The HTML briefing as a person sees it on screen: one A4 sheet on a grey desk."""
+    subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--no-first-run", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={profile}", "--hide-scrollbars",
+         "--window-size=900,1300", f"--screenshot={png}", html.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ async def test_generate_then_read_the_briefing_and_its_files(api: Api) -> None:
     refused = await api.error("snv.cb1", GENERATE, p="2026-W47")
     assert refused["extensions"]["code"] == "FORBIDDEN"
     b = (await api.ok("vp.cv", GENERATE, p="2026-W47"))["generateBriefing"]
-    assert b["period"] == "2026-W47" and b["revision"] == 1 and b["number"] == "47/BC-VP"
+    assert b["period"] == "2026-W47" and b["revision"] == 1 and b["number"] == "47/BC-UBND"
     assert b["tally"] == {"revision": 1, "counts": {"total": 8}}
     again = (await api.ok("chutich", GENERATE, p="2026-W47"))["generateBriefing"]
     assert again["revision"] == 1  # nothing changed: the same briefing
