@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
@@ -15,6 +13,8 @@ from api import graphiql
 from api.auth import Authenticator
 from api.briefing_api import files_router
 from api.context import AppServices, RequestContext
+from api.http_errors import install_error_handlers
+from api.json_limits import body_problem, query_problem
 from api.schema import build_schema
 from giaoviec.config import Settings
 from giaoviec.service import TaskService
@@ -24,13 +24,17 @@ MAX_BODY_BYTES = 256 * 1024
 
 class RequestGuard:
     """Reads a request body once, refusing it before the app sees it when it is over the
-    size limit (413) or, for JSON, is not UTF-8 JSON with an object at the top (400)."""
+    size limit (413) or, for JSON, is not UTF-8 JSON with an object at the top or nests too
+    deep (400); GET's JSON parameters are held to the same depth."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (problem := query_problem(scope["query_string"])):
+            await _refuse(scope, receive, send, 400, problem)
+            return
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
@@ -53,9 +57,8 @@ class RequestGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if b"json" in headers.get(b"content-type", b"") and not _json_object(body):
-            await _refuse(scope, receive, send, 400,
-                          "Nội dung yêu cầu phải là một đối tượng JSON (UTF-8) hợp lệ.")
+        if b"json" in headers.get(b"content-type", b"") and (problem := body_problem(body)):
+            await _refuse(scope, receive, send, 400, problem)
             return
         sent = False
 
@@ -67,13 +70,6 @@ class RequestGuard:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
-
-
-def _json_object(body: bytes) -> bool:
-    try:
-        return isinstance(json.loads(body.decode("utf-8")), dict)
-    except (UnicodeDecodeError, ValueError):
-        return False
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
@@ -96,6 +92,7 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> F
     app = FastAPI(title="giaoviec", docs_url=None, redoc_url=None, openapi_url=None)
     services = AppServices(settings, engine, service, Authenticator(settings))
     app.state.services = services
+    install_error_handlers(app)
 
     async def context(request: Request) -> RequestContext:
         return RequestContext(services, request.headers.get("authorization"))

@@ -77,6 +77,40 @@ async def test_limits_refuse_abuse(api: Api) -> None:
     assert mutation_over_get.status_code in (400, 405)
 
 
+async def test_rest_routes_answer_4xx_in_the_error_shape(api: Api) -> None:
+    auth = {"Authorization": f"Bearer {api.token('chutich')}"}
+    for path in ("/briefings/99999999999999999999999/html", "/briefings/9223372036854775808/html",
+                 "/briefings/abc/docx", "/briefings/0/xlsx", "/briefings/" + "9" * 5000 + "/html",
+                 "/khong-co"):
+        response = await api.http.get(path, headers=auth)
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    wrong_method = await api.http.delete("/health")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["errors"][0]["extensions"]["code"] == "VALIDATION"
+
+
+async def test_deep_json_is_refused_with_400_not_a_recursion_error(api: Api) -> None:
+    deep = '{"query": "{ me { id } }", "variables": {"v": ' + "[" * 100_000 + "]" * 100_000 + "}}"
+    response = await api.http.post("/graphql", content=deep,  # no token: refused before auth
+                                   headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "VALIDATION" and "lồng nhau quá sâu" in error["message"]
+
+    def nested(depth: int) -> str:  # the body object is level 1, variables level 2
+        return '{"query": "{ me { id } }", "variables": ' + '{"a":' * (depth - 1) + "1" + \
+            "}" * (depth - 1) + "}"
+
+    auth = {"Authorization": f"Bearer {api.token('chutich')}", "Content-Type": "application/json"}
+    assert (await api.http.post("/graphql", content=nested(64), headers=auth)).status_code == 200
+    assert (await api.http.post("/graphql", content=nested(65), headers=auth)).status_code == 400
+    over_get = await api.http.get("/graphql", params={"query": "{ me { id } }",
+                                                      "variables": "[" * 5000 + "]" * 5000})
+    assert over_get.status_code == 400
+    assert over_get.json()["errors"][0]["extensions"]["code"] == "VALIDATION"
+
+
 async def test_unexpected_faults_are_masked(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     async def broken(self: object, ids: list[str]) -> list[object]:
         raise RuntimeError("psycopg2: SELECT secret FROM official -- /opt/giaoviec/queries.py")
