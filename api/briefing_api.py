@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from activities.briefing import FILE_STEM
 from api.context import AppServices, RequestContext
+from api.proxy import link_base
 from api.types import Counts, Official, Task, Unit, load_official, load_unit
 from domain.errors import Code, DomainError
 from domain.scores import Score as ScoreRow
@@ -129,7 +130,7 @@ class Briefing:
 
     @strawberry.field(description="Các tệp báo cáo.")
     def files(self, info: Info) -> BriefingFiles:
-        base = info.context.app.settings.public_url.rstrip("/")
+        base = link_base(info.context.request, info.context.app.settings)
         url = f"{base}/briefings/{self.row.id}"
         return BriefingFiles(html=f"{url}/html", docx=f"{url}/docx", xlsx=f"{url}/xlsx")
 

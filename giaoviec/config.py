@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -60,7 +60,19 @@ class Settings(BaseSettings):
     tally_weekday: int = Field(1, ge=1, le=7, validation_alias=_env("GIAOVIEC_TALLY_WEEKDAY"))
     tally_hour: int = Field(6, ge=0, le=23, validation_alias=_env("GIAOVIEC_TALLY_HOUR"))
     tally_minute: int = Field(30, ge=0, le=59, validation_alias=_env("GIAOVIEC_TALLY_MINUTE"))
-    public_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("GIAOVIEC_PUBLIC_URL"))
+    # Links in mails and notifications; unset, this server's own http://host:port (see below).
+    public_url: str = Field("", validation_alias=_env("GIAOVIEC_PUBLIC_URL"))
+    # Reverse proxies (comma-separated IPs/CIDRs) whose X-Forwarded-* headers are believed.
+    trusted_proxies: str = Field("", validation_alias=_env("GIAOVIEC_TRUSTED_PROXIES"))
+
+    @model_validator(mode="after")
+    def _default_public_url(self) -> Settings:
+        # Computed from host and port when not given, so GIAOVIEC_PORT=9000 alone gives right
+        # links; a field (not a property) so that every reader keeps a plain str.
+        if not self.public_url:
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            self.public_url = f"http://{host}:{self.port}"
+        return self
 
     @property
     def resolved_database_url(self) -> str:
