@@ -10,11 +10,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
 from api import graphiql
-from api.auth import Authenticator
 from api.briefing_api import files_router
 from api.context import AppServices, RequestContext
 from api.http_errors import install_error_handlers
 from api.json_limits import body_problem, query_problem
+from api.ratelimit import CountingAuthenticator, Limits, RateLimits
 from api.schema import build_schema
 from giaoviec.config import Settings
 from giaoviec.service import TaskService
@@ -90,8 +90,10 @@ class LocalGraphiQLRouter(GraphQLRouter):  # type: ignore[type-arg]
 def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> FastAPI:
     """Everything the app needs is passed in: the CLI, tests and deploys build it their way."""
     app = FastAPI(title="giaoviec", docs_url=None, redoc_url=None, openapi_url=None)
-    services = AppServices(settings, engine, service, Authenticator(settings))
+    limits = Limits.from_settings(settings)
+    services = AppServices(settings, engine, service, CountingAuthenticator(settings, limits))
     app.state.services = services
+    app.state.limits = limits
     install_error_handlers(app)
 
     async def context(request: Request) -> RequestContext:
@@ -115,5 +117,7 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> F
             conn.execute(text("SELECT 1"))
         return {"status": "ok"}
 
+    # The last added runs first: the guard bounds the body before the limits look at it.
+    app.add_middleware(RateLimits, limits=limits)  # type: ignore[arg-type]
     app.add_middleware(RequestGuard, limit=MAX_BODY_BYTES)  # type: ignore[arg-type]
     return app
