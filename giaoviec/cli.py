@@ -33,6 +33,7 @@ from giaoviec.config import Settings, get_settings
 from giaoviec.db import make_engine
 from giaoviec.migrate import upgrade_database
 from giaoviec.service import TaskService
+from giaoviec.startup_checks import check_for_start
 from giaoviec.temporal import connect
 
 TEMPORAL_START_TIMEOUT = 60.0
@@ -145,6 +146,9 @@ async def serve_until(server: uvicorn.Server, stop: asyncio.Event) -> None:
 
 
 async def _dev(settings: Settings) -> None:
+    if settings.is_dev:
+        _say(f"Chế độ dev chỉ nghe trên {settings.host} (chỉ máy này truy cập được); "
+             "không dùng chế độ dev cho môi trường thật (GIAOVIEC_MODE=production).")
     engine = prepare_database(settings)
     if seed_if_empty(engine):
         _say("Đã nạp tổ chức mẫu (UBND tỉnh An Giang).")
@@ -250,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     tok.add_argument("username")
     args = parser.parse_args(argv)
     settings = get_settings()
+    if args.command in ("dev", "api", "worker"):
+        check_for_start(settings, args.command)
     try:
         match args.command:
             case "dev":

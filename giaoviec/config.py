@@ -34,10 +34,9 @@ class Settings(BaseSettings):
     # Yearly calendar overrides: YAML with `extra_days_off` and `extra_working_days` lists.
     calendar_file: Path | None = Field(None, validation_alias=_env("GIAOVIEC_CALENDAR_FILE"))
 
-    # Authentication: dev tokens are HS256 with this secret; production uses OIDC.
-    jwt_secret: str = Field(
-        "dev-only-secret-change-me-0123456789", validation_alias=_env("GIAOVIEC_JWT_SECRET")
-    )
+    # Authentication: dev tokens are HS256 with this secret, or (unset) with one made per
+    # install in the data directory (giaoviec/dev_secret.py); production uses OIDC.
+    jwt_secret: str | None = Field(None, validation_alias=_env("GIAOVIEC_JWT_SECRET"))
     token_ttl_hours: int = Field(12, validation_alias=_env("GIAOVIEC_TOKEN_TTL_HOURS"))
     oidc_issuer: str | None = Field(None, validation_alias=_env("GIAOVIEC_OIDC_ISSUER"))
     oidc_audience: str | None = Field(None, validation_alias=_env("GIAOVIEC_OIDC_AUDIENCE"))
