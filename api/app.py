@@ -12,6 +12,7 @@ from strawberry.fastapi import GraphQLRouter
 from api import graphiql
 from api.briefing_api import files_router
 from api.context import AppServices, RequestContext
+from api.headers import SecurityHeaders
 from api.http_errors import install_error_handlers
 from api.json_limits import body_problem, query_problem
 from api.ratelimit import CountingAuthenticator, Limits, RateLimits
@@ -120,4 +121,5 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> F
     # The last added runs first: the guard bounds the body before the limits look at it.
     app.add_middleware(RateLimits, limits=limits)  # type: ignore[arg-type]
     app.add_middleware(RequestGuard, limit=MAX_BODY_BYTES)  # type: ignore[arg-type]
+    app.add_middleware(SecurityHeaders, proxies=limits.proxies)  # type: ignore[arg-type]
     return app

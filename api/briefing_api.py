@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from activities.briefing import FILE_STEM
 from api.context import AppServices, RequestContext
+from api.headers import inline_styles_csp
 from api.proxy import link_base
 from api.types import Counts, Official, Task, Unit, load_official, load_unit
 from domain.errors import Code, DomainError
@@ -250,7 +251,10 @@ def files_router(services: AppServices) -> APIRouter:
             return JSONResponse({"errors": [{"message": "Tệp báo cáo không còn trên máy chủ.",
                                              "extensions": {"code": Code.NOT_FOUND}}]},
                                 status_code=404)
-        return FileResponse(path, media_type=MEDIA[kind], filename=path.name)
+        # The HTML briefing's own inline styles, allowed by hash (nothing else inline runs).
+        policy = {"Content-Security-Policy": inline_styles_csp(path.read_text("utf-8"))} \
+            if kind == "html" else None
+        return FileResponse(path, media_type=MEDIA[kind], filename=path.name, headers=policy)
 
     return router
 

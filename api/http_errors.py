@@ -1,7 +1,8 @@
 """REST answers in the project's error shape: `{"errors": [{"message", "extensions.code"}]}`.
 
-FastAPI's defaults answer `{"detail": ...}` (404 unknown path, 405, 422) and a plain-text 500;
-these handlers give every route the same shape as GraphQL, with a fitting status.
+FastAPI's defaults answer `{"detail": ...}` (404 unknown path, 405, 422); these handlers give
+every route the same shape as GraphQL, with a fitting status. Unexpected faults (500) are
+answered by the outermost middleware, api/headers.py.
 """
 
 from __future__ import annotations
@@ -42,12 +43,11 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return error_response(400, "VALIDATION", "Tham số của yêu cầu không hợp lệ.")
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    # Starlette re-raises after answering: the server logs the fault, the client sees no detail.
+def internal_error() -> JSONResponse:
+    """An unexpected fault, as clients see it: no detail (the server logs the exception)."""
     return error_response(500, INTERNAL, INTERNAL_MESSAGE)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(RequestValidationError, _invalid)
-    app.add_exception_handler(Exception, _unexpected)

@@ -74,6 +74,11 @@ async def test_generate_then_read_the_briefing_and_its_files(api: Api) -> None:
     html = await api.http.get(path.replace("/docx", "/html"),
                               headers={"Authorization": f"Bearer {api.token('vp.cv')}"})
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html.text
+    # Its inline styles by hash, no script at all; the DOCX under the strictest policy.
+    assert "style-src 'sha256-" in html.headers["Content-Security-Policy"]
+    assert "script-src" not in html.headers["Content-Security-Policy"]
+    assert ok.headers["Content-Security-Policy"].startswith("default-src 'none'; frame-anc")
+    assert ok.headers["X-Content-Type-Options"] == "nosniff"
     assert (await api.http.get(path)).status_code == 401
     officer = await api.http.get(path, headers={"Authorization":
                                                 f"Bearer {api.token('snv.cb1')}"})

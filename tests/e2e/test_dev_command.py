@@ -103,12 +103,15 @@ def graphiql_renders(url: str) -> bool:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None or not graphiql.installed():
         return True  # nothing to render with here; the page itself is tested in tests/api
-    dom = subprocess.run(
+    run = subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-background-networking", "--virtual-time-budget=8000", "--dump-dom", url],
+         "--disable-background-networking", "--enable-logging=stderr", "--v=0",
+         "--virtual-time-budget=8000", "--dump-dom", url],
         capture_output=True, timeout=120, check=True,
-    ).stdout.decode()
-    return "graphiql-container" in dom
+    )
+    # Rendered, and nothing of it refused by the page's Content-Security-Policy.
+    return "graphiql-container" in run.stdout.decode() and \
+        "Content Security Policy" not in run.stderr.decode(errors="replace")
 
 
 def _input(**overrides: Any) -> dict[str, Any]:
