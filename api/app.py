@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.engine import Engine
@@ -11,9 +9,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
 from api import graphiql
-from api.auth import Authenticator
 from api.briefing_api import files_router
 from api.context import AppServices, RequestContext
+from api.headers import SecurityHeaders
+from api.http_errors import install_error_handlers
+from api.json_limits import body_problem, query_problem
+from api.ratelimit import CountingAuthenticator, Limits, RateLimits
 from api.schema import build_schema
 from giaoviec.config import Settings
 from giaoviec.reads import database_ok, read
@@ -24,13 +25,17 @@ MAX_BODY_BYTES = 256 * 1024
 
 class RequestGuard:
     """Reads a request body once, refusing it before the app sees it when it is over the
-    size limit (413) or, for JSON, is not UTF-8 JSON with an object at the top (400)."""
+    size limit (413) or, for JSON, is not UTF-8 JSON with an object at the top or nests too
+    deep (400); GET's JSON parameters are held to the same depth."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (problem := query_problem(scope["query_string"])):
+            await _refuse(scope, receive, send, 400, problem)
+            return
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
@@ -53,9 +58,8 @@ class RequestGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if b"json" in headers.get(b"content-type", b"") and not _json_object(body):
-            await _refuse(scope, receive, send, 400,
-                          "Nội dung yêu cầu phải là một đối tượng JSON (UTF-8) hợp lệ.")
+        if b"json" in headers.get(b"content-type", b"") and (problem := body_problem(body)):
+            await _refuse(scope, receive, send, 400, problem)
             return
         sent = False
 
@@ -67,13 +71,6 @@ class RequestGuard:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
-
-
-def _json_object(body: bytes) -> bool:
-    try:
-        return isinstance(json.loads(body.decode("utf-8")), dict)
-    except (UnicodeDecodeError, ValueError):
-        return False
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
@@ -94,8 +91,11 @@ class LocalGraphiQLRouter(GraphQLRouter):  # type: ignore[type-arg]
 def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> FastAPI:
     """Everything the app needs is passed in: the CLI, tests and deploys build it their way."""
     app = FastAPI(title="giaoviec", docs_url=None, redoc_url=None, openapi_url=None)
-    services = AppServices(settings, engine, service, Authenticator(settings))
+    limits = Limits.from_settings(settings)
+    services = AppServices(settings, engine, service, CountingAuthenticator(settings, limits))
     app.state.services = services
+    app.state.limits = limits
+    install_error_handlers(app)
 
     async def context(request: Request) -> RequestContext:
         return RequestContext(services, request.headers.get("authorization"))
@@ -117,5 +117,8 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> F
         read(engine, database_ok)
         return {"status": "ok"}
 
+    # The last added runs first: the guard bounds the body before the limits look at it.
+    app.add_middleware(RateLimits, limits=limits)  # type: ignore[arg-type]
     app.add_middleware(RequestGuard, limit=MAX_BODY_BYTES)  # type: ignore[arg-type]
+    app.add_middleware(SecurityHeaders, proxies=limits.proxies)  # type: ignore[arg-type]
     return app

@@ -13,6 +13,7 @@ from jwt import PyJWKClient
 
 from domain.errors import Code, DomainError
 from giaoviec.config import Settings
+from giaoviec.dev_secret import dev_jwt_secret
 
 DEV_ISSUER = "giaoviec-dev"
 DEV_AUDIENCE = "giaoviec"
@@ -37,7 +38,7 @@ def issue_dev_token(settings: Settings, username: str, *, now: datetime | None =
         "iat": now,
         "exp": now + timedelta(hours=settings.token_ttl_hours),
     }
-    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    return jwt.encode(claims, dev_jwt_secret(settings), algorithm="HS256")
 
 
 class Authenticator:
@@ -45,6 +46,7 @@ class Authenticator:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._dev_secret = dev_jwt_secret(settings) if settings.is_dev else None
         self._jwks = (
             PyJWKClient(settings.oidc_jwks_url, cache_keys=True, lifespan=300, timeout=10)
             if settings.oidc_jwks_url else None
@@ -66,11 +68,11 @@ class Authenticator:
         return self._oidc(token)
 
     def _dev(self, token: str) -> str:
-        if not self.settings.is_dev:
+        if self._dev_secret is None:
             raise unauthenticated("Mã truy cập thử không được chấp nhận ở môi trường thật.")
         try:
             claims = jwt.decode(
-                token, self.settings.jwt_secret, algorithms=["HS256"], audience=DEV_AUDIENCE,
+                token, self._dev_secret, algorithms=["HS256"], audience=DEV_AUDIENCE,
                 issuer=DEV_ISSUER, options={"require": ["exp", "sub", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError:
@@ -80,15 +82,16 @@ class Authenticator:
         return str(claims["sub"])
 
     def _oidc(self, token: str) -> str:
-        if self._jwks is None or not self.settings.oidc_issuer:
+        # Issuer and audience are always checked: a token another application of the same
+        # provider obtained must not open this one (the start-up checks require both).
+        if self._jwks is None or not self.settings.oidc_issuer or not self.settings.oidc_audience:
             raise unauthenticated("Máy chủ chưa cấu hình đăng nhập OpenID Connect.")
         try:
             key = self._jwks.get_signing_key_from_jwt(token)
             claims = jwt.decode(
                 token, key.key, algorithms=_OIDC_ALGORITHMS,
                 audience=self.settings.oidc_audience, issuer=self.settings.oidc_issuer,
-                options={"require": ["exp", "iss"], "verify_aud": bool(
-                    self.settings.oidc_audience)},
+                options={"require": ["exp", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError:
             raise unauthenticated("Mã truy cập đã hết hạn.") from None

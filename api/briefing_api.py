@@ -13,6 +13,8 @@ from strawberry.types import Info
 
 from activities.briefing import FILE_STEM
 from api.context import AppServices, RequestContext
+from api.headers import inline_styles_csp
+from api.proxy import link_base
 from api.types import Counts, Official, Task, Unit, load_official, load_unit
 from domain.errors import Code, DomainError
 from domain.scores import Score as ScoreRow
@@ -27,6 +29,8 @@ MEDIA = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# Row ids are 64-bit in SQLite and PostgreSQL: a larger number overflows the driver (a 500).
+MAX_ROW_ID = 2**63 - 1
 
 
 @strawberry.type(description="Kiểm đếm nhiệm vụ của một đơn vị (gồm các đơn vị trực thuộc) "
@@ -131,7 +135,7 @@ class Briefing:
 
     @strawberry.field(description="Các tệp báo cáo.")
     def files(self, info: Info) -> BriefingFiles:
-        base = info.context.app.settings.public_url.rstrip("/")
+        base = link_base(info.context.request, info.context.app.settings)
         url = f"{base}/briefings/{self.row.id}"
         return BriefingFiles(html=f"{url}/html", docx=f"{url}/docx", xlsx=f"{url}/xlsx")
 
@@ -231,13 +235,16 @@ def files_router(services: AppServices) -> APIRouter:
     router = APIRouter()
 
     @router.get("/briefings/{briefing_id}/{kind}", include_in_schema=False)
-    async def briefing_file(briefing_id: int, kind: str, request: Request):  # noqa: ANN202
+    async def briefing_file(briefing_id: str, kind: str, request: Request):  # noqa: ANN202
         ctx = RequestContext(services, request.headers.get("authorization"))
         try:
             if kind not in MEDIA:
                 raise DomainError(Code.NOT_FOUND, "Không có loại tệp này.")
+            number = _row_id(briefing_id)
+            if number is None:
+                raise DomainError(Code.NOT_FOUND, "Không tìm thấy báo cáo.")
             viewer = await ctx.viewer()
-            row = await ctx.db(lambda s: briefings.briefing_file(s, viewer, briefing_id))
+            row = await ctx.db(lambda s: briefings.briefing_file(s, viewer, number))
         except DomainError as err:
             status = {Code.UNAUTHENTICATED: 401, Code.FORBIDDEN: 403}.get(err.code, 404)
             return JSONResponse({"errors": [{"message": err.message,
@@ -248,6 +255,17 @@ def files_router(services: AppServices) -> APIRouter:
             return JSONResponse({"errors": [{"message": "Tệp báo cáo không còn trên máy chủ.",
                                              "extensions": {"code": Code.NOT_FOUND}}]},
                                 status_code=404)
-        return FileResponse(path, media_type=MEDIA[kind], filename=path.name)
+        # The HTML briefing's own inline styles, allowed by hash (nothing else inline runs).
+        policy = {"Content-Security-Policy": inline_styles_csp(path.read_text("utf-8"))} \
+            if kind == "html" else None
+        return FileResponse(path, media_type=MEDIA[kind], filename=path.name, headers=policy)
 
     return router
+
+
+def _row_id(text: str) -> int | None:
+    # At most 19 digits before int(): also keeps clear of int()'s own limit on long strings.
+    if len(text) > 19 or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ROW_ID else None

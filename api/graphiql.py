@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 MODULES = Path(__file__).parent / "graphiql" / "node_modules"
 ASSETS = {
@@ -17,33 +17,41 @@ ASSETS = {
 }
 PREFIX = "/graphiql-assets"
 
+# No inline script or style: the page runs under a policy allowing this server's files only
+# (api/headers.py). Headers are not persisted: a bearer token pasted into GraphiQL must not
+# stay in the browser's localStorage (GraphiQL also clears what an older page stored).
 _PAGE = """<!doctype html>
 <html lang="vi">
 <head>
   <meta charset="utf-8">
   <title>giaoviec — GraphiQL</title>
   <link rel="stylesheet" href="{prefix}/graphiql.css">
-  <style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
+  <link rel="stylesheet" href="{prefix}/page.css">
 </head>
 <body>
   <div id="graphiql">Đang tải GraphiQL…</div>
   <script src="{prefix}/react.js"></script>
   <script src="{prefix}/react-dom.js"></script>
   <script src="{prefix}/graphiql.js"></script>
-  <script>
-    const fetcher = GraphiQL.createFetcher({{ url: window.location.pathname }});
-    const root = ReactDOM.createRoot(document.getElementById("graphiql"));
-    root.render(React.createElement(GraphiQL, {{
-      fetcher,
-      shouldPersistHeaders: true,
-      // Header values must be ASCII: paste the output of `giaoviec token chutich`.
-      defaultHeaders: '{{"Authorization": "Bearer PASTE-TOKEN-HERE"}}',
-      defaultQuery: "{{ me {{ fullName unit {{ name }} }} }}\\n",
-    }}));
-  </script>
+  <script src="{prefix}/start.js"></script>
 </body>
 </html>
 """
+OWN_ASSETS = {
+    "page.css": ("text/css; charset=utf-8",
+                 "html, body, #graphiql { height: 100%; margin: 0; }\n"),
+    "start.js": ("text/javascript; charset=utf-8", """"use strict";
+const fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
+const root = ReactDOM.createRoot(document.getElementById("graphiql"));
+root.render(React.createElement(GraphiQL, {
+  fetcher,
+  shouldPersistHeaders: false,
+  // Header values must be ASCII: paste the output of `giaoviec token chutich`.
+  defaultHeaders: '{"Authorization": "Bearer PASTE-TOKEN-HERE"}',
+  defaultQuery: "{ me { fullName unit { name } } }\\n",
+}));
+"""),
+}
 
 _MISSING = """<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>giaoviec — GraphiQL</title></head>
@@ -64,7 +72,10 @@ def assets_router() -> APIRouter:
     router = APIRouter()
 
     @router.get(PREFIX + "/{name}", include_in_schema=False)
-    def asset(name: str) -> FileResponse:
+    def asset(name: str) -> Response:
+        if name in OWN_ASSETS:
+            media_type, content = OWN_ASSETS[name]
+            return Response(content, media_type=media_type)
         path = ASSETS.get(name)
         if path is None or not (MODULES / path).is_file():
             raise HTTPException(status_code=404)

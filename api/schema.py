@@ -20,6 +20,7 @@ from strawberry.types import ExecutionContext
 from api.briefing_api import BriefingMutation, BriefingQuery
 from api.errors import PublicErrors
 from api.resolvers import Mutation, Query
+from api.suggestions import HideSuggestions
 from domain.errors import DomainError
 
 MAX_DEPTH = 10
@@ -57,7 +58,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         PublicErrors,
     ]
     if production:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, HideSuggestions]
     return GiaoviecSchema(query=FullQuery, mutation=FullMutation, extensions=extensions)
 
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,10 +34,9 @@ class Settings(BaseSettings):
     # Yearly calendar overrides: YAML with `extra_days_off` and `extra_working_days` lists.
     calendar_file: Path | None = Field(None, validation_alias=_env("GIAOVIEC_CALENDAR_FILE"))
 
-    # Authentication: dev tokens are HS256 with this secret; production uses OIDC.
-    jwt_secret: str = Field(
-        "dev-only-secret-change-me-0123456789", validation_alias=_env("GIAOVIEC_JWT_SECRET")
-    )
+    # Authentication: dev tokens are HS256 with this secret, or (unset) with one made per
+    # install in the data directory (giaoviec/dev_secret.py); production uses OIDC.
+    jwt_secret: str | None = Field(None, validation_alias=_env("GIAOVIEC_JWT_SECRET"))
     token_ttl_hours: int = Field(12, validation_alias=_env("GIAOVIEC_TOKEN_TTL_HOURS"))
     oidc_issuer: str | None = Field(None, validation_alias=_env("GIAOVIEC_OIDC_ISSUER"))
     oidc_audience: str | None = Field(None, validation_alias=_env("GIAOVIEC_OIDC_AUDIENCE"))
@@ -60,7 +59,26 @@ class Settings(BaseSettings):
     tally_weekday: int = Field(1, ge=1, le=7, validation_alias=_env("GIAOVIEC_TALLY_WEEKDAY"))
     tally_hour: int = Field(6, ge=0, le=23, validation_alias=_env("GIAOVIEC_TALLY_HOUR"))
     tally_minute: int = Field(30, ge=0, le=59, validation_alias=_env("GIAOVIEC_TALLY_MINUTE"))
-    public_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("GIAOVIEC_PUBLIC_URL"))
+    # Links in mails and notifications; unset, this server's own http://host:port (see below).
+    public_url: str = Field("", validation_alias=_env("GIAOVIEC_PUBLIC_URL"))
+    # Reverse proxies (comma-separated IPs/CIDRs) whose X-Forwarded-* headers are believed.
+    trusted_proxies: str = Field("", validation_alias=_env("GIAOVIEC_TRUSTED_PROXIES"))
+    # Per minute, per API process (0 turns one off): failed token checks per client address,
+    # GraphQL mutations per bearer token; at most rate_max_keys addresses/tokens remembered.
+    rate_auth_failures_per_minute: int = Field(
+        10, ge=0, validation_alias=_env("GIAOVIEC_RATE_AUTH_FAILURES_PER_MINUTE"))
+    rate_mutations_per_minute: int = Field(
+        60, ge=0, validation_alias=_env("GIAOVIEC_RATE_MUTATIONS_PER_MINUTE"))
+    rate_max_keys: int = Field(10_000, ge=1, validation_alias=_env("GIAOVIEC_RATE_MAX_KEYS"))
+
+    @model_validator(mode="after")
+    def _default_public_url(self) -> Settings:
+        # Computed from host and port when not given, so GIAOVIEC_PORT=9000 alone gives right
+        # links; a field (not a property) so that every reader keeps a plain str.
+        if not self.public_url:
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            self.public_url = f"http://{host}:{self.port}"
+        return self
 
     @property
     def resolved_database_url(self) -> str:

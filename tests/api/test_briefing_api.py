@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
@@ -36,7 +37,7 @@ async def api(
     with Session(db) as s:
         population(s)
     settings = make_settings(data_dir=tmp_path_factory.mktemp("data"),
-                             public_url="http://giaoviec.test")
+                             public_url="http://giaoviec.test", trusted_proxies="10.0.0.0/8")
     async with running_api(env, db, settings) as api:
         yield api
 
@@ -73,6 +74,11 @@ async def test_generate_then_read_the_briefing_and_its_files(api: Api) -> None:
     html = await api.http.get(path.replace("/docx", "/html"),
                               headers={"Authorization": f"Bearer {api.token('vp.cv')}"})
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html.text
+    # Its inline styles by hash, no script at all; the DOCX under the strictest policy.
+    assert "style-src 'sha256-" in html.headers["Content-Security-Policy"]
+    assert "script-src" not in html.headers["Content-Security-Policy"]
+    assert ok.headers["Content-Security-Policy"].startswith("default-src 'none'; frame-anc")
+    assert ok.headers["X-Content-Type-Options"] == "nosniff"
     assert (await api.http.get(path)).status_code == 401
     officer = await api.http.get(path, headers={"Authorization":
                                                 f"Bearer {api.token('snv.cb1')}"})
@@ -106,3 +112,29 @@ async def test_refusals(api: Api) -> None:
     assert missing["extensions"]["code"] == "NOT_FOUND"
     officer = await api.error("snv.cb1", BRIEFING, p="2026-W47")
     assert officer["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_file_links_point_at_the_server_the_client_reached(api: Api) -> None:
+    """Not at GIAOVIEC_PUBLIC_URL: at the request's own base URL; X-Forwarded-Proto/Host only
+    count when the peer is a trusted proxy (10.0.0.0/8 here)."""
+    await api.ok("vp.cv", GENERATE, p="2026-W47")
+    token = {"Authorization": f"Bearer {api.token('chutich')}"}
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "giaoviec.angiang.gov.vn"}
+
+    async def links(client: tuple[str, int], headers: dict[str, str], base: str) -> str:
+        transport = httpx.ASGITransport(app=api.app, client=client)
+        async with httpx.AsyncClient(transport=transport, base_url=base) as http:
+            response = await http.post("/graphql", json={"query": BRIEFING,
+                                                         "variables": {"p": "2026-W47"}},
+                                       headers={**token, **headers})
+        return response.json()["data"]["briefing"]["files"]["docx"]
+
+    direct = await links(("127.0.0.1", 5000), {}, "http://127.0.0.1:9000")
+    assert direct.startswith("http://127.0.0.1:9000/briefings/") and direct.endswith("/docx")
+    spoofed = await links(("192.0.2.7", 5000), forwarded, "http://127.0.0.1:9000")
+    assert spoofed.startswith("http://127.0.0.1:9000/briefings/")
+    proxied = await links(("10.0.0.5", 5000), forwarded, "http://10.0.0.9:8000")
+    assert proxied.startswith("https://giaoviec.angiang.gov.vn/briefings/")
+    fetched = await api.http.get(proxied.replace("https://giaoviec.angiang.gov.vn", ""),
+                                 headers=token)
+    assert fetched.status_code == 200

@@ -20,8 +20,9 @@ from sqlmodel import Session, col
 from temporalio.testing import WorkflowEnvironment
 
 from api import graphiql
-from api.auth import issue_dev_token
+from api.auth import Authenticator, issue_dev_token
 from api.loaders import Loaders
+from domain.errors import DomainError
 from giaoviec.store.models import Task, TaskCoordinator
 from tests.api.harness import Api, make_settings, running_api
 from tests.api.test_queries import NOW, put
@@ -75,6 +76,40 @@ async def test_limits_refuse_abuse(api: Api) -> None:
         "/graphql", params={"query": 'mutation { markNotificationsRead(ids: ["1"]) }'},
         headers={"Authorization": f"Bearer {api.token('chutich')}"})
     assert mutation_over_get.status_code in (400, 405)
+
+
+async def test_rest_routes_answer_4xx_in_the_error_shape(api: Api) -> None:
+    auth = {"Authorization": f"Bearer {api.token('chutich')}"}
+    for path in ("/briefings/99999999999999999999999/html", "/briefings/9223372036854775808/html",
+                 "/briefings/abc/docx", "/briefings/0/xlsx", "/briefings/" + "9" * 5000 + "/html",
+                 "/khong-co"):
+        response = await api.http.get(path, headers=auth)
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    wrong_method = await api.http.delete("/health")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["errors"][0]["extensions"]["code"] == "VALIDATION"
+
+
+async def test_deep_json_is_refused_with_400_not_a_recursion_error(api: Api) -> None:
+    deep = '{"query": "{ me { id } }", "variables": {"v": ' + "[" * 100_000 + "]" * 100_000 + "}}"
+    response = await api.http.post("/graphql", content=deep,  # no token: refused before auth
+                                   headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "VALIDATION" and "lồng nhau quá sâu" in error["message"]
+
+    def nested(depth: int) -> str:  # the body object is level 1, variables level 2
+        return '{"query": "{ me { id } }", "variables": ' + '{"a":' * (depth - 1) + "1" + \
+            "}" * (depth - 1) + "}"
+
+    auth = {"Authorization": f"Bearer {api.token('chutich')}", "Content-Type": "application/json"}
+    assert (await api.http.post("/graphql", content=nested(64), headers=auth)).status_code == 200
+    assert (await api.http.post("/graphql", content=nested(65), headers=auth)).status_code == 400
+    over_get = await api.http.get("/graphql", params={"query": "{ me { id } }",
+                                                      "variables": "[" * 5000 + "]" * 5000})
+    assert over_get.status_code == 400
+    assert over_get.json()["errors"][0]["extensions"]["code"] == "VALIDATION"
 
 
 async def test_unexpected_faults_are_masked(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -193,6 +228,50 @@ async def test_production_accepts_oidc_only_and_hides_the_schema(
         assert "graphiql" not in page.text.lower()
         with pytest.raises(Exception):  # noqa: B017 - any refusal will do
             issue_dev_token(settings, "chutich")
+
+
+async def test_the_audience_is_always_checked(oidc: tuple[rsa.RSAPrivateKey, str]) -> None:
+    key, jwks_url = oidc
+    without_audience = Authenticator(make_settings(mode="production", oidc_issuer=ISSUER,
+                                                   oidc_jwks_url=jwks_url))
+    with pytest.raises(DomainError):  # was: any audience accepted when none was configured
+        without_audience.username("Bearer " + oidc_token(key, "gd.snv", aud="another-app"))
+    checked = Authenticator(make_settings(mode="production", oidc_issuer=ISSUER,
+                                          oidc_jwks_url=jwks_url, oidc_audience="giaoviec"))
+    assert checked.username("Bearer " + oidc_token(key, "gd.snv")) == "gd.snv"
+    no_aud = jwt.encode({"iss": ISSUER, "sub": "u", "preferred_username": "gd.snv",
+                         "exp": datetime.now(UTC) + timedelta(minutes=5)}, key,
+                        algorithm="RS256", headers={"kid": "k1"})
+    with pytest.raises(DomainError):
+        checked.username("Bearer " + no_aud)
+
+
+SUGGESTED = [
+    ("{ mee { id } }", None),
+    ("{ tasks(frist: 1) { totalCount } }", None),
+    ("{ tasks(filter: {role: LEDA}) { totalCount } }", None),
+    ("{ tasks(filter: {rol: LEAD}) { totalCount } }", None),
+    ("query { ...F } fragment F on Quer { me { id } }", None),
+    ("query($f: TaskFilter) { tasks(filter: $f) { totalCount } }", {"f": {"role": "LEDA"}}),
+    ("query($f: TaskFilter) { tasks(filter: $f) { totalCount } }", {"f": {"rol": "LEAD"}}),
+]
+
+
+async def test_production_suggests_no_names(
+    api: Api, env: WorkflowEnvironment, db: Engine, oidc: tuple[rsa.RSAPrivateKey, str]
+) -> None:
+    key, jwks_url = oidc
+    settings = make_settings(mode="production", oidc_issuer=ISSUER, oidc_jwks_url=jwks_url,
+                             oidc_audience="giaoviec")
+    token = oidc_token(key, "gd.snv")
+    async with running_api(env, db, settings, worker=False) as prod:
+        for query, variables in SUGGESTED:
+            dev = await api.raw(query, variables, user="gd.snv")
+            assert "Did you mean" in dev["errors"][0]["message"], (query, dev)  # dev helps
+            body = await prod.raw(query, variables, token=token)
+            assert body["errors"], query
+            for error in body["errors"]:
+                assert "Did you mean" not in error["message"], (query, error)
 
 
 async def test_dev_graphiql_loads_nothing_from_outside(api: Api) -> None:

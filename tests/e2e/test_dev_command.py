@@ -86,7 +86,7 @@ def dev_env(tmp_path: Path) -> Iterator[tuple[dict[str, str], int]]:
         "TEMPORAL_UI_PORT": str(free_port()),
         "GIAOVIEC_MODE": "dev",
     }
-    for name in ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_HOST"):
+    for name in ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_HOST", "GIAOVIEC_JWT_SECRET"):
         env.pop(name, None)
     yield env, port
 
@@ -103,12 +103,15 @@ def graphiql_renders(url: str) -> bool:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None or not graphiql.installed():
         return True  # nothing to render with here; the page itself is tested in tests/api
-    dom = subprocess.run(
+    run = subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-background-networking", "--virtual-time-budget=8000", "--dump-dom", url],
+         "--disable-background-networking", "--enable-logging=stderr", "--v=0",
+         "--virtual-time-budget=8000", "--dump-dom", url],
         capture_output=True, timeout=120, check=True,
-    ).stdout.decode()
-    return "graphiql-container" in dom
+    )
+    # Rendered, and nothing of it refused by the page's Content-Security-Policy.
+    return "graphiql-container" in run.stdout.decode() and \
+        "Content Security Policy" not in run.stderr.decode(errors="replace")
 
 
 def _input(**overrides: Any) -> dict[str, Any]:
@@ -148,6 +151,9 @@ def test_the_readme_walkthrough_survives_a_restart(dev_env: tuple[dict[str, str]
         httpx.get(f"{running.base}/health", timeout=2)
     data = Path(env["GIAOVIEC_DATA_DIR"])
     assert (data / "giaoviec.db").exists() and (data / "temporal.db").exists()
+    said = (data / "dev.log").read_text(encoding="utf-8")
+    assert "Chế độ dev chỉ nghe trên 127.0.0.1" in said and "không dùng chế độ dev" in said
+    assert (data / "dev-jwt-secret").stat().st_mode & 0o777 == 0o600  # tokens signed with it
     again = _start(env, port)
     try:
         owner = again.token("snv.cb1")

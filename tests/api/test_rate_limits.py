@@ -1,0 +1,148 @@
+"""Rate limits over HTTP: failed token checks per client address, mutations per token; 429 with
+Retry-After and RATE_LIMITED; X-Forwarded-For believed only from a trusted proxy."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from api.ratelimit import Limits
+from tests.api.harness import Api, make_settings, running_api
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+ME = {"query": "{ me { id } }"}
+# Refused before any workflow runs (week 99 does not exist), yet a mutation all the same.
+MUTATION = {"query": 'mutation { generateBriefing(period: "2026-W99") { period } }'}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@asynccontextmanager
+async def limited(env: WorkflowEnvironment, db: Engine, **limits: object) -> AsyncIterator[
+        tuple[Api, Clock]]:
+    settings = make_settings(**{"rate_auth_failures_per_minute": 3,
+                                "rate_mutations_per_minute": 4, **limits})
+    async with running_api(env, db, settings, worker=False) as api:
+        clock = Clock()
+        state: Limits = api.app.state.limits
+        state.auth_failures.clock = state.mutations.clock = clock
+        yield api, clock
+
+
+async def post(api: Api, body: dict[str, object], *, peer: str = "127.0.0.1",
+               **headers: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=api.app, client=(peer, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+        return await http.post("/graphql", json=body,
+                               headers={k.replace("_", "-"): v for k, v in headers.items()})
+
+
+def bearer(token: str) -> str:
+    return f"Bearer {token}"
+
+
+def assert_limited(response: httpx.Response, seconds: int) -> None:
+    assert response.status_code == 429, response.text
+    assert response.headers["Retry-After"] == str(seconds)
+    assert response.json() == {"errors": [{
+        "message": f"Quá nhiều yêu cầu, đề nghị thử lại sau {seconds} giây.",
+        "extensions": {"code": "RATE_LIMITED"}}]}
+
+
+async def test_failed_tokens_are_limited_per_address(env: WorkflowEnvironment, db: Engine) -> None:
+    async with limited(env, db) as (api, clock):
+        good = bearer(api.token("chutich"))
+        for _ in range(3):
+            refused = await post(api, ME, authorization="Bearer forged.token.here")
+            assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        # 3 a minute: one comes back every 20 s. Until then even a good token waits.
+        assert_limited(await post(api, ME, authorization=good), 20)
+        assert_limited(await post(api, ME, authorization="Bearer forged.token.here"), 20)
+        files = await api.http.get("/briefings/1/html", headers={"Authorization": good})
+        assert_limited(files, 20)
+        other = await post(api, ME, peer="192.0.2.50", authorization=good)
+        assert other.json()["data"]["me"]["id"] == "chutich"
+        no_token = await post(api, ME)  # nothing to verify: not what the limit is about
+        assert no_token.status_code == 200
+        clock.now += 19
+        assert_limited(await post(api, ME, authorization=good), 1)
+        clock.now += 1
+        assert (await post(api, ME, authorization=good)).json()["data"]["me"]["id"] == "chutich"
+
+
+async def test_forwarded_for_counts_only_behind_a_trusted_proxy(
+    env: WorkflowEnvironment, db: Engine
+) -> None:
+    async with limited(env, db, trusted_proxies="10.0.0.0/8") as (api, _):
+        forged = "Bearer forged.token.here"
+        for n in range(3):  # one client behind the proxy, from the proxy's own address
+            await post(api, ME, peer="10.0.0.5", authorization=forged,
+                       x_forwarded_for=f"203.0.113.{n}, 198.51.100.7")
+        assert_limited(await post(api, ME, peer="10.0.0.5", authorization=forged,
+                                  x_forwarded_for="198.51.100.7"), 20)
+        other = await post(api, ME, peer="10.0.0.5", authorization=forged,
+                           x_forwarded_for="198.51.100.8")
+        assert other.status_code == 200  # another client behind the same proxy
+        for _ in range(3):  # a direct client cannot pick its address with the header
+            await post(api, ME, peer="192.0.2.9", authorization=forged,
+                       x_forwarded_for="198.51.100.99")
+        assert_limited(await post(api, ME, peer="192.0.2.9", authorization=forged,
+                                  x_forwarded_for="198.51.100.100"), 20)
+
+
+async def test_mutations_are_limited_per_token(env: WorkflowEnvironment, db: Engine) -> None:
+    async with limited(env, db) as (api, clock):
+        office = bearer(api.token("vp.cv"))
+        for _ in range(4):
+            done = await post(api, MUTATION, authorization=office)
+            assert done.json()["errors"][0]["extensions"]["code"] == "VALIDATION"
+        assert_limited(await post(api, MUTATION, authorization=office), 15)
+        # Written so that a text search for "mutation" in the raw body misses it.
+        hidden = json.loads(json.dumps(MUTATION).replace("mutation", "\\u006dutation"))
+        assert_limited(await post(api, hidden, authorization=office), 15)
+        assert (await post(api, ME, authorization=office)).json()["data"]["me"]["id"] == "vp.cv"
+        both = {"query": "query Q { me { id } } " + MUTATION["query"].replace("mutation",
+                                                                              "mutation M"),
+                "operationName": "Q"}
+        assert (await post(api, both, authorization=office)).status_code == 200
+        chairman = await post(api, MUTATION, authorization=bearer(api.token("chutich")))
+        assert chairman.status_code == 200
+        clock.now += 15
+        assert (await post(api, MUTATION, authorization=office)).status_code == 200
+
+
+async def test_limits_can_be_turned_off(env: WorkflowEnvironment, db: Engine) -> None:
+    async with limited(env, db, rate_auth_failures_per_minute=0,
+                       rate_mutations_per_minute=0) as (api, _):
+        for _ in range(30):
+            assert (await post(api, MUTATION, authorization="Bearer x.y.z")).status_code == 200
+
+
+async def test_no_websocket_around_the_limits(env: WorkflowEnvironment, db: Engine) -> None:
+    async with limited(env, db) as (api, _):
+        sent: list[dict[str, object]] = []
+
+        async def receive() -> dict[str, object]:
+            return {"type": "websocket.connect"}
+
+        async def send(message: dict[str, object]) -> None:
+            sent.append(message)
+
+        scope = {"type": "websocket", "path": "/graphql", "raw_path": b"/graphql",
+                 "query_string": b"", "root_path": "", "scheme": "ws", "client": ("1.2.3.4", 1),
+                 "server": ("api", 80), "subprotocols": ["graphql-transport-ws"],
+                 "headers": [(b"authorization", bearer(api.token("vp.cv")).encode())]}
+        await api.app(scope, receive, send)
+        assert sent == [{"type": "websocket.close", "code": 1008}]
