@@ -1,81 +1,199 @@
-"""Kiểm đếm against the read model: load the facts, compute (domain.tally), store snapshots
-once per period (a changed rerun is a new revision: a correction, never a silent replace),
-render the briefing files and notify the chairman and the office."""
+"""The weekly kiểm đếm against the read model: count every unit's tasks as of the period's end
+(giaoviec.reads.counts, the one function that counts), keep each unit's snapshot (a changed
+rerun is a new revision — a correction — never a silent replace), and draw up a briefing for
+every unit that holds giao ban (each People's Committee and department) over its own
+subtree, numbered in its own yearly register and sent to its own leaders and office.
+
+A briefing's content is kept as data.json when it is made; its files (HTML, DOCX, XLSX, PDF)
+are rendered on first request, so a national run does not print thousands of documents
+nobody opens.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio import activity
 
-from activities.briefing import BriefingData, render_all
+from activities.briefing import BriefingData
+from activities.briefing.data import KIND_CODE
+from activities.briefing.store import dump
 from domain.calendar import WorkingCalendar
-from domain.org import briefing_recipients
+from domain.org import briefing_recipients, holds_briefings
 from domain.periods import Period, parse_period
-from domain.tally import UnitTally, tally_instant, tally_tree, walk
+from domain.tally import UnitNode, UnitTally, roll_up, tally_instant, walk
 from giaoviec.config import Settings
-from giaoviec.reads.facts import load_facts, load_units
-from giaoviec.reads.org import members, office_members
-from giaoviec.reads.tally import latest_snapshots
+from giaoviec.reads.counts import Clock, own_figures, own_lists
+from giaoviec.reads.org import get_unit
+from giaoviec.reads.tally import latest_briefing, latest_snapshots, previous_figures
 from giaoviec.store.db import session_scope
-from giaoviec.store.models import Briefing, Notification, TallySnapshot, Unit
+from giaoviec.store.models import (
+    Briefing,
+    DocumentCounter,
+    Notification,
+    Official,
+    TallySnapshot,
+    Task,
+    Unit,
+)
 from workflows.contracts import TALLY_AND_BRIEF, TallyOutcome, TallyRequest
 
-
-def compute(session: Session, period: Period, now: datetime,
-            calendar: WorkingCalendar) -> tuple[list[UnitTally], datetime]:
-    at = tally_instant(period, now)
-    return tally_tree(load_units(session), load_facts(session), period, at, calendar), at
+# --- counting ---------------------------------------------------------------------------------
 
 
-def _row_payload(t: UnitTally) -> dict[str, str]:
+def compute(session: Session, period: Period, at: datetime, calendar: WorkingCalendar,
+            scope: Unit | None = None) -> tuple[list[UnitTally], dict[str, Unit]]:
+    """Every unit's tally (or those of one unit's subtree) as of `at`, rolled up the tree."""
+    stmt = select(Unit)
+    conds = []
+    if scope is not None:
+        stmt = stmt.where(col(Unit.path).startswith(scope.path, autoescape=True))
+        conds.append(col(Task.lead_unit_path).startswith(scope.path, autoescape=True))
+    units = {u.id: u for u in session.exec(stmt).all()}
+    nodes = [UnitNode(u.id, u.name, u.parent_id if u.parent_id in units else None,
+                      u.sort_order) for u in units.values()]
+    clock = Clock.at(at, calendar)
+    roots = roll_up(nodes, own_figures(session, conds, clock, period),
+                    own_lists(session, conds, clock))
+    return roots, units
+
+
+def _payload(t: UnitTally) -> dict[str, str]:
+    lists = asdict(t.lists)
     return {
         "own": json.dumps(asdict(t.own), sort_keys=True),
         "rolled": json.dumps(asdict(t.rolled), sort_keys=True),
-        "flagged_ids": json.dumps(sorted(t.flagged_ids)),
-        "pending_ids": json.dumps(sorted(t.pending_extension_ids)),
+        "flagged_ids": json.dumps(lists["flagged"]),
+        "pending_ids": json.dumps(lists["pending_extensions"]),
+        "lists": json.dumps(lists, sort_keys=True),
     }
 
 
-@dataclass
-class StoreResult:
-    revision: int
-    changed: bool
-
-
 def store(session: Session, period: Period, roots: list[UnitTally], at: datetime,
-          now: datetime) -> dict[str, StoreResult]:
-    """Per root: write a new revision of every unit's snapshot only if anything differs."""
+          now: datetime) -> int:
+    """A new snapshot revision for every unit whose figures changed; returns how many."""
     previous = latest_snapshots(session, period.key)
-    results: dict[str, StoreResult] = {}
+    written = 0
     for root in roots:
-        units = list(walk(root))
-        same = all(
-            u.unit.id in previous and all(
-                getattr(previous[u.unit.id], k) == v for k, v in _row_payload(u).items())
-            for u in units
-        )
-        current = max((previous[u.unit.id].revision for u in units if u.unit.id in previous),
-                       default=0)
-        if same and current:
-            results[root.unit.id] = StoreResult(current, False)
-            continue
-        revision = current + 1
-        for u in units:
-            session.add(TallySnapshot(period=period.key, unit_id=u.unit.id, revision=revision,
-                                      as_of=at, computed_at=now, **_row_payload(u)))
-        results[root.unit.id] = StoreResult(revision, True)
-    return results
+        for node in walk(root):
+            payload = _payload(node)
+            before = previous.get(node.unit.id)
+            if before is not None and all(getattr(before, k) == v for k, v in payload.items()):
+                continue
+            revision = before.revision + 1 if before else 1
+            session.add(TallySnapshot(period=period.key, unit_id=node.unit.id,
+                                      revision=revision, as_of=at, computed_at=now, **payload))
+            written += 1
+    return written
 
 
-def briefing_readers(session: Session, unit: Unit) -> list[str]:
-    """Who receives a unit's briefing (domain.org.briefing_recipients)."""
-    return briefing_recipients(members(session, unit.id), office_members(session, unit.id))
+# --- briefings ----------------------------------------------------------------------------------
+
+
+def content_hash(node: UnitTally) -> str:
+    """What a briefing shows: its unit's figures and lists, and its children's figures."""
+    shown = {"own": asdict(node.own), "rolled": asdict(node.rolled),
+             "lists": asdict(node.lists),
+             "children": [[c.unit.id, asdict(c.rolled)] for c in node.children]}
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
+
+
+def next_number(session: Session, unit_id: str, year: int, kind: str = KIND_CODE) -> int:
+    """The next number in the issuing unit's register for the year."""
+    counter = session.get(DocumentCounter, (unit_id, year, kind))
+    if counter is None:
+        counter = DocumentCounter(unit_id=unit_id, year=year, kind=kind, last=0)
+    counter.last += 1
+    session.add(counter)
+    session.flush()
+    return counter.last
+
+
+@dataclass
+class Readers:
+    """Everyone a briefing may go to, loaded once for the whole run."""
+
+    by_unit: dict[str, list[tuple[str, list[str]]]]
+    offices: dict[str, list[str]]  # unit id → its office units
+
+    @classmethod
+    def load(cls, session: Session, units: dict[str, Unit]) -> Readers:
+        by_unit: dict[str, list[tuple[str, list[str]]]] = {}
+        for o in session.exec(select(Official).where(col(Official.active).is_(True))).all():
+            by_unit.setdefault(o.unit_id, []).append((o.id, o.role_list))
+        offices: dict[str, list[str]] = {}
+        for u in units.values():
+            if u.kind == "office" and u.parent_id:
+                offices.setdefault(u.parent_id, []).append(u.id)
+        return cls(by_unit, offices)
+
+    def of(self, unit_id: str) -> list[str]:
+        office = [m for o in self.offices.get(unit_id, []) for m in self.by_unit.get(o, [])]
+        return briefing_recipients(self.by_unit.get(unit_id, []), office)
+
+
+def write_briefing(session: Session, settings: Settings, calendar: WorkingCalendar,
+                   period: Period, node: UnitTally, at: datetime, now: datetime,
+                   digest: str, revision: int, readers: list[str]) -> Briefing:
+    unit = get_unit(session, node.unit.id)
+    sequence = next_number(session, unit.id, now.year)
+    directory = Path("briefings") / period.key / unit.id / f"r{revision}"
+    previous = {uid: asdict(f) for uid, f in previous_figures(session, period).items()}
+    data = BriefingData.build(session, period, node, at, now, revision, calendar, previous,
+                              sequence=sequence)
+    dump(data, settings.data_dir / directory)
+    briefing = Briefing(period=period.key, root_unit_id=unit.id, revision=revision, as_of=at,
+                        generated_at=now, number=data.number, directory=str(directory),
+                        content_hash=digest)
+    session.add(briefing)
+    session.flush()
+    correction = " (bản điều chỉnh)" if revision > 1 else ""
+    link = f"{settings.public_url.rstrip('/')}/briefings/{briefing.id}/html"
+    for reader in readers:
+        session.add(Notification(
+            recipient_id=reader, kind="briefing",
+            title=f"Báo cáo kiểm đếm nhiệm vụ {period.label}{correction}"[:500],
+            body=(f"{unit.name}: {data.summary_line} Xem báo cáo: {link} "
+                  "(kèm bản DOCX, XLSX, PDF)."),
+            dedup_key=f"briefing:{period.key}:{unit.id}:{revision}", created_at=now,
+        ))
+    return briefing
+
+
+def run_tally(engine: Engine, settings: Settings, calendar: WorkingCalendar,
+              request: TallyRequest, now: datetime) -> TallyOutcome:
+    """Count, keep the snapshots, and draw up each briefing whose content changed."""
+    period = parse_period(request.period or "")
+    at = tally_instant(period, now)
+    with session_scope(engine) as session:
+        scope = get_unit(session, request.unit_id) if request.unit_id else None
+        roots, units = compute(session, period, at, calendar, scope)
+        store(session, period, roots, at, now)
+        readers = Readers.load(session, units)
+        ids: list[int] = []
+        corrections = 0
+        for root in roots:
+            for node in walk(root):
+                if not holds_briefings(units[node.unit.id].kind):
+                    continue
+                digest = content_hash(node)
+                existing = latest_briefing(session, units[node.unit.id], period)
+                if existing is not None and existing.content_hash == digest:
+                    ids.append(existing.id or 0)  # unchanged, or a retried activity
+                    continue
+                revision = existing.revision + 1 if existing else 1
+                briefing = write_briefing(session, settings, calendar, period, node, at, now,
+                                          digest, revision, readers.of(node.unit.id))
+                ids.append(briefing.id or 0)
+                corrections += revision > 1
+        session.commit()
+    return TallyOutcome(period.key, ids, corrections)
 
 
 class TallyActivities:
@@ -86,55 +204,4 @@ class TallyActivities:
 
     @activity.defn(name=TALLY_AND_BRIEF.name)
     def tally_and_brief(self, request: TallyRequest) -> TallyOutcome:
-        return run_tally(self.engine, self.settings, self.calendar, request,
-                         datetime.now(UTC))
-
-
-def run_tally(engine: Engine, settings: Settings, calendar: WorkingCalendar,
-              request: TallyRequest, now: datetime) -> TallyOutcome:
-    period = parse_period(request.period)
-    with session_scope(engine) as session:
-        roots, at = compute(session, period, now, calendar)
-        stored = store(session, period, roots, at, now)
-        ids: list[int] = []
-        corrections = 0
-        for root in roots:
-            result = stored[root.unit.id]
-            existing = session.exec(select(Briefing).where(
-                Briefing.period == period.key, Briefing.root_unit_id == root.unit.id,
-                Briefing.revision == result.revision)).first()
-            if existing is not None:  # unchanged, or a retried activity: nothing new
-                ids.append(existing.id or 0)
-                continue
-            briefing = _write_briefing(session, settings, calendar, period, root, at, now,
-                                       result.revision)
-            ids.append(briefing.id or 0)
-            corrections += result.revision > 1
-        session.commit()
-    return TallyOutcome(period.key, ids, corrections)
-
-
-def _write_briefing(session: Session, settings: Settings, calendar: WorkingCalendar,
-                    period: Period, root: UnitTally, at: datetime, now: datetime,
-                    revision: int) -> Briefing:
-    unit = session.get(Unit, root.unit.id)
-    assert unit is not None
-    directory = Path("briefings") / period.key / unit.id / f"r{revision}"
-    previous = {uid: json.loads(row.rolled)
-                for uid, row in latest_snapshots(session, period.previous().key).items()}
-    data = BriefingData.build(session, period, root, at, now, revision, calendar, previous)
-    render_all(data, settings.data_dir / directory)
-    briefing = Briefing(period=period.key, root_unit_id=unit.id, revision=revision, as_of=at,
-                        generated_at=now, number=data.number, directory=str(directory))
-    session.add(briefing)
-    session.flush()
-    correction = " (bản điều chỉnh)" if revision > 1 else ""
-    link = f"{settings.public_url.rstrip('/')}/briefings/{briefing.id}/html"
-    for reader in briefing_readers(session, unit):
-        session.add(Notification(
-            recipient_id=reader, kind="briefing",
-            title=f"Báo cáo kiểm đếm nhiệm vụ {period.label}{correction}",
-            body=(f"{data.summary_line} Xem báo cáo: {link} (kèm bản DOCX, XLSX)."),
-            dedup_key=f"briefing:{period.key}:{unit.id}:{revision}", created_at=now,
-        ))
-    return briefing
+        return run_tally(self.engine, self.settings, self.calendar, request, datetime.now(UTC))

@@ -3,15 +3,14 @@ briefing files, served with the same bearer authorization."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
-from pathlib import Path
 
 import strawberry
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
 from strawberry.types import Info
 
-from activities.briefing import FILE_STEM
 from api.context import AppServices, RequestContext
 from api.headers import inline_styles_csp
 from api.proxy import link_base
@@ -21,6 +20,7 @@ from domain.scores import Score as ScoreRow
 from domain.tally import Figures, UnitTally
 from giaoviec.reads import tally as briefings
 from giaoviec.reads.visibility import readable_tasks
+from giaoviec.services.briefing_files import briefing_path
 from giaoviec.services.briefings import generate
 from giaoviec.store import models
 
@@ -28,6 +28,7 @@ MEDIA = {
     "html": "text/html; charset=utf-8",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
 }
 # Row ids are 64-bit in SQLite and PostgreSQL: a larger number overflows the driver (a 500).
 MAX_ROW_ID = 2**63 - 1
@@ -64,9 +65,26 @@ class Tally:
     def completed_in_period(self) -> int:
         return self.node.rolled.completed_in_period
 
-    @strawberry.field(description="Tỷ lệ hoàn thành đúng hạn trên tổng số (%).")
-    def on_time_rate(self) -> float:
+    @strawberry.field(description="Số nhiệm vụ đến hạn hoặc hoàn thành trong kỳ: căn cứ tính "
+                                  "tỷ lệ đúng hạn.")
+    def base_in_period(self) -> int:
+        return self.node.rolled.base_in_period
+
+    @strawberry.field(description="Tỷ lệ hoàn thành đúng hạn (%) trên số nhiệm vụ đến hạn hoặc "
+                                  "hoàn thành trong kỳ; null (hiển thị “—”) nếu đơn vị không "
+                                  "có nhiệm vụ nào như vậy.")
+    def on_time_rate(self) -> float | None:
         return self.node.rolled.on_time_rate
+
+    @strawberry.field(description="Số sản phẩm nộp đúng hạn, đã quá hạn mà lãnh đạo chưa xác "
+                                  "nhận (không tính là quá hạn của đơn vị).")
+    def awaiting_approval_count(self) -> int:
+        return self.node.rolled.awaiting_approval
+
+    @strawberry.field(description="Số nhiệm vụ bị từ chối (giao không đúng địa chỉ), chờ người "
+                                  "giao quyết định giao lại hoặc hủy; không tính cho đơn vị.")
+    def declined_count(self) -> int:
+        return self.node.rolled.declined
 
     @strawberry.field(description="Số liệu của các đơn vị trực thuộc.")
     def children(self) -> list[Tally]:
@@ -82,9 +100,8 @@ class Tally:
     @strawberry.field(description="Chênh lệch tỷ lệ đúng hạn (điểm %) so với kỳ trước.")
     def on_time_rate_change(self) -> float | None:
         before = self.previous.get(self.node.unit.id)
-        if before is None:
-            return None
-        return round(self.node.rolled.on_time_rate - before.on_time_rate, 1)
+        now, then = self.node.rolled.on_time_rate, before.on_time_rate if before else None
+        return round(now - then, 1) if now is not None and then is not None else None
 
     @strawberry.field(description="Nhiệm vụ quá hạn sau hơn 3 lần nhắc: nêu tên tại giao ban.")
     async def flagged(self, info: Info) -> list[Task]:
@@ -93,6 +110,15 @@ class Tally:
     @strawberry.field(description="Nhiệm vụ có đề nghị gia hạn chờ người giao quyết định.")
     async def pending_extensions(self, info: Info) -> list[Task]:
         return await _tasks(info, self.node.pending_extension_ids)
+
+    @strawberry.field(description="Chờ lãnh đạo xác nhận: sản phẩm nộp đúng hạn, đã quá hạn mà "
+                                  "người giao chưa xác nhận.")
+    async def awaiting_approval(self, info: Info) -> list[Task]:
+        return await _tasks(info, self.node.lists.awaiting_approval)
+
+    @strawberry.field(description="Nhiệm vụ bị từ chối, chờ người giao giao lại hoặc hủy.")
+    async def declined(self, info: Info) -> list[Task]:
+        return await _tasks(info, self.node.lists.declined)
 
 
 async def _tasks(info: Info, ids: list[str]) -> list[Task]:
@@ -107,6 +133,7 @@ class BriefingFiles:
     html: str = strawberry.field(description="Bản HTML để xem trên màn hình.")
     docx: str = strawberry.field(description="Bản DOCX để Văn phòng chỉnh sửa, trình ký.")
     xlsx: str = strawberry.field(description="Bảng số liệu XLSX.")
+    pdf: str = strawberry.field(description="Bản PDF khổ A4 để ký số.")
 
 
 @strawberry.type(description="Báo cáo kiểm đếm nhiệm vụ phục vụ giao ban.")
@@ -121,9 +148,19 @@ class Briefing:
     def generated_at(self) -> datetime:
         return self.row.generated_at
 
-    @strawberry.field(description="Số, ký hiệu văn bản.")
+    @strawberry.field(description="Số, ký hiệu văn bản (số thứ tự trong năm của cơ quan ban "
+                                  "hành, ví dụ 15/BC-UBND).")
     def number(self) -> str:
         return self.row.number
+
+    @strawberry.field(description="Đơn vị tổ chức giao ban (UBND hoặc sở, ban, ngành).")
+    async def unit(self, info: Info) -> Unit:
+        return await load_unit(info, self.row.root_unit_id)
+
+    @strawberry.field(description="Số liệu tính đến thời điểm này (cuối kỳ, hoặc lúc lập nếu "
+                                  "kỳ chưa kết thúc).")
+    def as_of(self) -> datetime:
+        return self.row.as_of
 
     @strawberry.field(description="Lần lập (lớn hơn 1 là bản điều chỉnh của cùng kỳ).")
     def revision(self) -> int:
@@ -137,7 +174,8 @@ class Briefing:
     def files(self, info: Info) -> BriefingFiles:
         base = link_base(info.context.request, info.context.app.settings)
         url = f"{base}/briefings/{self.row.id}"
-        return BriefingFiles(html=f"{url}/html", docx=f"{url}/docx", xlsx=f"{url}/xlsx")
+        return BriefingFiles(html=f"{url}/html", docx=f"{url}/docx", xlsx=f"{url}/xlsx",
+                             pdf=f"{url}/pdf")
 
 
 @strawberry.type(description="Điểm đề xuất của một cán bộ trong kỳ (NĐ 335/2025): lãnh đạo "
@@ -170,6 +208,11 @@ class Score:
     def capped(self) -> bool:
         return self.row.capped
 
+    @strawberry.field(description="Số nhiệm vụ được tính là do chính cán bộ tự giao cho mình "
+                                  "(lãnh đạo cấp trên xác nhận; lưu ý khi xem xét).")
+    def self_assigned(self) -> int:
+        return self.row.self_assigned
+
 
 async def _tally(info: Info, unit_id: str, period_key: str | None) -> Tally:
     ctx: RequestContext = info.context
@@ -192,14 +235,16 @@ class BriefingQuery:
     async def tally(self, info: Info, unit_id: strawberry.ID, period: str) -> Tally:
         return await _tally(info, str(unit_id), period)
 
-    @strawberry.field(description="Báo cáo giao ban đã lập của tỉnh (xã) mình; null nếu chưa có. "
-                                  "Mặc định: tuần vừa kết thúc, đọc tại giao ban tuần này.")
-    async def briefing(self, info: Info, period: str | None = None) -> Briefing | None:
+    @strawberry.field(description="Báo cáo giao ban đã lập của một UBND hoặc sở, ban, ngành "
+                                  "(mặc định: đơn vị của mình); null nếu chưa có. Kỳ mặc định: "
+                                  "tuần vừa kết thúc, đọc tại giao ban tuần này.")
+    async def briefing(self, info: Info, unit_id: strawberry.ID | None = None,
+                       period: str | None = None) -> Briefing | None:
         ctx: RequestContext = info.context
         viewer = await ctx.viewer()
         now = ctx.clock.now
         row = await ctx.db(lambda s: briefings.briefing_for(
-            s, viewer, briefings.resolve_period(period, now)))
+            s, viewer, str(unit_id) if unit_id else None, briefings.resolve_period(period, now)))
         return Briefing(row=row) if row else None
 
     @strawberry.field(description="Điểm đề xuất của cán bộ thuộc đơn vị trong kỳ (dành cho "
@@ -216,18 +261,21 @@ class BriefingQuery:
 
 @strawberry.type
 class BriefingMutation:
-    @strawberry.mutation(description="Lập báo cáo kiểm đếm ngay (Văn phòng hoặc lãnh đạo UBND), "
-                                     "cùng quy trình với lịch hằng tuần. Mặc định: tuần vừa "
-                                     "kết thúc.")
-    async def generate_briefing(self, info: Info, period: str | None = None) -> Briefing:
+    @strawberry.mutation(description="Lập báo cáo kiểm đếm ngay cho một UBND hoặc sở, ban, ngành "
+                                     "(mặc định: đơn vị của mình), cùng quy trình với lịch hằng "
+                                     "tuần; dành cho lãnh đạo và Văn phòng của đơn vị. Kỳ mặc "
+                                     "định: tuần vừa kết thúc.")
+    async def generate_briefing(self, info: Info, unit_id: strawberry.ID | None = None,
+                                period: str | None = None) -> Briefing:
         ctx: RequestContext = info.context
         viewer = await ctx.viewer()
         target = briefings.resolve_period(period, ctx.clock.now)
-        await ctx.db(lambda s: briefings.briefing_unit_for_generating(s, viewer))
-        await generate(ctx.service.client, ctx.service.task_queue, target)
-        row = await ctx.db(lambda s: briefings.briefing_for(s, viewer, target))
+        unit = await ctx.db(lambda s: briefings.briefing_unit(
+            s, viewer, str(unit_id) if unit_id else None))
+        await generate(ctx.service.client, ctx.service.task_queue, target, unit.id)
+        row = await ctx.db(lambda s: briefings.latest_briefing(s, unit, target))
         if row is None:
-            raise DomainError(Code.NOT_FOUND, "Không lập được báo cáo cho đơn vị của đồng chí.")
+            raise DomainError(Code.NOT_FOUND, "Không lập được báo cáo cho đơn vị này.")
         return Briefing(row=row)
 
 
@@ -245,16 +293,13 @@ def files_router(services: AppServices) -> APIRouter:
                 raise DomainError(Code.NOT_FOUND, "Không tìm thấy báo cáo.")
             viewer = await ctx.viewer()
             row = await ctx.db(lambda s: briefings.briefing_file(s, viewer, number))
+            # Rendered on first request (the PDF takes a couple of seconds), then kept.
+            path = await asyncio.to_thread(briefing_path, services.settings, row, kind)
         except DomainError as err:
             status = {Code.UNAUTHENTICATED: 401, Code.FORBIDDEN: 403}.get(err.code, 404)
             return JSONResponse({"errors": [{"message": err.message,
                                              "extensions": {"code": err.code}}]},
                                 status_code=status)
-        path = Path(services.settings.data_dir) / row.directory / f"{FILE_STEM}-{row.period}.{kind}"
-        if not path.is_file():
-            return JSONResponse({"errors": [{"message": "Tệp báo cáo không còn trên máy chủ.",
-                                             "extensions": {"code": Code.NOT_FOUND}}]},
-                                status_code=404)
         # The HTML briefing's own inline styles, allowed by hash (nothing else inline runs).
         policy = {"Content-Security-Policy": inline_styles_csp(path.read_text("utf-8"))} \
             if kind == "html" else None

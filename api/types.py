@@ -10,9 +10,10 @@ import strawberry
 from strawberry.types import Info
 
 from domain.lifecycle import STATE_LABELS_VI, TaskState
-from domain.tally import Figures
-from domain.timeliness import TIMELINESS_LABELS_VI, Timeliness, timeliness
+from domain.tally import Figures, task_timeliness
+from domain.timeliness import TIMELINESS_LABELS_VI, Timeliness
 from domain.timezone import as_aware
+from giaoviec.reads.facts import fact_of
 from giaoviec.reads.org import unit_head
 from giaoviec.store import models
 
@@ -186,14 +187,8 @@ class Task:
 
     @strawberry.field(description="Tình hình thời hạn, tính tại thời điểm hỏi.")
     def timeliness(self, info: Info) -> TimelinessEnum:  # type: ignore[valid-type]
-        row = self.row
-        state = TaskState(row.state)
-        value = timeliness(
-            state=state, deadline=row.deadline,
-            accepted_submitted_at=row.submitted_at or row.completed_at,
-            now=info.context.clock.now, calendar=info.context.app.calendar,
-            frozen_at=_frozen_at(row, state),
-        )
+        value = task_timeliness(fact_of(self.row), info.context.clock.now,
+                                info.context.app.calendar)
         return TimelinessEnum(value.value)  # type: ignore[misc]
 
     @strawberry.field(description="Hạn xử lý hiện hành (sau các lần gia hạn được chấp thuận).")
@@ -272,15 +267,6 @@ class Task:
     @strawberry.field(description="Quá hạn sau hơn 3 lần nhắc: nêu tên tại giao ban.")
     def flagged(self) -> bool:
         return self.row.flagged
-
-
-def _frozen_at(row: models.Task, state: TaskState) -> datetime | None:
-    """A paused task stands as it was when paused; a cancelled one as when cancelled."""
-    if state is TaskState.PAUSED:
-        return row.paused_at
-    if state is TaskState.CANCELLED:
-        return row.cancelled_at or row.updated_at
-    return None
 
 
 @strawberry.type(description="Một bước trong quá trình xử lý nhiệm vụ.")

@@ -52,6 +52,7 @@ class Score:
     tasks_counted: int
     late_products: int
     capped: bool = False  # proposed one band lower by the 20% cap
+    self_assigned: int = 0  # tasks he assigned to himself, marked for the leader's eye
 
     @property
     def proposal(self) -> str:
@@ -82,6 +83,7 @@ def score_officials(
 ) -> list[Score]:
     per_owner: dict[str, list[float]] = {}
     late: dict[str, int] = {}
+    own: dict[str, int] = {}
     for fact in facts:
         points = task_points(fact, period, at, calendar)
         if points is None:
@@ -89,9 +91,11 @@ def score_officials(
         per_owner.setdefault(fact.owner_id, []).append(points)
         if 0 < points < ON_TIME_POINTS:
             late[fact.owner_id] = late.get(fact.owner_id, 0) + 1
+        if fact.self_assigned:
+            own[fact.owner_id] = own.get(fact.owner_id, 0) + 1
     scores = [
         Score(owner, round(sum(p) / len(p), 1), band_for(sum(p) / len(p)), len(p),
-              late.get(owner, 0))
+              late.get(owner, 0), self_assigned=own.get(owner, 0))
         for owner, p in per_owner.items()
     ]
     apply_excellent_cap(scores)

@@ -1,20 +1,27 @@
-"""Kiểm đếm: counting every unit's tasks for a period, and rolling the counts up the tree.
+"""Kiểm đếm: how each task stands at an instant, the figures a unit is judged by, and their
+roll-up along the unit tree.
 
 Rules (what the office expects of the weekly tally):
-- A task counts once it has been assigned (created at or before the tally instant) and is not
-  cancelled; cancelled tasks are left out, as in the Government's reports.
-- The tally instant is the end of the period, or now for a period not yet over.
+- A task counts once it has been assigned (created at or before the tally instant), unless it
+  was cancelled or declined by then: a decline hands the task back to the assigner, whose
+  pending decision it is; it never counts against the unit that declined it.
+- The tally instant is the end of the period, or now for a period still running.
 - Completed by that instant: on time or late, judged on the submission of the accepted
   product against the effective deadline. Otherwise open: in time (due soon is a part of it)
-  or overdue, by domain.timeliness — a paused task as it stood when paused.
-- The four groups add up to the total. Rates are of the total.
+  or overdue — judged by the submission for a product awaiting approval (the wait is the
+  approver's), as it stood when paused for a paused task, against the instant otherwise.
+- The four groups add up to the total. The on-time rate is over the tasks due or completed
+  in the period; a unit with none has no rate ("—"), not 0.
 - A unit's figures include its own tasks and all its descendants' (the tree roll-up).
+
+`judge` is the rule for one task; `giaoviec.reads.counts` counts in SQL by the same rule (a
+test holds the two equal on random populations), so every number has one source.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 
 from domain.calendar import WorkingCalendar
@@ -40,6 +47,13 @@ class TaskFact:
     flagged: bool = False
     overdue_reminders: int = 0
     extension_requested: datetime | None = None
+    declined_at: datetime | None = None
+    returned_at: datetime | None = None
+    assigner_id: str = ""
+
+    @property
+    def self_assigned(self) -> bool:
+        return bool(self.assigner_id) and self.assigner_id == self.owner_id
 
 
 @dataclass(frozen=True)
@@ -63,19 +77,53 @@ class Figures:
     completed_in_period: int = 0
     flagged: int = 0
     pending_extensions: int = 0
+    # Tasks due or completed in the period (the base of the on-time rate), and those of them
+    # completed on time.
+    base_in_period: int = 0
+    on_time_in_period: int = 0
+    # Waiting on the assigner: products submitted in time whose deadline has passed, and
+    # declined tasks to reassign or cancel. Neither counts against the lead unit.
+    awaiting_approval: int = 0
+    declined: int = 0
 
     @property
-    def on_time_rate(self) -> float:
-        """% of all counted tasks completed on time."""
-        return round(100.0 * self.completed_on_time / self.total, 1) if self.total else 0.0
+    def on_time_rate(self) -> float | None:
+        """% of the tasks due or completed in the period that were completed on time; None
+        when the unit had none (shown "—", never ranked as 0)."""
+        if not self.base_in_period:
+            return None
+        return round(100.0 * self.on_time_in_period / self.base_in_period, 1)
 
     @property
-    def overdue_rate(self) -> float:
-        return round(100.0 * self.open_overdue / self.total, 1) if self.total else 0.0
+    def overdue_rate(self) -> float | None:
+        return round(100.0 * self.open_overdue / self.total, 1) if self.total else None
 
     def add(self, other: Figures) -> None:
         for name, value in asdict(other).items():
             setattr(self, name, getattr(self, name) + value)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, int]) -> Figures:
+        """From a stored snapshot; figures added since it was stored read as 0."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: int(v) for k, v in values.items() if k in known})
+
+
+ADDITIVE_OVER_PERIODS = ("due_in_period", "assigned_in_period", "completed_in_period")
+
+
+@dataclass
+class TaskLists:
+    """The tasks behind the figures a briefing names, by id."""
+
+    flagged: list[str] = field(default_factory=list)  # raised by name at giao ban
+    pending_extensions: list[str] = field(default_factory=list)
+    awaiting_approval: list[str] = field(default_factory=list)  # "chờ lãnh đạo xác nhận"
+    declined: list[str] = field(default_factory=list)  # back with the assigner
+
+    def add(self, other: TaskLists) -> None:
+        for name in ("flagged", "pending_extensions", "awaiting_approval", "declined"):
+            getattr(self, name).extend(getattr(other, name))
 
 
 @dataclass
@@ -84,19 +132,30 @@ class UnitTally:
     own: Figures = field(default_factory=Figures)
     rolled: Figures = field(default_factory=Figures)
     children: list[UnitTally] = field(default_factory=list)
-    flagged_ids: list[str] = field(default_factory=list)  # rolled up, for giao ban
-    pending_extension_ids: list[str] = field(default_factory=list)
+    lists: TaskLists = field(default_factory=TaskLists)  # rolled up, for giao ban
+
+    @property
+    def flagged_ids(self) -> list[str]:
+        return self.lists.flagged
+
+    @property
+    def pending_extension_ids(self) -> list[str]:
+        return self.lists.pending_extensions
+
+
+# One task ------------------------------------------------------------------------------------
 
 
 def judge(fact: TaskFact, at: datetime, calendar: WorkingCalendar) -> Timeliness | None:
-    """The task's standing at instant `at`; None when it is not counted then."""
+    """The task's standing at instant `at`; None when it is not counted then (not yet
+    assigned, or cancelled or declined by then)."""
     at = as_aware(at)
     if as_aware(fact.created_at) > at:
         return None
-    if fact.state is TaskState.CANCELLED and (
-        fact.cancelled_at is None or as_aware(fact.cancelled_at) <= at
-    ):
-        return None
+    for state, moment in ((TaskState.CANCELLED, fact.cancelled_at),
+                          (TaskState.DECLINED, fact.declined_at)):
+        if fact.state is state and (moment is None or as_aware(moment) <= at):
+            return None
     done = fact.state is TaskState.COMPLETED and (
         fact.completed_at is None or as_aware(fact.completed_at) <= at
     )
@@ -104,76 +163,80 @@ def judge(fact: TaskFact, at: datetime, calendar: WorkingCalendar) -> Timeliness
         return timeliness(state=TaskState.COMPLETED, deadline=fact.deadline,
                           accepted_submitted_at=fact.submitted_at or fact.completed_at,
                           now=at, calendar=calendar)
-    paused = fact.state is TaskState.PAUSED and fact.paused_at is not None
-    state = TaskState.PAUSED if paused else TaskState.IN_PROGRESS
+    frozen = stopped_at(fact, at)
+    state = TaskState.PAUSED if frozen is not None else TaskState.IN_PROGRESS
     return timeliness(state=state, deadline=fact.deadline, accepted_submitted_at=None, now=at,
-                      calendar=calendar, frozen_at=fact.paused_at if paused else None)
+                      calendar=calendar, frozen_at=frozen)
 
 
-def figures_of(
-    facts: Iterable[TaskFact], period: Period, at: datetime, calendar: WorkingCalendar
-) -> tuple[Figures, list[str], list[str]]:
-    f = Figures()
-    flagged: list[str] = []
-    pending: list[str] = []
-    for fact in facts:
-        standing = judge(fact, at, calendar)
-        if standing is None:
-            continue
-        f.total += 1
-        match standing:
-            case Timeliness.COMPLETED_ON_TIME:
-                f.completed_on_time += 1
-            case Timeliness.COMPLETED_LATE:
-                f.completed_late += 1
-            case Timeliness.OVERDUE:
-                f.open_overdue += 1
-            case Timeliness.DUE_SOON:
-                f.open_in_time += 1
-                f.due_soon += 1
-            case _:
-                f.open_in_time += 1
-        is_open = standing in (Timeliness.IN_TIME, Timeliness.DUE_SOON, Timeliness.OVERDUE)
-        f.due_in_period += period.contains(as_aware(fact.deadline))
-        f.assigned_in_period += period.contains(as_aware(fact.created_at))
-        if not is_open and fact.completed_at is not None:
-            f.completed_in_period += period.contains(as_aware(fact.completed_at))
-        if is_open and fact.flagged:
-            f.flagged += 1
-            flagged.append(fact.id)
-        if is_open and fact.extension_requested is not None:
-            f.pending_extensions += 1
-            pending.append(fact.id)
-    return f, flagged, pending
+def task_timeliness(fact: TaskFact, now: datetime, calendar: WorkingCalendar) -> Timeliness:
+    """A task's timeliness as the task itself shows it: by `judge`; a cancelled or declined
+    task as it stood when it left the count."""
+    gone = {TaskState.CANCELLED: fact.cancelled_at, TaskState.DECLINED: fact.declined_at}
+    if fact.state in gone:
+        moment = as_aware(gone[fact.state] or now)
+        return Timeliness.OVERDUE if moment > as_aware(fact.deadline) else Timeliness.IN_TIME
+    # As the task stands now: a request's clock may have started just before its own change.
+    moments = (fact.created_at, fact.submitted_at, fact.completed_at, fact.paused_at,
+               fact.returned_at)
+    at = max([as_aware(now), *(as_aware(m) for m in moments if m is not None)])
+    standing = judge(fact, at, calendar)
+    assert standing is not None
+    return standing
 
 
-def tally_tree(
-    units: Sequence[UnitNode], facts: Iterable[TaskFact], period: Period, at: datetime,
-    calendar: WorkingCalendar,
+def stopped_at(fact: TaskFact, at: datetime) -> datetime | None:
+    """When an open task's clock stopped, as of `at`: its submission while the product awaits
+    approval (or was approved only after `at`, or returned only after it), its pause while
+    paused."""
+    submitted = fact.submitted_at
+    if submitted is not None and as_aware(submitted) <= at:
+        waiting = fact.state in (TaskState.SUBMITTED, TaskState.COMPLETED)
+        returned_later = fact.returned_at is not None and as_aware(fact.returned_at) > at
+        if waiting or (returned_later and fact.state is not TaskState.PAUSED):
+            return submitted
+    if fact.state is TaskState.PAUSED and fact.paused_at is not None:
+        return fact.paused_at
+    return None
+
+
+def in_period_base(fact: TaskFact, period: Period) -> bool:
+    """Whether a task belongs to the base of the period's on-time rate."""
+    done_in = fact.completed_at is not None and period.contains(as_aware(fact.completed_at))
+    return period.contains(as_aware(fact.deadline)) or done_in
+
+
+# The tree ------------------------------------------------------------------------------------
+
+
+def roll_up(
+    units: Sequence[UnitNode], own: Mapping[str, Figures], lists: Mapping[str, TaskLists],
 ) -> list[UnitTally]:
-    """One UnitTally per root unit, each with its subtree; counts rolled up from the leaves."""
-    by_unit: dict[str, list[TaskFact]] = {}
-    for fact in facts:
-        by_unit.setdefault(fact.lead_unit_id, []).append(fact)
-    nodes = {u.id: UnitTally(u) for u in units}
+    """One UnitTally per root unit, each with its subtree; figures and lists rolled up from
+    the leaves."""
+    nodes = {u.id: UnitTally(u, own=own.get(u.id, Figures()),
+                             lists=_copy(lists.get(u.id))) for u in units}
     roots: list[UnitTally] = []
     for u in sorted(units, key=lambda n: (n.sort_order, n.name)):
         (nodes[u.parent_id].children if u.parent_id in nodes else roots).append(nodes[u.id])
 
     def fill(node: UnitTally) -> None:
-        node.own, flagged, pending = figures_of(by_unit.get(node.unit.id, ()), period, at,
-                                                calendar)
         node.rolled = Figures(**asdict(node.own))
-        node.flagged_ids, node.pending_extension_ids = list(flagged), list(pending)
         for child in node.children:
             fill(child)
             node.rolled.add(child.rolled)
-            node.flagged_ids += child.flagged_ids
-            node.pending_extension_ids += child.pending_extension_ids
+            node.lists.add(child.lists)
 
     for root in roots:
         fill(root)
     return roots
+
+
+def _copy(lists: TaskLists | None) -> TaskLists:
+    result = TaskLists()
+    if lists is not None:
+        result.add(lists)
+    return result
 
 
 def walk(tally: UnitTally) -> Iterable[UnitTally]:
@@ -182,5 +245,14 @@ def walk(tally: UnitTally) -> Iterable[UnitTally]:
         yield from walk(child)
 
 
+def find(roots: Iterable[UnitTally], unit_id: str) -> UnitTally | None:
+    for root in roots:
+        for node in walk(root):
+            if node.unit.id == unit_id:
+                return node
+    return None
+
+
 def tally_instant(period: Period, now: datetime) -> datetime:
+    """A period's figures are as of its end, or as of now while it runs."""
     return min(period.end, as_aware(now))

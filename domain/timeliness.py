@@ -74,3 +74,11 @@ def shift_after_pause(
     local = calendar.local(deadline)
     moved = calendar.add_working_days(local.date(), lost)
     return at_local(moved, local.time())
+
+
+def overdue_phrase(working_days_overdue: int) -> str:
+    """How a report says it: "quá hạn 3 ngày làm việc". A task overdue since a day off, or only
+    since earlier today, never reads "quá hạn 0 ngày làm việc"."""
+    if working_days_overdue > 0:
+        return f"quá hạn {working_days_overdue} ngày làm việc"
+    return "quá hạn chưa tới 1 ngày làm việc"

@@ -66,6 +66,7 @@ class TallyRequest:
 
     period: str | None = None
     kind: str | None = None
+    unit_id: str | None = None  # one unit's subtree (generateBriefing); None: every unit
 
 
 @dataclass

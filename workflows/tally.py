@@ -24,7 +24,8 @@ def period_key(request: TallyRequest) -> str:
 class BriefingWorkflow:
     @workflow.run
     async def run(self, request: TallyRequest) -> TallyOutcome:
-        return await TALLY_AND_BRIEF.run(TallyRequest(period_key(request)))
+        return await TALLY_AND_BRIEF.run(TallyRequest(period_key(request),
+                                                      unit_id=request.unit_id))
 
 
 @workflow.defn

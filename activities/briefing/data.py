@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from activities.briefing import nd30
@@ -16,8 +17,9 @@ from domain.org import Role
 from domain.periods import Period
 from domain.tally import Figures, UnitTally, judge
 from domain.text import clean_for_report as clean
-from domain.timeliness import Timeliness
+from domain.timeliness import Timeliness, overdue_phrase
 from domain.timezone import to_local
+from giaoviec.reads.counts import Clock, timeliness_condition
 from giaoviec.reads.facts import fact_of
 from giaoviec.store.models import Official, Task, Unit
 
@@ -65,6 +67,10 @@ class OverdueItem:
     days_overdue: int
     reminders: int
     flagged: bool
+
+    @property
+    def overdue_text(self) -> str:
+        return overdue_phrase(self.days_overdue)
 
 
 @dataclass
@@ -118,17 +124,23 @@ class BriefingData:
         parent = session.get(Unit, root_unit.parent_id) if root_unit.parent_id else None
         units = {u.id: u for u in session.exec(
             select(Unit).where(col(Unit.path).startswith(root_unit.path))).all()}
+        # Only what the briefing names: overdue tasks, and pending extension requests.
+        clock = Clock.at(at, calendar)
         tasks = session.exec(select(Task).where(
-            col(Task.lead_unit_path).startswith(root_unit.path))).all()
+            col(Task.lead_unit_path).startswith(root_unit.path),
+            or_(timeliness_condition(Timeliness.OVERDUE, clock),
+                col(Task.extension_requested_deadline).is_not(None)))).all()
         people = {o.id: o for o in session.exec(select(Official).where(
             col(Official.unit_id).in_(list(units)))).all()}
 
         def row(t: UnitTally) -> Row:
             prev = previous.get(t.unit.id)
-            prev_f = Figures(**prev) if prev else None
+            prev_f = Figures.from_dict(prev) if prev else None
+            rate, before = t.rolled.on_time_rate, prev_f.on_time_rate if prev_f else None
             return Row(clean(t.unit.name), t.rolled,
                        t.rolled.open_overdue - prev_f.open_overdue if prev_f else None,
-                       round(t.rolled.on_time_rate - prev_f.on_time_rate, 1) if prev_f else None)
+                       round(rate - before, 1) if rate is not None and before is not None
+                       else None)
 
         def unit_name(unit_id: str) -> str:
             return clean(units[unit_id].name)
@@ -155,8 +167,11 @@ class BriefingData:
                     _name(people, task.owner_id), day(task.deadline),
                     day(task.extension_requested_deadline), clean(task.extension_reason)))
         overdue.sort(key=lambda i: (-i.days_overdue, i.unit, i.title))
-        ranked = sorted((r for r in rows if r.figures.total),
-                        key=lambda r: (-r.figures.on_time_rate, r.figures.open_overdue, r.name))
+        # Ranked by on-time rate over what was due or completed in the period; a unit with
+        # nothing to rate has no place in the ranking (it shows "—" in the table).
+        ranked = sorted((r for r in rows if r.figures.on_time_rate is not None),
+                        key=lambda r: (-(r.figures.on_time_rate or 0), r.figures.open_overdue,
+                                       r.name))
 
         issuer_name = clean(root_unit.name)
         parent_name = clean(parent.name) if parent else None

@@ -252,8 +252,8 @@ def _body(doc: DocumentObject, data: BriefingData) -> None:
                    f"{ext.deadline} đến {ext.requested}: {ext.reason}", indent=True,
               align=justify)
     for item in data.flagged:
-        _para(doc, f"- Nêu tên tại giao ban: “{item.title}” ({item.unit}), quá hạn "
-                   f"{item.days_overdue} ngày làm việc, đã nhắc {item.reminders} lần.",
+        _para(doc, f"- Nêu tên tại giao ban: “{item.title}” ({item.unit}), "
+                   f"{item.overdue_text}, đã nhắc {item.reminders} lần.",
               indent=True, align=justify)
     if not data.extensions and not data.flagged:
         _para(doc, "Không có đề xuất.", indent=True)

@@ -10,7 +10,10 @@ from domain.timezone import to_local
 
 
 def number(value: object) -> str:
-    """A decimal comma ("12,5"); integers as they are."""
+    """A decimal comma ("12,5"); integers as they are; no value (a rate with nothing to rate)
+    as "—", never 0."""
+    if value is None:
+        return "—"
     return f"{value:.1f}".replace(".", ",") if isinstance(value, float) else str(value)
 
 

@@ -1,35 +1,39 @@
-"""Timeliness and the kiểm đếm counts in SQL, per unit, scoped to what a viewer may read.
+"""Every count of tasks, in SQL: the kiểm đếm figures of units as of an instant — for the org
+chart's counts, the weekly tally and the briefing alike — and a task's timeliness for lists
+and filters.
 
-`timeliness_case` is the SQL form of `domain.timeliness.timeliness`; a test holds them equal.
+The expressions here are the SQL form of `domain.tally.judge` and
+`domain.timeliness.timeliness`; tests hold them equal on random populations. `own_figures` is
+the one function that counts.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlmodel import Session, col
 
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import TaskState
-from domain.tally import Figures
+from domain.periods import Period
+from domain.tally import Figures, TaskLists, UnitNode, UnitTally, find, roll_up
 from domain.timeliness import DUE_SOON_WORKING_DAYS, Timeliness
 from domain.timezone import as_aware
 from giaoviec.reads.org import Viewer
 from giaoviec.reads.visibility import visible_tasks
+from giaoviec.store.db import UTCDateTime
 from giaoviec.store.models import Task, Unit
 
-_CLOSED = (TaskState.COMPLETED.value, TaskState.CANCELLED.value)
-
-
-# Timeliness in SQL ------------------------------------------------------------------------
+_S = TaskState
 
 
 @dataclass(frozen=True)
 class Clock:
-    """"Now" and the due-soon horizon for one request, so every number agrees."""
+    """The instant figures are taken at, and its due-soon horizon, so every number agrees."""
 
     now: datetime
     due_soon_until: datetime
@@ -39,101 +43,184 @@ class Clock:
         now = as_aware(now)
         return cls(now, calendar.due_soon_horizon(now, DUE_SOON_WORKING_DAYS))
 
+    @property
+    def instant(self) -> ColumnElement[datetime]:
+        return instant(self.now)
 
-def _is_open() -> ColumnElement[bool]:
-    return col(Task.state).not_in(_CLOSED)
+    @property
+    def horizon(self) -> ColumnElement[datetime]:
+        return instant(self.due_soon_until)
 
 
-def _completed() -> ColumnElement[bool]:
-    return Task.state == TaskState.COMPLETED.value
+def instant(moment: datetime) -> ColumnElement[datetime]:
+    """A moment as the read model stores moments (UTC): an untyped parameter (inside
+    COALESCE, say) would reach SQLite as local wall-clock text and compare wrongly."""
+    return literal(as_aware(moment), UTCDateTime())
 
 
-def _on_time() -> ColumnElement[bool]:
+# How a task stands at the clock's instant (domain.tally.judge in SQL) -------------------------
+
+
+def _gone(clock: Clock) -> ColumnElement[bool]:
+    """Cancelled or declined by the instant: not counted (a declined task is the assigner's)."""
+    def by(state: TaskState, moment: ColumnElement[datetime]) -> ColumnElement[bool]:
+        return and_(Task.state == state.value, or_(moment.is_(None), moment <= clock.instant))
+
+    return or_(by(_S.CANCELLED, col(Task.cancelled_at)), by(_S.DECLINED, col(Task.declined_at)))
+
+
+def _counted(clock: Clock) -> ColumnElement[bool]:
+    return and_(Task.created_at <= clock.instant, ~_gone(clock))
+
+
+def _completed(clock: Clock) -> ColumnElement[bool]:
+    return and_(Task.state == _S.COMPLETED.value,
+                or_(col(Task.completed_at).is_(None), Task.completed_at <= clock.instant))
+
+
+def _on_time(clock: Clock) -> ColumnElement[bool]:
     submitted = func.coalesce(Task.submitted_at, Task.completed_at)
-    return and_(_completed(), submitted <= Task.deadline)
+    return and_(_completed(clock), submitted <= Task.deadline)
+
+
+def _stopped(clock: Clock) -> ColumnElement[datetime]:
+    """domain.tally.stopped_at: the submission while a product awaits approval, the pause
+    while paused; NULL while the clock runs."""
+    awaiting = and_(
+        Task.submitted_at <= clock.instant,
+        or_(col(Task.state).in_([_S.SUBMITTED.value, _S.COMPLETED.value]),
+            and_(Task.returned_at > clock.instant, Task.state != _S.PAUSED.value)),
+    )
+    return case((awaiting, Task.submitted_at),
+                (Task.state == _S.PAUSED.value, Task.paused_at), else_=None)
+
+
+def _open(clock: Clock) -> ColumnElement[bool]:
+    return and_(_counted(clock), ~_completed(clock))
 
 
 def _overdue(clock: Clock) -> ColumnElement[bool]:
-    # A paused task is judged at the moment it was paused.
-    reference = case((Task.state == TaskState.PAUSED.value, Task.paused_at), else_=clock.now)
-    return and_(_is_open(), reference > Task.deadline)
+    return and_(_open(clock), func.coalesce(_stopped(clock), clock.instant) > Task.deadline)
 
 
 def _due_soon(clock: Clock) -> ColumnElement[bool]:
-    return and_(
-        _is_open(), Task.state != TaskState.PAUSED.value, Task.deadline >= clock.now,
-        Task.deadline <= clock.due_soon_until,
-    )
+    return and_(_open(clock), _stopped(clock).is_(None), Task.deadline >= clock.instant,
+                Task.deadline <= clock.horizon)
 
 
-def timeliness_condition(value: Timeliness, clock: Clock) -> ColumnElement[bool]:
-    match value:
-        case Timeliness.COMPLETED_ON_TIME:
-            return _on_time()
-        case Timeliness.COMPLETED_LATE:
-            return and_(_completed(), ~_on_time())
-        case Timeliness.OVERDUE:
-            return _overdue(clock)
-        case Timeliness.DUE_SOON:
-            return _due_soon(clock)
-        case Timeliness.IN_TIME:
-            return and_(_is_open(), ~_overdue(clock), ~_due_soon(clock))
+def _within(column: ColumnElement[datetime], period: Period) -> ColumnElement[bool]:
+    return and_(column >= instant(period.start), column <= instant(period.end))
 
 
-def timeliness_case(clock: Clock) -> ColumnElement[str]:
-    """One task's timeliness as a SQL expression; a cancelled task as it stood when cancelled
-    (filters and counts leave cancelled tasks out)."""
-    cancelled_late = and_(Task.state == TaskState.CANCELLED.value,
-                          Task.cancelled_at > Task.deadline)
-    return case(
-        (cancelled_late, Timeliness.OVERDUE.value),
-        (Task.state == TaskState.CANCELLED.value, Timeliness.IN_TIME.value),
-        (_on_time(), Timeliness.COMPLETED_ON_TIME.value),
-        (_completed(), Timeliness.COMPLETED_LATE.value),
-        (_overdue(clock), Timeliness.OVERDUE.value),
-        (_due_soon(clock), Timeliness.DUE_SOON.value),
-        else_=Timeliness.IN_TIME.value,
-    )
+def _awaiting_approval(clock: Clock) -> ColumnElement[bool]:
+    """Submitted in time, past the deadline, not yet approved: "chờ lãnh đạo xác nhận"."""
+    return and_(_counted(clock), Task.state == _S.SUBMITTED.value,
+                Task.submitted_at <= Task.deadline, Task.deadline < clock.instant)
 
 
-# Counts (kiểm đếm) ------------------------------------------------------------------------
+def _declined(clock: Clock) -> ColumnElement[bool]:
+    return and_(Task.created_at <= clock.instant, Task.state == _S.DECLINED.value,
+                or_(col(Task.declined_at).is_(None), Task.declined_at <= clock.instant))
 
 
-# The six figures the dashboard counts, in the order _count_columns yields them; the rest of
-# domain.tally.Figures (period figures) belong to the weekly tally.
-COUNT_FIELDS = ("total", "completed_on_time", "completed_late", "open_in_time", "open_overdue",
-                "due_soon")
+# Counting ------------------------------------------------------------------------------------
 
 
-def _figures(values: Sequence[int]) -> Figures:
-    return Figures(**dict(zip(COUNT_FIELDS, (int(v) for v in values), strict=True)))
+def _figure_columns(clock: Clock, period: Period | None) -> dict[str, ColumnElement[bool]]:
+    """Each figure of domain.tally.Figures and the condition a task meets to add one to it."""
+    counted = _counted(clock)
+    on_time = _on_time(clock)
+    late = and_(_completed(clock), ~on_time)
+    figures: dict[str, ColumnElement[bool]] = {
+        "total": counted,
+        "completed_on_time": and_(counted, on_time),
+        "completed_late": and_(counted, late),
+        "open_in_time": and_(_open(clock), ~_overdue(clock)),
+        "open_overdue": _overdue(clock),
+        "due_soon": _due_soon(clock),
+        "flagged": and_(_open(clock), col(Task.flagged).is_(True)),
+        "pending_extensions": and_(_open(clock),
+                                   col(Task.extension_requested_deadline).is_not(None)),
+        "awaiting_approval": _awaiting_approval(clock),
+        "declined": _declined(clock),
+    }
+    if period is not None:
+        # Flows within the period, so a half-year is its two quarters: assigned in it (a later
+        # cancellation does not undo that), fallen due in it (unless cancelled or declined
+        # before the deadline), completed in it.
+        gone_first = and_(col(Task.state).in_([_S.CANCELLED.value, _S.DECLINED.value]),
+                          func.coalesce(Task.cancelled_at, Task.declined_at) <= Task.deadline)
+        due_in = and_(_within(col(Task.deadline), period), ~gone_first)
+        done_in = and_(_completed(clock), _within(col(Task.completed_at), period))
+        base = and_(counted, or_(due_in, done_in))
+        figures |= {
+            "due_in_period": due_in,
+            "assigned_in_period": _within(col(Task.created_at), period),
+            "completed_in_period": done_in,
+            "base_in_period": base,
+            "on_time_in_period": and_(base, on_time),
+        }
+    return figures
 
 
-def _count_columns(clock: Clock) -> list[ColumnElement[int]]:
-    def n(cond: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+def own_figures(
+    session: Session, conds: Sequence[ColumnElement[bool]], clock: Clock,
+    period: Period | None = None, *, by: ColumnElement[str] | None = None,
+) -> dict[str, Figures]:
+    """The figures of the tasks matching `conds`, grouped by lead unit (or by `by`), as of the
+    clock's instant and, with a period, with the period's figures."""
+    key = by if by is not None else col(Task.lead_unit_id)
+    figures = _figure_columns(clock, period)
+    sums = [func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
+            for name, cond in figures.items()]
+    stmt = (select(key, *sums).where(Task.created_at <= clock.instant, *conds).group_by(key))
+    return {row[0]: Figures(**{name: int(row[i + 1]) for i, name in enumerate(figures)})
+            for row in session.execute(stmt)}
 
-    return [
-        func.count(Task.id),
-        n(_on_time()),
-        n(and_(_completed(), ~_on_time())),
-        n(and_(_is_open(), ~_overdue(clock))),
-        n(_overdue(clock)),
-        n(_due_soon(clock)),
-    ]
+
+def own_lists(session: Session, conds: Sequence[ColumnElement[bool]],
+              clock: Clock) -> dict[str, TaskLists]:
+    """The tasks a briefing names, by lead unit: flagged, pending extensions, awaiting the
+    assigner's approval, declined; oldest deadline first."""
+    kinds = {
+        "flagged": and_(_open(clock), col(Task.flagged).is_(True)),
+        "pending_extensions": and_(_open(clock),
+                                   col(Task.extension_requested_deadline).is_not(None)),
+        "awaiting_approval": _awaiting_approval(clock),
+        "declined": _declined(clock),
+    }
+    flags = [case((cond, True), else_=False).label(name) for name, cond in kinds.items()]
+    stmt = (select(Task.id, Task.lead_unit_id, *flags)
+            .where(Task.created_at <= clock.instant, or_(*kinds.values()), *conds)
+            .order_by(col(Task.deadline), col(Task.id)))
+    found: dict[str, TaskLists] = defaultdict(TaskLists)
+    for row in session.execute(stmt).mappings():
+        for name in kinds:
+            if row[name]:
+                getattr(found[row["lead_unit_id"]], name).append(row["id"])
+    return found
+
+
+def subtree_tally(session: Session, unit: Unit, clock: Clock, period: Period | None,
+                  units: Sequence[UnitNode]) -> UnitTally:
+    """A unit's tally with its subtree: every task led inside it, counted as of the clock."""
+    inside = [col(Task.lead_unit_path).startswith(unit.path, autoescape=True)]
+    roots = roll_up(units, own_figures(session, inside, clock, period),
+                    own_lists(session, inside, clock))
+    found = find(roots, unit.id)
+    assert found is not None
+    return found
+
+
+# The org chart's counts, within what the viewer may read --------------------------------------
 
 
 def counts_by_lead_unit(
     session: Session, viewer: Viewer, unit_ids: Sequence[str], clock: Clock
 ) -> dict[str, Figures]:
-    """Tasks each unit leads itself (cancelled tasks are not counted)."""
-    stmt = (
-        select(Task.lead_unit_id, *_count_columns(clock))
-        .where(col(Task.lead_unit_id).in_(unit_ids), Task.state != TaskState.CANCELLED.value,
-               visible_tasks(viewer))
-        .group_by(Task.lead_unit_id)
-    )
-    return {row[0]: _figures(row[1:]) for row in session.execute(stmt)}
+    """Tasks each unit leads itself."""
+    conds = [col(Task.lead_unit_id).in_(unit_ids), visible_tasks(viewer)]
+    return own_figures(session, conds, clock)
 
 
 def counts_with_descendants(
@@ -146,17 +233,14 @@ def counts_with_descendants(
     if not paths:
         return {}
     common = _common_prefix(list(paths.values()))
-    conds = [col(Task.lead_unit_path).startswith(common, autoescape=True),
-             Task.state != TaskState.CANCELLED.value]
-    if not common.startswith(viewer.scope_path):  # all inside his subtree: all visible
+    conds = [col(Task.lead_unit_path).startswith(common, autoescape=True)]
+    if not common.startswith(viewer.scope_path):  # all inside his jurisdiction: all visible
         conds.append(visible_tasks(viewer))
-    stmt = (select(Task.lead_unit_path, *_count_columns(clock)).where(*conds)
-            .group_by(Task.lead_unit_path))
-    groups = [(row[0], _figures(row[1:])) for row in session.execute(stmt)]
+    groups = own_figures(session, conds, clock, by=col(Task.lead_unit_path))
     result: dict[str, Figures] = {}
     for unit_id, path in paths.items():
         total = Figures()
-        for lead_path, figures in groups:
+        for lead_path, figures in groups.items():
             if lead_path.startswith(path):
                 total.add(figures)
         result[unit_id] = total
@@ -174,3 +258,35 @@ def _common_prefix(paths: list[str]) -> str:
     return "/" + "".join(f"{p}/" for p in shared)
 
 
+# One task's timeliness, for lists and filters -------------------------------------------------
+
+
+def timeliness_condition(value: Timeliness, clock: Clock) -> ColumnElement[bool]:
+    match value:
+        case Timeliness.COMPLETED_ON_TIME:
+            return _on_time(clock)
+        case Timeliness.COMPLETED_LATE:
+            return and_(_completed(clock), ~_on_time(clock))
+        case Timeliness.OVERDUE:
+            return _overdue(clock)
+        case Timeliness.DUE_SOON:
+            return _due_soon(clock)
+        case Timeliness.IN_TIME:
+            return and_(_open(clock), ~_overdue(clock), ~_due_soon(clock))
+
+
+def timeliness_case(clock: Clock) -> ColumnElement[str]:
+    """One task's timeliness as a SQL expression; a task cancelled or declined as it stood
+    then (filters and counts leave those out)."""
+    gone_at = case((Task.state == _S.CANCELLED.value, Task.cancelled_at),
+                   (Task.state == _S.DECLINED.value, Task.declined_at), else_=None)
+    gone = col(Task.state).in_([_S.CANCELLED.value, _S.DECLINED.value])
+    return case(
+        (and_(gone, gone_at > Task.deadline), Timeliness.OVERDUE.value),
+        (gone, Timeliness.IN_TIME.value),
+        (_on_time(clock), Timeliness.COMPLETED_ON_TIME.value),
+        (_completed(clock), Timeliness.COMPLETED_LATE.value),
+        (_overdue(clock), Timeliness.OVERDUE.value),
+        (_due_soon(clock), Timeliness.DUE_SOON.value),
+        else_=Timeliness.IN_TIME.value,
+    )

@@ -15,7 +15,8 @@ def fact_of(t: Task) -> TaskFact:
         state=TaskState(t.state), deadline=t.deadline, created_at=t.created_at,
         submitted_at=t.submitted_at, completed_at=t.completed_at, paused_at=t.paused_at,
         cancelled_at=t.cancelled_at, flagged=t.flagged, overdue_reminders=t.overdue_reminders,
-        extension_requested=t.extension_requested_deadline,
+        extension_requested=t.extension_requested_deadline, declined_at=t.declined_at,
+        returned_at=t.returned_at, assigner_id=t.assigner_id,
     )
 
 

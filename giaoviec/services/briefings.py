@@ -11,9 +11,11 @@ from workflows.contracts import TallyOutcome, TallyRequest
 from workflows.tally import BriefingWorkflow
 
 
-async def generate(client: Client, task_queue: str, period: Period) -> TallyOutcome:
-    """Run the tally for `period` now and wait for it."""
+async def generate(client: Client, task_queue: str, period: Period,
+                   unit_id: str | None = None) -> TallyOutcome:
+    """Run the tally for `period` now (for one unit's subtree, or every unit) and wait."""
     return await client.execute_workflow(
-        BriefingWorkflow.run, TallyRequest(period.key),
-        id=f"tally-{period.key}-{uuid.uuid4().hex[:8]}", task_queue=task_queue,
+        BriefingWorkflow.run, TallyRequest(period.key, unit_id=unit_id),
+        id=f"tally-{period.key}-{unit_id or 'all'}-{uuid.uuid4().hex[:8]}",
+        task_queue=task_queue,
     )

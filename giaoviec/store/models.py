@@ -187,10 +187,16 @@ class TallySnapshot(SQLModel, table=True):
     rolled: str = Field(sa_column=Column(Text, nullable=False))  # with descendants, as JSON
     flagged_ids: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     pending_ids: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    # Every list of domain.tally.TaskLists as JSON (flagged, pending extensions, awaiting
+    # approval, declined); "{}" in snapshots stored before the lists were kept together.
+    lists: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}",
+                                                      server_default="{}"))
 
 
 class Briefing(SQLModel, table=True):
-    """Báo cáo kiểm đếm for giao ban: one per root unit, period and revision, with its files."""
+    """Báo cáo kiểm đếm for giao ban: one per unit that holds giao ban (every People's Committee
+    and department), period and revision. What it says is kept in its directory as data.json
+    when it is made; its files are rendered from that on first request and kept."""
 
     __table_args__ = (
         UniqueConstraint("period", "root_unit_id", "revision", name="uq_briefing_rev"),
@@ -202,5 +208,28 @@ class Briefing(SQLModel, table=True):
     revision: int = 1
     as_of: datetime = Field(sa_column=_ts(nullable=False))
     generated_at: datetime = Field(sa_column=_ts(nullable=False))
-    number: str = Field(max_length=64)  # số/ký hiệu, e.g. "48/BC-KĐ"
+    number: str = Field(max_length=64)  # số/ký hiệu, e.g. "15/BC-UBND"
     directory: str = Field(max_length=1000)  # relative to the data directory
+    # An unchanged rerun makes no revision.
+    content_hash: str | None = Field(default=None, max_length=64)
+
+
+class DocumentCounter(SQLModel, table=True):
+    """The register of documents an issuing unit has numbered in a year (số văn bản restarts
+    at 1 every 1 January, per issuing body)."""
+
+    unit_id: str = Field(foreign_key="unit.id", primary_key=True, max_length=64)
+    year: int = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=16)  # "BC" báo cáo, …
+    last: int = 0
+
+
+class CalendarOverride(SQLModel, table=True):
+    """A day the Government made off or working for a year (administered; the file
+    GIAOVIEC_CALENDAR_FILE adds its own on top)."""
+
+    day: date = Field(primary_key=True)
+    working: bool  # True: an extra working day (a Saturday swapped); False: an extra day off
+    note: str = Field(default="", max_length=500)
+    set_by: str = Field(max_length=64)
+    set_at: datetime = Field(sa_column=_ts(nullable=False))

@@ -48,7 +48,7 @@ async def test_a_live_tally_adds_up(api: Api) -> None:
     assert t["counts"] == {"total": 8, "completedOnTime": 1, "completedLate": 1,
                            "openInTime": 4, "openOverdue": 2, "dueSoon": 1}
     assert (t["dueInPeriod"], t["assignedInPeriod"], t["completedInPeriod"]) == (5, 1, 2)
-    assert t["onTimeRate"] == 12.5
+    assert t["onTimeRate"] == 20.0  # 1 on time of the 5 due or completed in the week
     assert sum(c["counts"]["total"] for c in t["children"]) == 8
     assert [f["id"] for f in t["flagged"]] == ["c"]
     assert [p["id"] for p in t["pendingExtensions"]] == ["h"]
@@ -60,7 +60,7 @@ async def test_generate_then_read_the_briefing_and_its_files(api: Api) -> None:
     refused = await api.error("snv.cb1", GENERATE, p="2026-W47")
     assert refused["extensions"]["code"] == "FORBIDDEN"
     b = (await api.ok("vp.cv", GENERATE, p="2026-W47"))["generateBriefing"]
-    assert b["period"] == "2026-W47" and b["revision"] == 1 and b["number"] == "47/BC-UBND"
+    assert b["period"] == "2026-W47" and b["revision"] == 1 and b["number"] == "01/BC-UBND"
     assert b["tally"] == {"revision": 1, "counts": {"total": 8}}
     again = (await api.ok("chutich", GENERATE, p="2026-W47"))["generateBriefing"]
     assert again["revision"] == 1  # nothing changed: the same briefing

@@ -22,7 +22,7 @@ from activities.briefing import FILE_STEM, FORMATS, BriefingData, PdfError, rend
 from activities.briefing.pdf import find_chromium, write_pdf
 from activities.tally import compute
 from domain.periods import parse_period
-from domain.tally import walk
+from domain.tally import tally_instant, walk
 from domain.timezone import VN_TZ
 from giaoviec.store.models import Official, Task, Unit
 from tests.org_fixture import seed_small_org
@@ -48,7 +48,8 @@ def briefing(engine: Engine, unit_id: str = "tinh", *, now: datetime = RUN_AT,
              **kw: object) -> BriefingData:
     period = parse_period(PERIOD)
     with Session(engine) as s:
-        roots, at = compute(s, period, now, CAL)
+        at = tally_instant(period, now)
+        roots, _ = compute(s, period, at, CAL)
         node = next(t for root in roots for t in walk(root) if t.unit.id == unit_id)
         return BriefingData.build(s, period, node, at, now, 1, CAL, {}, **kw)  # type: ignore[arg-type]
 

@@ -21,6 +21,7 @@ from domain.calendar import WorkingCalendar
 from domain.lifecycle import TaskState
 from domain.tally import Figures
 from domain.timezone import VN_TZ
+from giaoviec.services.briefing_files import briefing_path
 from giaoviec.store.models import Briefing, Notification, TallySnapshot, Task
 from tests.api.harness import make_settings
 from tests.api.test_queries import put
@@ -100,14 +101,17 @@ def test_every_number_and_its_roll_up(world: tuple[Engine, Path]) -> None:
     engine, data = world
     settings = make_settings(data_dir=data)
     outcome = run_tally(engine, settings, CAL, TallyRequest("2026-W47"), RUN_AT)
-    assert outcome.period == "2026-W47" and len(outcome.briefings) == 1
+    # A briefing for every UBND and department: the province, two departments, the commune.
+    assert outcome.period == "2026-W47" and len(outcome.briefings) == 4
     tinh = figures(engine, "tinh")
     assert tinh == {
         "total": 8, "completed_on_time": 1, "completed_late": 1, "open_in_time": 4,
         "open_overdue": 2, "due_soon": 1, "due_in_period": 5, "assigned_in_period": 1,
         "completed_in_period": 2, "flagged": 1, "pending_extensions": 1,
+        "base_in_period": 5, "on_time_in_period": 1, "awaiting_approval": 0, "declined": 0,
     }
-    assert Figures(**tinh).on_time_rate == 12.5
+    # On time over what fell due or was completed in the week (a, b, c, f, j), not over all.
+    assert Figures.from_dict(tinh).on_time_rate == 20.0
     assert figures(engine, "snv", "own")["total"] == 4  # a, b, h, j
     assert figures(engine, "snv")["total"] == 5  # + c in Phòng TCCB
     assert figures(engine, "stc") == {**figures(engine, "stc"), "total": 2, "due_soon": 1}
@@ -127,7 +131,7 @@ def test_a_rerun_is_identical_or_a_correction(world: tuple[Engine, Path]) -> Non
     again = run_tally(engine, settings, CAL, TallyRequest("2026-W47"), RUN_AT)
     assert again.briefings == first.briefings and again.corrections == 0
     with Session(engine) as s:
-        assert len(s.exec(select(Briefing)).all()) == 1
+        assert len(s.exec(select(Briefing)).all()) == 4
         notified = len(s.exec(select(Notification)).all())
         late = s.get(Task, "d")
         assert late is not None
@@ -136,10 +140,12 @@ def test_a_rerun_is_identical_or_a_correction(world: tuple[Engine, Path]) -> Non
         s.add(late)
         s.commit()
     fixed = run_tally(engine, settings, CAL, TallyRequest("2026-W47"), RUN_AT)
-    assert fixed.corrections == 1 and fixed.briefings != first.briefings
+    # Corrected: the province's briefing and Sở Tài chính's, whose task it was; no other.
+    assert fixed.corrections == 2 and fixed.briefings != first.briefings
     with Session(engine) as s:
-        revisions = sorted(b.revision for b in s.exec(select(Briefing)).all())
-        assert revisions == [1, 2]
+        revisions = sorted((b.root_unit_id, b.revision) for b in s.exec(select(Briefing)).all())
+        assert revisions == [("snv", 1), ("stc", 1), ("stc", 2), ("tinh", 1), ("tinh", 2),
+                             ("xa1", 1)]
         assert len(s.exec(select(TallySnapshot).where(TallySnapshot.unit_id == "tinh")).all()) == 2
         assert len(s.exec(select(Notification)).all()) > notified
     assert figures(engine, "tinh")["total"] == 7
@@ -150,11 +156,19 @@ def test_the_briefing_files_and_who_gets_them(world: tuple[Engine, Path]) -> Non
     settings = make_settings(data_dir=data)
     run_tally(engine, settings, CAL, TallyRequest("2026-W47"), RUN_AT)
     with Session(engine) as s:
-        briefing = s.exec(select(Briefing)).one()
-        readers = sorted(n.recipient_id for n in s.exec(
-            select(Notification).where(Notification.kind == "briefing")).all())
-    assert readers == ["chutich", "pct", "vp.cv"]
+        briefing = s.exec(select(Briefing).where(Briefing.root_unit_id == "tinh")).one()
+        readers = {unit: sorted(n.recipient_id for n in s.exec(
+            select(Notification).where(Notification.kind == "briefing",
+                                       col(Notification.dedup_key).contains(f":{unit}:")))
+        ) for unit in ("tinh", "snv", "xa1")}
+    # Each briefing to its own leaders and office: the commune's never to the province.
+    assert readers == {"tinh": ["chutich", "pct", "vp.cv"], "snv": ["gd.snv"],
+                       "xa1": ["ct.xa1"]}
+    assert briefing.number == "01/BC-UBND"  # the first in the province's register this year
     folder = data / briefing.directory
+    assert not (folder / "bao-cao-kiem-dem-2026-W47.docx").exists()  # rendered on request
+    for kind in ("html", "docx", "xlsx"):
+        briefing_path(settings, briefing, kind)
     html = (folder / "bao-cao-kiem-dem-2026-W47.html").read_text("utf-8")
     for text in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                  "BÁO CÁO", "Kết quả kiểm đếm nhiệm vụ tuần 47 năm 2026",

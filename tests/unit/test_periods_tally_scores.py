@@ -20,7 +20,7 @@ from domain.scores import (
     band_for,
     score_officials,
 )
-from domain.tally import TaskFact, UnitNode, tally_tree, walk
+from domain.tally import TaskFact
 from domain.timezone import VN_TZ
 
 CAL = WorkingCalendar()
@@ -69,36 +69,7 @@ def fact(tid: str, unit: str, owner: str = "x", **kw: object) -> TaskFact:
     return TaskFact(id=tid, lead_unit_id=unit, owner_id=owner, **values)  # type: ignore[arg-type]
 
 
-UNITS = [UnitNode("p", "Tỉnh", None), UnitNode("d", "Sở", "p"), UnitNode("r", "Phòng", "d"),
-         UnitNode("x", "Xã", "p")]
-AT = datetime(2026, 11, 22, 23, 59, 59, tzinfo=VN_TZ)
 D = datetime(2026, 11, 18, 23, 59, 59, tzinfo=VN_TZ)
-
-
-def test_the_tree_rolls_up_and_the_four_groups_add_up() -> None:
-    facts = [
-        fact("on", "d", state=TaskState.COMPLETED, deadline=D, submitted_at=D - timedelta(1),
-             completed_at=D),
-        fact("late", "r", state=TaskState.COMPLETED, deadline=D, submitted_at=D + timedelta(1),
-             completed_at=D + timedelta(1)),
-        fact("over", "r", deadline=D, flagged=True),
-        fact("soon", "x", deadline=datetime(2026, 11, 24, 23, 59, 59, tzinfo=VN_TZ)),
-        fact("later", "p", extension_requested=D),
-        fact("gone", "x", state=TaskState.CANCELLED, cancelled_at=D),
-        fact("future", "x", created_at=AT + timedelta(hours=1)),
-    ]
-    (root,) = tally_tree(UNITS, facts, parse_period("2026-W47"), AT, CAL)
-    r = root.rolled
-    assert (r.total, r.completed_on_time, r.completed_late, r.open_in_time, r.open_overdue,
-            r.due_soon) == (5, 1, 1, 2, 1, 1)
-    assert r.total == r.completed_on_time + r.completed_late + r.open_in_time + r.open_overdue
-    assert (r.flagged, r.pending_extensions) == (1, 1)
-    assert root.flagged_ids == ["over"] and root.pending_extension_ids == ["later"]
-    by_id = {t.unit.id: t for t in walk(root)}
-    assert by_id["d"].rolled.total == 3 and by_id["d"].own.total == 1
-    assert by_id["r"].rolled.total == 2 and by_id["x"].rolled.total == 1
-    assert root.own.total == 1
-    assert r.on_time_rate == 20.0
 
 
 @pytest.mark.parametrize(("points", "band"), [
