@@ -46,7 +46,9 @@ OTHER = "other"  # any kind not listed below
 KIND_LABELS: dict[str, str] = {
     "assigned": "Nhiệm vụ mới được giao",
     "reminder": "Nhắc việc",
+    "manual_reminder": "Đôn đốc",
     "overdue": "Quá hạn",
+    "manual_overdue": "Đôn đốc nhiệm vụ quá hạn",
     "escalation": "Cảnh báo, báo cáo cấp trên",
     "event": "Cập nhật nhiệm vụ",
     "briefing": "Báo cáo kiểm đếm, giao ban",
@@ -55,7 +57,9 @@ KIND_LABELS: dict[str, str] = {
 KIND_SUBJECT_WORDS: dict[str, str] = {
     "assigned": "nhiệm vụ mới",
     "reminder": "nhắc việc",
+    "manual_reminder": "đôn đốc",
     "overdue": "quá hạn",
+    "manual_overdue": "đôn đốc quá hạn",
     "escalation": "cảnh báo",
     "event": "cập nhật",
     "briefing": "báo cáo kiểm đếm",

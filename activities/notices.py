@@ -28,6 +28,12 @@ def compose(
 ) -> tuple[str, str]:
     """Title and body of one notification."""
     deadline = fmt_time(task.deadline)
+    if kind == "assigned_below":
+        return (
+            f"Nhiệm vụ giao cho đơn vị trực thuộc: {task.title}",
+            f"Nhiệm vụ “{task.title}” ({task.basis}) được giao trực tiếp cho {unit_name} chủ "
+            f"trì, hạn xử lý {deadline}. Đồng chí theo dõi, chỉ đạo thực hiện.",
+        )
     if kind == "assigned":
         return (
             f"Nhiệm vụ mới: {task.title}",
@@ -37,6 +43,15 @@ def compose(
         )
     step = event.data.get("step", "")
     count = event.data.get("overdue_reminders", "0")
+    if kind in ("manual_reminder", "manual_overdue"):
+        who = actor_name or "Văn phòng"
+        state = (f"đã quá hạn xử lý ({deadline}), đã nhắc {count} lần"
+                 if kind == "manual_overdue" else f"có hạn xử lý {deadline}")
+        body = (f"{who} đôn đốc đồng chí khẩn trương thực hiện nhiệm vụ “{task.title}”, "
+                f"{state}. Tiến độ hiện tại: {task.progress}%.")
+        if event.note:
+            body += f" Ghi chú: {event.note}"
+        return (f"Đôn đốc: {task.title}", body)
     if kind == "reminder":
         lead = _STEP_LEAD.get(step, "sắp đến hạn")
         return (

@@ -11,14 +11,15 @@ import json
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.notices import compose
 from domain.escalation import Recipient
-from domain.org import heads_of
+from domain.org import intermediate_units
 from domain.text import fold
+from giaoviec.reads.org import actor_of, unit_heads
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import (
     Notification,
@@ -33,15 +34,8 @@ from giaoviec.store.models import (
 from workflows.contracts import RECORD_TASK_EVENT, Notice, RecordInput, TaskRecord
 
 
-def lead_unit_heads(session: Session, unit_id: str) -> list[str]:
-    """Who answers for a unit: its unit heads, or failing that its chairman (a commune)."""
-    officials = session.exec(
-        select(Official).where(Official.unit_id == unit_id, col(Official.active).is_(True))
-    ).all()
-    return heads_of([(o.id, o.role_list) for o in officials])
-
-
-def _recipients(session: Session, notice: Notice, task: TaskRecord) -> list[str]:
+def _recipients(session: Session, notice: Notice, task: TaskRecord,
+                lead_path: tuple[str, ...]) -> list[str]:
     if notice.recipient_id:
         return [notice.recipient_id]
     match notice.recipient:
@@ -50,7 +44,13 @@ def _recipients(session: Session, notice: Notice, task: TaskRecord) -> list[str]
         case Recipient.ASSIGNER:
             return [task.assigner_id]
         case Recipient.LEAD_UNIT_HEAD:
-            return lead_unit_heads(session, task.lead_unit_id)
+            return unit_heads(session, task.lead_unit_id)
+        case Recipient.INTERMEDIATE_HEADS:
+            assigner = session.get(Official, task.assigner_id)
+            if assigner is None:
+                return []
+            between = intermediate_units(actor_of(session, assigner).unit_path, lead_path)
+            return [head for unit_id in between for head in unit_heads(session, unit_id)]
     return []
 
 
@@ -121,11 +121,13 @@ def record(session: Session, inp: RecordInput) -> bool:
         from_state=ev.from_state.value if ev.from_state else None, to_state=ev.to_state.value,
         note=ev.note, data=json.dumps(ev.data, ensure_ascii=False),
     ))
-    _notify(session, inp, unit.name if unit else t.lead_unit_id)
+    _notify(session, inp, unit.name if unit else t.lead_unit_id,
+            unit.path_ids if unit else (t.lead_unit_id,))
     return True
 
 
-def _notify(session: Session, inp: RecordInput, unit_name: str) -> None:
+def _notify(session: Session, inp: RecordInput, unit_name: str,
+            lead_path: tuple[str, ...]) -> None:
     t, ev = inp.task, inp.event
     actor_name = None
     if ev.actor_id:
@@ -134,7 +136,7 @@ def _notify(session: Session, inp: RecordInput, unit_name: str) -> None:
     seen: set[str] = set()
     for notice in inp.notices:
         title, body = compose(notice.kind, t, ev, actor_name, unit_name)
-        for rid in _recipients(session, notice, t):
+        for rid in _recipients(session, notice, t, lead_path):
             # The actor needs no notice of his own act; nobody hears the same event twice.
             if rid in seen or rid == ev.actor_id:
                 continue

@@ -180,6 +180,13 @@ class Mutation:
     async def resume_task(self, info: Info, id: strawberry.ID) -> Task:
         return await _act(info, id, Action.RESUME)
 
+    @strawberry.mutation(description="Đôn đốc người chịu trách nhiệm (Văn phòng, người giao, "
+                                     "lãnh đạo cấp trên hoặc thủ trưởng đơn vị chủ trì): ghi vào "
+                                     "quá trình xử lý, tính cùng các lần nhắc tự động; mỗi nhiệm "
+                                     "vụ tối đa một lần trong 24 giờ.")
+    async def remind_task(self, info: Info, id: strawberry.ID, note: str | None = None) -> Task:
+        return await _act(info, id, Action.REMIND, note=note)
+
     @strawberry.mutation(description="Hủy nhiệm vụ, nêu lý do.")
     async def cancel_task(self, info: Info, id: strawberry.ID, reason: str) -> Task:
         return await _act(info, id, Action.CANCEL, note=reason)

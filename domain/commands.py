@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.calendar import WorkingCalendar
 from domain.errors import Code, DomainError, FieldIssue, forbidden
-from domain.escalation import Phase, PlannedStep, Recipient
+from domain.escalation import DEFAULT_POLICY, Phase, PlannedStep, Recipient
 from domain.inputs import Add, check_text, instant_issue
 from domain.lifecycle import Action, Relation, TaskState, check_transition, next_state
 from domain.record import Command, EventRecord, ExtensionRequest, Notice, TaskRecord
 from domain.ro import RO_THOI_GIAN
 from domain.task import MAX_NOTE
 from domain.timeliness import shift_after_pause
-from domain.timezone import as_aware
+from domain.timezone import as_aware, to_local
 
 # Reasons are required wherever someone refuses, stops or redirects work.
 NEEDS_REASON = frozenset({
@@ -29,6 +29,8 @@ NEEDS_REASON = frozenset({
 MAX_REFERENCE = 255
 MAX_URL = 2_000
 URL_SCHEMES = ("http://", "https://")
+# A manual reminder (đôn đốc) at most once a day per task, so the owner is not flooded.
+MANUAL_REMINDER_GAP = timedelta(hours=24)
 
 
 @dataclass
@@ -53,6 +55,7 @@ def validate(record: TaskRecord, cmd: Command, now: datetime) -> None:
         has_pending_extension=record.extension is not None,
     )
     _check_approver(record, cmd)
+    _check_reminder_pace(record, cmd, now)
     issues: list[FieldIssue] = []
 
     def add(field_name: str, code: str, ro: str, message: str) -> None:
@@ -93,6 +96,15 @@ def _check_approver(record: TaskRecord, cmd: Command) -> None:
         raise forbidden("Người nộp sản phẩm không được tự xác nhận hoàn thành.")
     if record.self_assigned and Relation.ASSIGNER_SUPERIOR not in cmd.relations:
         raise forbidden("Nhiệm vụ tự giao cho mình phải do lãnh đạo cấp trên xác nhận.")
+
+
+def _check_reminder_pace(record: TaskRecord, cmd: Command, now: datetime) -> None:
+    last = record.last_manual_reminder_at
+    if cmd.action is Action.REMIND and last is not None and now - last < MANUAL_REMINDER_GAP:
+        again = to_local(last + MANUAL_REMINDER_GAP)
+        raise DomainError(Code.RATE_LIMITED,
+                          f"Nhiệm vụ vừa được đôn đốc; có thể đôn đốc lại sau "
+                          f"{again:%H:%M ngày %d/%m/%Y}.")
 
 
 def _check_output(cmd: Command, add: Add) -> None:
@@ -146,7 +158,8 @@ def assigned(record: TaskRecord, now: datetime) -> Change:
     t = copy.deepcopy(record)
     t.replanned_at = t.replanned_at or t.created_at
     event = _event(t, Action.ASSIGN, t.assigner_id, None, now)
-    return Change(t, event, [Notice("assigned", recipient=Recipient.OWNER)])
+    return Change(t, event, [Notice("assigned", recipient=Recipient.OWNER),
+                             Notice("assigned_below", recipient=Recipient.INTERMEDIATE_HEADS)])
 
 
 def reminded(record: TaskRecord, step: PlannedStep, now: datetime) -> Change:
@@ -225,12 +238,26 @@ def apply(record: TaskRecord, cmd: Command, now: datetime, calendar: WorkingCale
         case Action.CANCEL:
             t.cancelled_at = now
             notices = owner
+        case Action.REMIND:
+            notices = [Notice(_remind_manually(t, now), recipient=Recipient.OWNER)]
     t.state = next_state(cmd.action, from_state, resume_to=record.resume_to)
     if cmd.action is Action.RESUME:
         t.resume_to = None
     event = _event(t, cmd.action, cmd.actor_id, from_state, now, note=cmd.note,
-                   data=event_data(cmd))
+                   data=event_data(cmd, t))
     return Change(t, event, notices)
+
+
+def _remind_manually(t: TaskRecord, now: datetime) -> str:
+    """A manual reminder counts with the engine's own: past the deadline it is one more
+    overdue reminder, and past the threshold the task is raised at giao ban."""
+    t.last_manual_reminder_at = now
+    if now <= t.deadline:
+        return "manual_reminder"
+    t.overdue_reminders += 1
+    if t.overdue_reminders > DEFAULT_POLICY.flag_after_overdue_reminders:
+        t.flagged = True
+    return "manual_overdue"
 
 
 def move_deadline(t: TaskRecord, deadline: datetime, now: datetime) -> None:
@@ -243,9 +270,12 @@ def move_deadline(t: TaskRecord, deadline: datetime, now: datetime) -> None:
             t.flagged = False
 
 
-def event_data(cmd: Command) -> dict[str, str]:
+def event_data(cmd: Command, t: TaskRecord | None = None) -> dict[str, str]:
     """What the trail keeps of a command besides its note."""
     data: dict[str, str] = {}
+    if cmd.action is Action.REMIND and t is not None:
+        data |= {"manual": "true", "overdue_reminders": str(t.overdue_reminders),
+                 "flagged": str(t.flagged).lower()}
     if cmd.percent is not None:
         data["percent"] = str(cmd.percent)
     if cmd.new_deadline is not None:

@@ -24,6 +24,9 @@ class Recipient(StrEnum):
     OWNER = "owner"
     LEAD_UNIT_HEAD = "lead_unit_head"
     ASSIGNER = "assigner"
+    # Heads of the units between the assigner's and the lead unit (the department a leader
+    # skipped by assigning straight to one of its divisions).
+    INTERMEDIATE_HEADS = "intermediate_heads"
 
 
 class Phase(StrEnum):

@@ -56,6 +56,7 @@ class Action(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     CANCEL = "cancel"
+    REMIND = "remind"  # đôn đốc: a manual reminder (the engine's own reminders share the name)
 
 
 ACTION_LABELS_VI = {
@@ -72,6 +73,7 @@ ACTION_LABELS_VI = {
     Action.PAUSE: "tạm dừng",
     Action.RESUME: "tiếp tục",
     Action.CANCEL: "hủy",
+    Action.REMIND: "đôn đốc",
 }
 
 
@@ -82,6 +84,7 @@ class Relation(StrEnum):
     LEAD_UNIT_HEAD = "lead_unit_head"  # thủ trưởng đơn vị chủ trì
     ASSIGNER = "assigner"  # người giao
     ASSIGNER_SUPERIOR = "assigner_superior"  # lãnh đạo cấp trên của người giao
+    OFFICE = "office"  # Văn phòng of a unit whose subtree holds the task (tracks and reminds)
 
 
 _LEAD = frozenset({Relation.OWNER, Relation.LEAD_UNIT_HEAD})
@@ -146,6 +149,11 @@ RULES: dict[Action, Rule] = {
     Action.CANCEL: Rule(
         _OPEN, TaskState.CANCELLED, _AUTHORITY,
         "người giao hoặc lãnh đạo cấp trên của người giao",
+    ),
+    Action.REMIND: Rule(
+        _WORKING, None,
+        _AUTHORITY | {Relation.OFFICE, Relation.LEAD_UNIT_HEAD},
+        "Văn phòng, người giao, lãnh đạo cấp trên hoặc thủ trưởng đơn vị chủ trì",
     ),
 }
 

@@ -162,12 +162,13 @@ def is_above(leader: Actor, other: Actor) -> bool:
 
 @dataclass(frozen=True)
 class TaskParties:
-    """Who a task's rules turn on: its owner, the heads of its lead unit (heads_of), and its
-    assigner."""
+    """Who a task's rules turn on: its owner, the heads of its lead unit (heads_of), its
+    assigner, and where its lead unit sits."""
 
     owner_id: str
     lead_unit_heads: frozenset[str]
     assigner: Actor | None
+    lead_unit_path: tuple[str, ...] = ()
 
 
 def relations_to_task(actor: Actor, parties: TaskParties) -> set[Relation]:
@@ -184,6 +185,10 @@ def relations_to_task(actor: Actor, parties: TaskParties) -> set[Relation]:
             found.add(Relation.ASSIGNER)
         elif is_above(actor, assigner):
             found.add(Relation.ASSIGNER_SUPERIOR)
+    if is_office_staff(actor) and parties.lead_unit_path and is_within(
+        parties.lead_unit_path, jurisdiction(actor)[-1]
+    ):
+        found.add(Relation.OFFICE)
     return found
 
 
@@ -206,14 +211,6 @@ def can_read_task(viewer: Actor, task: TaskScope) -> bool:
     return is_within(task.lead_unit_path, root) or any(
         is_within(path, root) for path in task.coordinator_paths
     )
-
-
-def can_remind(viewer: Actor, task: TaskScope, relations: set[Relation]) -> bool:
-    """A manual reminder (đôn đốc): the office of a unit whose subtree holds the task, the
-    assigner or a leader above him, and the lead unit's head."""
-    if relations & {Relation.ASSIGNER, Relation.ASSIGNER_SUPERIOR, Relation.LEAD_UNIT_HEAD}:
-        return True
-    return is_office_staff(viewer) and is_within(task.lead_unit_path, jurisdiction(viewer)[-1])
 
 
 # Figures, scores and briefings ----------------------------------------------------------------

@@ -114,6 +114,7 @@ def task_parties(session: Session, task: Task) -> TaskParties:
         owner_id=task.owner_id,
         lead_unit_heads=frozenset(unit_heads(session, task.lead_unit_id)),
         assigner=actor_of(session, assigner) if assigner else None,
+        lead_unit_path=tuple(p for p in task.lead_unit_path.split("/") if p),
     )
 
 

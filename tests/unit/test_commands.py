@@ -216,3 +216,19 @@ def test_assignment_and_reminders() -> None:
         t = reminded(t, step, step.at).record
     assert t.flagged and t.overdue_reminders > DEFAULT_POLICY.flag_after_overdue_reminders
     assert overdue and len(t.sent_steps) == 12
+
+
+def test_a_manual_reminder_counts_with_the_automatic_ones_and_paces_itself() -> None:
+    office = [Relation.OFFICE]
+    early = apply(task(), cmd(Action.REMIND, office, "vp", note="Khẩn trương"), NOW, CAL)
+    assert early.record.overdue_reminders == 0 and early.notices[0].kind == "manual_reminder"
+    assert early.event.action == "remind" and early.event.actor_id == "vp"
+    late_now = DEADLINE + timedelta(days=3)
+    overdue = task(overdue_reminders=3)
+    late = apply(overdue, cmd(Action.REMIND, office, "vp"), late_now, CAL).record
+    assert late.overdue_reminders == 4 and late.flagged  # more than three: giao ban
+    with pytest.raises(DomainError) as err:
+        validate(late, cmd(Action.REMIND, office, "vp"), late_now + timedelta(hours=23))
+    assert err.value.code == Code.RATE_LIMITED
+    validate(late, cmd(Action.REMIND, office, "vp"), late_now + timedelta(hours=25))
+    assert refusal(task(), cmd(Action.REMIND, LEAD)).code == Code.FORBIDDEN  # not the owner

@@ -45,6 +45,9 @@ EXPECTED: dict[Action, tuple[set[TaskState], TaskState | None, frozenset[Relatio
     Action.PAUSE: (WORKING | {S.SUBMITTED}, S.PAUSED, AUTHORITY),
     Action.RESUME: ({S.PAUSED}, SAME, AUTHORITY),  # to the state held before the pause
     Action.CANCEL: (OPEN, S.CANCELLED, AUTHORITY),
+    # Đôn đốc: the office, the assigner and leaders above him, the lead unit's head.
+    Action.REMIND: (WORKING, SAME,
+                    AUTHORITY | {Relation.OFFICE, Relation.LEAD_UNIT_HEAD}),
 }
 
 
