@@ -29,6 +29,7 @@ from domain.org import briefing_recipients, holds_briefings
 from domain.periods import Period, parse_period
 from domain.tally import UnitNode, UnitTally, roll_up, tally_instant, walk
 from giaoviec.config import Settings
+from giaoviec.reads.calendar import current_calendar
 from giaoviec.reads.counts import Clock, own_figures, own_lists
 from giaoviec.reads.org import get_unit
 from giaoviec.reads.tally import latest_briefing, latest_snapshots, previous_figures
@@ -197,11 +198,16 @@ def run_tally(engine: Engine, settings: Settings, calendar: WorkingCalendar,
 
 
 class TallyActivities:
-    def __init__(self, engine: Engine, settings: Settings, calendar: WorkingCalendar) -> None:
+    def __init__(self, engine: Engine, settings: Settings,
+                 calendar: WorkingCalendar | None = None) -> None:
         self.engine = engine
         self.settings = settings
-        self.calendar = calendar
+        self.calendar = calendar  # None: the calendar as it stands at each run
 
     @activity.defn(name=TALLY_AND_BRIEF.name)
     def tally_and_brief(self, request: TallyRequest) -> TallyOutcome:
-        return run_tally(self.engine, self.settings, self.calendar, request, datetime.now(UTC))
+        calendar = self.calendar
+        if calendar is None:
+            with Session(self.engine) as session:
+                calendar, _ = current_calendar(self.settings, session)
+        return run_tally(self.engine, self.settings, calendar, request, datetime.now(UTC))

@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from api.briefing_api import BriefingMutation, BriefingQuery
+from api.calendar_api import CalendarMutation, CalendarQuery
 from api.errors import PublicErrors
 from api.resolvers import Mutation, Query
 from api.suggestions import HideSuggestions
@@ -29,13 +30,13 @@ MAX_ALIASES = 30
 
 
 @strawberry.type(name="Query", description="Các câu hỏi đọc dữ liệu.")
-class FullQuery(Query, BriefingQuery):
+class FullQuery(Query, BriefingQuery, CalendarQuery):
     pass
 
 
 @strawberry.type(name="Mutation", description="Các thao tác thay đổi dữ liệu; mỗi thao tác trả "
                                               "lại đối tượng đã cập nhật.")
-class FullMutation(Mutation, BriefingMutation):
+class FullMutation(Mutation, BriefingMutation, CalendarMutation):
     pass
 
 

@@ -4,7 +4,7 @@ or the database."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from domain.errors import FieldIssue
@@ -56,3 +56,27 @@ def date_issue(field_name: str, value: date, ro: str = RO_THOI_GIAN) -> FieldIss
     return None
 
 
+
+
+MAX_OVERRIDE_DAYS = 366
+MAX_OVERRIDE_NOTE = 2_000
+
+
+def override_issues(days_off: Sequence[date], working_days: Sequence[date],
+                    note: str | None) -> list[FieldIssue]:
+    """The working calendar's overrides as an admin sets them: real dates, a day either off or
+    working, not both."""
+    issues: list[FieldIssue] = []
+    for name, days in (("extraDaysOff", days_off), ("extraWorkingDays", working_days)):
+        if len(days) > MAX_OVERRIDE_DAYS:
+            issues.append(FieldIssue(name, "TOO_MANY_DAYS", f"Tối đa {MAX_OVERRIDE_DAYS} ngày."))
+            continue
+        issues += [i for n, d in enumerate(days)
+                   if (i := date_issue(f"{name}[{n}]", d, ro="")) is not None]
+    for day in sorted(set(days_off) & set(working_days)):
+        issues.append(FieldIssue("extraWorkingDays", "DAY_BOTH_OFF_AND_WORKING",
+                                 f"Ngày {day:%d/%m/%Y} không thể vừa nghỉ vừa làm việc."))
+    if note is not None and len(note) > MAX_OVERRIDE_NOTE:
+        issues.append(FieldIssue("note", "TEXT_TOO_LONG",
+                                 f"Ghi chú dài quá {MAX_OVERRIDE_NOTE} ký tự."))
+    return issues

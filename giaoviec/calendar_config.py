@@ -1,8 +1,9 @@
-"""The working calendar as configured: yearly overrides from a YAML file.
+"""The working calendar as configured: yearly overrides from a YAML file,
 
     extra_days_off: [2026-12-31]        # decided by the Government or the province
     extra_working_days: [2027-01-09]    # a Saturday worked to make up a swap
-"""
+
+and those an admin sets through the API (kept in the read model; they win over the file)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,19 @@ def calendar_from(config: CalendarConfig) -> WorkingCalendar:
     )
 
 
-def configured_calendar(settings: Settings) -> tuple[WorkingCalendar, CalendarConfig]:
-    config = load_calendar_config(settings.calendar_file)
+def merged(file: CalendarConfig, stored: CalendarConfig) -> CalendarConfig:
+    """The file's overrides with the stored ones on top (a stored day decides that day)."""
+    decided = set(stored.extra_days_off) | set(stored.extra_working_days)
+    return CalendarConfig(
+        extra_days_off=sorted({d for d in file.extra_days_off if d not in decided}
+                              | set(stored.extra_days_off)),
+        extra_working_days=sorted({d for d in file.extra_working_days if d not in decided}
+                                  | set(stored.extra_working_days)),
+    )
+
+
+def configured_calendar(
+    settings: Settings, stored: CalendarConfig | None = None
+) -> tuple[WorkingCalendar, CalendarConfig]:
+    config = merged(load_calendar_config(settings.calendar_file), stored or CalendarConfig())
     return calendar_from(config), config

@@ -129,12 +129,14 @@ class ActivityRef(Generic[I, O]):
     result_type: type[O]
     timeout: timedelta
     retry: RetryPolicy
+    heartbeat: timedelta | None = None  # long activities report progress this often
 
     async def run(self, arg: I | None = None) -> O:
         args = [] if self.arg_type is None else [arg]
         return await workflow.execute_activity(
             self.name, args=args, result_type=self.result_type,
             start_to_close_timeout=self.timeout, retry_policy=self.retry,
+            heartbeat_timeout=self.heartbeat,
         )
 
 
@@ -151,6 +153,10 @@ TALLY_AND_BRIEF: ActivityRef[TallyRequest, TallyOutcome] = ActivityRef(
 SEND_EMAIL_DIGESTS: ActivityRef[Any, DigestResult] = ActivityRef(
     "send_email_digests", None, DigestResult, timedelta(minutes=5), RetryPolicy(),
 )
+SIGNAL_OPEN_TASKS: ActivityRef[CalendarConfig, int] = ActivityRef(
+    "signal_open_tasks", CalendarConfig, int, timedelta(hours=1),
+    RetryPolicy(maximum_interval=timedelta(minutes=1)), heartbeat=timedelta(minutes=2),
+)
 ACTIVITIES: tuple[ActivityRef[Any, Any], ...] = (
-    RECORD_TASK_EVENT, TALLY_AND_BRIEF, SEND_EMAIL_DIGESTS,
+    RECORD_TASK_EVENT, TALLY_AND_BRIEF, SEND_EMAIL_DIGESTS, SIGNAL_OPEN_TASKS,
 )

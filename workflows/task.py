@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.lifecycle import TERMINAL_STATES, WORKING_STATES
     from workflows.contracts import (
         RECORD_TASK_EVENT,
+        CalendarConfig,
         Command,
         RecordInput,
         TaskRecord,
@@ -39,14 +40,29 @@ class TaskWorkflow:
                 start.calendar.extra_days_off, start.calendar.extra_working_days
             )
         )
+        self.calendar_config = start.calendar
         self.created = start.resumed
         self.replan = False
+        self.wake_at: datetime | None = None
 
     # Reads ------------------------------------------------------------------------
 
     @workflow.query
     def view(self) -> TaskRecord:
         return self.t
+
+    @workflow.query
+    def next_reminder_at(self) -> datetime | None:
+        """When the reminder ladder next looks at the task (None: nothing planned)."""
+        return self.wake_at
+
+    @workflow.signal
+    def calendar_changed(self, config: CalendarConfig) -> None:
+        """The working calendar's overrides changed: re-plan the ladder on the new one."""
+        self.calendar_config = config
+        self.calendar = WorkingCalendar(
+            CalendarOverrides.from_lists(config.extra_days_off, config.extra_working_days))
+        self.replan = True
 
     @workflow.update
     async def created(self) -> TaskRecord:
@@ -67,7 +83,8 @@ class TaskWorkflow:
             if self._should_continue_as_new(start, turns):
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if self.t.state not in TERMINAL_STATES:
-                    carried = dataclasses.replace(start, record=self.t, resumed=True)
+                    carried = dataclasses.replace(start, record=self.t, resumed=True,
+                                                  calendar=self.calendar_config)
                     workflow.continue_as_new(carried)
             wake_at: datetime | None = None
             if self.t.state in WORKING_STATES:
@@ -84,6 +101,7 @@ class TaskWorkflow:
                     continue  # look again at once: another step may be due
                 wake_at = decision.wake_at
             # Paused, submitted or declined tasks wait silently for the next change.
+            self.wake_at = wake_at
             self.replan = False
             timeout = None
             if wake_at is not None:

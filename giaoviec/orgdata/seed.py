@@ -182,6 +182,8 @@ def seed_demo(
     b.official("chanhvanphong", office, Role.UNIT_HEAD, f"Chánh Văn phòng UBND {level}")
     for n in (1, 2):
         b.official(f"vanphong{n}", office, Role.OFFICE_STAFF, "Chuyên viên Văn phòng")
+    # Who keeps the system's settings, such as the working calendar's yearly overrides.
+    b.official("quantri", office, Role.ADMIN, "Quản trị hệ thống")
 
     for d_index, dept in enumerate(_DEPARTMENTS):
         dept_id = b.unit(f"{root}-{dept.slug}", dept.name, "department", root)

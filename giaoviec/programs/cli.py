@@ -27,11 +27,11 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from domain.errors import DomainError
-from giaoviec.calendar_config import configured_calendar
 from giaoviec.config import Settings, get_settings
 from giaoviec.programs.dev_temporal import DevTemporal
 from giaoviec.programs.startup_checks import check_for_start
 from giaoviec.programs.temporal import connect
+from giaoviec.reads.calendar import current_calendar
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import make_engine
 from giaoviec.store.migrate import upgrade_database
@@ -83,7 +83,8 @@ async def connect_when_ready(
 
 
 def build_service(client: Client, engine: Engine, settings: Settings) -> TaskService:
-    calendar, calendar_config = configured_calendar(settings)
+    with Session(engine) as session:
+        calendar, calendar_config = current_calendar(settings, session)
     return TaskService(client, engine, settings.task_queue, calendar, calendar_config)
 
 
@@ -146,8 +147,7 @@ async def _dev(settings: Settings) -> None:
 
         await ensure_schedules(client, settings)
         service = build_service(client, engine, settings)
-        worker = build_worker(client, engine, settings.task_queue, settings=settings,
-                              calendar=service.calendar)
+        worker = build_worker(client, engine, settings.task_queue, settings=settings)
         server = api_server(settings, engine, service)
         stop = stop_event_on_signals()
         base = f"http://{settings.host}:{settings.port}"
@@ -169,9 +169,7 @@ async def _worker(settings: Settings) -> None:
     stop = stop_event_on_signals()
     engine = make_engine(settings.resolved_database_url)
     client = await connect_when_ready(settings)
-    calendar, _ = configured_calendar(settings)
-    async with build_worker(client, engine, settings.task_queue, settings=settings,
-                            calendar=calendar):
+    async with build_worker(client, engine, settings.task_queue, settings=settings):
         await stop.wait()
 
 
