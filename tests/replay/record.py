@@ -25,12 +25,16 @@ from domain.lifecycle import Action
 from giaoviec.config import Settings
 from giaoviec.programs.temporal import DATA_CONVERTER
 from giaoviec.programs.worker import build_worker
+from giaoviec.services.calendar import set_overrides
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import make_engine
+from giaoviec.store.models import Official
 from tests.org_fixture import seed_small_org
 from tests.workflow.harness import draft, working_day_after
-from workflows.contracts import CalendarConfig, Output, TaskStart, workflow_id_for
+from workflows.calendar import CalendarRefreshWorkflow
+from workflows.contracts import CalendarConfig, Output, TallyRequest, TaskStart, workflow_id_for
 from workflows.digest import DigestWorkflow
+from workflows.tally import BriefingWorkflow
 from workflows.task import TaskWorkflow
 
 HERE = Path(__file__).parent / "histories"
@@ -55,6 +59,9 @@ async def record(label: str) -> None:
     SQLModel.metadata.create_all(engine)
     with Session(engine) as s:
         seed_small_org(s)
+        s.add(Official(id="quantri", username="quantri", full_name="Quản Trị Viên",
+                       unit_id="vp", roles="admin"))
+        s.commit()
     cal = WorkingCalendar()
     settings = Settings(_env_file=None, data_dir=tmp / "data")  # type: ignore[call-arg]
     async with await WorkflowEnvironment.start_time_skipping(
@@ -136,6 +143,32 @@ async def record(label: str) -> None:
                 "TallyWorkflow", args=args, id=f"rec-{name}", task_queue=QUEUE)
             await handle.result()
             await _save(handle, name, label)
+        for name, req in (("briefing-week", TallyRequest("2026-W47")),
+                          ("briefing-half", TallyRequest(kind="half")),
+                          ("briefing-unit", TallyRequest("2026-W47", unit_id="snv"))):
+            handle = await env.client.start_workflow(
+                BriefingWorkflow.run, req, id=f"rec-{name}", task_queue=QUEUE)
+            await handle.result()
+            await _save(handle, name, label)
+
+        # A manual reminder (đôn đốc) and a calendar change told to an open task.
+        now = await env.get_current_time()
+        rec = await svc.assign("chutich", "rec-6", draft(deadline=working_day_after(now, 9)),
+                               now=now)
+        await svc.act("vp.cv", rec.id, Action.REMIND, note="Đề nghị khẩn trương")
+        day_off = working_day_after(now, 8)
+        await set_overrides(svc, settings, "quantri", [day_off], [], wait=True)
+        await env.sleep(timedelta(days=20))
+        await svc.act("vp.cv", rec.id, Action.REMIND)
+        await svc.act("chutich", rec.id, Action.CANCEL, note="Kết thúc")
+        await _handle(env.client, rec.id).result()
+        await _save(_handle(env.client, rec.id), "task-remind-calendar", label)
+        refresh = await env.client.start_workflow(
+            CalendarRefreshWorkflow.run, svc.calendar_config, id="rec-calendar-refresh",
+            task_queue=QUEUE)
+        await refresh.result()
+        await _save(refresh, "calendar-refresh", label)
+
         handle = await env.client.start_workflow(DigestWorkflow.run, id="rec-digest",
                                                  task_queue=QUEUE)
         await handle.result()
