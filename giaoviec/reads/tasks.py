@@ -22,6 +22,7 @@ from giaoviec.reads.visibility import coordinated_by, visible_tasks
 from giaoviec.store.models import Task, Unit
 
 MAX_PAGE = 100
+MAX_SEARCH = 500
 
 
 # Task lists ---------------------------------------------------------------------------------
@@ -119,6 +120,12 @@ def list_tasks(
     if first < 0 or first > MAX_PAGE:
         raise validation_error([FieldIssue(
             "first", "INVALID_PAGE_SIZE", f"Số bản ghi mỗi trang phải từ 0 đến {MAX_PAGE}.")])
+    too_long = [FieldIssue(f"filter.{name}", "TEXT_TOO_LONG",
+                           f"Chuỗi lọc dài quá {MAX_SEARCH} ký tự.")
+                for name, value in (("search", f.search), ("basis", f.basis))
+                if value is not None and len(value) > MAX_SEARCH]
+    if too_long:
+        raise validation_error(too_long, subject="Bộ lọc")
     conds = filter_conditions(session, viewer, f, clock)
     total = session.execute(select(func.count()).select_from(Task).where(*conds)).scalar_one()
     page_conds = list(conds)
