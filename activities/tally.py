@@ -210,4 +210,6 @@ class TallyActivities:
         if calendar is None:
             with Session(self.engine) as session:
                 calendar, _ = current_calendar(self.settings, session)
-        return run_tally(self.engine, self.settings, calendar, request, datetime.now(UTC))
+        # Figures as of the workflow's clock: the same instant whichever worker runs this.
+        now = request.now or datetime.now(UTC)
+        return run_tally(self.engine, self.settings, calendar, request, now)

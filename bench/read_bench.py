@@ -4,7 +4,7 @@ Seeds all 34 provinces and 3,321 communes, writes N tasks straight into the read
 the engine's activity would), then times the drill-down and task-list queries.
 
     .venv/bin/python -m bench.read_bench --tasks 100000
-    .venv/bin/python -m bench.read_bench --tasks 100000 --database-url postgresql+psycopg2://...
+    .venv/bin/python -m bench.read_bench --tasks 100000 --database-url postgresql://...
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Benchmark: the weekly kiểm đếm at national scale (34 briefings, one per province).
+"""Benchmark: the weekly kiểm đếm at national scale: every People's Committee (34 provinces,
+3,321 communes and wards) gets its own briefing over its own subtree.
 
     .venv/bin/python -m bench.tally_bench --tasks 100000
 """

@@ -8,7 +8,7 @@ one codec between a refusal as the domain raises it (DomainError) and as Tempora
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from temporalio import workflow
@@ -67,6 +67,7 @@ class TallyRequest:
     period: str | None = None
     kind: str | None = None
     unit_id: str | None = None  # one unit's subtree (generateBriefing); None: every unit
+    now: datetime | None = None  # the workflow's clock when it asked (None: the activity's)
 
 
 @dataclass

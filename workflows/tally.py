@@ -24,8 +24,8 @@ def period_key(request: TallyRequest) -> str:
 class BriefingWorkflow:
     @workflow.run
     async def run(self, request: TallyRequest) -> TallyOutcome:
-        return await TALLY_AND_BRIEF.run(TallyRequest(period_key(request),
-                                                      unit_id=request.unit_id))
+        return await TALLY_AND_BRIEF.run(TallyRequest(
+            period_key(request), unit_id=request.unit_id, now=workflow.now()))
 
 
 @workflow.defn

