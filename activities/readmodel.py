@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -147,8 +147,13 @@ def _notify(session: Session, inp: RecordInput, unit_name: str,
             ))
 
 
-# Data the database refuses as such: retrying the same input would fail for ever.
-BAD_DATA = (ValueError, OverflowError, DataError, IntegrityError)
+def is_bad_data(err: BaseException) -> bool:
+    """Data the database refuses as such (a value out of range, a broken reference): retrying
+    the same input would fail for ever. A lost connection is not: that is retried."""
+    if isinstance(err, (DataError, IntegrityError, ValueError, OverflowError)):
+        return True
+    # Converting a value before it reaches the driver (a datetime to UTC, say).
+    return isinstance(err, StatementError) and isinstance(err.orig, (ValueError, OverflowError))
 
 
 class ReadModelActivities:
@@ -162,7 +167,9 @@ class ReadModelActivities:
         try:
             with session_scope(self.engine) as session:
                 return record(session, inp)
-        except BAD_DATA as err:
+        except Exception as err:
+            if not is_bad_data(err):
+                raise
             # Alert whoever runs the system, and refuse once: the workflow undoes the change.
             activity.logger.error("task %s event %s refused by the read model: %r",
                                   inp.task.id, inp.event.seq, err)

@@ -138,3 +138,18 @@ async def test_file_links_point_at_the_server_the_client_reached(api: Api) -> No
     fetched = await api.http.get(proxied.replace("https://giaoviec.angiang.gov.vn", ""),
                                  headers=token)
     assert fetched.status_code == 200
+
+
+async def test_the_pdf_is_printed_on_first_request_and_kept(api: Api) -> None:
+    from activities.briefing.pdf import find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium): no PDF to print")
+    b = (await api.ok("vp.cv", GENERATE, p="2026-W47"))["generateBriefing"]
+    path = b["files"]["docx"].removeprefix("http://giaoviec.test").replace("/docx", "/pdf")
+    token = {"Authorization": f"Bearer {api.token('chutich')}"}
+    first = await api.http.get(path, headers=token)
+    assert first.status_code == 200 and first.content.startswith(b"%PDF")
+    assert first.headers["content-type"] == "application/pdf"
+    again = await api.http.get(path, headers=token)
+    assert again.content == first.content  # kept, not printed again

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -59,3 +59,21 @@ def test_a_plain_postgresql_url_uses_psycopg_3() -> None:
     engine = make_engine("postgresql://postgres@127.0.0.1:5432/test")
     assert engine.dialect.driver == "psycopg"
     engine.dispose()
+
+
+def test_data_the_database_cannot_store_fails_once_not_for_ever(any_engine: Engine) -> None:
+    """A value that overflows on its way into the database is refused non-retryably (Temporal
+    would otherwise retry it for ever and wedge the task); the workflow then undoes it."""
+    import pytest
+    from temporalio.exceptions import ApplicationError
+
+    with Session(any_engine) as s:
+        seed_small_org(s)
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    payload = _record_input("t-bad", 1, now)
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(-timedelta(hours=23, minutes=59)))
+    payload.task.deadline = far  # no validation on this path: straight to the activity
+    with pytest.raises(ApplicationError) as err:
+        ReadModelActivities(any_engine).record_task_event(payload)
+    assert err.value.non_retryable and err.value.type == "BAD_DATA"
+    assert events(any_engine, "t-bad") == []

@@ -232,3 +232,11 @@ def test_a_resumed_task_has_its_remaining_days_back() -> None:
     assert CAL.working_days_between(resumed.date(), moved.date()) == 3
     assert open_task(resumed, deadline=moved) is T.DUE_SOON
     assert open_task(resumed, deadline=DEADLINE) is T.OVERDUE
+
+
+def test_an_overdue_task_never_reads_zero_days_overdue() -> None:
+    from domain.timeliness import overdue_phrase
+
+    # Deadline on a Saturday, read on the Sunday: no working day has passed, yet it is late.
+    assert overdue_phrase(0) == "quá hạn chưa tới 1 ngày làm việc"
+    assert overdue_phrase(3) == "quá hạn 3 ngày làm việc"
