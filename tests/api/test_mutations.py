@@ -181,3 +181,20 @@ async def test_refusals_by_who_and_by_state(api: Api) -> None:
     # The head of the lead unit may act for his official.
     head = (await api.ok("gd.snv", PROGRESS, id=tid, percent=20, note=None))
     assert head["reportProgress"]["progress"] == 20
+
+
+async def test_reassigning_outside_ones_authority_is_forbidden_like_assigning(api: Api) -> None:
+    """The same answer as assignTask: FORBIDDEN, naming the "rõ thẩm quyền" field."""
+    task = await assign(api, "gd.snv", leadUnitId="snv-tccb", ownerId="tccb.cb",
+                        coordinators=[])
+    err = await api.error("gd.snv", REASSIGN, id=task["id"], owner="stc.cb", unit="stc",
+                          reason="Chuyển Sở Tài chính")
+    assert err["extensions"]["code"] == "FORBIDDEN"
+    assert [(f["code"], f["ro"]) for f in err["extensions"]["fields"]] == [
+        ("NO_AUTHORITY", "rõ thẩm quyền")]
+    # A vice-chairman may not make his chairman the owner, by assigning or reassigning.
+    mine = await assign(api, "pct", leadUnitId="snv", ownerId="snv.cb1")
+    up = await api.error("pct", REASSIGN, id=mine["id"], owner="chutich", unit="tinh",
+                         reason="Trình Chủ tịch")
+    assert up["extensions"]["code"] == "FORBIDDEN"
+    assert {f["code"] for f in up["extensions"]["fields"]} == {"OWNER_OUTRANKS_ASSIGNER"}
