@@ -18,7 +18,9 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from api.briefing_api import BriefingMutation, BriefingQuery
+from api.dashboard.queries import DashboardQuery
 from api.errors import PublicErrors
+from api.live import LiveSubscription
 from api.resolvers import Mutation, Query
 from domain.errors import DomainError
 
@@ -28,7 +30,7 @@ MAX_ALIASES = 30
 
 
 @strawberry.type(name="Query", description="Các câu hỏi đọc dữ liệu.")
-class FullQuery(Query, BriefingQuery):
+class FullQuery(Query, BriefingQuery, DashboardQuery):
     pass
 
 
@@ -48,6 +50,12 @@ class GiaoviecSchema(strawberry.Schema):
             super().process_errors(faults, execution_context)
 
 
+@strawberry.type(name="Subscription", description="Theo dõi trực tiếp (WebSocket, giao thức "
+                                                  "graphql-transport-ws).")
+class FullSubscription(LiveSubscription):
+    pass
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     # Factories: each request gets fresh extension instances.
     extensions: list[Callable[[], SchemaExtension]] = [
@@ -58,7 +66,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return GiaoviecSchema(query=FullQuery, mutation=FullMutation, extensions=extensions)
+    return GiaoviecSchema(query=FullQuery, mutation=FullMutation,
+                          subscription=FullSubscription, extensions=extensions)
 
 
 def sdl() -> str:
