@@ -4,7 +4,8 @@ is what `make schema` runs; a test keeps the committed file current)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -19,7 +20,7 @@ from strawberry.types import ExecutionContext
 
 from api.briefing_api import BriefingMutation, BriefingQuery
 from api.dashboard.queries import DashboardQuery
-from api.errors import PublicErrors
+from api.errors import PublicErrors, public_error
 from api.live import LiveSubscription
 from api.resolvers import Mutation, Query
 from domain.errors import DomainError
@@ -48,6 +49,18 @@ class GiaoviecSchema(strawberry.Schema):
         faults = [e for e in errors if not isinstance(e.original_error, DomainError)]
         if faults:
             super().process_errors(faults, execution_context)
+
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        # Subscriptions yield their results one by one, past the PublicErrors extension:
+        # each result's errors get the same public form (code, fields, nothing internal).
+        return _public_results(await super().stream(*args, **kwargs))
+
+
+async def _public_results(source: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async for result in source:
+        if getattr(result, "errors", None):
+            result.errors = [public_error(e) for e in result.errors]
+        yield result
 
 
 @strawberry.type(name="Subscription", description="Theo dõi trực tiếp (WebSocket, giao thức "

@@ -16,6 +16,8 @@ from giaoviec.reads.dashboard import TrendPoint as TrendRow
 from giaoviec.reads.dashboard import tally_trend
 from giaoviec.services.checks import check_assignment
 
+DEFAULT_WEEKS = 12
+
 
 @strawberry.type(description="Một lỗi của một trường dữ liệu, như trong extensions.fields của "
                              "lỗi VALIDATION.")
@@ -91,9 +93,10 @@ class DashboardQuery:
                                   "theo tuần, cũ nhất trước, tuần hiện tại cuối cùng; mỗi tuần "
                                   "như tally(unitId, period) của tuần đó.")
     async def tally_trend(self, info: Info, unit_id: strawberry.ID,
-                          weeks: int = 12) -> list[TrendPoint]:
+                          weeks: int | None = DEFAULT_WEEKS) -> list[TrendPoint]:
         ctx: RequestContext = info.context
         viewer = await ctx.viewer()
-        rows = await ctx.db(lambda s: tally_trend(s, viewer, str(unit_id), weeks, ctx.clock.now,
-                                                  ctx.app.calendar))
+        count = DEFAULT_WEEKS if weeks is None else weeks
+        rows = await ctx.db(lambda s: tally_trend(s, viewer, str(unit_id), count,
+                                                  ctx.clock.now, ctx.app.calendar))
         return [TrendPoint(row=r) for r in rows]

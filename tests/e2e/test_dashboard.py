@@ -20,7 +20,7 @@ import pytest
 from api.auth import issue_dev_token
 from giaoviec.config import Settings
 from tests.conftest import free_port
-from tests.e2e.dashboard_data import COMMUNE, COMMUNE_OFFICER, populate
+from tests.e2e.dashboard_data import ASSIGN, COMMUNE, COMMUNE_OFFICER, populate, task_input
 from tests.e2e.test_dev_command import Running, _start, _stop
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -221,6 +221,19 @@ def test_another_users_action_appears_live(browser: Any, site: Site) -> None:
     assert time.monotonic() - start < LIVE_SECONDS
     assert figure(page, "total") == before
     shot(page, "live")
+
+
+def test_user_text_is_shown_as_text(browser: Any, site: Site) -> None:
+    hostile = '<img src=x onerror="document.body.dataset.pwned=1"><b>Rà soát</b>'
+    task = site.gql("chutich", ASSIGN, input=task_input(
+        "e2e-hostile", hostile, "ag-sxd", "sxd.cb1", basis="<script>alert(1)</script>"))[
+        "assignTask"]["id"]
+    page = open_as(browser, site, "chutich")
+    page.goto(f"{site.base}/#/nhiem-vu/{task}")
+    page.wait_for_selector("#timeline")
+    assert page.inner_text("#task-title") == hostile  # shown, character for character
+    assert page.locator("#task-title img, #task-title b, article script").count() == 0
+    assert page.get_attribute("body", "data-pwned") is None
 
 
 def test_owner_acts_on_a_phone(browser: Any, site: Site) -> None:
