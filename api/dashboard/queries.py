@@ -35,7 +35,9 @@ class FieldError:
 
 
 @strawberry.type(description="Số liệu kiểm đếm của một tuần (đơn vị gồm các đơn vị trực "
-                             "thuộc), như tally(unitId, period) trả lời cho tuần đó.")
+                             "thuộc), như tally(unitId, period) trả lời cho tuần đó; tuần hiện "
+                             "tại tính đến lúc hỏi. Tuần chưa có số liệu lưu được tính lại "
+                             "nhiều nhất 5 phút một lần.")
 class TrendPoint:
     row: strawberry.Private[TrendRow]
 
@@ -53,21 +55,13 @@ class TrendPoint:
         return self.row.as_of
 
     @strawberry.field(description="Số liệu đã lưu của lần kiểm đếm hằng tuần (true) hay tính "
-                                  "ngay lúc hỏi (false).")
+                                  "khi hỏi (false).")
     def stored(self) -> bool:
         return self.row.stored
 
-    @strawberry.field(description="Bốn nhóm kiểm đếm và sắp đến hạn.")
+    @strawberry.field(description="Bốn nhóm kiểm đếm, sắp đến hạn và tỷ lệ đúng hạn.")
     def counts(self) -> Counts:
         return Counts.of(self.row.figures)
-
-    @strawberry.field(description="Số nhiệm vụ đến hạn trong tuần.")
-    def due_in_period(self) -> int:
-        return self.row.figures.due_in_period
-
-    @strawberry.field(description="Số nhiệm vụ hoàn thành trong tuần.")
-    def completed_in_period(self) -> int:
-        return self.row.figures.completed_in_period
 
 
 @strawberry.type
@@ -98,5 +92,5 @@ class DashboardQuery:
         viewer = await ctx.viewer()
         count = DEFAULT_WEEKS if weeks is None else weeks
         rows = await ctx.db(lambda s: tally_trend(s, viewer, str(unit_id), count,
-                                                  ctx.clock.now, ctx.app.calendar))
+                                                  ctx.clock, ctx.app.calendar))
         return [TrendPoint(row=r) for r in rows]

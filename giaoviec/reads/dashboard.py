@@ -6,6 +6,7 @@ tally of `domain.tally`, the authority of `domain.org` and `domain.lifecycle`.""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +27,7 @@ from domain.org import (
 )
 from domain.periods import Period, PeriodKind, period_containing
 from domain.tally import Figures, figures_of, tally_instant
-from giaoviec.reads.counts import Clock, _count_columns, _figures
+from giaoviec.reads.counts import Clock, _count_columns, _figures, counts_with_descendants
 from giaoviec.reads.facts import load_facts
 from giaoviec.reads.org import Viewer, actor_of, get_unit, task_parties, task_scope
 from giaoviec.reads.visibility import visible_tasks
@@ -66,7 +67,7 @@ class TrendPoint:
     period: Period
     as_of: datetime
     figures: Figures
-    stored: bool  # from the stored weekly snapshot (as `tally` answers), else computed now
+    stored: bool  # from the stored weekly snapshot (as `tally` answers), else computed
 
 
 def trend_weeks(now: datetime, weeks: int) -> list[Period]:
@@ -83,29 +84,52 @@ def trend_weeks(now: datetime, weeks: int) -> list[Period]:
     return list(reversed(found))
 
 
-def tally_trend(session: Session, viewer: Viewer, unit_id: str, weeks: int, now: datetime,
+# Past weeks the weekly run never stored (before the system ran, or a missed week) are
+# computed from every task of the subtree: seconds at 100,000 tasks. Such a week is remembered
+# for a few minutes per process, so a page opened again and again does not recount it.
+PAST_WEEK_TTL_SECONDS = 300.0
+_MAX_REMEMBERED = 5000
+_past_weeks: dict[tuple[str, str, str], tuple[float, datetime, Figures]] = {}
+
+
+def tally_trend(session: Session, viewer: Viewer, unit_id: str, weeks: int, clock: Clock,
                 calendar: WorkingCalendar) -> list[TrendPoint]:
-    """A unit's tally (with its descendants) week by week, as `tally(unitId, period)` answers
-    for each week: the stored snapshot's figures when the weekly run stored one, else the
-    figures of `domain.tally` at the week's end (or now) — computed from the subtree's tasks,
-    loaded once for all the weeks that need it."""
+    """A unit's figures (with its descendants) week by week, as `tally(unitId, period)`
+    answers for each week: the stored snapshot's figures when the weekly run stored one;
+    else, for the current week, the figures as of now (the SQL counts of
+    `giaoviec.reads.counts`, the SQL form of the same rules); for a past week, the figures of
+    `domain.tally` at the week's end."""
     unit = get_unit(session, unit_id)
     if not can_read_figures(viewer.actor, unit.path_ids):
         raise forbidden("Đồng chí không có quyền xem số liệu của đơn vị này.")
-    periods = trend_weeks(now, weeks)
+    periods = trend_weeks(clock.now, weeks)
+    current = periods[-1]
     stored = _stored_rolled(session, unit.id, [p.key for p in periods])
     facts = None
+    database = str(session.get_bind().url)
     points: list[TrendPoint] = []
     for period in periods:
         if period.key in stored:
             as_of, figures = stored[period.key]
             points.append(TrendPoint(period, as_of, figures, True))
             continue
-        if facts is None:
-            facts = load_facts(session, unit.path)
-        at = tally_instant(period, now)
-        figures, _, _ = figures_of(facts, period, at, calendar)
-        points.append(TrendPoint(period, at, figures, False))
+        if period.key == current.key:
+            figures = counts_with_descendants(session, viewer, [unit.id], clock).get(
+                unit.id, Figures())
+            points.append(TrendPoint(period, clock.now, figures, False))
+            continue
+        key = (database, unit.id, period.key)
+        remembered = _past_weeks.get(key)
+        if remembered is None or remembered[0] < time.monotonic():
+            if facts is None:
+                facts = load_facts(session, unit.path)
+            at = tally_instant(period, clock.now)
+            figures, _, _ = figures_of(facts, period, at, calendar)
+            if len(_past_weeks) >= _MAX_REMEMBERED:
+                _past_weeks.clear()
+            remembered = _past_weeks[key] = (time.monotonic() + PAST_WEEK_TTL_SECONDS, at,
+                                              figures)
+        points.append(TrendPoint(period, remembered[1], remembered[2], False))
     return points
 
 

@@ -151,11 +151,20 @@ TALLY = """query($u: ID!, $p: String!) { tally(unitId: $u, period: $p) { counts 
 
 
 async def test_trend_is_the_tally_week_by_week(api: Api) -> None:
+    await assign(api)
     points = (await api.ok("chutich", TREND, u="tinh", w=3))["tallyTrend"]
     assert len(points) == 3 and points[-1]["counts"]["total"] > 0
     for point in points:
         tally = (await api.ok("chutich", TALLY, u="tinh", p=point["period"]))["tally"]
         assert point["counts"] == tally["counts"], point["period"]
+    # Once the weekly run has stored a week, the trend answers that week's stored figures.
+    last_week = points[-2]["period"]
+    await api.ok("chutich", "mutation($p: String) { generateBriefing(period: $p) { period } }",
+                 p=last_week)
+    again = (await api.ok("chutich", TREND, u="tinh", w=3))["tallyTrend"]
+    assert [p["stored"] for p in again] == [False, True, False]
+    tally = (await api.ok("chutich", TALLY, u="tinh", p=last_week))["tally"]
+    assert again[1]["counts"] == tally["counts"]
     default = (await api.ok("chutich", TREND, u="tinh", w=None))["tallyTrend"]
     assert len(default) == 12
     bad = await api.error("chutich", TREND, u="tinh", w=0)

@@ -93,7 +93,7 @@ def open_as(browser: Any, site: Site, username: str, **context: Any) -> Any:
     page.wait_for_url("**/dang-nhap")
     page.select_option("#username", username)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_selector("body[data-figures-ready]")
+    page.wait_for_selector("body[data-home-ready]")
     page.errors = errors  # type: ignore[attr-defined]
     return page
 

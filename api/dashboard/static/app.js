@@ -290,67 +290,98 @@ function actionForm(action, task, opts = {}) {
 // ---------------------------------------------------------------------------------------
 // Home: the viewer's jurisdiction at a glance
 
-const HOME = `query($u: ID!) {
-  unit(id: $u) { id name countsWithDescendants { ${COUNTS} }
-    children { id name kind countsWithDescendants { ${COUNTS} } } }
+// The home page asks in order of need, one query at a time: the figures first (painted at
+// once), then what awaits the viewer, then the ranking, the trend and the briefing. On a
+// busy server, each small query answers sooner than five at once would.
+const FIGURES = `query($u: ID!) { unit(id: $u) { id name countsWithDescendants { ${COUNTS} } } }`;
+const LISTS = `query($u: ID!) {
   flagged: tasks(first: 20, filter: { unitId: $u, flagged: true, role: ANY }) {
     totalCount edges { node { ${TASK_LINE} } } }
   decisions: tasks(first: 50, filter: { awaitingMyDecision: true }) {
     totalCount edges { node { ${TASK_LINE} progress submittedAt
       output { description reference } pendingExtension { newDeadline reason } } } }
 }`;
+const RANKING = `query($u: ID!) { unit(id: $u) {
+  children { id name kind countsWithDescendants { ${COUNTS} } } } }`;
 const TREND = `query($u: ID!) { tallyTrend(unitId: $u, weeks: 12) {
   period label asOf stored counts { ${COUNTS} } } }`;
 const BRIEFING = "{ briefing { period number files { html docx xlsx } } }";
 
+function section(id, title, body) {
+  return h("section", { "aria-labelledby": `${id}-h`, id },
+    h("h2", { id: `${id}-h` }, title), body);
+}
+
 async function renderHome() {
   const unitId = me.jurisdiction.id;
-  // The figures first: the trend and briefing follow without holding them up.
-  const trendP = gql(TREND, { u: unitId });
-  const briefingP = gql(BRIEFING).catch(() => ({ briefing: null }));
-  const data = await gql(HOME, { u: unitId });
-  const unit = data.unit;
+  const { unit } = await gql(FIGURES, { u: unitId });
+  const placeholder = (text) => h("p", { class: "muted" }, text);
+  // A refresh builds the page aside and swaps it in whole: no flicker on live updates.
+  const quiet = refreshing;
   const view = h("div", { class: "home" },
     h("h1", {}, unit.name),
     h("p", { class: "muted", id: "as-of" }, `Số liệu lúc ${fmtTime.format(new Date())}`),
     figureCards(unit.countsWithDescendants, null),
     h("section", { id: "briefing", class: "briefing", "aria-label": "Báo cáo giao ban" }),
+    section("decisions", "Chờ đồng chí quyết định", placeholder("Đang tải…")),
+    section("flagged", "Nêu tên tại giao ban", placeholder("Đang tải…")),
     h("section", { class: "trend", "aria-labelledby": "trend-h" },
       h("h2", { id: "trend-h" }, "Diễn biến 12 tuần"),
       h("div", { id: "trend-chart", class: "chart" }),
-      h("div", { id: "trend-table" })),
-    h("section", { "aria-labelledby": "decisions-h", id: "decisions" },
-      h("h2", { id: "decisions-h" }, `Chờ đồng chí quyết định (${data.decisions.totalCount})`),
-      decisionsList(data.decisions.edges.map((e) => e.node))),
-    h("section", { "aria-labelledby": "flagged-h", id: "flagged" },
-      h("h2", { id: "flagged-h" }, `Nêu tên tại giao ban (${data.flagged.totalCount})`),
-      taskList(data.flagged.edges.map((e) => e.node),
-        "Không có nhiệm vụ quá hạn sau hơn 3 lần nhắc.")),
-    h("section", { "aria-labelledby": "ranking-h", id: "ranking" },
-      h("h2", { id: "ranking-h" }, "Xếp hạng đơn vị theo tỷ lệ hoàn thành đúng hạn"),
-      rankingTable(unit.children)));
-  show(view);
-  document.body.dataset.figuresReady = "true";
-  performance.mark("figures-painted");
-  trendP.then((t) => {
+      h("div", { id: "trend-table" }, placeholder("Đang tải…"))),
+    section("ranking", "Xếp hạng đơn vị theo tỷ lệ hoàn thành đúng hạn",
+      placeholder("Đang tải…")));
+  if (!quiet) {
+    show(view);
+    document.body.dataset.figuresReady = "true";
+    performance.mark("figures-painted");
+  }
+  const fill = (id, title, body) => {
+    const box = view.querySelector(`#${id}`);
+    if (box) box.replaceWith(section(id, title, body));
+  };
+  const failed = (id, title) => (err) => fill(id, title,
+    h("p", { class: "error" }, `Không tải được: ${err.message}`));
+
+  await gql(LISTS, { u: unitId }).then((lists) => {
+    fill("decisions", `Chờ đồng chí quyết định (${lists.decisions.totalCount})`,
+      decisionsList(lists.decisions.edges.map((e) => e.node)));
+    fill("flagged", `Nêu tên tại giao ban (${lists.flagged.totalCount})`,
+      taskList(lists.flagged.edges.map((e) => e.node),
+        "Không có nhiệm vụ quá hạn sau hơn 3 lần nhắc."));
+  }, failed("decisions", "Chờ đồng chí quyết định"));
+  await gql(RANKING, { u: unitId }).then((r) => {
+    fill("ranking", "Xếp hạng đơn vị theo tỷ lệ hoàn thành đúng hạn",
+      rankingTable(r.unit.children));
+  }, failed("ranking", "Xếp hạng đơn vị theo tỷ lệ hoàn thành đúng hạn"));
+  await gql(TREND, { u: unitId }).then((t) => {
     const points = t.tallyTrend;
-    const last = points[points.length - 1];
     const prev = points[points.length - 2];
     if (prev) {
-      const cards = figureCards(unit.countsWithDescendants, prev.counts);
-      document.getElementById("figures")?.replaceWith(cards);
+      // This week so far against the end of last week.
+      view.querySelector("#figures")?.replaceWith(
+        figureCards(unit.countsWithDescendants, prev.counts));
     }
-    drawTrend(points);
-    void last;
+    trendPoints = points;
+    if (!quiet) drawTrend(view, points);
   }).catch((err) => {
-    const box = document.getElementById("trend-table");
+    const box = view.querySelector("#trend-table");
     if (box) box.textContent = `Không tải được diễn biến: ${err.message}`;
   });
-  briefingP.then((b) => renderBriefing(b.briefing));
+  const b = await gql(BRIEFING).catch(() => ({ briefing: null }));
+  renderBriefing(view, b.briefing);
+  if (quiet) {
+    show(view);
+    if (trendPoints) drawTrend(view, trendPoints); // uPlot measures its box: draw once shown
+  }
+  document.body.dataset.homeReady = "true";
+  performance.mark("home-complete");
 }
 
-function renderBriefing(b) {
-  const box = document.getElementById("briefing");
+let trendPoints = null;
+
+function renderBriefing(view, b) {
+  const box = view.querySelector("#briefing");
   if (!box) return;
   if (!b) {
     box.append(h("p", { class: "muted" }, "Chưa có báo cáo giao ban của tuần vừa qua."));
@@ -405,9 +436,9 @@ function decisionsList(tasks) {
   }));
 }
 
-function drawTrend(points) {
-  const table = document.getElementById("trend-table");
-  const chart = document.getElementById("trend-chart");
+function drawTrend(view, points) {
+  const table = view.querySelector("#trend-table");
+  const chart = view.querySelector("#trend-chart");
   if (!table || !chart) return;
   table.replaceChildren(h("details", {},
     h("summary", {}, "Bảng số liệu 12 tuần"),
@@ -815,6 +846,7 @@ async function navigate(focus = true) {
 
 // Re-ask what is in view, unless the viewer is typing into it.
 let pending = null;
+let refreshing = false;
 function refresh() {
   clearTimeout(pending);
   pending = setTimeout(async () => {
@@ -825,7 +857,12 @@ function refresh() {
       return;
     }
     const y = window.scrollY;
-    await navigate(false);
+    refreshing = true;
+    try {
+      await navigate(false);
+    } finally {
+      refreshing = false;
+    }
     window.scrollTo(0, y);
   }, 150);
 }
