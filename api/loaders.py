@@ -13,8 +13,8 @@ from strawberry.dataloader import DataLoader
 
 from domain.tally import Figures
 from giaoviec.reads import Session, org, read
-from giaoviec.reads.counts import Clock, counts_by_lead_unit, counts_with_descendants
-from giaoviec.reads.dashboard import counts_by_owner
+from giaoviec.reads.counts import Clock, counts_by_lead_unit
+from giaoviec.reads.dashboard import counts_by_owner, subtree_counts
 from giaoviec.reads.org import Viewer
 from giaoviec.store.models import Official, TaskCoordinator, Unit
 
@@ -66,9 +66,7 @@ class Loaders:
 
     async def _counts_desc(self, unit_ids: list[str]) -> list[Figures]:
         viewer = self._viewer()
-        found = await self._run(
-            lambda s: counts_with_descendants(s, viewer, unit_ids, self.clock)
-        )
+        found = await self._run(lambda s: subtree_counts(s, viewer, unit_ids, self.clock))
         return [found.get(u, Figures()) for u in unit_ids]
 
     async def _owner_counts(self, official_ids: list[str]) -> list[Figures]:

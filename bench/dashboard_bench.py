@@ -10,6 +10,8 @@ First with no stored weekly snapshots (every trend week computed now), then as a
 system has it: the past weeks stored by the weekly kiểm đếm (activities.tally).
 
     .venv/bin/python -m bench.dashboard_bench --tasks 100000
+    .venv/bin/python -m bench.dashboard_bench --tasks 100000 \
+        --database-url postgresql://postgres@127.0.0.1:5432/giaoviec_dashboard_bench
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ import argparse
 import json
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from sqlmodel import Session, SQLModel, select
 
@@ -112,14 +116,15 @@ def store_past_weeks(engine: Any, weeks: int) -> float:
     return time.perf_counter() - start
 
 
-def main(tasks: int, runs: int) -> None:
+def main(tasks: int, runs: int, database_url: str | None) -> None:
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium")
     if chromium is None:
         raise SystemExit("Chromium is needed (Debian: apt-get install chromium).")
     tmp = Path(tempfile.mkdtemp(prefix="giaoviec-dashboard-bench-"))
-    engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
+    url = database_url or f"sqlite:///{tmp / 'bench.db'}"
+    engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
     t0 = time.perf_counter()
     populate(engine, tasks, province=PROVINCE)
@@ -128,19 +133,15 @@ def main(tasks: int, runs: int) -> None:
         chairman = s.exec(select(Official).where(Official.unit_id == PROVINCE)).first()
     assert province is not None and chairman is not None
     print(f"seeded 34 provinces, 3,321 communes; {tasks} tasks all in {province.name} "
-          f"in {time.perf_counter() - t0:.1f} s (SQLite)")
+          f"in {time.perf_counter() - t0:.1f} s ({engine.dialect.name})")
     port = free_port()
-    settings = Settings(_env_file=None, port=port,  # type: ignore[call-arg]
-                        public_url=f"http://127.0.0.1:{port}")
-    service = TaskService(None, engine, "bench", WorkingCalendar(), CalendarConfig())  # type: ignore[arg-type]
-    app = create_app(settings, engine=engine, service=service)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    settings = bench_settings(port)
+    # The API in a process of its own, as deployed (and not sharing a GIL with the browser's
+    # driver in this one).
+    server = subprocess.Popen([sys.executable, "-m", "bench.dashboard_bench", "--serve", url,
+                               "--port", str(port)])
     base = f"http://127.0.0.1:{port}"
+    wait_until_up(base)
     token = issue_dev_token(settings, chairman.username)
     try:
         with sync_playwright() as p:
@@ -153,13 +154,44 @@ def main(tasks: int, runs: int) -> None:
             measure(browser, base, token, runs, "past weeks stored (a running system):")
             browser.close()
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def bench_settings(port: int) -> Settings:
+    return Settings(_env_file=None, port=port,  # type: ignore[call-arg]
+                    public_url=f"http://127.0.0.1:{port}")
+
+
+def serve(database_url: str, port: int) -> None:
+    engine = make_engine(database_url)
+    service = TaskService(None, engine, "bench", WorkingCalendar(), CalendarConfig())  # type: ignore[arg-type]
+    app = create_app(bench_settings(port), engine=engine, service=service)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def wait_until_up(base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the API did not start")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--database-url", default=None,
+                        help="an empty database (default: a new SQLite file)")
+    parser.add_argument("--serve", metavar="DATABASE_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    main(args.tasks, args.runs)
+    if args.serve:
+        serve(args.serve, args.port)
+    else:
+        main(args.tasks, args.runs, args.database_url)

@@ -34,7 +34,12 @@ def refused(message: str) -> DomainError:
 
 
 def session_secret(settings: Settings) -> str:
-    return settings.session_secret or settings.jwt_secret
+    """Signs the sign-in cookie. Production needs its own (the dev JWT secret is public)."""
+    if settings.session_secret:
+        return settings.session_secret
+    if not settings.is_dev:
+        raise refused("Máy chủ chưa cấu hình GIAOVIEC_SESSION_SECRET cho đăng nhập.")
+    return settings.jwt_secret
 
 
 def redirect_uri(settings: Settings) -> str:

@@ -11,10 +11,12 @@ websocket only from this site's own origin, and for briefing files only on GET.
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+import jwt
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -104,6 +106,12 @@ class CookieAuth:
 
 
 def _set_session(response: Response, token: str, secure: bool, max_age: int) -> None:
+    """The cookie lives no longer than the token in it (the API checks the token anyway)."""
+    try:
+        expires = int(jwt.decode(token, options={"verify_signature": False}).get("exp", 0))
+        max_age = max(0, min(max_age, expires - int(time.time())))
+    except (jwt.PyJWTError, TypeError, ValueError):
+        pass
     response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, secure=secure,
                         samesite="strict", path="/")
 

@@ -59,6 +59,26 @@ def counts_by_owner(
     return {row[0]: _figures(row[1:]) for row in session.execute(stmt)}
 
 
+def subtree_counts(
+    session: Session, viewer: Viewer, unit_ids: Sequence[str], clock: Clock
+) -> dict[str, Figures]:
+    """`counts_with_descendants`, with a fast path for the commonest ask — one unit, e.g. the
+    home page's province: one plain aggregate over the subtree (the same count columns and
+    conditions) instead of grouping 100,000 rows by path to add them up again. A test holds
+    the two equal."""
+    if len(unit_ids) != 1:
+        return counts_with_descendants(session, viewer, unit_ids, clock)
+    unit = session.get(Unit, unit_ids[0])
+    if unit is None:
+        return {}
+    conds = [col(Task.lead_unit_path).startswith(unit.path, autoescape=True),
+             Task.state != TaskState.CANCELLED.value]
+    if not unit.path.startswith(viewer.scope_path):  # inside his subtree: all visible
+        conds.append(visible_tasks(viewer))
+    row = session.execute(select(*_count_columns(clock)).where(*conds)).one()
+    return {unit.id: _figures(row)}
+
+
 # The weekly trend -------------------------------------------------------------------------
 
 
@@ -114,8 +134,7 @@ def tally_trend(session: Session, viewer: Viewer, unit_id: str, weeks: int, cloc
             points.append(TrendPoint(period, as_of, figures, True))
             continue
         if period.key == current.key:
-            figures = counts_with_descendants(session, viewer, [unit.id], clock).get(
-                unit.id, Figures())
+            figures = subtree_counts(session, viewer, [unit.id], clock).get(unit.id, Figures())
             points.append(TrendPoint(period, clock.now, figures, False))
             continue
         key = (database, unit.id, period.key)

@@ -23,7 +23,9 @@ from jwt.algorithms import RSAAlgorithm
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from api.dashboard import oidc
 from api.dashboard.web import SESSION_COOKIE
+from domain.errors import DomainError
 from tests.api.harness import Api, make_settings, running_api
 from tests.conftest import free_port
 
@@ -79,6 +81,12 @@ async def test_the_cookie_reaches_graphql_only_with_the_csrf_header(api: Api) ->
         other = await api.http.post("/graphql", json=ME, headers={
             **CSRF, "Authorization": f"Bearer {api.token('snv.cb1')}"})
         assert other.json()["data"]["me"]["id"] == "snv.cb1"
+        # Briefing files open from a plain link: the cookie counts there, on GET only.
+        file = await api.http.get("/briefings/999999/html")
+        assert file.status_code == 404  # signed in: "no such briefing", not 401
+        api.http.cookies.clear()
+        assert (await api.http.get("/briefings/999999/html")).status_code == 401
+        api.http.cookies.update(cookies)
         out = await api.http.post("/dang-xuat", headers={"Origin": "http://api"})
         assert out.status_code == 303 and SESSION_COOKIE in out.headers["set-cookie"]
     finally:
@@ -241,6 +249,9 @@ async def test_production_refuses_a_forged_state_and_offers_no_dev_sign_in(
     dev = await prod.http.post("/dang-nhap", data={"username": "chutich"},
                                headers={"Origin": "http://api"})
     assert dev.status_code == 404
+    unsigned = prod.settings.model_copy(update={"session_secret": None})
+    with pytest.raises(DomainError):  # production never signs with the public dev secret
+        oidc.session_secret(unsigned)
     provider.username = "khong-ai"  # signed in at the provider, unknown here
     try:
         callback, _ = await sign_in_at_provider(prod)

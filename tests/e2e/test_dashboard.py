@@ -85,7 +85,8 @@ def browser() -> Iterator[Any]:
 
 
 def open_as(browser: Any, site: Site, username: str, **context: Any) -> Any:
-    """Sign in through the dev sign-in page, as a person would; wait for the first figures."""
+    """Sign in through the dev sign-in page, as a person would; wait for the home page."""
+    context.setdefault("viewport", {"width": 1280, "height": 900})
     page = browser.new_context(**context).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -98,8 +99,17 @@ def open_as(browser: Any, site: Site, username: str, **context: Any) -> Any:
     return page
 
 
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOC_SHOTS = ("home", "unit", "task")
+
+
 def shot(page: Any, name: str) -> None:
+    """Into test-artifacts/; with GIAOVIEC_SCREENSHOTS=docs, the README's three into docs/."""
     page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"), full_page=True)
+    if os.environ.get("GIAOVIEC_SCREENSHOTS") == "docs" and name in DOC_SHOTS:
+        page.wait_for_timeout(300)  # the chart settles
+        page.screenshot(path=str(DOCS / f"dashboard-{name}.png"),
+                        clip={"x": 0, "y": 0, "width": 1280, "height": 1100}, full_page=True)
 
 
 def figure(page: Any, key: str) -> int:
@@ -153,6 +163,7 @@ def test_sign_in_and_drill_down_from_province_to_a_task(browser: Any, site: Site
     steps = page.eval_on_selector_all("#timeline li", "li => li.map(x => x.dataset.action)")
     assert steps == ["assign", "accept", "submit"]
     assert page.locator('button[data-action="approve"]').is_visible()  # he may decide
+    shot(page, "task")
     page.get_by_role("link", name="UBND xã Mỹ Hòa Hưng").click()  # breadcrumbs back up
     page.wait_for_selector("#children")
     shot(page, "task-back")
