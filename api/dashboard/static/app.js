@@ -248,11 +248,13 @@ function actionForm(action, task, opts = {}) {
   if (needs.includes("newDeadline")) {
     parts.push(field("newDeadline", "Hạn mới", h("input", { type: "date", required: true })));
   }
+  // Labels name their action: a screen reader hears which "Lý do" this is.
+  const what = (opts.label || ACTION[action]).toLowerCase();
   if (needs.includes("reason")) {
-    parts.push(field("reason", "Lý do", h("input", { type: "text", required: true })));
+    parts.push(field("reason", `Lý do ${what}`, h("input", { type: "text", required: true })));
   }
   if (needs.includes("note") && !opts.noNote) {
-    parts.push(field("note", "Ghi chú", h("input", { type: "text" })));
+    parts.push(field("note", `Ghi chú ${what}`, h("input", { type: "text" })));
   }
   const collect = () => {
     const v = {};
