@@ -11,9 +11,10 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-# GraphiQL (dev mode) and the graphql-http audit come from the npm registry at install time,
-# never from a CDN at run time. Without npm, GraphiQL says how to get it; the audit skips.
-NPM_DIRS := api/graphiql tests/api/audit
+# GraphiQL (dev mode), the dashboard's scripts and the graphql-http audit come from the npm
+# registry at install time, never from a CDN at run time. Without npm, GraphiQL says how to get
+# it, the dashboard draws no chart and updates on a timer, and the audit skips.
+NPM_DIRS := api/graphiql api/dashboard tests/api/audit
 NPM_STAMPS := $(addsuffix /node_modules/.installed,$(NPM_DIRS))
 
 %/node_modules/.installed: %/package-lock.json

@@ -1,16 +1,20 @@
-"""The FastAPI application: GraphQL at /graphql, health, and the dev-mode GraphiQL page."""
+"""The FastAPI application: GraphQL at /graphql, health, the dashboard at /, and the dev-mode
+GraphiQL page."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.engine import Engine
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api import graphiql
 from api.briefing_api import files_router
 from api.context import AppServices, RequestContext
+from api.dashboard.web import CookieAuth, dashboard_router
 from api.headers import SecurityHeaders
 from api.http_errors import install_error_handlers
 from api.json_limits import body_problem, query_problem
@@ -97,7 +101,8 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> F
     app.state.limits = limits
     install_error_handlers(app)
 
-    async def context(request: Request) -> RequestContext:
+    # HTTPConnection: the same context for HTTP requests and the subscriptions' websocket.
+    async def context(request: HTTPConnection) -> RequestContext:
         return RequestContext(services, request.headers.get("authorization"))
 
     router = LocalGraphiQLRouter(
@@ -106,11 +111,13 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> F
         graphql_ide="graphiql" if settings.is_dev else None,
         # GET may only read: the router refuses mutations over GET.
         allow_queries_via_get=True,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
     )
     if settings.is_dev:
         app.include_router(graphiql.assets_router())
     app.include_router(router, prefix="/graphql")
     app.include_router(files_router(services))
+    app.include_router(dashboard_router(services))
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -120,5 +127,7 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> F
     # The last added runs first: the guard bounds the body before the limits look at it.
     app.add_middleware(RateLimits, limits=limits)  # type: ignore[arg-type]
     app.add_middleware(RequestGuard, limit=MAX_BODY_BYTES)  # type: ignore[arg-type]
+    # The session cookie becomes a bearer token before the limits count it.
+    app.add_middleware(CookieAuth)  # type: ignore[arg-type]
     app.add_middleware(SecurityHeaders, proxies=limits.proxies)  # type: ignore[arg-type]
     return app

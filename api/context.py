@@ -55,9 +55,24 @@ class RequestContext(BaseContext):
 
         return await asyncio.to_thread(read, self.app.engine, fn)
 
+    @property
+    def credentials(self) -> str | None:
+        """The Authorization header; over a websocket, the connection_init payload's
+        "Authorization" when the handshake carried none."""
+        if self.authorization:
+            return self.authorization
+        params = getattr(self, "connection_params", None)
+        value = params.get("Authorization") if isinstance(params, dict) else None
+        return value if isinstance(value, str) else None
+
+    def renew(self) -> None:
+        """A new "now" and empty loader caches, for a subscription that lives for hours."""
+        self.clock = Clock.at(datetime.now(UTC), self.app.calendar)
+        self.loaders = Loaders(self.app.engine, self.known_viewer, self.clock)
+
     async def viewer(self) -> Viewer:
         if self._viewer is None:
-            username = self.app.authenticator.username(self.authorization)
+            username = self.app.authenticator.username(self.credentials)
             self._viewer = await self.db(lambda s: _viewer_for(s, username))
         return self._viewer
 

@@ -113,6 +113,10 @@ class TaskFilter:
         default=None, description="Tìm trong tên, nội dung, căn cứ; không phân biệt dấu.")
     flagged: bool | None = strawberry.field(
         default=None, description="Chỉ nhiệm vụ bị nêu tên tại giao ban (true) hoặc ngược lại.")
+    awaiting_my_decision: bool = strawberry.field(
+        default=False, description="Chỉ nhiệm vụ chờ người hỏi quyết định: sản phẩm đã nộp chờ "
+                                   "xác nhận và đề nghị gia hạn chờ quyết định, ở nhiệm vụ người "
+                                   "hỏi là người giao hoặc lãnh đạo cấp trên của người giao.")
 
     def to_query(self) -> TaskFilterQuery:
         return TaskFilterQuery(
@@ -127,4 +131,5 @@ class TaskFilter:
             basis=self.basis,
             search=self.search,
             flagged=self.flagged,
+            awaiting_my_decision=self.awaiting_my_decision,
         )

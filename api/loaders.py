@@ -13,7 +13,8 @@ from strawberry.dataloader import DataLoader
 
 from domain.tally import Figures
 from giaoviec.reads import Session, org, read
-from giaoviec.reads.counts import Clock, counts_by_lead_unit, counts_with_descendants
+from giaoviec.reads.counts import Clock, counts_by_lead_unit
+from giaoviec.reads.dashboard import counts_by_owner, subtree_counts
 from giaoviec.reads.org import Viewer
 from giaoviec.store.models import Official, TaskCoordinator, Unit
 
@@ -33,6 +34,7 @@ class Loaders:
         self.members = DataLoader(self._members)
         self.counts = DataLoader(self._counts)
         self.counts_with_descendants = DataLoader(self._counts_desc)
+        self.owner_counts = DataLoader(self._owner_counts)
 
     async def _run(self, fn: Callable[[Session], V]) -> V:
         return await asyncio.to_thread(read, self.engine, fn)
@@ -64,7 +66,10 @@ class Loaders:
 
     async def _counts_desc(self, unit_ids: list[str]) -> list[Figures]:
         viewer = self._viewer()
-        found = await self._run(
-            lambda s: counts_with_descendants(s, viewer, unit_ids, self.clock)
-        )
+        found = await self._run(lambda s: subtree_counts(s, viewer, unit_ids, self.clock))
         return [found.get(u, Figures()) for u in unit_ids]
+
+    async def _owner_counts(self, official_ids: list[str]) -> list[Figures]:
+        viewer = self._viewer()
+        found = await self._run(lambda s: counts_by_owner(s, viewer, official_ids, self.clock))
+        return [found.get(o, Figures()) for o in official_ids]

@@ -171,12 +171,7 @@ class RateLimits:
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            # The schema has no subscriptions; a WebSocket would only carry operations
-            # around these limits (and crash in the HTTP-only context getter).
-            if (await receive())["type"] == "websocket.connect":
-                await send({"type": "websocket.close", "code": 1008})
-            return
+        # A websocket carries only subscriptions (api.ws_only_subscriptions): nothing to count.
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -4,7 +4,8 @@ is what `make schema` runs; a test keeps the committed file current)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -21,9 +22,12 @@ from strawberry.types import ExecutionContext
 
 from api.briefing_api import BriefingMutation, BriefingQuery
 from api.calendar_api import CalendarMutation, CalendarQuery
-from api.errors import PublicErrors
+from api.dashboard.queries import DashboardQuery
+from api.errors import PublicErrors, public_error
+from api.live import LiveSubscription
 from api.resolvers import Mutation, Query
 from api.suggestions import HideSuggestions
+from api.ws_only_subscriptions import SubscriptionsOnlyOverWebsocket
 from domain.errors import DomainError
 
 MAX_DEPTH = 10
@@ -32,7 +36,7 @@ MAX_ALIASES = 30
 
 
 @strawberry.type(name="Query", description="Các câu hỏi đọc dữ liệu.")
-class FullQuery(Query, BriefingQuery, CalendarQuery):
+class FullQuery(Query, BriefingQuery, CalendarQuery, DashboardQuery):
     pass
 
 
@@ -51,6 +55,24 @@ class GiaoviecSchema(strawberry.Schema):
         if faults:
             super().process_errors(faults, execution_context)
 
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        # Subscriptions yield their results one by one, past the PublicErrors extension:
+        # each result's errors get the same public form (code, fields, nothing internal).
+        return _public_results(await super().stream(*args, **kwargs))
+
+
+async def _public_results(source: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async for result in source:
+        if getattr(result, "errors", None):
+            result.errors = [public_error(e) for e in result.errors]
+        yield result
+
+
+@strawberry.type(name="Subscription", description="Theo dõi trực tiếp (WebSocket, giao thức "
+                                                  "graphql-transport-ws).")
+class FullSubscription(LiveSubscription):
+    pass
+
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     # Factories: each request gets fresh extension instances.
@@ -59,6 +81,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         PublicErrors,
+        SubscriptionsOnlyOverWebsocket,
         # Clients send the same few documents again and again: parse and validate each once
         # (the caches live at module level, shared by every request; bounded).
         lambda: ParserCache(maxsize=512),
@@ -66,7 +89,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions += [DisableIntrospection, HideSuggestions]
-    return GiaoviecSchema(query=FullQuery, mutation=FullMutation, extensions=extensions)
+    return GiaoviecSchema(query=FullQuery, mutation=FullMutation,
+                          subscription=FullSubscription, extensions=extensions)
 
 
 def sdl() -> str:

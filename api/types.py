@@ -9,10 +9,11 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from domain.lifecycle import STATE_LABELS_VI, TaskState
+from domain.lifecycle import ACTION_LABELS_VI, STATE_LABELS_VI, Action, TaskState
 from domain.tally import Figures, task_timeliness
 from domain.timeliness import TIMELINESS_LABELS_VI, Timeliness
 from domain.timezone import as_aware
+from giaoviec.reads.dashboard import available_actions, jurisdiction_of
 from giaoviec.reads.facts import fact_of
 from giaoviec.reads.org import unit_head
 from giaoviec.store import models
@@ -30,6 +31,13 @@ def _enum_from(
 TaskStateEnum = _enum_from(
     TaskState, STATE_LABELS_VI, "TaskState", "Trạng thái xử lý của nhiệm vụ."
 )
+TaskActionEnum = strawberry.enum(  # type: ignore[misc]
+    Enum("TaskAction", {
+        a.name: strawberry.enum_value(a.value, description=ACTION_LABELS_VI[a])
+        for a in Action if a is not Action.ASSIGN
+    }),
+    name="TaskAction", description="Thao tác trên một nhiệm vụ đã giao.",
+)
 TimelinessEnum = _enum_from(
     Timeliness, TIMELINESS_LABELS_VI, "Timeliness",
     "Tình hình thời hạn, tính từ hạn xử lý hiện hành và thời điểm nộp sản phẩm được chấp nhận.",
@@ -45,12 +53,19 @@ class Counts:
     open_in_time: int = strawberry.field(description="Chưa hoàn thành, trong hạn.")
     open_overdue: int = strawberry.field(description="Chưa hoàn thành, quá hạn.")
     due_soon: int = strawberry.field(description="Sắp đến hạn (còn không quá 3 ngày làm việc).")
+    figures: strawberry.Private[Figures | None] = None
+
+    @strawberry.field(description="Tỷ lệ hoàn thành đúng hạn (%) trên các nhiệm vụ đã đến hạn "
+                                  "hoặc đã hoàn thành; null khi chưa có nhiệm vụ nào như vậy "
+                                  "(không phải 0). Tỷ lệ của một kỳ: `tally`.")
+    def on_time_rate(self) -> float | None:
+        return self.figures.on_time_rate_so_far if self.figures else None
 
     @classmethod
     def of(cls, f: Figures) -> Counts:
         return cls(total=f.total, completed_on_time=f.completed_on_time,
                    completed_late=f.completed_late, open_in_time=f.open_in_time,
-                   open_overdue=f.open_overdue, due_soon=f.due_soon)
+                   open_overdue=f.open_overdue, due_soon=f.due_soon, figures=f)
 
 
 @strawberry.type(description="Cán bộ, công chức.")
@@ -81,6 +96,19 @@ class Official:
     @strawberry.field(description="Đơn vị công tác.")
     async def unit(self, info: Info) -> Unit:
         return await load_unit(info, self.row.unit_id)
+
+    @strawberry.field(description="Đơn vị thuộc phạm vi theo dõi của cán bộ: đơn vị mình; với "
+                                  "cán bộ Văn phòng là UBND mà Văn phòng phục vụ.")
+    async def jurisdiction(self, info: Info) -> Unit:
+        await info.context.viewer()
+        return Unit(row=await info.context.db(lambda s: jurisdiction_of(s, self.row)))
+
+    @strawberry.field(description="Kiểm đếm nhiệm vụ cán bộ là người chịu trách nhiệm chính "
+                                  "(trong phạm vi người hỏi được xem); cán bộ của một đơn vị "
+                                  "cộng lại bằng kiểm đếm của chính đơn vị đó.")
+    async def counts(self, info: Info) -> Counts:
+        await info.context.viewer()
+        return Counts.of(await info.context.loaders.owner_counts.load(self.row.id))
 
 
 @strawberry.type(description="Đơn vị: tỉnh, sở, ban, ngành, xã, phường, phòng…")
@@ -267,6 +295,14 @@ class Task:
     @strawberry.field(description="Quá hạn sau hơn 3 lần nhắc: nêu tên tại giao ban.")
     def flagged(self) -> bool:
         return self.row.flagged
+
+    @strawberry.field(description="Các thao tác người hỏi được làm trên nhiệm vụ lúc này (theo "
+                                  "quan hệ với nhiệm vụ và trạng thái); quy trình vẫn kiểm tra "
+                                  "lại khi thực hiện.")
+    async def available_actions(self, info: Info) -> list[TaskActionEnum]:  # type: ignore[valid-type]
+        viewer = await info.context.viewer()
+        found = await info.context.db(lambda s: available_actions(s, viewer, self.row))
+        return [TaskActionEnum(a) for a in found]  # type: ignore[misc]
 
 
 @strawberry.type(description="Một bước trong quá trình xử lý nhiệm vụ.")

@@ -50,12 +50,14 @@ STATES = [TaskState.ASSIGNED, TaskState.IN_PROGRESS, TaskState.IN_PROGRESS, Task
           TaskState.COMPLETED, TaskState.COMPLETED, TaskState.PAUSED, TaskState.CANCELLED]
 
 
-def populate(engine, n: int) -> None:  # noqa: ANN001
+def populate(engine, n: int, province: str | None = None) -> None:  # noqa: ANN001
+    """N tasks over all communes, or only over one province's communes (`province`: its id)."""
     rng = random.Random(7)
     now = datetime.now(UTC)
     with Session(engine) as s:
         seed_national(s)
-        communes = s.exec(select(Unit).where(Unit.kind != "province")).all()
+        where = Unit.parent_id == province if province else Unit.kind != "province"
+        communes = s.exec(select(Unit).where(where)).all()
         chairmen = {o.unit_id: o.id for o in s.exec(select(Official)).all()}
         rows = []
         for i in range(n):

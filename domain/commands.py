@@ -7,6 +7,7 @@ activity, so every rule here is tested without Temporal.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -87,15 +88,25 @@ def command_error(issues: list[FieldIssue]) -> DomainError:
     return DomainError(Code.VALIDATION, message, list(issues))
 
 
+def approval_refusal(*, approver_id: str, relations: Iterable[Relation],
+                     submitted_by: str | None, self_assigned: bool) -> str | None:
+    """Why this official may not approve this product, or None: nobody approves his own work
+    — not the one who submitted it, and a task someone assigned to himself only a leader
+    above him."""
+    if submitted_by is not None and submitted_by == approver_id:
+        return "Người nộp sản phẩm không được tự xác nhận hoàn thành."
+    if self_assigned and Relation.ASSIGNER_SUPERIOR not in set(relations):
+        return "Nhiệm vụ tự giao cho mình phải do lãnh đạo cấp trên xác nhận."
+    return None
+
+
 def _check_approver(record: TaskRecord, cmd: Command) -> None:
-    """Nobody approves his own work: not the one who submitted it, and a task someone
-    assigned to himself only by a leader above him."""
     if cmd.action is not Action.APPROVE:
         return
-    if record.submitted_by is not None and record.submitted_by == cmd.actor_id:
-        raise forbidden("Người nộp sản phẩm không được tự xác nhận hoàn thành.")
-    if record.self_assigned and Relation.ASSIGNER_SUPERIOR not in cmd.relations:
-        raise forbidden("Nhiệm vụ tự giao cho mình phải do lãnh đạo cấp trên xác nhận.")
+    why = approval_refusal(approver_id=cmd.actor_id, relations=cmd.relations,
+                           submitted_by=record.submitted_by, self_assigned=record.self_assigned)
+    if why is not None:
+        raise forbidden(why)
 
 
 def _check_reminder_pace(record: TaskRecord, cmd: Command, now: datetime) -> None:

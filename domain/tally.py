@@ -95,6 +95,13 @@ class Figures:
         return round(100.0 * self.on_time_in_period / self.base_in_period, 1)
 
     @property
+    def on_time_rate_so_far(self) -> float | None:
+        """Without a period (the org chart, as of now): % on time of the tasks that have come
+        due or been completed; None when there are none."""
+        base = self.completed_on_time + self.completed_late + self.open_overdue
+        return round(100.0 * self.completed_on_time / base, 1) if base else None
+
+    @property
     def overdue_rate(self) -> float | None:
         return round(100.0 * self.open_overdue / self.total, 1) if self.total else None
 

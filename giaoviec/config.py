@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     oidc_username_claim: str = Field(
         "preferred_username", validation_alias=_env("GIAOVIEC_OIDC_USERNAME_CLAIM")
     )
+    # The dashboard's sign-in (authorization code + PKCE): its client at the provider, and the
+    # secret that signs the short-lived sign-in cookie (defaults to the JWT secret).
+    oidc_client_id: str = Field("giaoviec", validation_alias=_env("GIAOVIEC_OIDC_CLIENT_ID"))
+    oidc_client_secret: str | None = Field(
+        None, validation_alias=_env("GIAOVIEC_OIDC_CLIENT_SECRET"))
+    oidc_scope: str = Field("openid profile", validation_alias=_env("GIAOVIEC_OIDC_SCOPE"))
+    session_secret: str | None = Field(None, validation_alias=_env("GIAOVIEC_SESSION_SECRET"))
 
     # Mail: nothing is sent unless SMTP_HOST is set; notifications are always kept in-app.
     smtp_host: str | None = Field(None, validation_alias=_env("SMTP_HOST"))

@@ -178,6 +178,18 @@ def own_figures(
             for row in session.execute(stmt)}
 
 
+def total_figures(
+    session: Session, conds: Sequence[ColumnElement[bool]], clock: Clock,
+    period: Period | None = None,
+) -> Figures:
+    """The figures of all the tasks matching `conds` together: one plain aggregate (a unit's
+    whole subtree, without grouping by unit to add the groups up again)."""
+    figures = _figure_columns(clock, period)
+    sums = [func.coalesce(func.sum(case((cond, 1), else_=0)), 0) for cond in figures.values()]
+    row = session.execute(select(*sums).where(Task.created_at <= clock.instant, *conds)).one()
+    return Figures(**{name: int(v) for name, v in zip(figures, row, strict=True)})
+
+
 def own_lists(session: Session, conds: Sequence[ColumnElement[bool]],
               clock: Clock) -> dict[str, TaskLists]:
     """The tasks a briefing names, by lead unit: flagged, pending extensions, awaiting the

@@ -17,6 +17,7 @@ from domain.text import fold
 from domain.timeliness import Timeliness
 from domain.timezone import as_aware
 from giaoviec.reads.counts import Clock, timeliness_condition
+from giaoviec.reads.decisions import awaiting_my_decision
 from giaoviec.reads.org import Viewer
 from giaoviec.reads.visibility import coordinated_by, visible_tasks
 from giaoviec.store.models import Task, Unit
@@ -41,6 +42,7 @@ class TaskFilter:
     basis: str | None = None
     search: str | None = None
     flagged: bool | None = None
+    awaiting_my_decision: bool = False
 
 
 @dataclass
@@ -109,6 +111,8 @@ def filter_conditions(
             conds.append(col(Task.search_text).contains(word, autoescape=True))
     if f.flagged is not None:
         conds.append(Task.flagged == f.flagged)
+    if f.awaiting_my_decision:
+        conds.append(awaiting_my_decision(session, viewer))
     return conds
 
 

@@ -128,21 +128,3 @@ async def test_limits_can_be_turned_off(env: WorkflowEnvironment, db: Engine) ->
                        rate_mutations_per_minute=0) as (api, _):
         for _ in range(30):
             assert (await post(api, MUTATION, authorization="Bearer x.y.z")).status_code == 200
-
-
-async def test_no_websocket_around_the_limits(env: WorkflowEnvironment, db: Engine) -> None:
-    async with limited(env, db) as (api, _):
-        sent: list[dict[str, object]] = []
-
-        async def receive() -> dict[str, object]:
-            return {"type": "websocket.connect"}
-
-        async def send(message: dict[str, object]) -> None:
-            sent.append(message)
-
-        scope = {"type": "websocket", "path": "/graphql", "raw_path": b"/graphql",
-                 "query_string": b"", "root_path": "", "scheme": "ws", "client": ("1.2.3.4", 1),
-                 "server": ("api", 80), "subprotocols": ["graphql-transport-ws"],
-                 "headers": [(b"authorization", bearer(api.token("vp.cv")).encode())]}
-        await api.app(scope, receive, send)
-        assert sent == [{"type": "websocket.close", "code": 1008}]

@@ -1,0 +1,198 @@
+"""The leadership dashboard as served pages: the Jinja2 shell at `/` (everything it shows it
+asks of `/graphql`), its scripts (installed from npm, served from here), sign-in and sign-out.
+
+The session is a cookie holding the same bearer token the API takes — a dev token in dev
+mode, the provider's access token in production — HttpOnly and SameSite=Strict. `CookieAuth`
+turns it into the Authorization header, but for `/graphql` only when the request also carries
+the header `X-Giaoviec-Csrf` (a cross-site form cannot set it), for the subscriptions'
+websocket only from this site's own origin, and for briefing files only on GET.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+import jwt
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.auth import issue_dev_token
+from api.context import AppServices
+from api.dashboard import oidc
+from domain.errors import DomainError
+from giaoviec.reads import read
+from giaoviec.reads.dashboard import sign_in_choices
+from giaoviec.reads.org import viewer_for
+
+HERE = Path(__file__).parent
+MODULES = HERE / "node_modules"
+SESSION_COOKIE = "giaoviec_phien"
+CSRF_HEADER = "x-giaoviec-csrf"
+ASSET_PREFIX = "/bang-dieu-hanh"
+ASSETS = {
+    "app.js": HERE / "static" / "app.js",
+    "app.css": HERE / "static" / "app.css",
+    "uplot.js": MODULES / "uplot" / "dist" / "uPlot.iife.min.js",
+    "uplot.css": MODULES / "uplot" / "dist" / "uPlot.min.css",
+    "graphql-ws.js": MODULES / "graphql-ws" / "umd" / "graphql-ws.min.js",
+}
+MEDIA = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+# Scripts and styles only from this server; no inline script; the API on the same origin.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def vendor_installed() -> bool:
+    return all(path.is_file() for path in ASSETS.values())
+
+
+def _page(name: str, status: int = 200, **values: object) -> HTMLResponse:
+    html = _templates.get_template(name).render(prefix=ASSET_PREFIX, **values)
+    return HTMLResponse(html, status_code=status, headers={
+        "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin", "Cache-Control": "no-store"})
+
+
+def _same_origin(headers: dict[bytes, bytes]) -> bool:
+    """The request comes from a page of this very host (Origin matches Host)."""
+    origin = headers.get(b"origin", b"").decode("latin-1")
+    host = headers.get(b"host", b"").decode("latin-1")
+    return bool(origin and host) and urlsplit(origin).netloc == host
+
+
+def _cookie(headers: dict[bytes, bytes], name: str) -> str | None:
+    for part in headers.get(b"cookie", b"").decode("latin-1").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name and value:
+            return value
+    return None
+
+
+class CookieAuth:
+    """Lends the session cookie's token to the API as `Authorization: Bearer …` where a
+    forged cross-site request cannot profit from it (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = dict(scope.get("headers") or [])
+            token = _cookie(headers, SESSION_COOKIE)
+            if token and b"authorization" not in headers and self._lend(scope, headers):
+                scope = dict(scope)
+                scope["headers"] = [*scope["headers"],
+                                    (b"authorization", f"Bearer {token}".encode("latin-1"))]
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _lend(scope: Scope, headers: dict[bytes, bytes]) -> bool:
+        path: str = scope.get("path", "")
+        if scope["type"] == "websocket":
+            return path == "/graphql" and _same_origin(headers)
+        if path == "/graphql":
+            return CSRF_HEADER.encode() in headers
+        return path.startswith("/briefings/") and scope.get("method") == "GET"
+
+
+def _set_session(response: Response, token: str, secure: bool, max_age: int) -> None:
+    """The cookie lives no longer than the token in it (the API checks the token anyway)."""
+    try:
+        expires = int(jwt.decode(token, options={"verify_signature": False}).get("exp", 0))
+        max_age = max(0, min(max_age, expires - int(time.time())))
+    except (jwt.PyJWTError, TypeError, ValueError):
+        pass
+    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, secure=secure,
+                        samesite="strict", path="/")
+
+
+def dashboard_router(services: AppServices) -> APIRouter:
+    settings = services.settings
+    secure = settings.public_url.startswith("https://")
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/")
+    def home() -> HTMLResponse:
+        return _page("dashboard.html", dev=settings.is_dev, vendor=vendor_installed())
+
+    @router.get(ASSET_PREFIX + "/{name}")
+    def asset(name: str) -> Response:
+        path = ASSETS.get(name)
+        if path is None or not path.is_file():
+            return Response("Không có tệp này.", status_code=404)
+        return FileResponse(path, media_type=MEDIA[path.suffix],
+                            headers={"X-Content-Type-Options": "nosniff"})
+
+    @router.get("/dang-nhap")
+    async def sign_in_page() -> Response:
+        if not settings.is_dev:
+            try:
+                url, flow = await oidc.begin(settings)
+            except DomainError as err:
+                return _page("sign_in.html", 503, dev=False, choices=[], error=err.message)
+            response = RedirectResponse(url, status_code=303)
+            response.set_cookie(oidc.FLOW_COOKIE, flow, max_age=oidc.FLOW_MINUTES * 60,
+                                httponly=True, secure=secure, samesite="lax",
+                                path=oidc.CALLBACK_PATH)
+            return response
+        choices = await asyncio.to_thread(read, services.engine, sign_in_choices)
+        return _page("sign_in.html", dev=True, choices=choices, error=None)
+
+    @router.post("/dang-nhap")
+    async def dev_sign_in(request: Request, username: str = Form("")) -> Response:
+        """Dev mode only: sign in as a demo official with the same token `giaoviec token`
+        mints."""
+        if not settings.is_dev:
+            return Response("Không có trang này.", status_code=404)
+        if not _same_origin({k.lower(): v for k, v in request.headers.raw}):
+            return Response("Yêu cầu không đến từ trang đăng nhập.", status_code=403)
+        viewer = await asyncio.to_thread(read, services.engine,
+                                         lambda s: viewer_for(s, username.strip()))
+        if viewer is None:
+            choices = await asyncio.to_thread(read, services.engine, sign_in_choices)
+            return _page("sign_in.html", 400, dev=True, choices=choices,
+                         error="Không tìm thấy cán bộ đang công tác với tên đăng nhập này.")
+        response = RedirectResponse("/", status_code=303)
+        _set_session(response, issue_dev_token(settings, username.strip()), secure,
+                     settings.token_ttl_hours * 3600)
+        return response
+
+    @router.get(oidc.CALLBACK_PATH)
+    async def oidc_callback(request: Request, code: str | None = None,
+                            state: str | None = None) -> Response:
+        try:
+            token = await oidc.finish(settings, code, state,
+                                      request.cookies.get(oidc.FLOW_COOKIE))
+            username = services.authenticator.username(f"Bearer {token}")
+            viewer = await asyncio.to_thread(read, services.engine,
+                                             lambda s: viewer_for(s, username))
+            if viewer is None:
+                raise oidc.refused("Tài khoản không có trong danh sách cán bộ hoặc đã bị khóa.")
+        except DomainError as err:
+            return _page("sign_in.html", 401, dev=False, choices=[], error=err.message)
+        # A page, not a redirect: the next request to `/` then starts on this site, so the
+        # SameSite=Strict session cookie goes with it.
+        response = _page("signed_in.html")
+        _set_session(response, token, secure, settings.token_ttl_hours * 3600)
+        response.delete_cookie(oidc.FLOW_COOKIE, path=oidc.CALLBACK_PATH)
+        return response
+
+    @router.post("/dang-xuat")
+    def sign_out(request: Request) -> Response:
+        if not _same_origin({k.lower(): v for k, v in request.headers.raw}):
+            return Response("Yêu cầu không đến từ trang này.", status_code=403)
+        response = RedirectResponse("/dang-nhap", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    return router

@@ -1,0 +1,121 @@
+"""Live updates: a GraphQL subscription (graphql-transport-ws) fed from the event trail.
+
+The worker writes events in another process, so the API follows the `taskevent` table by its
+increasing id: one small poller per process and database (every ~0.5 s, only while someone
+listens) fans new event ids out to the subscribers; each subscriber then keeps only the events
+whose task its viewer may read — the same rule as `task(id)` (giaoviec.reads.visibility).
+Polling by id works on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator
+
+import strawberry
+from sqlalchemy.engine import Engine
+from strawberry.types import Info
+
+from api.context import RequestContext
+from api.types import Task, TaskEvent
+from giaoviec.reads import read
+from giaoviec.reads.events import NewEvent, events_after, latest_event_id, readable_events
+from giaoviec.reads.org import get_unit
+
+log = logging.getLogger("giaoviec.live")
+POLL_SECONDS = 0.5
+QUEUE_LIMIT = 100  # batches a slow subscriber may fall behind before it is told to refetch
+
+
+class EventFeed:
+    """Follows the event trail for one database in one event loop; fans out new events."""
+
+    def __init__(self, engine: Engine, interval: float = POLL_SECONDS) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._queues: set[asyncio.Queue[list[NewEvent]]] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._last_id = 0
+
+    @contextlib.asynccontextmanager
+    async def listen(self) -> AsyncIterator[asyncio.Queue[list[NewEvent]]]:
+        """A queue of new-event batches, from the moment of the call on."""
+        queue: asyncio.Queue[list[NewEvent]] = asyncio.Queue(QUEUE_LIMIT)
+        if self._task is None or self._task.done():
+            self._last_id = await asyncio.to_thread(read, self.engine, latest_event_id)
+            self._task = asyncio.create_task(self._poll())
+        self._queues.add(queue)
+        try:
+            yield queue
+        finally:
+            self._queues.discard(queue)
+            if not self._queues and self._task is not None:
+                self._task.cancel()  # nobody listens: leave the database alone
+                self._task = None
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                batch = await asyncio.to_thread(
+                    read, self.engine, lambda s: events_after(s, self._last_id))
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the feed
+                log.exception("event feed: reading new events failed")
+                continue
+            if not batch:
+                continue
+            self._last_id = batch[-1].id
+            for queue in list(self._queues):
+                if queue.full():  # a stuck subscriber loses old batches, not the feed
+                    with contextlib.suppress(asyncio.QueueEmpty):
+                        queue.get_nowait()
+                queue.put_nowait(batch)
+
+
+_feeds: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, EventFeed]] = (
+    weakref.WeakKeyDictionary())
+
+
+def feed_for(engine: Engine) -> EventFeed:
+    """The one feed of this process (per event loop and database)."""
+    per_loop = _feeds.setdefault(asyncio.get_running_loop(), {})
+    if id(engine) not in per_loop:
+        per_loop[id(engine)] = EventFeed(engine)
+    return per_loop[id(engine)]
+
+
+@strawberry.type(description="Một thay đổi của nhiệm vụ: một bước mới trong quá trình xử lý "
+                             "(thao tác của ai đó, nhắc việc, cảnh báo) và nhiệm vụ sau bước đó.")
+class TaskChange:
+    event: TaskEvent = strawberry.field(description="Bước mới.")
+    task: Task = strawberry.field(description="Nhiệm vụ sau bước đó.")
+
+
+@strawberry.type
+class LiveSubscription:
+    @strawberry.subscription(description="Theo dõi trực tiếp các thay đổi của những nhiệm vụ "
+                                         "người đăng nhập được xem (giao thức "
+                                         "graphql-transport-ws); lọc theo một nhiệm vụ hoặc các "
+                                         "nhiệm vụ do một đơn vị (gồm trực thuộc) chủ trì.")
+    async def task_changes(
+        self, info: Info, task_id: strawberry.ID | None = None,
+        unit_id: strawberry.ID | None = None,
+    ) -> AsyncGenerator[TaskChange, None]:
+        ctx: RequestContext = info.context
+        viewer = await ctx.viewer()
+        unit_path = None
+        if unit_id is not None:
+            unit_path = (await ctx.db(lambda s: get_unit(s, str(unit_id)))).path
+        wanted = str(task_id) if task_id is not None else None
+        async with feed_for(ctx.app.engine).listen() as queue:
+            while True:
+                batch = await queue.get()
+                found = await ctx.db(lambda s, b=batch: readable_events(
+                    s, viewer, b, task_id=wanted, unit_path=unit_path))
+                if found:
+                    ctx.renew()  # a long-lived connection: fresh clock and loaders per change
+                for event, task in found:
+                    yield TaskChange(event=TaskEvent(row=event), task=Task(row=task))

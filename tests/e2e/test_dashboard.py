@@ -1,0 +1,269 @@
+"""The leadership dashboard end to end: `giaoviec dev` as a real process, the page in headless
+Chromium (Playwright, the Debian chromium), other users acting through the GraphQL API.
+
+Screenshots go to test-artifacts/. Where Chromium or Playwright is missing, these skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.auth import issue_dev_token
+from giaoviec.config import Settings
+from tests.conftest import free_port
+from tests.e2e.dashboard_data import ASSIGN, COMMUNE, COMMUNE_OFFICER, populate, task_input
+from tests.e2e.test_dev_command import Running, _start, _stop
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SECRET = "e2e-dashboard-secret-0123456789abcdef"
+LIVE_SECONDS = 2.0
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not "
+                               "installed: `make install` installs the dev extras")
+if CHROMIUM is None:
+    pytest.skip("Chromium is not installed (CI installs Debian's chromium; see .ci/run)",
+                allow_module_level=True)
+
+
+@dataclass
+class Site:
+    running: Running
+    ids: dict[str, str]
+    settings: Settings
+
+    @property
+    def base(self) -> str:
+        return self.running.base
+
+    def gql(self, user: str, query: str, **variables: Any) -> dict[str, Any]:
+        response = httpx.post(
+            f"{self.base}/graphql", json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {issue_dev_token(self.settings, user)}"},
+            timeout=60)
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    port = free_port()
+    env = {**os.environ, "GIAOVIEC_DATA_DIR": str(tmp_path_factory.mktemp("dash") / "data"),
+           "GIAOVIEC_PORT": str(port), "TEMPORAL_DEV_PORT": str(free_port()),
+           "TEMPORAL_UI_PORT": str(free_port()), "GIAOVIEC_MODE": "dev",
+           "GIAOVIEC_JWT_SECRET": SECRET, "GIAOVIEC_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    for name in ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_HOST"):
+        env.pop(name, None)
+    running = _start(env, port)
+    try:
+        settings = Settings(_env_file=None, mode="dev", jwt_secret=SECRET)  # type: ignore[call-arg]
+        site = Site(running, {}, settings)
+        site.ids.update(populate(site.gql))
+        yield site
+    finally:
+        assert _stop(running) == 0
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+def open_as(browser: Any, site: Site, username: str, **context: Any) -> Any:
+    """Sign in through the dev sign-in page, as a person would; wait for the home page."""
+    context.setdefault("viewport", {"width": 1280, "height": 900})
+    page = browser.new_context(**context).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{site.base}/")
+    page.wait_for_url("**/dang-nhap")
+    page.select_option("#username", username)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_selector("body[data-home-ready]")
+    page.errors = errors  # type: ignore[attr-defined]
+    return page
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOC_SHOTS = ("home", "unit", "task")
+
+
+def shot(page: Any, name: str) -> None:
+    """Into test-artifacts/; with GIAOVIEC_SCREENSHOTS=docs, the README's three into docs/."""
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"), full_page=True)
+    if os.environ.get("GIAOVIEC_SCREENSHOTS") == "docs" and name in DOC_SHOTS:
+        page.wait_for_timeout(300)  # the chart settles
+        page.screenshot(path=str(DOCS / f"dashboard-{name}.png"),
+                        clip={"x": 0, "y": 0, "width": 1280, "height": 1100}, full_page=True)
+
+
+def figure(page: Any, key: str) -> int:
+    text = page.inner_text(f'#figures [data-figure="{key}"] .value')
+    return int(text.replace(".", "").replace(",", ""))
+
+
+def counts_row(page: Any, selector: str) -> list[int]:
+    cells = page.locator(f"{selector} td").all_inner_texts()
+    return [int(c.replace(".", "")) for c in cells[:6]]
+
+
+UNIT_COUNTS = """query($u: ID!) { unit(id: $u) { countsWithDescendants { total openOverdue
+  openInTime dueSoon completedOnTime completedLate } } }"""
+
+
+def test_sign_in_and_drill_down_from_province_to_a_task(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, "chutich")
+    api = site.gql("chutich", UNIT_COUNTS, u="ag")["unit"]["countsWithDescendants"]
+    for key in ("total", "openOverdue", "openInTime", "dueSoon", "completedOnTime"):
+        assert figure(page, key) == api[key], key  # the page shows what the API answers
+    assert page.locator("#decisions li[data-task]").count() == 2
+    shot(page, "home")
+
+    page.click(f'#ranking tr[data-unit="{COMMUNE}"] a')  # province → commune
+    page.wait_for_selector("#children")
+    crumbs = page.locator("nav[aria-label='Đường dẫn'] li").all_inner_texts()
+    assert crumbs[0] == "Tổng quan" and crumbs[-1] == "UBND xã Mỹ Hòa Hưng"
+    own = counts_row(page, '#children tr[data-unit="own"]')
+    total = counts_row(page, "#children tfoot tr")
+    children = [counts_row(page, f'#children tr[data-unit="{u}"]') for u in
+                page.eval_on_selector_all("#children tbody tr[data-unit]",
+                                          "rows => rows.map(r => r.dataset.unit)")
+                if u != "own"]
+    assert [sum(col) for col in zip(own, *children, strict=True)] == total  # adds up
+    people = [counts_row(page, f'#officials tr[data-official="{o}"]') for o in
+              page.eval_on_selector_all("#officials tbody tr",
+                                        "rows => rows.map(r => r.dataset.official)")]
+    assert [sum(col) for col in zip(*people, strict=True)] == own  # officials add up to the unit
+    shot(page, "unit")
+
+    page.click(f'#officials tr[data-official="{COMMUNE_OFFICER}"] a')  # commune → official
+    page.wait_for_selector(f'li[data-task="{site.ids["xa-chuyendoiso"]}"]')
+    page.click(f'li[data-task="{site.ids["xa-chuyendoiso"]}"] a')  # official → task
+    page.wait_for_selector("#timeline")
+    assert page.inner_text("#task-title") == "Báo cáo chuyển đổi số cấp xã"
+    assert page.inner_text("#task-state") == "Chờ xác nhận"
+    for ro in ("Rõ việc", "Rõ người", "Rõ thẩm quyền", "Rõ trách nhiệm", "Rõ thời gian",
+               "Rõ sản phẩm"):
+        assert page.get_by_role("heading", name=ro).is_visible()
+    steps = page.eval_on_selector_all("#timeline li", "li => li.map(x => x.dataset.action)")
+    assert steps == ["assign", "accept", "submit"]
+    assert page.locator('button[data-action="approve"]').is_visible()  # he may decide
+    shot(page, "task")
+    page.get_by_role("link", name="UBND xã Mỹ Hòa Hưng").click()  # breadcrumbs back up
+    page.wait_for_selector("#children")
+    shot(page, "task-back")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_assign_refused_for_a_missing_ro_then_accepted(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, "chutich")
+    page.get_by_role("link", name="Giao việc").click()
+    page.wait_for_selector("#assign-form")
+    page.fill("#a-title", "Tổng hợp báo cáo giao ban tháng")
+    page.fill("#a-description", "Tổng hợp kết quả thực hiện nhiệm vụ của các sở")
+    page.select_option("#a-leadUnitId", "ag-snv")
+    page.wait_for_selector("#a-ownerId option[value='snv.cb2']", state="attached")
+    page.select_option("#a-ownerId", "snv.cb2")
+    page.fill("#a-deadlineValue", "7")
+    page.fill("#a-productKind", "báo cáo")
+    page.fill("#a-productDescription", "Báo cáo tổng hợp")
+    page.fill("#a-productMeasure", "Trình Chủ tịch trước giao ban")
+    # Checked as it is typed: only "rõ thẩm quyền" (the basis) is still missing.
+    page.wait_for_selector("#ro-check li.missing[data-ro='rõ thẩm quyền']")
+    assert page.locator("#ro-check li.missing").count() == 1
+    page.click("#assign-submit")
+    refused = page.wait_for_selector("#assign-refused")
+    assert "MISSING_BASIS" not in refused.inner_text()  # messages, not codes
+    assert page.locator('#assign-refused li[data-field="basis"]').is_visible()
+    assert "Thiếu căn cứ" in page.inner_text('[data-error-for="basis"]')
+    assert page.get_attribute("#a-basis", "aria-invalid") == "true"
+    shot(page, "assign-refused")
+
+    page.fill("#a-basis", "Kế hoạch số 208/KH-UBND")
+    page.wait_for_selector("#ro-check li.missing", state="detached")
+    page.click("#assign-submit")
+    page.wait_for_url("**#/nhiem-vu/*")
+    page.wait_for_selector("#timeline")
+    assert page.inner_text("#task-title") == "Tổng hợp báo cáo giao ban tháng"
+    task_id = page.url.rsplit("/", 1)[-1]
+    found = site.gql("snv.cb2", "query($id: ID!) { task(id: $id) { owner { id } basis } }",
+                     id=task_id)["task"]
+    assert found == {"owner": {"id": "snv.cb2"}, "basis": "Kế hoạch số 208/KH-UBND"}
+
+
+def test_approve_an_extension_from_home(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, "chutich")
+    task_id = site.ids["snv-quyche"]
+    item = page.locator(f'#decisions li[data-task="{task_id}"]')
+    assert "Đề nghị gia hạn" in item.inner_text()
+    item.locator('button[data-approve="true"]').click()
+    item.wait_for(state="detached")
+    task = site.gql("chutich", """query($id: ID!) { task(id: $id) { pendingExtension
+      { reason } deadline originalDeadline } }""", id=task_id)["task"]
+    assert task["pendingExtension"] is None and task["deadline"] > task["originalDeadline"]
+
+
+def test_another_users_action_appears_live(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, "chutich")
+    page.wait_for_selector("#live[data-state='on']")
+    task_id = site.ids["xa-caicach"]
+    assert page.locator(f'#decisions li[data-task="{task_id}"]').count() == 0
+    before = figure(page, "total")
+    site.gql(COMMUNE_OFFICER, """mutation($id: ID!) { submitOutput(id: $id, output:
+      {description: "Biên bản kiểm tra"}) { id } }""", id=task_id)
+    start = time.monotonic()
+    page.wait_for_selector(f'#decisions li[data-task="{task_id}"]',
+                           timeout=LIVE_SECONDS * 1000)
+    assert time.monotonic() - start < LIVE_SECONDS
+    assert figure(page, "total") == before
+    shot(page, "live")
+
+
+def test_user_text_is_shown_as_text(browser: Any, site: Site) -> None:
+    hostile = '<img src=x onerror="document.body.dataset.pwned=1"><b>Rà soát</b>'
+    task = site.gql("chutich", ASSIGN, input=task_input(
+        "e2e-hostile", hostile, "ag-sxd", "sxd.cb1", basis="<script>alert(1)</script>"))[
+        "assignTask"]["id"]
+    page = open_as(browser, site, "chutich")
+    page.goto(f"{site.base}/#/nhiem-vu/{task}")
+    page.wait_for_selector("#timeline")
+    assert page.inner_text("#task-title") == hostile  # shown, character for character
+    assert page.locator("#task-title img, #task-title b, article script").count() == 0
+    assert page.get_attribute("body", "data-pwned") is None
+
+
+def test_owner_acts_on_a_phone(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, COMMUNE_OFFICER, viewport={"width": 390, "height": 844},
+                   is_mobile=True, has_touch=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width}px wide on a 390px phone"
+    task_id = site.ids["xa-dulieu"]
+    page.goto(f"{site.base}/#/nhiem-vu/{task_id}")
+    page.wait_for_selector('button[data-action="accept"]')
+    page.click('button[data-action="accept"]')
+    page.wait_for_selector('button[data-action="report_progress"]')
+    form = page.locator('form[data-form="report_progress"]')
+    form.get_by_label("Tiến độ (%)").fill("60")
+    form.get_by_role("button", name="Báo cáo tiến độ").click()
+    page.wait_for_selector('#timeline li[data-action="report_progress"]')
+    assert "Tiến độ 60%" in page.inner_text("article.task")
+    assert page.locator('button[data-action="request_extension"]').is_visible()
+    assert page.locator('button[data-action="submit"]').is_visible()
+    assert page.locator('button[data-action="approve"]').count() == 0  # not his to decide
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "phone")
