@@ -151,7 +151,8 @@ async def _dev(settings: Settings) -> None:
         server = api_server(settings, engine, service)
         stop = stop_event_on_signals()
         base = f"http://{settings.host}:{settings.port}"
-        _say(f"giaoviec đang chạy:\n  API GraphQL:  {base}/graphql\n  Kiểm tra:     {base}/health")
+        _say(f"giaoviec đang chạy:\n  Bảng điều hành: {base}/\n  API GraphQL:  {base}/graphql\n"
+             f"  Kiểm tra:     {base}/health")
         if temporal is not None:
             _say(f"  Temporal UI:  http://127.0.0.1:{settings.temporal_ui_port}")
         _say("  Lấy mã truy cập: .venv/bin/giaoviec token chutich\nNhấn Ctrl-C để dừng.")
