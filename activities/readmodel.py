@@ -86,6 +86,8 @@ def _apply_row(row: Task, t: TaskRecord, unit_path: str) -> None:
     row.flagged = t.flagged
     row.search_text = fold(" ".join(filter(None, [t.title, t.description, t.basis])))
     row.version = t.seq
+    row.plan_id = t.plan_id
+    row.parent_id = t.parent_id
     row.updated_at = utcnow()
 
 

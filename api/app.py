@@ -106,6 +106,9 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> F
         graphql_ide="graphiql" if settings.is_dev else None,
         # GET may only read: the router refuses mutations over GET.
         allow_queries_via_get=True,
+        # importPlan takes a file (GraphQL multipart request). Safe from cross-site forms:
+        # every request is authorised by a bearer token, never by a cookie.
+        multipart_uploads_enabled=True,
     )
     if settings.is_dev:
         app.include_router(graphiql.assets_router())

@@ -113,6 +113,10 @@ class TaskFilter:
         default=None, description="Tìm trong tên, nội dung, căn cứ; không phân biệt dấu.")
     flagged: bool | None = strawberry.field(
         default=None, description="Chỉ nhiệm vụ bị nêu tên tại giao ban (true) hoặc ngược lại.")
+    plan_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Các nhiệm vụ của một kế hoạch.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Các nhiệm vụ con của một nhiệm vụ.")
 
     def to_query(self) -> TaskFilterQuery:
         return TaskFilterQuery(
@@ -127,4 +131,6 @@ class TaskFilter:
             basis=self.basis,
             search=self.search,
             flagged=self.flagged,
+            plan_id=str(self.plan_id) if self.plan_id else None,
+            parent_id=str(self.parent_id) if self.parent_id else None,
         )

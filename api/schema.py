@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext
 
 from api.briefing_api import BriefingMutation, BriefingQuery
 from api.errors import PublicErrors
+from api.plan_api import PlanMutation, PlanQuery
 from api.resolvers import Mutation, Query
 from domain.errors import DomainError
 
@@ -28,13 +29,13 @@ MAX_ALIASES = 30
 
 
 @strawberry.type(name="Query", description="Các câu hỏi đọc dữ liệu.")
-class FullQuery(Query, BriefingQuery):
+class FullQuery(Query, BriefingQuery, PlanQuery):
     pass
 
 
 @strawberry.type(name="Mutation", description="Các thao tác thay đổi dữ liệu; mỗi thao tác trả "
                                               "lại đối tượng đã cập nhật.")
-class FullMutation(Mutation, BriefingMutation):
+class FullMutation(Mutation, BriefingMutation, PlanMutation):
     pass
 
 

@@ -174,3 +174,17 @@ def _common_prefix(paths: list[str]) -> str:
     return "/" + "".join(f"{p}/" for p in shared)
 
 
+
+
+def counts_grouped(
+    session: Session, viewer: Viewer, key: ColumnElement[str], conds: Sequence[ColumnElement[bool]],
+    clock: Clock,
+) -> dict[str, Figures]:
+    """The same figures for the tasks matching `conds`, grouped by `key` (a plan's tasks by
+    lead unit, a task's sub-tasks, a recurring duty's tasks of one period)."""
+    stmt = (
+        select(key, *_count_columns(clock))
+        .where(*conds, Task.state != TaskState.CANCELLED.value, visible_tasks(viewer))
+        .group_by(key)
+    )
+    return {row[0]: _figures(row[1:]) for row in session.execute(stmt)}

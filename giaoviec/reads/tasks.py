@@ -40,6 +40,8 @@ class TaskFilter:
     basis: str | None = None
     search: str | None = None
     flagged: bool | None = None
+    plan_id: str | None = None
+    parent_id: str | None = None
 
 
 @dataclass
@@ -108,6 +110,10 @@ def filter_conditions(
             conds.append(col(Task.search_text).contains(word, autoescape=True))
     if f.flagged is not None:
         conds.append(Task.flagged == f.flagged)
+    if f.plan_id:
+        conds.append(Task.plan_id == f.plan_id)
+    if f.parent_id:
+        conds.append(Task.parent_id == f.parent_id)
     return conds
 
 

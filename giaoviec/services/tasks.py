@@ -34,6 +34,7 @@ from domain.errors import (
 )
 from domain.lifecycle import Action, Relation
 from domain.org import Actor, relations_to_task
+from domain.record import new_record
 from domain.task import TaskDraft, validate_draft, validate_reassignment
 from giaoviec.reads.org import draft_facts, load_actor, org_facts, task_parties
 from giaoviec.reads.visibility import can_read
@@ -97,26 +98,31 @@ class TaskService:
             self._prepare_assign, assigner_id, key, digest, draft, now)
         if record is None:  # a retry whose task is already recorded
             return await self.record(task_id)
+        created = await self.start(record)
+        if created.request_hash != digest:
+            raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ khác.")
+        return created
+
+    async def start(self, record: TaskRecord) -> TaskRecord:
+        """Start a task's workflow, or find the one already started with its id, and answer once
+        its assignment is in the read model (update-with-start, in one round trip)."""
         start = WithStartWorkflowOperation(
             TaskWorkflow.run, TaskStart(record=record, calendar=self.calendar_config),
-            id=workflow_id_for(task_id), task_queue=self.task_queue,
+            id=workflow_id_for(record.id), task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
         try:
-            created = await asyncio.wait_for(
+            return await asyncio.wait_for(
                 self.client.execute_update_with_start_workflow(
                     TaskWorkflow.created, start_workflow_operation=start),
                 UPDATE_TIMEOUT_SECONDS,
             )
         except WorkflowAlreadyStartedError:
             # Its workflow has already closed: the read model has the final word.
-            return await self.record(task_id)
+            return await self.record(record.id)
         except WorkflowUpdateFailedError as err:
             raise refusal(err) from None
-        if created.request_hash != digest:
-            raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ khác.")
-        return created
 
     def _prepare_assign(
         self, assigner_id: str, key: str, digest: str, draft: TaskDraft, now: datetime
@@ -136,14 +142,7 @@ class TaskService:
                     return claim.task_id, None
                 deadline = validate_draft(draft, actor, draft_facts(session, draft),
                                           self.calendar, now)
-        return claim.task_id, TaskRecord(
-            id=claim.task_id, client_key=key, request_hash=digest,
-            title=draft.title.strip(), description=(draft.description or "").strip(),
-            basis=(draft.basis or "").strip(), lead_unit_id=draft.lead_unit_id,
-            owner_id=draft.owner_id, assigner_id=actor.id, product=draft.product,  # type: ignore[arg-type]
-            deadline=deadline, original_deadline=deadline, created_at=now,
-            coordinators=list(draft.coordinators), milestones=list(draft.milestones),
-        )
+        return claim.task_id, new_record(claim.task_id, key, digest, draft, actor.id, deadline, now)
 
     def _claim(self, actor: Actor, key: str, digest: str, now: datetime) -> TaskRequest:
         """Insert the claim in its own transaction; a concurrent twin that won keeps its own."""

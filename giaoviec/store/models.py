@@ -100,6 +100,9 @@ class Task(SQLModel, table=True):
     flagged: bool = Field(default=False, index=True)  # raised by name at giao ban
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     version: int = 0  # the last event seq applied; older writes never overwrite newer ones
+    # "01 xuyên suốt": the plan that assigned it, the task it was split from.
+    plan_id: str | None = Field(default=None, index=True, max_length=64)
+    parent_id: str | None = Field(default=None, index=True, max_length=64)
 
 
 class TaskRequest(SQLModel, table=True):
@@ -204,3 +207,36 @@ class Briefing(SQLModel, table=True):
     generated_at: datetime = Field(sa_column=_ts(nullable=False))
     number: str = Field(max_length=64)  # số/ký hiệu, e.g. "48/BC-KĐ"
     directory: str = Field(max_length=1000)  # relative to the data directory
+
+
+class Plan(SQLModel, table=True):
+    """Kế hoạch: one document that assigns many tasks to many units (domain.plan)."""
+
+    __table_args__ = (UniqueConstraint("issuer_id", "client_key", name="uq_plan_client_key"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    issuer_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    issuer_unit_id: str = Field(foreign_key="unit.id", index=True, max_length=64)
+    issuer_unit_path: str = Field(max_length=2000)
+    client_key: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64)
+    number: str = Field(max_length=64)
+    issued_on: date | None = None
+    subject: str = Field(max_length=500)
+    basis: str | None = Field(default=None, max_length=500)
+    # A cascade: the task (of a higher plan) whose product this plan is.
+    fulfils_task_id: str | None = Field(default=None, index=True, max_length=64)
+    task_count: int = 0
+    created_at: datetime = Field(sa_column=_ts(index=True, nullable=False))
+
+
+class PlanTask(SQLModel, table=True):
+    """A task a plan assigns, claimed before its workflow starts: its row in the plan and the
+    record it starts with, so a retry after a crash starts exactly the same task."""
+
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True, max_length=64)
+    row: int = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    unit_id: str = Field(primary_key=True, max_length=64)
+    task_id: str = Field(unique=True, max_length=64)
+    record: str = Field(sa_column=Column(Text, nullable=False))  # TaskRecord as JSON
