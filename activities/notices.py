@@ -59,7 +59,7 @@ def compose(
     body = f"{who} đã {label} nhiệm vụ “{task.title}”."
     if event.note:
         body += f" Ghi chú: {event.note}"
-    if event.action == Action.DECIDE_EXTENSION:
+    if event.action in (Action.DECIDE_EXTENSION, Action.SHIFT_DEADLINE):
         body += f" Hạn xử lý hiện tại: {deadline}."
     if event.action == Action.REQUEST_EXTENSION and task.extension is not None:
         body += f" Thời hạn đề nghị: {fmt_time(task.extension.new_deadline)}."

@@ -15,7 +15,8 @@ from domain.tally import Figures
 from giaoviec.reads import Session, org, read
 from giaoviec.reads.counts import Clock, counts_by_lead_unit, counts_with_descendants
 from giaoviec.reads.org import Viewer
-from giaoviec.store.models import Official, TaskCoordinator, Unit
+from giaoviec.reads.subtasks import subtasks_of
+from giaoviec.store.models import Official, Task, TaskCoordinator, TaskMilestone, Unit
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -33,6 +34,8 @@ class Loaders:
         self.members = DataLoader(self._members)
         self.counts = DataLoader(self._counts)
         self.counts_with_descendants = DataLoader(self._counts_desc)
+        self.subtasks = DataLoader(self._subtasks)
+        self.milestones = DataLoader(self._milestones)
 
     async def _run(self, fn: Callable[[Session], V]) -> V:
         return await asyncio.to_thread(read, self.engine, fn)
@@ -68,3 +71,12 @@ class Loaders:
             lambda s: counts_with_descendants(s, viewer, unit_ids, self.clock)
         )
         return [found.get(u, Figures()) for u in unit_ids]
+
+    async def _subtasks(self, task_ids: list[str]) -> list[list[Task]]:
+        viewer = self._viewer()
+        grouped = await self._run(lambda s: subtasks_of(s, viewer, task_ids))
+        return [grouped.get(t, []) for t in task_ids]
+
+    async def _milestones(self, task_ids: list[str]) -> list[list[TaskMilestone]]:
+        grouped = await self._run(lambda s: org.milestones_of(s, task_ids))
+        return [grouped.get(t, []) for t in task_ids]

@@ -21,6 +21,7 @@ from api.briefing_api import BriefingMutation, BriefingQuery
 from api.errors import PublicErrors
 from api.plan_api import PlanMutation, PlanQuery
 from api.resolvers import Mutation, Query
+from api.subtask_api import SubtaskMutation
 from domain.errors import DomainError
 
 MAX_DEPTH = 10
@@ -35,7 +36,7 @@ class FullQuery(Query, BriefingQuery, PlanQuery):
 
 @strawberry.type(name="Mutation", description="Các thao tác thay đổi dữ liệu; mỗi thao tác trả "
                                               "lại đối tượng đã cập nhật.")
-class FullMutation(Mutation, BriefingMutation, PlanMutation):
+class FullMutation(Mutation, BriefingMutation, PlanMutation, SubtaskMutation):
     pass
 
 

@@ -70,6 +70,8 @@ def validate(record: TaskRecord, cmd: Command, now: datetime) -> None:
             _check_output(cmd, add)
         case Action.REQUEST_EXTENSION:
             _check_extension(record, cmd, now, add)
+        case Action.SHIFT_DEADLINE:
+            _check_shift(record, cmd, add)
         case Action.DECIDE_EXTENSION if cmd.approve is None:
             add("approve", "MISSING_DECISION", "", "Cần nêu đồng ý hay không.")
         case Action.REASSIGN if not (cmd.new_owner_id or "").strip():
@@ -128,6 +130,17 @@ def _check_extension(record: TaskRecord, cmd: Command, now: datetime, add: Add) 
     elif wanted <= record.deadline:
         add("newDeadline", "EXTENSION_NOT_LATER", RO_THOI_GIAN,
             "Thời hạn đề nghị phải sau thời hạn hiện tại.")
+
+
+def _check_shift(record: TaskRecord, cmd: Command, add: Add) -> None:
+    """A deadline carried down from a parent given more time only ever moves later."""
+    wanted = cmd.new_deadline
+    bad = instant_issue("newDeadline", wanted) if wanted is not None else None
+    if bad is not None:
+        add(bad.field, bad.code, bad.ro, bad.message)
+    elif wanted is None or wanted <= record.deadline:
+        add("newDeadline", "EXTENSION_NOT_LATER", RO_THOI_GIAN,
+            "Thời hạn mới phải sau thời hạn hiện tại.")
 
 
 # Effects --------------------------------------------------------------------------------------
@@ -224,6 +237,10 @@ def apply(record: TaskRecord, cmd: Command, now: datetime, calendar: WorkingCale
             notices = owner
         case Action.CANCEL:
             t.cancelled_at = now
+            notices = owner
+        case Action.SHIFT_DEADLINE:
+            assert cmd.new_deadline is not None
+            move_deadline(t, cmd.new_deadline, now)
             notices = owner
     t.state = next_state(cmd.action, from_state, resume_to=record.resume_to)
     if cmd.action is Action.RESUME:

@@ -56,6 +56,7 @@ class Action(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     CANCEL = "cancel"
+    SHIFT_DEADLINE = "shift_deadline"  # carried down from a parent given more time
 
 
 ACTION_LABELS_VI = {
@@ -72,6 +73,7 @@ ACTION_LABELS_VI = {
     Action.PAUSE: "tạm dừng",
     Action.RESUME: "tiếp tục",
     Action.CANCEL: "hủy",
+    Action.SHIFT_DEADLINE: "dời hạn theo nhiệm vụ cấp trên",
 }
 
 
@@ -146,6 +148,9 @@ RULES: dict[Action, Rule] = {
     Action.CANCEL: Rule(
         _OPEN, TaskState.CANCELLED, _AUTHORITY,
         "người giao hoặc lãnh đạo cấp trên của người giao",
+    ),
+    Action.SHIFT_DEADLINE: Rule(
+        _OPEN, None, _AUTHORITY, "người giao hoặc lãnh đạo cấp trên của người giao",
     ),
 }
 

@@ -177,14 +177,15 @@ def _common_prefix(paths: list[str]) -> str:
 
 
 def counts_grouped(
-    session: Session, viewer: Viewer, key: ColumnElement[str], conds: Sequence[ColumnElement[bool]],
-    clock: Clock,
+    session: Session, viewer: Viewer, key: ColumnElement[str] | None,
+    conds: Sequence[ColumnElement[bool]], clock: Clock,
 ) -> dict[str, Figures]:
     """The same figures for the tasks matching `conds`, grouped by `key` (a plan's tasks by
-    lead unit, a task's sub-tasks, a recurring duty's tasks of one period)."""
-    stmt = (
-        select(key, *_count_columns(clock))
-        .where(*conds, Task.state != TaskState.CANCELLED.value, visible_tasks(viewer))
-        .group_by(key)
-    )
+    lead unit, a recurring duty's by period), or all together under "" when `key` is None
+    (everything split from a task)."""
+    where = [*conds, Task.state != TaskState.CANCELLED.value, visible_tasks(viewer)]
+    if key is None:
+        row = session.execute(select(*_count_columns(clock)).where(*where)).one()
+        return {"": _figures(row)}
+    stmt = select(key, *_count_columns(clock)).where(*where).group_by(key)
     return {row[0]: _figures(row[1:]) for row in session.execute(stmt)}

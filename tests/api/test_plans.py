@@ -317,3 +317,50 @@ async def test_plans_are_listed_for_those_they_concern(api: Api) -> None:
     assert (await api.ok("tp.snv.tccb", GET_PLAN, id=made["id"]))["plan"]["taskCount"] == 1
     assert (await api.ok("gd.stc", GET_PLAN, id=made["id"]))["plan"] is None
     assert (await api.ok("gd.stc", listed, q="so noi vu"))["plans"] == []
+
+
+SPLIT = """mutation($id: ID!, $parts: [SubtaskInput!]!) {
+  splitTask(id: $id, parts: $parts) { id parent { id } basis deadline owner { id } } }"""
+THREAD = """query($id: ID!) { task(id: $id) {
+  id chain { id title leadUnit { id } } plan { number basis }
+  parent { id } subtasks { id } subtaskCounts { total openInTime completedOnTime } } }"""
+
+
+async def test_a_plan_task_split_twice_keeps_the_thread_to_the_plan(api: Api) -> None:
+    plan = (await api.ok("phochutich1", CREATE, input=seed_input(new_key())))["createPlan"]
+    root = next(t for t in await plan_tasks(api, "gd.snv", plan["id"])
+                if t["title"] == "Kế hoạch triển khai của đơn vị")
+    assert root["owner"]["id"] == "gd.snv"
+
+    def sub(unit: str, owner: str, title: str) -> dict[str, Any]:
+        return {"clientKey": new_key(), "title": title, "description": "Xây dựng dự thảo.",
+                "leadUnitId": unit, "ownerId": owner, "workingDays": 5,
+                "product": {"kind": "văn bản", "description": "Dự thảo", "measure": "Trình Sở"}}
+
+    (mid,) = (await api.ok("gd.snv", SPLIT, id=root["id"], parts=[
+        sub("ag-snv-tccb", "tp.snv.tccb", "Dự thảo phần tổ chức bộ máy")]))["splitTask"]
+    assert mid["parent"]["id"] == root["id"] and mid["basis"] == root["basis"]
+    (leaf,) = (await api.ok("tp.snv.tccb", SPLIT, id=mid["id"], parts=[
+        sub("ag-snv-tccb", "snv.tccb.cb1", "Số liệu biên chế")]))["splitTask"]
+    seen = (await api.ok("snv.tccb.cb1", THREAD, id=leaf["id"]))["task"]
+    assert [c["id"] for c in seen["chain"]] == [root["id"], mid["id"]]
+    assert seen["chain"][0]["leadUnit"]["id"] == "ag-snv"
+    assert seen["plan"] == {"number": "112/KH-UBND",
+                            "basis": "Kế hoạch số 208/KH-UBND ngày 31/5/2026 của Ủy ban nhân "
+                                     "dân thành phố Hà Nội"}
+    assert seen["parent"]["id"] == mid["id"]
+    # The root is his department's: he reads its name in the chain, not the task itself.
+    assert (await api.ok("snv.tccb.cb1", THREAD, id=root["id"]))["task"] is None
+    top = (await api.ok("gd.snv", THREAD, id=root["id"]))["task"]
+    assert [s["id"] for s in top["subtasks"]] == [mid["id"]]
+    assert top["subtaskCounts"] == {"total": 2, "openInTime": 2, "completedOnTime": 0}
+    late = await api.error("tp.snv.tccb", SPLIT, id=mid["id"], parts=[
+        {**sub("ag-snv-tccb", "snv.tccb.cb1", "Quá hạn"), "workingDays": 400}])
+    assert late["extensions"]["fields"][0]["code"] == "SUBTASK_AFTER_PARENT"
+    assert late["extensions"]["fields"][0]["row"] == 1
+    submit = """mutation($id: ID!, $note: String) { submitOutput(id: $id,
+      output: {description: "Kế hoạch số 5/KH-SNV"}, note: $note) { state } }"""
+    err = await api.error("gd.snv", submit, id=root["id"])
+    assert err["extensions"]["fields"][0]["code"] == "OPEN_SUBTASKS"
+    done = await api.ok("gd.snv", submit, id=root["id"], note="Nhiệm vụ con nộp sau")
+    assert done["submitOutput"]["state"] == "SUBMITTED"

@@ -45,6 +45,7 @@ EXPECTED: dict[Action, tuple[set[TaskState], TaskState | None, frozenset[Relatio
     Action.PAUSE: (WORKING | {S.SUBMITTED}, S.PAUSED, AUTHORITY),
     Action.RESUME: ({S.PAUSED}, SAME, AUTHORITY),  # to the state held before the pause
     Action.CANCEL: (OPEN, S.CANCELLED, AUTHORITY),
+    Action.SHIFT_DEADLINE: (OPEN, SAME, AUTHORITY),
 }
 
 
