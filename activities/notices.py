@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from domain.lifecycle import ACTION_LABELS_VI, Action
 from domain.timezone import to_local
@@ -37,6 +37,14 @@ def compose(
         )
     step = event.data.get("step", "")
     count = event.data.get("overdue_reminders", "0")
+    if kind == "reminder" and "milestone" in event.data:
+        due = date.fromisoformat(event.data["milestone_due"])
+        when = "hôm nay" if step == "milestone-due" else "ngày làm việc tới"
+        return (
+            f"Mốc tiến độ: {task.title}",
+            f"Mốc “{event.data['milestone']}” ({due:%d/%m/%Y}) của nhiệm vụ “{task.title}” "
+            f"đến hạn {when}. Tiến độ hiện tại: {task.progress}%.",
+        )
     if kind == "reminder":
         lead = _STEP_LEAD.get(step, "sắp đến hạn")
         return (
