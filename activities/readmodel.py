@@ -19,6 +19,8 @@ from activities.notices import compose
 from domain.escalation import Recipient
 from domain.org import heads_of
 from domain.text import fold
+from domain.timezone import local_date
+from giaoviec.reads.substitutes import substitutes_on
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import (
     Notification,
@@ -136,15 +138,25 @@ def _notify(session: Session, inp: RecordInput, unit_name: str) -> None:
     seen: set[str] = set()
     for notice in inp.notices:
         title, body = compose(notice.kind, t, ev, actor_name, unit_name)
-        for rid in _recipients(session, notice, t):
-            # The actor needs no notice of his own act; nobody hears the same event twice.
-            if rid in seen or rid == ev.actor_id:
-                continue
-            seen.add(rid)
-            session.add(Notification(
-                recipient_id=rid, task_id=t.id, kind=notice.kind, title=title[:500], body=body,
-                dedup_key=f"{t.id}:{ev.seq}", created_at=ev.at,
-            ))
+        recipients = _recipients(session, notice, t)
+        # Whoever stands in for a recipient that day hears it too, saying for whom.
+        standing_in = substitutes_on(session, recipients, local_date(ev.at))
+        for rid in recipients:
+            for who, prefix in ((rid, ""), (standing_in.get(rid), _for_whom(session, rid))):
+                # The actor needs no notice of his own act; nobody hears the same event twice.
+                if who is None or who in seen or who == ev.actor_id:
+                    continue
+                seen.add(who)
+                session.add(Notification(
+                    recipient_id=who, task_id=t.id, kind=notice.kind,
+                    title=(prefix + title)[:500], body=body, dedup_key=f"{t.id}:{ev.seq}",
+                    created_at=ev.at,
+                ))
+
+
+def _for_whom(session: Session, official_id: str) -> str:
+    official = session.get(Official, official_id)
+    return f"[Thay đồng chí {official.full_name if official else official_id}] "
 
 
 # Data the database refuses as such: retrying the same input would fail for ever.

@@ -409,6 +409,17 @@ class TaskEvent:
     def data(self) -> str:
         return json.dumps(json.loads(self.row.data or "{}"), ensure_ascii=False)
 
+    @strawberry.field(description="Người được làm thay (người thực hiện là người thay); trống nếu "
+                                  "người thực hiện tự làm.")
+    async def on_behalf_of(self, info: Info) -> Official | None:
+        principal = json.loads(self.row.data or "{}").get("on_behalf_of")
+        return await load_official(info, principal) if principal else None
+
+    @strawberry.field(description="Thể thức ký thay như trên văn bản giấy: \"KT. Chủ tịch UBND "
+                                  "tỉnh\", \"TL. …\"; trống nếu người thực hiện tự làm.")
+    def signed_as(self) -> str | None:
+        return json.loads(self.row.data or "{}").get("signed_as")
+
 
 @strawberry.type(description="Thông báo trong ứng dụng.")
 class Notification:

@@ -24,7 +24,7 @@ from domain.timezone import as_aware
 # Reasons are required wherever someone refuses, stops or redirects work.
 NEEDS_REASON = frozenset({
     Action.RETURN, Action.DECLINE, Action.PAUSE, Action.CANCEL, Action.REASSIGN,
-    Action.REQUEST_EXTENSION,
+    Action.REQUEST_EXTENSION, Action.HAND_OVER,
 })
 MAX_REFERENCE = 255
 MAX_URL = 2_000
@@ -74,7 +74,7 @@ def validate(record: TaskRecord, cmd: Command, now: datetime) -> None:
             _check_shift(record, cmd, add)
         case Action.DECIDE_EXTENSION if cmd.approve is None:
             add("approve", "MISSING_DECISION", "", "Cần nêu đồng ý hay không.")
-        case Action.REASSIGN if not (cmd.new_owner_id or "").strip():
+        case Action.REASSIGN | Action.HAND_OVER if not (cmd.new_owner_id or "").strip():
             add("ownerId", "MISSING_OWNER", "", "Thiếu người chịu trách nhiệm mới.")
     if issues:
         raise command_error(issues)
@@ -242,11 +242,14 @@ def apply(record: TaskRecord, cmd: Command, now: datetime, calendar: WorkingCale
             assert cmd.new_deadline is not None
             move_deadline(t, cmd.new_deadline, now)
             notices = owner
+        case Action.HAND_OVER:  # the work goes on where it stood, with its new owner
+            t.owner_id = cmd.new_owner_id or t.owner_id
+            notices = [Notice("assigned", recipient=Recipient.OWNER)]
     t.state = next_state(cmd.action, from_state, resume_to=record.resume_to)
     if cmd.action is Action.RESUME:
         t.resume_to = None
-    event = _event(t, cmd.action, cmd.actor_id, from_state, now, note=cmd.note,
-                   data=event_data(cmd))
+    event = _event(t, cmd.action, cmd.actor_id or None, from_state, now, note=cmd.note,
+                   data=event_data(cmd, record))
     return Change(t, event, notices)
 
 
@@ -260,9 +263,15 @@ def move_deadline(t: TaskRecord, deadline: datetime, now: datetime) -> None:
             t.flagged = False
 
 
-def event_data(cmd: Command) -> dict[str, str]:
+def event_data(cmd: Command, before: TaskRecord | None = None) -> dict[str, str]:
     """What the trail keeps of a command besides its note."""
     data: dict[str, str] = {}
+    if cmd.on_behalf_of:
+        data["on_behalf_of"] = cmd.on_behalf_of
+    if cmd.signed_as:
+        data["signed_as"] = cmd.signed_as
+    if cmd.action is Action.HAND_OVER and before is not None:
+        data["previous_owner_id"] = before.owner_id
     if cmd.percent is not None:
         data["percent"] = str(cmd.percent)
     if cmd.new_deadline is not None:

@@ -57,6 +57,7 @@ class Action(StrEnum):
     RESUME = "resume"
     CANCEL = "cancel"
     SHIFT_DEADLINE = "shift_deadline"  # carried down from a parent given more time
+    HAND_OVER = "hand_over"  # its owner left the unit: to the unit's head, to reassign
 
 
 ACTION_LABELS_VI = {
@@ -74,6 +75,7 @@ ACTION_LABELS_VI = {
     Action.RESUME: "tiếp tục",
     Action.CANCEL: "hủy",
     Action.SHIFT_DEADLINE: "dời hạn theo nhiệm vụ cấp trên",
+    Action.HAND_OVER: "bàn giao",
 }
 
 
@@ -84,6 +86,9 @@ class Relation(StrEnum):
     LEAD_UNIT_HEAD = "lead_unit_head"  # thủ trưởng đơn vị chủ trì
     ASSIGNER = "assigner"  # người giao
     ASSIGNER_SUPERIOR = "assigner_superior"  # lãnh đạo cấp trên của người giao
+    # The organisation itself: an official left his unit, his open tasks are handed over.
+    # Never an official's relation (relations_to_task); only the hand-over service gives it.
+    ORGANISATION = "organisation"
 
 
 _LEAD = frozenset({Relation.OWNER, Relation.LEAD_UNIT_HEAD})
@@ -151,6 +156,10 @@ RULES: dict[Action, Rule] = {
     ),
     Action.SHIFT_DEADLINE: Rule(
         _OPEN, None, _AUTHORITY, "người giao hoặc lãnh đạo cấp trên của người giao",
+    ),
+    Action.HAND_OVER: Rule(
+        _OPEN, None, frozenset({Relation.ORGANISATION}),
+        "hệ thống, khi người chịu trách nhiệm thôi công tác tại đơn vị",
     ),
 }
 

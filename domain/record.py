@@ -111,6 +111,8 @@ class Command:
     approve: bool | None = None
     new_owner_id: str | None = None
     new_lead_unit_id: str | None = None
+    on_behalf_of: str | None = None  # the official the actor stands in for (a substitute)
+    signed_as: str | None = None  # "KT. Chủ tịch UBND tỉnh", as the paper would read
 
 
 @dataclass

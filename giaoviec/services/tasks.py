@@ -35,9 +35,12 @@ from domain.errors import (
 from domain.lifecycle import Action, Relation
 from domain.org import Actor, relations_to_task
 from domain.record import new_record
+from domain.substitution import acting_for, signed_as
 from domain.subtasks import check_submit
 from domain.task import TaskDraft, validate_draft, validate_reassignment
+from domain.timezone import local_date
 from giaoviec.reads.org import draft_facts, load_actor, org_facts, task_parties
+from giaoviec.reads.substitutes import standing_in_for
 from giaoviec.reads.subtasks import open_subtasks
 from giaoviec.reads.visibility import can_read
 from giaoviec.services import cascade
@@ -225,15 +228,26 @@ class TaskService:
     def _relations(self, cmd: Command, task_id: str) -> list[Relation]:
         """Who the actor is to this task (the workflow judges the rest on its own state), and
         the checks that need the organisation. Whoever may not read the task hears it does
-        not exist."""
+        not exist. A substitute acts with the relations of the official he stands in for
+        today, and the command says so (domain.substitution)."""
         with session_scope(self.engine) as session:
             actor = load_actor(session, cmd.actor_id)
             row = session.get(Task, task_id)
-            if row is None or not can_read(session, actor, row):
+            principals = standing_in_for(session, actor.id, local_date(datetime.now(UTC)))
+            if row is None or not any(can_read(session, a, row)
+                                      for a in [actor, *(p for p, _ in principals)]):
                 raise not_found("Không tìm thấy nhiệm vụ.")
+            parties = task_parties(session, row)
+            relations, for_whom = acting_for(
+                relations_to_task(actor, parties),
+                [(p.id, relations_to_task(p, parties)) for p, _ in principals])
+            acting = actor
+            if for_whom is not None:
+                acting, official = next((p, o) for p, o in principals if p.id == for_whom)
+                cmd.on_behalf_of = for_whom
+                cmd.signed_as = signed_as(acting, official.title, official.full_name, actor)
             if cmd.action is Action.REASSIGN and cmd.new_owner_id:
-                self._check_reassign(session, actor, row, cmd)
-            relations = relations_to_task(actor, task_parties(session, row))
+                self._check_reassign(session, acting, row, cmd)
             if cmd.action is Action.SUBMIT:
                 check_submit(len(open_subtasks(session, task_id)), relations, cmd.note)
             return sorted(relations)

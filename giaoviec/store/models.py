@@ -240,3 +240,30 @@ class PlanTask(SQLModel, table=True):
     unit_id: str = Field(primary_key=True, max_length=64)
     task_id: str = Field(unique=True, max_length=64)
     record: str = Field(sa_column=Column(Text, nullable=False))  # TaskRecord as JSON
+
+
+class Substitution(SQLModel, table=True):
+    """Người thay: who stands in for an official, from when to when (both days included)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    official_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    substitute_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    starts_on: date
+    ends_on: date
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_by: str = Field(foreign_key="official.id", max_length=64)
+    created_at: datetime = Field(sa_column=_ts(nullable=False))
+    cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
+    cancelled_by: str | None = Field(default=None, foreign_key="official.id", max_length=64)
+
+
+class HandOver(SQLModel, table=True):
+    """An open task whose owner left its lead unit (deactivated or moved by an import), to be
+    handed to the unit's head: recorded by the import, done by the task's workflow."""
+
+    task_id: str = Field(foreign_key="task.id", primary_key=True, max_length=64)
+    from_official_id: str = Field(foreign_key="official.id", primary_key=True, max_length=64)
+    reason: str = Field(max_length=32)  # deactivated | moved
+    created_at: datetime = Field(sa_column=_ts(nullable=False))
+    to_official_id: str | None = Field(default=None, foreign_key="official.id", max_length=64)
+    done_at: datetime | None = Field(default=None, sa_column=_ts(index=True))

@@ -1,8 +1,8 @@
-"""plans, sub-tasks and recurring duties
+"""plans, sub-tasks, substitutes, hand-overs and recurring duties
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-24 19:22:38.567884
+Create Date: 2026-11-24 19:41:09.340371
 
 """
 
@@ -60,6 +60,69 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "substitution",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("official_id", AutoString(length=64), nullable=False),
+        sa.Column("substitute_id", AutoString(length=64), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("created_by", AutoString(length=64), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("cancelled_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_by", AutoString(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["cancelled_by"],
+            ["official.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["official.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["official_id"],
+            ["official.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["substitute_id"],
+            ["official.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("substitution", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_substitution_official_id"), ["official_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_substitution_substitute_id"), ["substitute_id"], unique=False
+        )
+
+    op.create_table(
+        "handover",
+        sa.Column("task_id", AutoString(length=64), nullable=False),
+        sa.Column("from_official_id", AutoString(length=64), nullable=False),
+        sa.Column("reason", AutoString(length=32), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("to_official_id", AutoString(length=64), nullable=True),
+        sa.Column("done_at", UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["from_official_id"],
+            ["official.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["task_id"],
+            ["task.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["to_official_id"],
+            ["official.id"],
+        ),
+        sa.PrimaryKeyConstraint("task_id", "from_official_id"),
+    )
+    with op.batch_alter_table("handover", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_handover_done_at"), ["done_at"], unique=False)
+
+    op.create_table(
         "plantask",
         sa.Column("plan_id", AutoString(length=64), nullable=False),
         sa.Column("row", sa.Integer(), nullable=False),
@@ -92,6 +155,15 @@ def downgrade() -> None:
         batch_op.drop_column("plan_id")
 
     op.drop_table("plantask")
+    with op.batch_alter_table("handover", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_handover_done_at"))
+
+    op.drop_table("handover")
+    with op.batch_alter_table("substitution", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_substitution_substitute_id"))
+        batch_op.drop_index(batch_op.f("ix_substitution_official_id"))
+
+    op.drop_table("substitution")
     with op.batch_alter_table("plan", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_plan_issuer_unit_id"))
         batch_op.drop_index(batch_op.f("ix_plan_issuer_id"))

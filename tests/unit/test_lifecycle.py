@@ -46,6 +46,7 @@ EXPECTED: dict[Action, tuple[set[TaskState], TaskState | None, frozenset[Relatio
     Action.RESUME: ({S.PAUSED}, SAME, AUTHORITY),  # to the state held before the pause
     Action.CANCEL: (OPEN, S.CANCELLED, AUTHORITY),
     Action.SHIFT_DEADLINE: (OPEN, SAME, AUTHORITY),
+    Action.HAND_OVER: (OPEN, SAME, frozenset({Relation.ORGANISATION})),
 }
 
 
