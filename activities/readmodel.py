@@ -90,6 +90,8 @@ def _apply_row(row: Task, t: TaskRecord, unit_path: str) -> None:
     row.version = t.seq
     row.plan_id = t.plan_id
     row.parent_id = t.parent_id
+    row.rule_id = t.rule_id
+    row.period = t.period
     row.updated_at = utcnow()
 
 

@@ -17,6 +17,7 @@ from api.context import AppServices, RequestContext
 from api.schema import build_schema
 from giaoviec.config import Settings
 from giaoviec.reads import database_ok, read
+from giaoviec.services.recurring import Scheduler, TemporalScheduler
 from giaoviec.services.tasks import TaskService
 
 MAX_BODY_BYTES = 256 * 1024
@@ -91,10 +92,13 @@ class LocalGraphiQLRouter(GraphQLRouter):  # type: ignore[type-arg]
         return HTMLResponse(graphiql.page_html())
 
 
-def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> FastAPI:
-    """Everything the app needs is passed in: the CLI, tests and deploys build it their way."""
+def create_app(settings: Settings, *, engine: Engine, service: TaskService,
+               scheduler: Scheduler | None = None) -> FastAPI:
+    """Everything the app needs is passed in: the CLI, tests and deploys build it their way.
+    Recurring duties run on Temporal Schedules unless a test gives its own scheduler."""
     app = FastAPI(title="giaoviec", docs_url=None, redoc_url=None, openapi_url=None)
-    services = AppServices(settings, engine, service, Authenticator(settings))
+    scheduler = scheduler or TemporalScheduler(service.client, service.task_queue)
+    services = AppServices(settings, engine, service, Authenticator(settings), scheduler)
     app.state.services = services
 
     async def context(request: Request) -> RequestContext:

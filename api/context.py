@@ -18,6 +18,7 @@ from giaoviec.config import Settings
 from giaoviec.reads import Session, read
 from giaoviec.reads.counts import Clock
 from giaoviec.reads.org import Viewer, viewer_for
+from giaoviec.services.recurring import Scheduler
 from giaoviec.services.tasks import TaskService
 
 T = TypeVar("T")
@@ -31,6 +32,7 @@ class AppServices:
     engine: Engine
     service: TaskService
     authenticator: Authenticator
+    scheduler: Scheduler  # what runs recurring duties: a Temporal Schedule each
 
     @property
     def calendar(self) -> WorkingCalendar:

@@ -20,6 +20,7 @@ from strawberry.types import ExecutionContext
 from api.briefing_api import BriefingMutation, BriefingQuery
 from api.errors import PublicErrors
 from api.plan_api import PlanMutation, PlanQuery
+from api.recurring_api import RecurringMutation, RecurringQuery
 from api.resolvers import Mutation, Query
 from api.substitute_api import SubstituteMutation, SubstituteQuery
 from api.subtask_api import SubtaskMutation
@@ -31,14 +32,14 @@ MAX_ALIASES = 30
 
 
 @strawberry.type(name="Query", description="Các câu hỏi đọc dữ liệu.")
-class FullQuery(Query, BriefingQuery, PlanQuery, SubstituteQuery):
+class FullQuery(Query, BriefingQuery, PlanQuery, SubstituteQuery, RecurringQuery):
     pass
 
 
 @strawberry.type(name="Mutation", description="Các thao tác thay đổi dữ liệu; mỗi thao tác trả "
                                               "lại đối tượng đã cập nhật.")
 class FullMutation(Mutation, BriefingMutation, PlanMutation, SubtaskMutation,
-                   SubstituteMutation):
+                   SubstituteMutation, RecurringMutation):
     pass
 
 

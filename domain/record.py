@@ -73,6 +73,8 @@ class TaskRecord:
     last_manual_reminder_at: datetime | None = None
     plan_id: str | None = None  # the plan (kế hoạch) that assigned it
     parent_id: str | None = None  # the task it was split from (a sub-task)
+    rule_id: str | None = None  # the recurring duty (nhiệm vụ định kỳ) that gave it
+    period: str | None = None  # and of which occurrence: "2026-11", "2026-12-05"
 
     @property
     def self_assigned(self) -> bool:
@@ -84,7 +86,8 @@ def new_record(
     task_id: str, client_key: str, request_hash: str, draft: TaskDraft, assigner_id: str,
     deadline: datetime, now: datetime, **links: str | None,
 ) -> TaskRecord:
-    """A validated draft as its task's first record; `links` are plan_id and parent_id."""
+    """A validated draft as its task's first record; `links`: plan_id, parent_id, rule_id,
+    period."""
     assert draft.product is not None
     return TaskRecord(
         id=task_id, client_key=client_key, request_hash=request_hash,

@@ -8,7 +8,7 @@ one codec between a refusal as the domain raises it (DomainError) and as Tempora
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from temporalio import workflow
@@ -83,6 +83,26 @@ class DigestResult:
     disabled: bool = False
 
 
+@dataclass
+class RecurringRun:
+    """One run of a recurring duty (its Schedule starts one every morning)."""
+
+    rule_id: str
+
+
+@dataclass
+class RecurringAsOf:
+    rule_id: str
+    as_of: datetime
+
+
+@dataclass
+class OccurrencesOpened:
+    """What a run started: the tasks of the occurrences due to open that had none yet."""
+
+    task_ids: list[str] = field(default_factory=list)
+
+
 # Refusals across Temporal ------------------------------------------------------------------
 
 
@@ -150,6 +170,11 @@ TALLY_AND_BRIEF: ActivityRef[TallyRequest, TallyOutcome] = ActivityRef(
 SEND_EMAIL_DIGESTS: ActivityRef[Any, DigestResult] = ActivityRef(
     "send_email_digests", None, DigestResult, timedelta(minutes=5), RetryPolicy(),
 )
+OPEN_OCCURRENCES: ActivityRef[RecurringAsOf, OccurrencesOpened] = ActivityRef(
+    "open_occurrences", RecurringAsOf, OccurrencesOpened, timedelta(minutes=10),
+    # Idempotent (claimed keys, workflow ids): a retry starts only what is still missing.
+    RetryPolicy(maximum_interval=timedelta(minutes=1)),
+)
 ACTIVITIES: tuple[ActivityRef[Any, Any], ...] = (
-    RECORD_TASK_EVENT, TALLY_AND_BRIEF, SEND_EMAIL_DIGESTS,
+    RECORD_TASK_EVENT, TALLY_AND_BRIEF, SEND_EMAIL_DIGESTS, OPEN_OCCURRENCES,
 )

@@ -13,15 +13,17 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.mail import MailActivities
 from activities.readmodel import ReadModelActivities
+from activities.recurring import RecurringActivities
 from activities.tally import TallyActivities
 from domain.calendar import WorkingCalendar  # importing warms the holiday tables
 from giaoviec.config import Settings, get_settings
 from workflows.digest import DigestWorkflow
+from workflows.recurring import RecurringRunWorkflow
 from workflows.tally import BriefingWorkflow, TallyWorkflow
 from workflows.task import TaskWorkflow
 
 # TallyWorkflow is the first version of BriefingWorkflow, kept for runs started before it.
-WORKFLOWS = [TaskWorkflow, DigestWorkflow, BriefingWorkflow, TallyWorkflow]
+WORKFLOWS = [TaskWorkflow, DigestWorkflow, BriefingWorkflow, TallyWorkflow, RecurringRunWorkflow]
 # The domain rules are pure and deterministic; domain.calendar computes its holiday tables
 # when first imported (here, outside the sandbox), so workflows only read them. The contracts
 # (plain dataclasses) and the data converter pass through too, so every workflow shares the
@@ -34,12 +36,15 @@ RUNNER = SandboxedWorkflowRunner(
 
 def build_worker_activities(
     engine: Engine, settings: Settings, calendar: WorkingCalendar | None = None,
+    client: Client | None = None,
 ) -> list[Callable[..., Any]]:
     """The implementations of the activities the workflows reference (workflows.contracts)."""
     readmodel = ReadModelActivities(engine)
     mail = MailActivities(engine, settings)
     tally = TallyActivities(engine, settings, calendar or WorkingCalendar())
-    return [readmodel.record_task_event, mail.send_email_digests, tally.tally_and_brief]
+    recurring = RecurringActivities(engine, calendar or WorkingCalendar(), client)
+    return [readmodel.record_task_event, mail.send_email_digests, tally.tally_and_brief,
+            recurring.open_occurrences]
 
 
 def build_worker(
@@ -54,7 +59,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         workflow_runner=RUNNER,
-        activities=build_worker_activities(engine, settings, calendar),
+        activities=build_worker_activities(engine, settings, calendar, client),
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         max_concurrent_activities=max_threads,
         max_cached_workflows=max_cached_workflows,

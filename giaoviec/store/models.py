@@ -103,6 +103,8 @@ class Task(SQLModel, table=True):
     # "01 xuyên suốt": the plan that assigned it, the task it was split from.
     plan_id: str | None = Field(default=None, index=True, max_length=64)
     parent_id: str | None = Field(default=None, index=True, max_length=64)
+    rule_id: str | None = Field(default=None, index=True, max_length=64)  # recurring duty
+    period: str | None = Field(default=None, max_length=16)  # its occurrence: "2026-11"
 
 
 class TaskRequest(SQLModel, table=True):
@@ -267,3 +269,43 @@ class HandOver(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts(nullable=False))
     to_official_id: str | None = Field(default=None, foreign_key="official.id", max_length=64)
     done_at: datetime | None = Field(default=None, sa_column=_ts(index=True))
+
+
+class RecurringRule(SQLModel, table=True):
+    """Nhiệm vụ định kỳ: a rule that gives a set of units a normal task every period
+    (domain.recurrence), run by a Temporal Schedule of its own."""
+
+    __table_args__ = (UniqueConstraint("creator_id", "client_key", name="uq_rule_client_key"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    creator_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    creator_unit_path: str = Field(max_length=2000)
+    client_key: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64)
+    title: str = Field(max_length=500)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    basis: str = Field(max_length=500)
+    product_kind: str = Field(max_length=500)
+    product_description: str = Field(sa_column=Column(Text, nullable=False))
+    product_measure: str | None = Field(default=None, sa_column=Column(Text))
+    recurrence: str = Field(sa_column=Column(Text, nullable=False))  # domain.recurrence JSON
+    unit_ids: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    starts_on: date
+    ends_on: date | None = None
+    state: str = Field(default="active", max_length=16)  # active | paused | ended
+    created_at: datetime = Field(sa_column=_ts(nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class RecurringRuleEvent(SQLModel, table=True):
+    """The trail of a recurring duty: created, paused, resumed, ended; an occurrence skipped."""
+
+    __table_args__ = (UniqueConstraint("rule_id", "dedup_key", name="uq_rule_event_dedup"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: str = Field(foreign_key="recurringrule.id", index=True, max_length=64)
+    at: datetime = Field(sa_column=_ts(nullable=False))
+    actor_id: str | None = Field(default=None, foreign_key="official.id", max_length=64)
+    action: str = Field(max_length=16)  # create | pause | resume | end | skip
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    dedup_key: str | None = Field(default=None, max_length=255)  # a skip, once per task

@@ -23,19 +23,36 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import Action
+from domain.recurrence import Frequency, Recurrence, RuleDraft
 from domain.task import Milestone
+from domain.timezone import local_date
 from giaoviec.config import Settings
 from giaoviec.programs.temporal import DATA_CONVERTER
 from giaoviec.programs.worker import build_worker
+from giaoviec.services.recurring import RecurringService
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import make_engine
 from tests.org_fixture import seed_small_org
 from tests.workflow.harness import draft, working_day_after
-from workflows.contracts import CalendarConfig, Output, TaskStart, workflow_id_for
+from workflows.contracts import (
+    CalendarConfig,
+    Output,
+    RecurringRun,
+    TaskStart,
+    workflow_id_for,
+)
 from workflows.digest import DigestWorkflow
+from workflows.recurring import RecurringRunWorkflow
 from workflows.task import TaskWorkflow
 
 HERE = Path(__file__).parent / "histories"
+
+
+class _NoSchedule:
+    """The time-skipping server has no Schedules: the recording starts the run itself."""
+
+    async def install(self, rule_id: str, title: str) -> None: ...
+    async def remove(self, rule_id: str) -> None: ...
 QUEUE = "record"
 
 
@@ -153,6 +170,24 @@ async def record(label: str, only: set[str] | None = None) -> None:
                                                      task_queue=QUEUE)
             await handle.result()
             await _save(handle, "digest", label)
+
+        # One run of a recurring duty: the seeds' reports, opening the next 05/12 report.
+        if want("recurring-run"):
+            now = await env.get_current_time()
+            rules = RecurringService(svc, _NoSchedule())
+            rule_id = await rules.create("chutich", "rec-rule", RuleDraft(
+                title="Báo cáo kết quả thực hiện Kế hoạch", description="Báo cáo định kỳ.",
+                basis="KH 112", product_kind="báo cáo", product_description="Báo cáo",
+                product_measure="Gửi Văn phòng", unit_ids=("snv", "stc"),
+                recurrence=Recurrence(Frequency.MONTHLY,
+                                      day=(local_date(now) + timedelta(days=2)).day,
+                                      open_days=10),
+                starts_on=local_date(now) - timedelta(days=40)), now=now)
+            handle = await env.client.start_workflow(
+                RecurringRunWorkflow.run, RecurringRun(rule_id), id="rec-recurring-run",
+                task_queue=QUEUE)
+            await handle.result()
+            await _save(handle, "recurring-run", label)
 
         # Milestones reminded (behind the "milestone-reminders" patch), then the task done.
         if want("task-milestones"):

@@ -20,7 +20,7 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 def test_histories_were_recorded_for_every_workflow_type() -> None:
     recorded = {p.read_text(encoding="utf-8").split('"workflowType"', 1)[1].split('"')[3]
                 for p in HISTORIES}
-    assert recorded >= {"TaskWorkflow", "TallyWorkflow", "DigestWorkflow"}
+    assert recorded >= {"TaskWorkflow", "TallyWorkflow", "DigestWorkflow", "RecurringRunWorkflow"}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
