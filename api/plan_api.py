@@ -15,7 +15,14 @@ from domain.plan import PlanDraft, PlanItem, PlanProduct
 from domain.tally import Figures
 from domain.task import Coordinator, DeadlineSpec
 from domain.timezone import as_aware
-from giaoviec.reads.plans import MAX_PLANS, PlanFilter, list_plans, plan_rollup, readable_plan
+from giaoviec.reads.plans import (
+    MAX_PLANS,
+    PlanFilter,
+    list_plans,
+    plan_cascade,
+    plan_rollup,
+    readable_plan,
+)
 from giaoviec.reads.visibility import readable_task
 from giaoviec.services.plan_files import MAX_FILE_BYTES
 from giaoviec.services.plans import PlanService
@@ -87,12 +94,16 @@ class PlanInput:
     issued_on: date | None = strawberry.field(default=None, description="Ngày ban hành.")
     basis: str | None = strawberry.field(
         default=None, description="Căn cứ ban hành, ví dụ \"Kế hoạch số 208/KH-UBND\".")
+    fulfils_task_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Nhiệm vụ (của kế hoạch cấp trên) mà kế hoạch này là sản phẩm: "
+                                  "cấp trên yêu cầu đơn vị ban hành kế hoạch của mình.")
 
     def to_draft(self) -> PlanDraft:
         return PlanDraft(
             number=self.number, issued_on=self.issued_on, subject=self.subject,
             basis=self.basis,
             items=tuple(item.to_item(i + 1) for i, item in enumerate(self.items)),
+            fulfils_task_id=str(self.fulfils_task_id) if self.fulfils_task_id else None,
         )
 
 
@@ -112,6 +123,28 @@ class PlanUnitCounts:
     @strawberry.field(description="Đơn vị chủ trì.")
     async def unit(self, info: Info) -> Unit:
         return await load_unit(info, self.unit_id)
+
+
+@strawberry.type(description="Một đơn vị được yêu cầu ban hành kế hoạch của mình, và kế hoạch ấy.")
+class PlanCascadeItem:
+    task_row: strawberry.Private[models.Task]
+    plan_row: strawberry.Private[models.Plan | None]
+
+    @strawberry.field(description="Đơn vị chủ trì.")
+    async def unit(self, info: Info) -> Unit:
+        return await load_unit(info, self.task_row.lead_unit_id)
+
+    @strawberry.field(description="Nhiệm vụ yêu cầu ban hành kế hoạch.")
+    def task(self) -> Task:
+        return Task(row=self.task_row)
+
+    @strawberry.field(description="Đã ban hành kế hoạch.")
+    def issued(self) -> bool:
+        return self.plan_row is not None
+
+    @strawberry.field(description="Kế hoạch đơn vị đã ban hành; null nếu chưa.")
+    def plan(self) -> Plan | None:
+        return Plan(row=self.plan_row) if self.plan_row else None
 
 
 @strawberry.type(description="Kế hoạch: một văn bản giao nhiều nhiệm vụ cho nhiều đơn vị.")
@@ -163,6 +196,22 @@ class Plan:
         task_id = self.row.fulfils_task_id
         found = await info.context.db(lambda s: readable_task(s, viewer, task_id))
         return Task(row=found) if found else None
+
+    @strawberry.field(description="Các nhiệm vụ yêu cầu đơn vị ban hành kế hoạch của mình (sản "
+                                  "phẩm là kế hoạch) và kế hoạch đã ban hành, nếu có.")
+    async def cascade(self, info: Info) -> list[PlanCascadeItem]:
+        viewer = await info.context.viewer()
+        plan_id = self.row.id
+        found = await info.context.db(lambda s: plan_cascade(s, viewer, plan_id))
+        return [PlanCascadeItem(task_row=c.task, plan_row=c.plan) for c in found]
+
+    @strawberry.field(description="Các đơn vị chưa ban hành kế hoạch của mình theo yêu cầu của kế "
+                                  "hoạch này.")
+    async def not_issued(self, info: Info) -> list[Unit]:
+        viewer = await info.context.viewer()
+        plan_id = self.row.id
+        found = await info.context.db(lambda s: plan_cascade(s, viewer, plan_id))
+        return [await load_unit(info, c.task.lead_unit_id) for c in found if c.plan is None]
 
     @strawberry.field(description="Kiểm đếm toàn bộ nhiệm vụ của kế hoạch (trong phạm vi người "
                                   "hỏi được xem).")
@@ -231,9 +280,12 @@ class PlanMutation:
                                      f"vị chủ trì, Đơn vị phối hợp, Sản phẩm, Thời hạn…), YAML "
                                      f"hoặc JSON (các trường của createPlan); tối đa "
                                      f"{MAX_FILE_BYTES // 1024} KB.")
-    async def import_plan(self, info: Info, file: Upload, client_key: str) -> Plan:
+    async def import_plan(self, info: Info, file: Upload, client_key: str,
+                          fulfils_task_id: strawberry.ID | None = None) -> Plan:
         viewer = await info.context.viewer()
         data = await file.read(MAX_FILE_BYTES + 1)  # type: ignore[attr-defined]
         name = getattr(file, "filename", None) or ""
-        plan_id = await _service(info).import_file(viewer.id, client_key, name, data)
+        plan_id = await _service(info).import_file(
+            viewer.id, client_key, name, data,
+            fulfils_task_id=str(fulfils_task_id) if fulfils_task_id else None)
         return await _plan(info, plan_id)

@@ -326,6 +326,22 @@ class Task:
         found = await info.context.db(find)
         return Plan(row=found) if found else None
 
+    @strawberry.field(description="Kế hoạch mà đơn vị ban hành để thực hiện nhiệm vụ này (khi "
+                                  "sản phẩm của nhiệm vụ là một kế hoạch).")
+    async def fulfilled_by(self, info: Info
+                           ) -> Annotated[Plan, strawberry.lazy("api.plan_api")] | None:
+        from api.plan_api import Plan
+
+        viewer = await info.context.viewer()
+        task_id = self.row.id
+
+        def find(s: Session) -> models.Plan | None:
+            plan = plans.plan_fulfilling(s, task_id)
+            return plan if plan is not None and plans.readable(viewer, plan) else None
+
+        found = await info.context.db(find)
+        return Plan(row=found) if found else None
+
     @strawberry.field(description="Các mốc tiến độ.")
     async def milestones(self, info: Info) -> list[Milestone]:
         rows = await info.context.loaders.milestones.load(self.row.id)

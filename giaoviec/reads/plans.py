@@ -8,20 +8,43 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from domain.org import can_read_plan, heads_of, parse_roles
-from domain.plan import PlanDraft, PlanFacts, UnitFacts, unit_group
+from domain.lifecycle import Relation, TaskState
+from domain.org import Actor, can_read_plan, heads_of, parse_roles, relations_to_task
+from domain.plan import (
+    FulfilsFacts,
+    PlanDraft,
+    PlanFacts,
+    UnitFacts,
+    orders_a_plan,
+    unit_group,
+)
 from domain.tally import Figures
 from domain.text import fold
 from giaoviec.reads.counts import Clock, counts_grouped
-from giaoviec.reads.org import Viewer, members
+from giaoviec.reads.org import Viewer, members, task_parties
+from giaoviec.reads.visibility import can_read, visible_tasks
 from giaoviec.store.models import Official, Plan, PlanTask, Task, Unit
 
 MAX_PLANS = 100
 
 
-def plan_facts(session: Session, draft: PlanDraft) -> PlanFacts:
-    """Every unit a plan names (lead and coordinating) with its path and heads, and every
-    official it may give a task to (those named, and the heads of its lead units)."""
+def fulfils_facts(session: Session, issuer: Actor, task_id: str) -> FulfilsFacts:
+    task = session.get(Task, task_id)
+    if task is None or not can_read(session, issuer, task):
+        return FulfilsFacts(readable=False)
+    relations = relations_to_task(issuer, task_parties(session, task))
+    linked = session.exec(select(Plan.id).where(Plan.fulfils_task_id == task_id)).first()
+    return FulfilsFacts(
+        readable=True, product_kind=task.product_kind, state=TaskState(task.state),
+        issuer_leads_it=bool(relations & {Relation.OWNER, Relation.LEAD_UNIT_HEAD}),
+        fulfilled_by=linked,
+    )
+
+
+def plan_facts(session: Session, draft: PlanDraft, issuer: Actor | None = None) -> PlanFacts:
+    """Every unit a plan names (lead and coordinating) with its path and heads, every official
+    it may give a task to (those named, and the heads of its lead units), and the task it says
+    it fulfils."""
     lead_ids = {u for item in draft.items for u in item.lead_unit_ids}
     unit_ids = lead_ids | {c.unit_id for item in draft.items for c in item.coordinators}
     units: dict[str, UnitFacts] = {}
@@ -33,7 +56,11 @@ def plan_facts(session: Session, draft: PlanDraft) -> PlanFacts:
         official_ids.update(heads)
     officials = session.exec(select(Official).where(
         col(Official.id).in_(list(official_ids)), col(Official.active).is_(True))).all()
-    return PlanFacts(units, {o.id: (o.unit_id, parse_roles(o.roles)) for o in officials})
+    fulfils = None
+    if draft.fulfils_task_id and issuer is not None:
+        fulfils = fulfils_facts(session, issuer, draft.fulfils_task_id)
+    return PlanFacts(units, {o.id: (o.unit_id, parse_roles(o.roles)) for o in officials},
+                     fulfils)
 
 
 # Names an office writes → units ---------------------------------------------------------------
@@ -134,3 +161,28 @@ def plan_rollup(session: Session, viewer: Viewer, plan_id: str, clock: Clock
                 ) -> dict[str, Figures]:
     """The kiểm đếm of a plan's tasks (those the viewer may read) by lead unit."""
     return counts_grouped(session, viewer, Task.lead_unit_id, [Task.plan_id == plan_id], clock)
+
+
+@dataclass
+class CascadeItem:
+    """A task of the plan whose product is a plan of the unit's own, and that plan if issued."""
+
+    task: Task
+    plan: Plan | None
+
+
+def plan_cascade(session: Session, viewer: Viewer, plan_id: str) -> list[CascadeItem]:
+    """The plan's tasks that order a plan of their own (the viewer may read), by lead unit, each
+    with the plan that fulfils it — none yet: that unit has not issued its plan."""
+    tasks = [t for t in session.exec(select(Task).where(
+        Task.plan_id == plan_id, Task.state != "cancelled", visible_tasks(viewer))
+        .order_by(col(Task.lead_unit_path), col(Task.id))).all()
+        if orders_a_plan(t.product_kind)]
+    ids = [t.id for t in tasks]
+    plans = {p.fulfils_task_id: p for p in session.exec(select(Plan).where(
+        col(Plan.fulfils_task_id).in_(ids))).all()} if ids else {}
+    return [CascadeItem(t, plans.get(t.id)) for t in tasks]
+
+
+def plan_fulfilling(session: Session, task_id: str) -> Plan | None:
+    return session.exec(select(Plan).where(Plan.fulfils_task_id == task_id)).first()

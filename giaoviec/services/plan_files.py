@@ -330,6 +330,7 @@ def plan_from_mapping(doc: Any, issues: list[FieldIssue]) -> PlanDraft | None:
         number=_str(doc.get("number"), "number", issues) or "", issued_on=issued_on,
         subject=_str(doc.get("subject"), "subject", issues) or "",
         basis=_str(doc.get("basis"), "basis", issues), items=tuple(items),
+        fulfils_task_id=_str(doc.get("fulfilsTaskId"), "fulfilsTaskId", issues),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,9 +82,10 @@ class PlanService:
 
     async def import_file(
         self, issuer_id: str, client_key: str, filename: str, data: bytes, *,
-        now: datetime | None = None,
+        now: datetime | None = None, fulfils_task_id: str | None = None,
     ) -> str:
-        """A plan from an XLSX sheet, or YAML/JSON with the fields of createPlan."""
+        """A plan from an XLSX sheet, or YAML/JSON with the fields of createPlan; it may say
+        which task (of a higher plan) it fulfils."""
         suffix = Path(filename or "").suffix.lower()
         if len(data) > MAX_FILE_BYTES:
             raise file_error("FILE_TOO_LARGE",
@@ -92,11 +93,14 @@ class PlanService:
         if suffix == ".xlsx":
             sheet = read_sheet(data)
             resolved = await asyncio.to_thread(self._resolve, issuer_id, sheet)
-            return await self.create(issuer_id, client_key, resolved.draft, now=now,
+            draft = replace(resolved.draft, fulfils_task_id=fulfils_task_id)
+            return await self.create(issuer_id, client_key, draft, now=now,
                                      named=resolved.issues)
         if suffix in (".yaml", ".yml", ".json"):
-            return await self.create(issuer_id, client_key, read_document(data, suffix),
-                                     now=now)
+            draft = read_document(data, suffix)
+            if fulfils_task_id:
+                draft = replace(draft, fulfils_task_id=fulfils_task_id)
+            return await self.create(issuer_id, client_key, draft, now=now)
         raise file_error("UNSUPPORTED_FORMAT", "Chỉ nhận tệp .xlsx, .yaml, .yml hoặc .json.")
 
     def _resolve(self, issuer_id: str, sheet: Sheet) -> Resolved:
@@ -116,7 +120,7 @@ class PlanService:
             found = plan_by_client_key(session, actor.id, key)
             if found is None:
                 try:
-                    planned = validate_plan(draft, actor, plan_facts(session, draft),
+                    planned = validate_plan(draft, actor, plan_facts(session, draft, actor),
                                             self.tasks.calendar, now)
                 except DomainError as err:
                     raise with_named(named, err) from None
@@ -148,8 +152,8 @@ class PlanService:
         except IntegrityError:  # a concurrent twin claimed the plan first
             with session_scope(engine) as session:
                 twin = plan_by_client_key(session, actor.id, key)
-            if twin is None:
-                raise
+            if twin is None:  # another plan was linked to the same task meanwhile
+                raise conflict("Nhiệm vụ này đã có kế hoạch thực hiện.") from None
             return self._retry(twin, digest)
         return plan.id, records
 

@@ -226,8 +226,8 @@ class Plan(SQLModel, table=True):
     issued_on: date | None = None
     subject: str = Field(max_length=500)
     basis: str | None = Field(default=None, max_length=500)
-    # A cascade: the task (of a higher plan) whose product this plan is.
-    fulfils_task_id: str | None = Field(default=None, index=True, max_length=64)
+    # A cascade: the task (of a higher plan) whose product this plan is; one plan per task.
+    fulfils_task_id: str | None = Field(default=None, unique=True, max_length=64)
     task_count: int = 0
     created_at: datetime = Field(sa_column=_ts(index=True, nullable=False))
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-24 20:04:25.943266
+Create Date: 2026-11-24 20:12:36.648462
 
 """
 
@@ -47,13 +47,11 @@ def upgrade() -> None:
             ["unit.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("fulfils_task_id"),
         sa.UniqueConstraint("issuer_id", "client_key", name="uq_plan_client_key"),
     )
     with op.batch_alter_table("plan", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_plan_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_plan_fulfils_task_id"), ["fulfils_task_id"], unique=False
-        )
         batch_op.create_index(batch_op.f("ix_plan_issuer_id"), ["issuer_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_plan_issuer_unit_id"), ["issuer_unit_id"], unique=False
@@ -238,7 +236,6 @@ def downgrade() -> None:
     with op.batch_alter_table("plan", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_plan_issuer_unit_id"))
         batch_op.drop_index(batch_op.f("ix_plan_issuer_id"))
-        batch_op.drop_index(batch_op.f("ix_plan_fulfils_task_id"))
         batch_op.drop_index(batch_op.f("ix_plan_created_at"))
 
     op.drop_table("plan")

@@ -22,7 +22,7 @@ from domain.plan import PlanDraft, PlanItem, PlanProduct
 from giaoviec.orgdata.seed import seed_demo
 from giaoviec.services.plans import PlanService
 from giaoviec.services.tasks import TaskService
-from giaoviec.store.models import Plan, PlanTask, Task, TaskRequest
+from giaoviec.store.models import Plan, PlanTask, Task, TaskRequest, Unit
 from tests.api.harness import Api, new_key, running_api
 from tests.conftest import fresh_engine
 
@@ -364,3 +364,54 @@ async def test_a_plan_task_split_twice_keeps_the_thread_to_the_plan(api: Api) ->
     assert err["extensions"]["fields"][0]["code"] == "OPEN_SUBTASKS"
     done = await api.ok("gd.snv", submit, id=root["id"], note="Nhiệm vụ con nộp sau")
     assert done["submitOutput"]["state"] == "SUBMITTED"
+
+
+CASCADE = """query($id: ID!) { plan(id: $id) {
+  cascade { unit { id } issued plan { number fulfils { id } } }
+  notIssued { id } } }"""
+
+
+async def test_a_province_plan_orders_every_commune_to_issue_its_own(api: Api) -> None:
+    with Session(api.engine) as s:
+        communes = [(u.id, u.code) for u in s.exec(
+            select(Unit).where(Unit.kind == "commune").order_by(col(Unit.sort_order))).all()]
+    assert len(communes) == 3
+    province = (await upload(api, "chutich", "ke-hoach-tinh.xlsx", sheet([
+        ["1", "Căn cứ Kế hoạch này, xây dựng, ban hành kế hoạch thực hiện của địa phương.",
+         "UBND các xã, phường, đặc khu", "", "Kế hoạch triển khai của xã", "01 tháng",
+         "Gửi Sở Nội vụ"],
+        ["2", "Báo cáo kết quả thực hiện.", "UBND các xã, phường, đặc khu", "",
+         "Báo cáo kết quả", "05/12", "Gửi Sở Nội vụ"],
+    ]), new_key()))["data"]["importPlan"]
+    assert province["taskCount"] == 6
+    tasks = await plan_tasks(api, "chutich", province["id"])
+    ordered = {t["leadUnit"]["id"]: t for t in tasks if t["product"]["kind"] == "kế hoạch"}
+    assert set(ordered) == {c for c, _ in communes}
+
+    (first, code), (second, code2) = communes[0], communes[1]
+    own = {"clientKey": new_key(), "number": "15/KH-UBND", "subject": "Kế hoạch của xã",
+           "basis": "Kế hoạch số 7/KH-UBND của UBND tỉnh", "fulfilsTaskId": ordered[first]["id"],
+           "items": [{"leadUnitIds": [first], "ownerId": f"cb1.{code}",
+                      "description": "Rà soát quy chế làm việc của UBND xã.",
+                      "products": [{"description": "Báo cáo rà soát", "term": "10 ngày làm việc",
+                                    "measure": "Trình Chủ tịch UBND xã"}]}]}
+    theirs = await api.error(f"ct.{code2}", CREATE, input={
+        **own, "items": [{**own["items"][0], "leadUnitIds": [second], "ownerId": f"cb1.{code2}"}]})
+    assert [f["code"] for f in theirs["extensions"]["fields"]] == ["UNKNOWN_TASK"]  # not his
+    not_a_plan = next(t for t in tasks if t["leadUnit"]["id"] == first
+                      and t["product"]["kind"] == "báo cáo")
+    err = await api.error(f"ct.{code}", CREATE, input={**own, "fulfilsTaskId": not_a_plan["id"]})
+    assert [f["code"] for f in err["extensions"]["fields"]] == ["FULFILS_NOT_A_PLAN_TASK"]
+    issued = (await api.ok(f"ct.{code}", CREATE, input=own))["createPlan"]
+    again = await api.error(f"ct.{code}", CREATE, input={**own, "clientKey": new_key()})
+    assert [f["code"] for f in again["extensions"]["fields"]] == ["ALREADY_FULFILLED"]
+
+    rollup = (await api.ok("chutich", CASCADE, id=province["id"]))["plan"]
+    by_unit = {c["unit"]["id"]: c for c in rollup["cascade"]}
+    assert by_unit[first]["issued"] and by_unit[first]["plan"] == {
+        "number": "15/KH-UBND", "fulfils": {"id": ordered[first]["id"]}}
+    assert not by_unit[second]["issued"] and by_unit[second]["plan"] is None
+    assert sorted(u["id"] for u in rollup["notIssued"]) == sorted(c for c, _ in communes[1:])
+    linked = """query($id: ID!) { task(id: $id) { fulfilledBy { id number } } }"""
+    task = (await api.ok("chutich", linked, id=ordered[first]["id"]))["task"]
+    assert task["fulfilledBy"] == {"id": issued["id"], "number": "15/KH-UBND"}

@@ -193,3 +193,20 @@ def test_names_from_a_file_replace_the_plain_not_found() -> None:
     assert [(f.row, f.code, f.message[:6]) for f in merged.fields] == [
         (8, "UNKNOWN_LEAD_UNIT", "Dòng 8"), (8, "MISSING_OWNER", "Thiếu "),
         (9, "MISSING_DESCRIPTION", "Thiếu ")]
+
+
+def test_a_plan_fulfils_only_an_open_plan_task_of_its_issuer_once() -> None:
+    from domain.lifecycle import TaskState
+    from domain.plan import FulfilsFacts, fulfils_issues, orders_a_plan
+
+    assert orders_a_plan("Kế hoạch") and not orders_a_plan("báo cáo")
+    ok = FulfilsFacts(True, "kế hoạch", TaskState.IN_PROGRESS, True, None)
+    assert fulfils_issues(ok) == []
+    assert [i.code for i in fulfils_issues(FulfilsFacts(False))] == ["UNKNOWN_TASK"]
+    bad = FulfilsFacts(True, "báo cáo", TaskState.COMPLETED, False, "p1")
+    assert [i.code for i in fulfils_issues(bad)] == [
+        "FULFILS_NOT_A_PLAN_TASK", "FULFILS_NOT_YOURS", "FULFILS_CLOSED_TASK",
+        "ALREADY_FULFILLED"]
+    with pytest.raises(DomainError) as caught:  # and with the plan's other faults, at once
+        validate_plan(plan(item("vp"), fulfils_task_id="t1"), CHAIRMAN, FACTS, CAL, NOW)
+    assert [f.code for f in caught.value.fields] == ["UNKNOWN_TASK"]
