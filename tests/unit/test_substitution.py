@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+from sqlmodel import Session, SQLModel
 
 from domain.errors import Code, DomainError
 from domain.lifecycle import Relation
@@ -18,6 +20,10 @@ from domain.substitution import (
     signed_as,
     substitute_on,
 )
+from giaoviec.orgdata.importer import import_org
+from giaoviec.store.db import make_engine
+from giaoviec.store.models import Official
+from tests.org_fixture import seed_small_org
 
 CT = Actor("ct", ("tinh",), frozenset({Role.CHAIRMAN}), "province")
 PCT = Actor("pct", ("tinh",), frozenset({Role.VICE_CHAIRMAN}), "province")
@@ -79,3 +85,26 @@ def test_who_takes_over_and_why() -> None:
     assert departure(True, "snv", True, "stc") == "moved"
     assert departure(True, "snv", True, "snv") is None
     assert departure(False, "snv", False, "stc") is None  # long gone: handed over before
+
+
+def test_an_import_says_who_is_no_longer_active_and_refuses_what_it_cannot_read(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'org.db'}")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as s:
+        seed_small_org(s)
+        csv = tmp_path / "can-bo.csv"
+        csv.write_text("username,full_name,unit_id,roles,active\n"
+                       "snv.cb1,Hoàng Văn Em,snv,officer,không\n"
+                       "snv.cb2,Vũ Thị Giang,snv,officer,có lẽ\n", encoding="utf-8")
+        with pytest.raises(DomainError) as err:
+            import_org(s, csv)
+        assert [(f.field, f.code) for f in err.value.fields] == [
+            ("officials[1].active", "INVALID_TYPE")]
+        csv.write_text("username,full_name,unit_id,roles,active\n"
+                       "snv.cb1,Hoàng Văn Em,snv,officer,không\n", encoding="utf-8")
+        assert import_org(s, csv)["officials_updated"] == 1
+        official = s.get(Official, "snv.cb1")
+        assert official is not None and official.active is False
+    engine.dispose()
