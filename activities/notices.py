@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from domain.lifecycle import ACTION_LABELS_VI, Action
 from domain.timezone import to_local
@@ -52,6 +52,14 @@ def compose(
         if event.note:
             body += f" Ghi chú: {event.note}"
         return (f"Đôn đốc: {task.title}", body)
+    if kind == "reminder" and "milestone" in event.data:
+        due = date.fromisoformat(event.data["milestone_due"])
+        when = "hôm nay" if step == "milestone-due" else "ngày làm việc tới"
+        return (
+            f"Mốc tiến độ: {task.title}",
+            f"Mốc “{event.data['milestone']}” ({due:%d/%m/%Y}) của nhiệm vụ “{task.title}” "
+            f"đến hạn {when}. Tiến độ hiện tại: {task.progress}%.",
+        )
     if kind == "reminder":
         lead = _STEP_LEAD.get(step, "sắp đến hạn")
         return (
@@ -74,7 +82,7 @@ def compose(
     body = f"{who} đã {label} nhiệm vụ “{task.title}”."
     if event.note:
         body += f" Ghi chú: {event.note}"
-    if event.action == Action.DECIDE_EXTENSION:
+    if event.action in (Action.DECIDE_EXTENSION, Action.SHIFT_DEADLINE):
         body += f" Hạn xử lý hiện tại: {deadline}."
     if event.action == Action.REQUEST_EXTENSION and task.extension is not None:
         body += f" Thời hạn đề nghị: {fmt_time(task.extension.new_deadline)}."

@@ -19,7 +19,9 @@ from activities.notices import compose
 from domain.escalation import Recipient
 from domain.org import intermediate_units
 from domain.text import fold
+from domain.timezone import local_date
 from giaoviec.reads.org import actor_of, unit_heads
+from giaoviec.reads.substitutes import substitutes_on
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import (
     Notification,
@@ -86,6 +88,10 @@ def _apply_row(row: Task, t: TaskRecord, unit_path: str) -> None:
     row.flagged = t.flagged
     row.search_text = fold(" ".join(filter(None, [t.title, t.description, t.basis])))
     row.version = t.seq
+    row.plan_id = t.plan_id
+    row.parent_id = t.parent_id
+    row.rule_id = t.rule_id
+    row.period = t.period
     row.updated_at = utcnow()
 
 
@@ -136,15 +142,25 @@ def _notify(session: Session, inp: RecordInput, unit_name: str,
     seen: set[str] = set()
     for notice in inp.notices:
         title, body = compose(notice.kind, t, ev, actor_name, unit_name)
-        for rid in _recipients(session, notice, t, lead_path):
-            # The actor needs no notice of his own act; nobody hears the same event twice.
-            if rid in seen or rid == ev.actor_id:
-                continue
-            seen.add(rid)
-            session.add(Notification(
-                recipient_id=rid, task_id=t.id, kind=notice.kind, title=title[:500], body=body,
-                dedup_key=f"{t.id}:{ev.seq}", created_at=ev.at,
-            ))
+        recipients = _recipients(session, notice, t, lead_path)
+        # Whoever stands in for a recipient that day hears it too, saying for whom.
+        standing_in = substitutes_on(session, recipients, local_date(ev.at))
+        for rid in recipients:
+            for who, prefix in ((rid, ""), (standing_in.get(rid), _for_whom(session, rid))):
+                # The actor needs no notice of his own act; nobody hears the same event twice.
+                if who is None or who in seen or who == ev.actor_id:
+                    continue
+                seen.add(who)
+                session.add(Notification(
+                    recipient_id=who, task_id=t.id, kind=notice.kind,
+                    title=(prefix + title)[:500], body=body, dedup_key=f"{t.id}:{ev.seq}",
+                    created_at=ev.at,
+                ))
+
+
+def _for_whom(session: Session, official_id: str) -> str:
+    official = session.get(Official, official_id)
+    return f"[Thay đồng chí {official.full_name if official else official_id}] "
 
 
 def is_bad_data(err: BaseException) -> bool:

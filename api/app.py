@@ -22,6 +22,7 @@ from api.ratelimit import CountingAuthenticator, Limits, RateLimits
 from api.schema import build_schema
 from giaoviec.config import Settings
 from giaoviec.reads import database_ok, read
+from giaoviec.services.recurring import Scheduler, TemporalScheduler
 from giaoviec.services.tasks import TaskService
 
 MAX_BODY_BYTES = 256 * 1024
@@ -92,11 +93,15 @@ class LocalGraphiQLRouter(GraphQLRouter):  # type: ignore[type-arg]
         return HTMLResponse(graphiql.page_html())
 
 
-def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> FastAPI:
-    """Everything the app needs is passed in: the CLI, tests and deploys build it their way."""
+def create_app(settings: Settings, *, engine: Engine, service: TaskService,
+               scheduler: Scheduler | None = None) -> FastAPI:
+    """Everything the app needs is passed in: the CLI, tests and deploys build it their way.
+    Recurring duties run on Temporal Schedules unless a test gives its own scheduler."""
     app = FastAPI(title="giaoviec", docs_url=None, redoc_url=None, openapi_url=None)
     limits = Limits.from_settings(settings)
-    services = AppServices(settings, engine, service, CountingAuthenticator(settings, limits))
+    scheduler = scheduler or TemporalScheduler(service.client, service.task_queue)
+    services = AppServices(settings, engine, service, CountingAuthenticator(settings, limits),
+                           scheduler)
     app.state.services = services
     app.state.limits = limits
     install_error_handlers(app)
@@ -112,6 +117,10 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService) -> F
         # GET may only read: the router refuses mutations over GET.
         allow_queries_via_get=True,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        # importPlan takes a file (GraphQL multipart request). Safe from cross-site forms: a
+        # request is authorised by a bearer token; the dashboard's session cookie becomes one
+        # only with the X-Giaoviec-Csrf header, which no cross-site form can send.
+        multipart_uploads_enabled=True,
     )
     if settings.is_dev:
         app.include_router(graphiql.assets_router())

@@ -30,8 +30,8 @@ MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-# Row ids are 64-bit in SQLite and PostgreSQL: a larger number overflows the driver (a 500).
-MAX_ROW_ID = 2**63 - 1
+# Briefing ids are INTEGER keys (32 bits on PostgreSQL): a larger number would fail in SQL.
+MAX_ROW_ID = 2**31 - 1  # an INTEGER key on PostgreSQL: 32 bits
 
 
 @strawberry.type(description="Kiểm đếm nhiệm vụ của một đơn vị (gồm các đơn vị trực thuộc) "

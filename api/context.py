@@ -18,6 +18,7 @@ from giaoviec.config import Settings
 from giaoviec.reads import Session, read
 from giaoviec.reads.counts import Clock
 from giaoviec.reads.org import Viewer, viewer_for
+from giaoviec.services.recurring import Scheduler
 from giaoviec.services.tasks import TaskService
 
 T = TypeVar("T")
@@ -31,6 +32,7 @@ class AppServices:
     engine: Engine
     service: TaskService
     authenticator: Authenticator
+    scheduler: Scheduler  # what runs recurring duties: a Temporal Schedule each
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -42,7 +44,7 @@ class RequestContext(BaseContext):
         super().__init__()
         self.app = app
         self.authorization = authorization
-        self.clock = Clock.at(datetime.now(UTC), app.calendar)
+        self.clock = Clock.at(datetime.now(UTC), app.calendar, live=True)
         self._viewer: Viewer | None = None
         self.loaders = Loaders(app.engine, self.known_viewer, self.clock)
 
@@ -67,7 +69,7 @@ class RequestContext(BaseContext):
 
     def renew(self) -> None:
         """A new "now" and empty loader caches, for a subscription that lives for hours."""
-        self.clock = Clock.at(datetime.now(UTC), self.app.calendar)
+        self.clock = Clock.at(datetime.now(UTC), self.app.calendar, live=True)
         self.loaders = Loaders(self.app.engine, self.known_viewer, self.clock)
 
     async def viewer(self) -> Viewer:

@@ -22,8 +22,8 @@ def _domain_error(error: GraphQLError, cause: DomainError) -> GraphQLError:
     extensions: dict[str, object] = {"code": cause.code}
     if cause.fields:
         extensions["fields"] = [
-            {"field": f.field, "code": f.code, "message": f.message, **({"ro": f.ro} if f.ro
-                                                                          else {})}
+            {"field": f.field, "code": f.code, "message": f.message,
+             **({"ro": f.ro} if f.ro else {}), **({"row": f.row} if f.row is not None else {})}
             for f in cause.fields
         ]
     return GraphQLError(cause.message, nodes=error.nodes, path=error.path,

@@ -117,6 +117,10 @@ class TaskFilter:
         default=False, description="Chỉ nhiệm vụ chờ người hỏi quyết định: sản phẩm đã nộp chờ "
                                    "xác nhận và đề nghị gia hạn chờ quyết định, ở nhiệm vụ người "
                                    "hỏi là người giao hoặc lãnh đạo cấp trên của người giao.")
+    plan_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Các nhiệm vụ của một kế hoạch.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Các nhiệm vụ con của một nhiệm vụ.")
 
     def to_query(self) -> TaskFilterQuery:
         return TaskFilterQuery(
@@ -132,4 +136,6 @@ class TaskFilter:
             search=self.search,
             flagged=self.flagged,
             awaiting_my_decision=self.awaiting_my_decision,
+            plan_id=str(self.plan_id) if self.plan_id else None,
+            parent_id=str(self.parent_id) if self.parent_id else None,
         )

@@ -16,7 +16,8 @@ from giaoviec.reads import Session, org, read
 from giaoviec.reads.counts import Clock, counts_by_lead_unit
 from giaoviec.reads.dashboard import counts_by_owner, subtree_counts
 from giaoviec.reads.org import Viewer
-from giaoviec.store.models import Official, TaskCoordinator, Unit
+from giaoviec.reads.subtasks import subtasks_of
+from giaoviec.store.models import Official, Task, TaskCoordinator, TaskMilestone, Unit
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -35,6 +36,8 @@ class Loaders:
         self.counts = DataLoader(self._counts)
         self.counts_with_descendants = DataLoader(self._counts_desc)
         self.owner_counts = DataLoader(self._owner_counts)
+        self.subtasks = DataLoader(self._subtasks)
+        self.milestones = DataLoader(self._milestones)
 
     async def _run(self, fn: Callable[[Session], V]) -> V:
         return await asyncio.to_thread(read, self.engine, fn)
@@ -73,3 +76,11 @@ class Loaders:
         viewer = self._viewer()
         found = await self._run(lambda s: counts_by_owner(s, viewer, official_ids, self.clock))
         return [found.get(o, Figures()) for o in official_ids]
+    async def _subtasks(self, task_ids: list[str]) -> list[list[Task]]:
+        viewer = self._viewer()
+        grouped = await self._run(lambda s: subtasks_of(s, viewer, task_ids))
+        return [grouped.get(t, []) for t in task_ids]
+
+    async def _milestones(self, task_ids: list[str]) -> list[list[TaskMilestone]]:
+        grouped = await self._run(lambda s: org.milestones_of(s, task_ids))
+        return [grouped.get(t, []) for t in task_ids]

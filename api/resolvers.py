@@ -133,9 +133,13 @@ class Mutation:
     ) -> Task:
         return await _act(info, id, Action.REPORT_PROGRESS, percent=percent, note=note)
 
-    @strawberry.mutation(description="Nộp sản phẩm để người giao xác nhận.")
-    async def submit_output(self, info: Info, id: strawberry.ID, output: OutputInput) -> Task:
-        return await _act(info, id, Action.SUBMIT, output=output.to_output())
+    @strawberry.mutation(description="Nộp sản phẩm để người giao xác nhận; còn nhiệm vụ con chưa "
+                                     "hoàn thành thì chỉ thủ trưởng đơn vị chủ trì được nộp, "
+                                     "kèm lý do (note).")
+    async def submit_output(
+        self, info: Info, id: strawberry.ID, output: OutputInput, note: str | None = None
+    ) -> Task:
+        return await _act(info, id, Action.SUBMIT, output=output.to_output(), note=note)
 
     @strawberry.mutation(description="Xác nhận hoàn thành (người giao hoặc lãnh đạo cấp trên).")
     async def approve_task(self, info: Info, id: strawberry.ID, note: str | None = None) -> Task:
@@ -156,11 +160,15 @@ class Mutation:
         return await _act(info, id, Action.REQUEST_EXTENSION, new_deadline=new_deadline,
                           note=reason)
 
-    @strawberry.mutation(description="Quyết định đề nghị gia hạn (đồng ý thì hạn mới có hiệu lực).")
+    @strawberry.mutation(description="Quyết định đề nghị gia hạn (đồng ý thì hạn mới có hiệu lực); "
+                                     "shiftSubtasks: dời hạn các nhiệm vụ con chưa hoàn thành "
+                                     "thêm bấy nhiêu ngày làm việc.")
     async def decide_extension(
-        self, info: Info, id: strawberry.ID, approve: bool, note: str | None = None
+        self, info: Info, id: strawberry.ID, approve: bool, note: str | None = None,
+        shift_subtasks: bool = False,
     ) -> Task:
-        return await _act(info, id, Action.DECIDE_EXTENSION, approve=approve, note=note)
+        return await _act(info, id, Action.DECIDE_EXTENSION, approve=approve, note=note,
+                          shift_subtasks=shift_subtasks)
 
     @strawberry.mutation(description="Giao lại cho người (và đơn vị) khác, nêu lý do.")
     async def reassign_task(
@@ -187,7 +195,8 @@ class Mutation:
     async def remind_task(self, info: Info, id: strawberry.ID, note: str | None = None) -> Task:
         return await _act(info, id, Action.REMIND, note=note)
 
-    @strawberry.mutation(description="Hủy nhiệm vụ, nêu lý do.")
+    @strawberry.mutation(description="Hủy nhiệm vụ, nêu lý do; các nhiệm vụ con chưa hoàn thành "
+                                     "cũng bị hủy với lý do ấy.")
     async def cancel_task(self, info: Info, id: strawberry.ID, reason: str) -> Task:
         return await _act(info, id, Action.CANCEL, note=reason)
 

@@ -25,7 +25,11 @@ from api.calendar_api import CalendarMutation, CalendarQuery
 from api.dashboard.queries import DashboardQuery
 from api.errors import PublicErrors, public_error
 from api.live import LiveSubscription
+from api.plan_api import PlanMutation, PlanQuery
+from api.recurring_api import RecurringMutation, RecurringQuery
 from api.resolvers import Mutation, Query
+from api.substitute_api import SubstituteMutation, SubstituteQuery
+from api.subtask_api import SubtaskMutation
 from api.suggestions import HideSuggestions
 from api.ws_only_subscriptions import SubscriptionsOnlyOverWebsocket
 from domain.errors import DomainError
@@ -36,13 +40,15 @@ MAX_ALIASES = 30
 
 
 @strawberry.type(name="Query", description="Các câu hỏi đọc dữ liệu.")
-class FullQuery(Query, BriefingQuery, CalendarQuery, DashboardQuery):
+class FullQuery(Query, BriefingQuery, CalendarQuery, DashboardQuery, PlanQuery, SubstituteQuery,
+                RecurringQuery):
     pass
 
 
 @strawberry.type(name="Mutation", description="Các thao tác thay đổi dữ liệu; mỗi thao tác trả "
                                               "lại đối tượng đã cập nhật.")
-class FullMutation(Mutation, BriefingMutation, CalendarMutation):
+class FullMutation(Mutation, BriefingMutation, CalendarMutation, PlanMutation, SubtaskMutation,
+                   SubstituteMutation, RecurringMutation):
     pass
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -13,10 +14,16 @@ from domain.lifecycle import ACTION_LABELS_VI, STATE_LABELS_VI, Action, TaskStat
 from domain.tally import Figures, task_timeliness
 from domain.timeliness import TIMELINESS_LABELS_VI, Timeliness
 from domain.timezone import as_aware
+from giaoviec.reads import Session, plans
 from giaoviec.reads.dashboard import available_actions, jurisdiction_of
 from giaoviec.reads.facts import fact_of
 from giaoviec.reads.org import unit_head
+from giaoviec.reads.subtasks import ancestors, plan_of, subtask_rollup
+from giaoviec.reads.visibility import readable_task
 from giaoviec.store import models
+
+if TYPE_CHECKING:
+    from api.plan_api import Plan
 
 
 def _enum_from(
@@ -303,6 +310,111 @@ class Task:
         viewer = await info.context.viewer()
         found = await info.context.db(lambda s: available_actions(s, viewer, self.row))
         return [TaskActionEnum(a) for a in found]  # type: ignore[misc]
+    # "01 xuyên suốt": the thread from the plan or directive down to this task ------------
+
+    @strawberry.field(description="Nhiệm vụ cấp trên mà nhiệm vụ này được chia ra; null nếu "
+                                  "không có hoặc người hỏi không được xem.")
+    async def parent(self, info: Info) -> Task | None:
+        if not self.row.parent_id:
+            return None
+        viewer = await info.context.viewer()
+        parent_id = self.row.parent_id
+        row = await info.context.db(lambda s: readable_task(s, viewer, parent_id))
+        return Task(row=row) if row else None
+
+    @strawberry.field(description="Các nhiệm vụ con (người hỏi được xem), theo hạn xử lý.")
+    async def subtasks(self, info: Info) -> list[Task]:
+        return [Task(row=r) for r in await info.context.loaders.subtasks.load(self.row.id)]
+
+    @strawberry.field(description="Kiểm đếm mọi nhiệm vụ con, cháu… của nhiệm vụ (người hỏi được "
+                                  "xem): bốn nhóm cộng lại bằng tổng số.")
+    async def subtask_counts(self, info: Info) -> Counts:
+        viewer = await info.context.viewer()
+        clock, task_id = info.context.clock, self.row.id
+        return Counts.of(await info.context.db(
+            lambda s: subtask_rollup(s, viewer, task_id, clock)))
+
+    @strawberry.field(description="Mạch nhiệm vụ: các nhiệm vụ cấp trên, từ nhiệm vụ gốc (do kế "
+                                  "hoạch hoặc văn bản chỉ đạo giao) xuống nhiệm vụ cha. Ai xem "
+                                  "được nhiệm vụ thì xem được mạch của nó.")
+    async def chain(self, info: Info) -> list[TaskLink]:
+        row = self.row
+        found = await info.context.db(lambda s: ancestors(s, row))
+        return [TaskLink(row=r) for r in found]
+
+    @strawberry.field(description="Kế hoạch giao nhiệm vụ này, hoặc giao nhiệm vụ gốc của nó.")
+    async def plan(self, info: Info) -> Annotated[Plan, strawberry.lazy("api.plan_api")] | None:
+        from api.plan_api import Plan
+
+        viewer = await info.context.viewer()
+        row = self.row
+
+        def find(s: Session) -> models.Plan | None:
+            plan = plan_of(s, row, ancestors(s, row) if row.parent_id else ())
+            return plan if plan is not None and plans.readable(viewer, plan) else None
+
+        found = await info.context.db(find)
+        return Plan(row=found) if found else None
+
+    @strawberry.field(description="Kế hoạch mà đơn vị ban hành để thực hiện nhiệm vụ này (khi "
+                                  "sản phẩm của nhiệm vụ là một kế hoạch).")
+    async def fulfilled_by(self, info: Info
+                           ) -> Annotated[Plan, strawberry.lazy("api.plan_api")] | None:
+        from api.plan_api import Plan
+
+        viewer = await info.context.viewer()
+        task_id = self.row.id
+
+        def find(s: Session) -> models.Plan | None:
+            plan = plans.plan_fulfilling(s, task_id)
+            return plan if plan is not None and plans.readable(viewer, plan) else None
+
+        found = await info.context.db(find)
+        return Plan(row=found) if found else None
+
+    @strawberry.field(description="Các mốc tiến độ.")
+    async def milestones(self, info: Info) -> list[Milestone]:
+        rows = await info.context.loaders.milestones.load(self.row.id)
+        return [Milestone(title=m.title, due=m.due) for m in rows]
+
+
+@strawberry.type(description="Một nhiệm vụ trong mạch nhiệm vụ: tên, đơn vị chủ trì, hạn, trạng "
+                             "thái và căn cứ.")
+class TaskLink:
+    row: strawberry.Private[models.Task]
+
+    @strawberry.field(description="Mã nhiệm vụ.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field(description="Tên nhiệm vụ.")
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="Căn cứ giao việc.")
+    def basis(self) -> str | None:
+        return self.row.basis
+
+    @strawberry.field(description="Trạng thái xử lý.")
+    def state(self) -> TaskStateEnum:  # type: ignore[valid-type]
+        return TaskStateEnum(self.row.state)  # type: ignore[misc]
+
+    @strawberry.field(description="Hạn xử lý hiện hành.")
+    def deadline(self) -> datetime:
+        return as_aware(self.row.deadline)
+
+    @strawberry.field(description="Đơn vị chủ trì.")
+    async def lead_unit(self, info: Info) -> Unit:
+        return await load_unit(info, self.row.lead_unit_id)
+
+
+def _frozen_at(row: models.Task, state: TaskState) -> datetime | None:
+    """A paused task stands as it was when paused; a cancelled one as when cancelled."""
+    if state is TaskState.PAUSED:
+        return row.paused_at
+    if state is TaskState.CANCELLED:
+        return row.cancelled_at or row.updated_at
+    return None
 
 
 @strawberry.type(description="Một bước trong quá trình xử lý nhiệm vụ.")
@@ -342,6 +454,17 @@ class TaskEvent:
     @strawberry.field(description="Chi tiết (tiến độ, thời hạn mới…) dạng JSON.")
     def data(self) -> str:
         return json.dumps(json.loads(self.row.data or "{}"), ensure_ascii=False)
+
+    @strawberry.field(description="Người được làm thay (người thực hiện là người thay); trống nếu "
+                                  "người thực hiện tự làm.")
+    async def on_behalf_of(self, info: Info) -> Official | None:
+        principal = json.loads(self.row.data or "{}").get("on_behalf_of")
+        return await load_official(info, principal) if principal else None
+
+    @strawberry.field(description="Thể thức ký thay như trên văn bản giấy: \"KT. Chủ tịch UBND "
+                                  "tỉnh\", \"TL. …\"; trống nếu người thực hiện tự làm.")
+    def signed_as(self) -> str | None:
+        return json.loads(self.row.data or "{}").get("signed_as")
 
 
 @strawberry.type(description="Thông báo trong ứng dụng.")

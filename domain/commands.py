@@ -25,7 +25,7 @@ from domain.timezone import as_aware, to_local
 # Reasons are required wherever someone refuses, stops or redirects work.
 NEEDS_REASON = frozenset({
     Action.RETURN, Action.DECLINE, Action.PAUSE, Action.CANCEL, Action.REASSIGN,
-    Action.REQUEST_EXTENSION,
+    Action.REQUEST_EXTENSION, Action.HAND_OVER,
 })
 MAX_REFERENCE = 255
 MAX_URL = 2_000
@@ -74,9 +74,11 @@ def validate(record: TaskRecord, cmd: Command, now: datetime) -> None:
             _check_output(cmd, add)
         case Action.REQUEST_EXTENSION:
             _check_extension(record, cmd, now, add)
+        case Action.SHIFT_DEADLINE:
+            _check_shift(record, cmd, add)
         case Action.DECIDE_EXTENSION if cmd.approve is None:
             add("approve", "MISSING_DECISION", "", "Cần nêu đồng ý hay không.")
-        case Action.REASSIGN if not (cmd.new_owner_id or "").strip():
+        case Action.REASSIGN | Action.HAND_OVER if not (cmd.new_owner_id or "").strip():
             add("ownerId", "MISSING_OWNER", "", "Thiếu người chịu trách nhiệm mới.")
     if issues:
         raise command_error(issues)
@@ -151,6 +153,17 @@ def _check_extension(record: TaskRecord, cmd: Command, now: datetime, add: Add) 
     elif wanted <= record.deadline:
         add("newDeadline", "EXTENSION_NOT_LATER", RO_THOI_GIAN,
             "Thời hạn đề nghị phải sau thời hạn hiện tại.")
+
+
+def _check_shift(record: TaskRecord, cmd: Command, add: Add) -> None:
+    """A deadline carried down from a parent given more time only ever moves later."""
+    wanted = cmd.new_deadline
+    bad = instant_issue("newDeadline", wanted) if wanted is not None else None
+    if bad is not None:
+        add(bad.field, bad.code, bad.ro, bad.message)
+    elif wanted is None or wanted <= record.deadline:
+        add("newDeadline", "EXTENSION_NOT_LATER", RO_THOI_GIAN,
+            "Thời hạn mới phải sau thời hạn hiện tại.")
 
 
 # Effects --------------------------------------------------------------------------------------
@@ -251,11 +264,18 @@ def apply(record: TaskRecord, cmd: Command, now: datetime, calendar: WorkingCale
             notices = owner
         case Action.REMIND:
             notices = [Notice(_remind_manually(t, now), recipient=Recipient.OWNER)]
+        case Action.SHIFT_DEADLINE:
+            assert cmd.new_deadline is not None
+            move_deadline(t, cmd.new_deadline, now)
+            notices = owner
+        case Action.HAND_OVER:  # the work goes on where it stood, with its new owner
+            t.owner_id = cmd.new_owner_id or t.owner_id
+            notices = [Notice("assigned", recipient=Recipient.OWNER)]
     t.state = next_state(cmd.action, from_state, resume_to=record.resume_to)
     if cmd.action is Action.RESUME:
         t.resume_to = None
-    event = _event(t, cmd.action, cmd.actor_id, from_state, now, note=cmd.note,
-                   data=event_data(cmd, t))
+    event = _event(t, cmd.action, cmd.actor_id or None, from_state, now, note=cmd.note,
+                   data=event_data(cmd, record, t))
     return Change(t, event, notices)
 
 
@@ -281,12 +301,19 @@ def move_deadline(t: TaskRecord, deadline: datetime, now: datetime) -> None:
             t.flagged = False
 
 
-def event_data(cmd: Command, t: TaskRecord | None = None) -> dict[str, str]:
+def event_data(cmd: Command, before: TaskRecord | None = None,
+               after: TaskRecord | None = None) -> dict[str, str]:
     """What the trail keeps of a command besides its note."""
     data: dict[str, str] = {}
-    if cmd.action is Action.REMIND and t is not None:
-        data |= {"manual": "true", "overdue_reminders": str(t.overdue_reminders),
-                 "flagged": str(t.flagged).lower()}
+    if cmd.action is Action.REMIND and after is not None:
+        data |= {"manual": "true", "overdue_reminders": str(after.overdue_reminders),
+                 "flagged": str(after.flagged).lower()}
+    if cmd.on_behalf_of:
+        data["on_behalf_of"] = cmd.on_behalf_of
+    if cmd.signed_as:
+        data["signed_as"] = cmd.signed_as
+    if cmd.action is Action.HAND_OVER and before is not None:
+        data["previous_owner_id"] = before.owner_id
     if cmd.percent is not None:
         data["percent"] = str(cmd.percent)
     if cmd.new_deadline is not None:

@@ -57,6 +57,8 @@ class Action(StrEnum):
     RESUME = "resume"
     CANCEL = "cancel"
     REMIND = "remind"  # đôn đốc: a manual reminder (the engine's own reminders share the name)
+    SHIFT_DEADLINE = "shift_deadline"  # carried down from a parent given more time
+    HAND_OVER = "hand_over"  # its owner left the unit: to the unit's head, to reassign
 
 
 ACTION_LABELS_VI = {
@@ -74,6 +76,8 @@ ACTION_LABELS_VI = {
     Action.RESUME: "tiếp tục",
     Action.CANCEL: "hủy",
     Action.REMIND: "đôn đốc",
+    Action.SHIFT_DEADLINE: "dời hạn theo nhiệm vụ cấp trên",
+    Action.HAND_OVER: "bàn giao",
 }
 
 
@@ -85,6 +89,9 @@ class Relation(StrEnum):
     ASSIGNER = "assigner"  # người giao
     ASSIGNER_SUPERIOR = "assigner_superior"  # lãnh đạo cấp trên của người giao
     OFFICE = "office"  # Văn phòng of a unit whose subtree holds the task (tracks and reminds)
+    # The organisation itself: an official left his unit, his open tasks are handed over.
+    # Never an official's relation (relations_to_task); only the hand-over service gives it.
+    ORGANISATION = "organisation"
 
 
 _LEAD = frozenset({Relation.OWNER, Relation.LEAD_UNIT_HEAD})
@@ -154,6 +161,13 @@ RULES: dict[Action, Rule] = {
         _WORKING, None,
         _AUTHORITY | {Relation.OFFICE, Relation.LEAD_UNIT_HEAD},
         "Văn phòng, người giao, lãnh đạo cấp trên hoặc thủ trưởng đơn vị chủ trì",
+    ),
+    Action.SHIFT_DEADLINE: Rule(
+        _OPEN, None, _AUTHORITY, "người giao hoặc lãnh đạo cấp trên của người giao",
+    ),
+    Action.HAND_OVER: Rule(
+        _OPEN, None, frozenset({Relation.ORGANISATION}),
+        "hệ thống, khi người chịu trách nhiệm thôi công tác tại đơn vị",
     ),
 }
 

@@ -246,3 +246,15 @@ def briefing_recipients(
 def can_set_calendar(actor: Actor) -> bool:
     """The working calendar's overrides (days off, working Saturdays) are the admin's."""
     return Role.ADMIN in actor.roles
+
+
+# Plans ----------------------------------------------------------------------------------------
+
+
+def can_read_plan(viewer: Actor, issuer_id: str, issuer_unit_path: Sequence[str]) -> bool:
+    """A plan (the document): its issuer, whoever oversees the issuing unit, and every official
+    of the body it addresses (units below the issuer). Its tasks stay under can_read_task."""
+    if viewer.id == issuer_id:
+        return True
+    return can_see_unit(viewer, issuer_unit_path) or is_within(
+        jurisdiction(viewer), issuer_unit_path[-1])

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from domain.escalation import Recipient
 from domain.lifecycle import Action, Relation, TaskState
-from domain.task import Coordinator, Milestone, Product
+from domain.task import Coordinator, Milestone, Product, TaskDraft
 
 
 @dataclass
@@ -71,11 +71,32 @@ class TaskRecord:
     declined_at: datetime | None = None
     returned_at: datetime | None = None
     last_manual_reminder_at: datetime | None = None
+    plan_id: str | None = None  # the plan (kế hoạch) that assigned it
+    parent_id: str | None = None  # the task it was split from (a sub-task)
+    rule_id: str | None = None  # the recurring duty (nhiệm vụ định kỳ) that gave it
+    period: str | None = None  # and of which occurrence: "2026-11", "2026-12-05"
 
     @property
     def self_assigned(self) -> bool:
         """Assigned by its own owner: approved by the next leader up, marked in scores."""
         return self.owner_id == self.assigner_id
+
+
+def new_record(
+    task_id: str, client_key: str, request_hash: str, draft: TaskDraft, assigner_id: str,
+    deadline: datetime, now: datetime, **links: str | None,
+) -> TaskRecord:
+    """A validated draft as its task's first record; `links`: plan_id, parent_id, rule_id,
+    period."""
+    assert draft.product is not None
+    return TaskRecord(
+        id=task_id, client_key=client_key, request_hash=request_hash,
+        title=draft.title.strip(), description=(draft.description or "").strip(),
+        basis=(draft.basis or "").strip(), lead_unit_id=draft.lead_unit_id,
+        owner_id=draft.owner_id, assigner_id=assigner_id, product=draft.product,
+        deadline=deadline, original_deadline=deadline, created_at=now,
+        coordinators=list(draft.coordinators), milestones=list(draft.milestones), **links,
+    )
 
 
 @dataclass
@@ -93,6 +114,8 @@ class Command:
     approve: bool | None = None
     new_owner_id: str | None = None
     new_lead_unit_id: str | None = None
+    on_behalf_of: str | None = None  # the official the actor stands in for (a substitute)
+    signed_as: str | None = None  # "KT. Chủ tịch UBND tỉnh", as the paper would read
 
 
 @dataclass

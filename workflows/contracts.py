@@ -85,6 +85,26 @@ class DigestResult:
     disabled: bool = False
 
 
+@dataclass
+class RecurringRun:
+    """One run of a recurring duty (its Schedule starts one every morning)."""
+
+    rule_id: str
+
+
+@dataclass
+class RecurringAsOf:
+    rule_id: str
+    as_of: datetime
+
+
+@dataclass
+class OccurrencesOpened:
+    """What a run started: the tasks of the occurrences due to open that had none yet."""
+
+    task_ids: list[str] = field(default_factory=list)
+
+
 # Refusals across Temporal ------------------------------------------------------------------
 
 
@@ -158,6 +178,11 @@ SIGNAL_OPEN_TASKS: ActivityRef[CalendarConfig, int] = ActivityRef(
     "signal_open_tasks", CalendarConfig, int, timedelta(hours=1),
     RetryPolicy(maximum_interval=timedelta(minutes=1)), heartbeat=timedelta(minutes=2),
 )
+OPEN_OCCURRENCES: ActivityRef[RecurringAsOf, OccurrencesOpened] = ActivityRef(
+    "open_occurrences", RecurringAsOf, OccurrencesOpened, timedelta(minutes=10),
+    # Idempotent (claimed keys, workflow ids): a retry starts only what is still missing.
+    RetryPolicy(maximum_interval=timedelta(minutes=1)),
+)
 ACTIVITIES: tuple[ActivityRef[Any, Any], ...] = (
-    RECORD_TASK_EVENT, TALLY_AND_BRIEF, SEND_EMAIL_DIGESTS, SIGNAL_OPEN_TASKS,
+    RECORD_TASK_EVENT, TALLY_AND_BRIEF, SEND_EMAIL_DIGESTS, SIGNAL_OPEN_TASKS, OPEN_OCCURRENCES,
 )

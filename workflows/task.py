@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import Code, DomainError
     from domain.escalation import DEFAULT_POLICY, next_step
     from domain.lifecycle import TERMINAL_STATES, WORKING_STATES
+    from domain.milestones import MILESTONE_PATCH, milestone_reminded, next_milestone_step
     from workflows.contracts import (
         RECORD_TASK_EVENT,
         CalendarConfig,
@@ -100,6 +101,10 @@ class TaskWorkflow:
                         self.t.sent_steps.append(decision.fire.key)
                     continue  # look again at once: another step may be due
                 wake_at = decision.wake_at
+                if self.t.milestones and workflow.patched(MILESTONE_PATCH):
+                    fired, wake_at = await self._milestones(wake_at)
+                    if fired:
+                        continue  # look again at once: another step may be due
             # Paused, submitted or declined tasks wait silently for the next change.
             self.wake_at = wake_at
             self.replan = False
@@ -114,6 +119,22 @@ class TaskWorkflow:
                 )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.t
+
+    async def _milestones(self, wake_at: datetime | None) -> tuple[bool, datetime | None]:
+        """Remind the next milestone if one is due (True), else say when to look again."""
+        decision = next_milestone_step(
+            self.t.milestones, self.calendar, workflow.now(), set(self.t.sent_steps),
+            self.t.replanned_at or self.t.created_at,
+        )
+        self.t.sent_steps.extend(s.key for s in decision.skipped)
+        if decision.fire is not None:
+            try:
+                await self._commit(milestone_reminded(self.t, decision.fire, workflow.now()))
+            except ApplicationError:  # logged; the step is given up, never looped
+                self.t.sent_steps.append(decision.fire.key)
+            return True, wake_at
+        times = [w for w in (wake_at, decision.wake_at) if w is not None]
+        return False, min(times) if times else None
 
     def _should_continue_as_new(self, start: TaskStart, turns: int) -> bool:
         if start.continue_as_new_after is not None and turns > start.continue_as_new_after:

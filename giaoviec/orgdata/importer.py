@@ -15,11 +15,16 @@ from typing import Any
 
 import yaml
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain.errors import Code, DomainError, FieldIssue, not_found
+from domain.lifecycle import TERMINAL_STATES
 from domain.org import Role
-from giaoviec.store.models import Official, Task, Unit
+from domain.substitution import departure
+from domain.text import fold
+from giaoviec.store.models import HandOver, Official, Task, Unit, utcnow
+
+_CLOSED = [s.value for s in TERMINAL_STATES]
 
 # --------------------------------------------------------------------------- import
 
@@ -337,6 +342,13 @@ def _check_officials(
                            f"(hợp lệ: {', '.join(r.value for r in Role)}).")
                 roles = None
         optional: dict[str, Any] = {}
+        if raw.data.get("active") not in (None, ""):
+            active = _flag(raw.data["active"])
+            if active is None:
+                issues.add(raw, "active", "INVALID_TYPE",
+                           "“đang công tác” (active) phải là true/false (có/không).")
+            else:
+                optional["active"] = active
         for key, label, max_len in (("title", "chức vụ", 255), ("email", "thư điện tử", 255)):
             if key in raw.data:
                 value = issues.text(raw, key, label, max_len, required=False)
@@ -350,6 +362,18 @@ def _check_officials(
             out.append(_OfficialIn(raw.key, oid, username, full_name, unit, " ".join(roles),
                                    optional))
     return out
+
+
+_TRUE = {"true", "1", "yes", "co", "x"}
+_FALSE = {"false", "0", "no", "khong"}
+
+
+def _flag(value: Any) -> bool | None:
+    """true/false, 1/0, có/không — as a YAML boolean or as CSV text."""
+    if isinstance(value, bool):
+        return value
+    text = fold(str(value))
+    return True if text in _TRUE else False if text in _FALSE else None
 
 
 def _file_order(issue: FieldIssue) -> tuple[int, int]:
@@ -427,6 +451,7 @@ def import_org(session: Session, path: Path) -> dict[str, int]:
     counts["units_updated"] = len(touched)
     session.flush()
 
+    departures: list[tuple[str, str]] = []
     for o in file_officials:
         values = {"username": o.username, "full_name": o.full_name, "unit_id": o.unit,
                   "roles": o.roles, **o.optional}
@@ -434,8 +459,36 @@ def import_org(session: Session, path: Path) -> dict[str, int]:
         if row is None:
             session.add(Official(id=o.id, **values))
             counts["officials_created"] += 1
-        elif _assign(row, values):
+            continue
+        was_active, old_unit = row.active, row.unit_id
+        if _assign(row, values):
             counts["officials_updated"] += 1
+            reason = departure(was_active, old_unit, row.active, row.unit_id)
+            if reason is not None:
+                departures.append((row.id, reason))
+    session.flush()
+    counts["handovers"] = record_handovers(session, departures)
     session.commit()
     return counts
+
+
+def record_handovers(session: Session, departures: Sequence[tuple[str, str]]) -> int:
+    """Every open task of an official who left its lead unit, to be handed to the unit's head
+    (giaoviec.services.handover): recorded with the import, in the same transaction, so none
+    is forgotten."""
+    now = utcnow()
+    made = 0
+    for official_id, reason in departures:
+        official = session.get(Official, official_id)
+        assert official is not None
+        tasks = session.exec(select(Task).where(
+            Task.owner_id == official_id, col(Task.state).not_in(_CLOSED))).all()
+        for task in tasks:
+            if official.active and task.lead_unit_id == official.unit_id:
+                continue  # moved into the very unit that leads it: still his
+            if session.get(HandOver, (task.id, official_id)) is None:
+                session.add(HandOver(task_id=task.id, from_official_id=official_id,
+                                     reason=reason, created_at=now))
+                made += 1
+    return made
 

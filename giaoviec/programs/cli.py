@@ -6,6 +6,7 @@
     giaoviec migrate          bring the read-model database to the newest schema
     giaoviec seed [--national]   load the demo organisation (An Giang) or all 34 provinces
     giaoviec import FILE      load or update units and officials from YAML/CSV
+    giaoviec handover         hand over the open tasks of officials who left their unit
     giaoviec token USERNAME   print a dev bearer token (dev mode only)
     giaoviec schedules        install or update the Temporal Schedules
 """
@@ -207,6 +208,26 @@ def _import(settings: Settings, path: Path) -> None:
         counts = import_org(session, path)
         session.commit()
     _say(f"Đã cập nhật tổ chức: {counts}")
+    if counts.get("handovers"):
+        _say(f"Có {counts['handovers']} nhiệm vụ của cán bộ thôi công tác hoặc chuyển đơn vị "
+             "cần bàn giao.")
+        asyncio.run(_handover(settings, engine))
+
+
+async def _handover(settings: Settings, engine: Engine | None = None) -> None:
+    """Hand the open tasks of officials who left their unit to its head (idempotent)."""
+    from giaoviec.services.handover import complete_handovers
+
+    engine = engine or make_engine(settings.resolved_database_url)
+    try:
+        client = await connect_when_ready(settings, timeout=10.0)
+    except RuntimeError:
+        _say("Chưa kết nối được Temporal: chạy `giaoviec handover` khi hệ thống sẵn sàng; "
+             "các nhiệm vụ cần bàn giao đã được ghi lại.")
+        return
+    done, left = await complete_handovers(build_service(client, engine, settings))
+    _say(f"Đã bàn giao {done} nhiệm vụ." + (f" Còn {left} nhiệm vụ không có người nhận: "
+                                           "cần giao lại thủ công." if left else ""))
 
 
 def _token(settings: Settings, username: str) -> None:
@@ -229,6 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed.add_argument("--national", action="store_true", help="toàn quốc: 34 tỉnh, thành phố")
     imp = sub.add_parser("import", help="nạp đơn vị, cán bộ từ tệp YAML/CSV")
     imp.add_argument("file", type=Path)
+    sub.add_parser("handover", help="bàn giao nhiệm vụ của cán bộ thôi công tác, chuyển đơn vị")
     tok = sub.add_parser("token", help="in mã truy cập thử cho một cán bộ (chế độ dev)")
     tok.add_argument("username")
     args = parser.parse_args(argv)
@@ -252,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _seed(settings, args.national)
             case "import":
                 _import(settings, args.file)
+            case "handover":
+                asyncio.run(_handover(settings))
             case "token":
                 _token(settings, args.username)
     except KeyboardInterrupt:

@@ -14,17 +14,19 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.calendar import CalendarActivities
 from activities.mail import MailActivities
 from activities.readmodel import ReadModelActivities
+from activities.recurring import RecurringActivities
 from activities.tally import TallyActivities
 from domain.calendar import WorkingCalendar  # importing warms the holiday tables
 from giaoviec.config import Settings, get_settings
 from workflows.calendar import CalendarRefreshWorkflow
 from workflows.digest import DigestWorkflow
+from workflows.recurring import RecurringRunWorkflow
 from workflows.tally import BriefingWorkflow, TallyWorkflow
 from workflows.task import TaskWorkflow
 
 # TallyWorkflow is the first version of BriefingWorkflow, kept for runs started before it.
 WORKFLOWS = [TaskWorkflow, DigestWorkflow, BriefingWorkflow, TallyWorkflow,
-             CalendarRefreshWorkflow]
+             CalendarRefreshWorkflow, RecurringRunWorkflow]
 # The domain rules are pure and deterministic; domain.calendar computes its holiday tables
 # when first imported (here, outside the sandbox), so workflows only read them. The contracts
 # (plain dataclasses) and the data converter pass through too, so every workflow shares the
@@ -44,8 +46,9 @@ def build_worker_activities(
     mail = MailActivities(engine, settings)
     tally = TallyActivities(engine, settings, calendar)
     calendars = CalendarActivities(engine, client)
+    recurring = RecurringActivities(engine, settings, calendar, client)
     return [readmodel.record_task_event, mail.send_email_digests, tally.tally_and_brief,
-            calendars.signal_open_tasks]
+            calendars.signal_open_tasks, recurring.open_occurrences]
 
 
 def build_worker(

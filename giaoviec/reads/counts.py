@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
 from sqlmodel import Session, col
 
 from domain.calendar import WorkingCalendar
@@ -33,15 +33,28 @@ _S = TaskState
 
 @dataclass(frozen=True)
 class Clock:
-    """The instant figures are taken at, and its due-soon horizon, so every number agrees."""
+    """The instant figures are taken at, and its due-soon horizon, so every number agrees.
+
+    A past instant (a period's end) counts only what had happened by then: tasks assigned,
+    completed, cancelled by it. A live clock (a request's "now") counts everything as it
+    stands, so a task the same request has just created or completed is in its answer."""
 
     now: datetime
     due_soon_until: datetime
+    live: bool = False
 
     @classmethod
-    def at(cls, now: datetime, calendar: WorkingCalendar) -> Clock:
+    def at(cls, now: datetime, calendar: WorkingCalendar, *, live: bool = False) -> Clock:
         now = as_aware(now)
-        return cls(now, calendar.due_soon_horizon(now, DUE_SOON_WORKING_DAYS))
+        return cls(now, calendar.due_soon_horizon(now, DUE_SOON_WORKING_DAYS), live)
+
+    def by_then(self, moment: ColumnElement[datetime]) -> ColumnElement[bool]:
+        """Whether an event had happened by the instant (a live clock: whether it has)."""
+        return moment.is_not(None) if self.live else moment <= self.instant
+
+    def after(self, moment: ColumnElement[datetime]) -> ColumnElement[bool]:
+        """Whether an event happened only after the instant (a live clock: never)."""
+        return false() if self.live else moment > self.instant
 
     @property
     def instant(self) -> ColumnElement[datetime]:
@@ -64,18 +77,18 @@ def instant(moment: datetime) -> ColumnElement[datetime]:
 def _gone(clock: Clock) -> ColumnElement[bool]:
     """Cancelled or declined by the instant: not counted (a declined task is the assigner's)."""
     def by(state: TaskState, moment: ColumnElement[datetime]) -> ColumnElement[bool]:
-        return and_(Task.state == state.value, or_(moment.is_(None), moment <= clock.instant))
+        return and_(Task.state == state.value, or_(moment.is_(None), clock.by_then(moment)))
 
     return or_(by(_S.CANCELLED, col(Task.cancelled_at)), by(_S.DECLINED, col(Task.declined_at)))
 
 
 def _counted(clock: Clock) -> ColumnElement[bool]:
-    return and_(Task.created_at <= clock.instant, ~_gone(clock))
+    return and_(clock.by_then(col(Task.created_at)), ~_gone(clock))
 
 
 def _completed(clock: Clock) -> ColumnElement[bool]:
     return and_(Task.state == _S.COMPLETED.value,
-                or_(col(Task.completed_at).is_(None), Task.completed_at <= clock.instant))
+                or_(col(Task.completed_at).is_(None), clock.by_then(col(Task.completed_at))))
 
 
 def _on_time(clock: Clock) -> ColumnElement[bool]:
@@ -87,9 +100,9 @@ def _stopped(clock: Clock) -> ColumnElement[datetime]:
     """domain.tally.stopped_at: the submission while a product awaits approval, the pause
     while paused; NULL while the clock runs."""
     awaiting = and_(
-        Task.submitted_at <= clock.instant,
+        clock.by_then(col(Task.submitted_at)),
         or_(col(Task.state).in_([_S.SUBMITTED.value, _S.COMPLETED.value]),
-            and_(Task.returned_at > clock.instant, Task.state != _S.PAUSED.value)),
+            and_(clock.after(col(Task.returned_at)), Task.state != _S.PAUSED.value)),
     )
     return case((awaiting, Task.submitted_at),
                 (Task.state == _S.PAUSED.value, Task.paused_at), else_=None)
@@ -119,8 +132,8 @@ def _awaiting_approval(clock: Clock) -> ColumnElement[bool]:
 
 
 def _declined(clock: Clock) -> ColumnElement[bool]:
-    return and_(Task.created_at <= clock.instant, Task.state == _S.DECLINED.value,
-                or_(col(Task.declined_at).is_(None), Task.declined_at <= clock.instant))
+    return and_(clock.by_then(col(Task.created_at)), Task.state == _S.DECLINED.value,
+                or_(col(Task.declined_at).is_(None), clock.by_then(col(Task.declined_at))))
 
 
 # Counting ------------------------------------------------------------------------------------
@@ -173,7 +186,7 @@ def own_figures(
     figures = _figure_columns(clock, period)
     sums = [func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
             for name, cond in figures.items()]
-    stmt = (select(key, *sums).where(Task.created_at <= clock.instant, *conds).group_by(key))
+    stmt = (select(key, *sums).where(clock.by_then(col(Task.created_at)), *conds).group_by(key))
     return {row[0]: Figures(**{name: int(row[i + 1]) for i, name in enumerate(figures)})
             for row in session.execute(stmt)}
 
@@ -186,7 +199,7 @@ def total_figures(
     whole subtree, without grouping by unit to add the groups up again)."""
     figures = _figure_columns(clock, period)
     sums = [func.coalesce(func.sum(case((cond, 1), else_=0)), 0) for cond in figures.values()]
-    row = session.execute(select(*sums).where(Task.created_at <= clock.instant, *conds)).one()
+    row = session.execute(select(*sums).where(clock.by_then(col(Task.created_at)), *conds)).one()
     return Figures(**{name: int(v) for name, v in zip(figures, row, strict=True)})
 
 
@@ -203,7 +216,7 @@ def own_lists(session: Session, conds: Sequence[ColumnElement[bool]],
     }
     flags = [case((cond, True), else_=False).label(name) for name, cond in kinds.items()]
     stmt = (select(Task.id, Task.lead_unit_id, *flags)
-            .where(Task.created_at <= clock.instant, or_(*kinds.values()), *conds)
+            .where(clock.by_then(col(Task.created_at)), or_(*kinds.values()), *conds)
             .order_by(col(Task.deadline), col(Task.id)))
     found: dict[str, TaskLists] = defaultdict(TaskLists)
     for row in session.execute(stmt).mappings():
@@ -302,3 +315,16 @@ def timeliness_case(clock: Clock) -> ColumnElement[str]:
         (_due_soon(clock), Timeliness.DUE_SOON.value),
         else_=Timeliness.IN_TIME.value,
     )
+
+
+def counts_grouped(
+    session: Session, viewer: Viewer, key: ColumnElement[str] | None,
+    conds: Sequence[ColumnElement[bool]], clock: Clock,
+) -> dict[str, Figures]:
+    """The same figures for the tasks matching `conds` the viewer may read, grouped by `key`
+    (a plan's tasks by lead unit, a recurring duty's by period), or all together under ""
+    when `key` is None (everything split from a task)."""
+    where = [*conds, visible_tasks(viewer)]
+    if key is None:
+        return {"": total_figures(session, where, clock)}
+    return own_figures(session, where, clock, by=key)

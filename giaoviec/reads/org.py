@@ -20,7 +20,7 @@ from domain.org import (
     parse_roles,
 )
 from domain.task import OrgFacts, TaskDraft
-from giaoviec.store.models import Official, Task, TaskCoordinator, Unit
+from giaoviec.store.models import Official, Task, TaskCoordinator, TaskMilestone, Unit
 
 
 def path_of(unit: Unit) -> tuple[str, ...]:
@@ -170,6 +170,15 @@ def coordinators_of(session: Session, task_ids: Sequence[str]) -> dict[str, list
     rows = session.exec(select(TaskCoordinator).where(col(TaskCoordinator.task_id).in_(task_ids))
                         .order_by(col(TaskCoordinator.unit_id))).all()
     grouped: dict[str, list[TaskCoordinator]] = defaultdict(list)
+    for row in rows:
+        grouped[row.task_id].append(row)
+    return grouped
+
+
+def milestones_of(session: Session, task_ids: Sequence[str]) -> dict[str, list[TaskMilestone]]:
+    rows = session.exec(select(TaskMilestone).where(col(TaskMilestone.task_id).in_(task_ids))
+                        .order_by(col(TaskMilestone.position))).all()
+    grouped: dict[str, list[TaskMilestone]] = defaultdict(list)
     for row in rows:
         grouped[row.task_id].append(row)
     return grouped

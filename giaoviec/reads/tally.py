@@ -156,7 +156,7 @@ def briefing_for(session: Session, viewer: Viewer, unit_id: str | None,
     return latest_briefing(session, briefing_unit(session, viewer, unit_id), period)
 
 
-MAX_ROW_ID = 2**63 - 1
+MAX_ROW_ID = 2**31 - 1  # an INTEGER key on PostgreSQL: 32 bits
 
 
 def briefing_file(session: Session, viewer: Viewer, briefing_id: int) -> Briefing:

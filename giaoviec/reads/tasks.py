@@ -43,6 +43,8 @@ class TaskFilter:
     search: str | None = None
     flagged: bool | None = None
     awaiting_my_decision: bool = False
+    plan_id: str | None = None
+    parent_id: str | None = None
 
 
 @dataclass
@@ -113,6 +115,10 @@ def filter_conditions(
         conds.append(Task.flagged == f.flagged)
     if f.awaiting_my_decision:
         conds.append(awaiting_my_decision(session, viewer))
+    if f.plan_id:
+        conds.append(Task.plan_id == f.plan_id)
+    if f.parent_id:
+        conds.append(Task.parent_id == f.parent_id)
     return conds
 
 

@@ -14,7 +14,7 @@ from giaoviec.store.db import session_scope
 from giaoviec.store.models import Notification
 
 MAX_IDS = 500
-_MAX_ID = 2**63 - 1
+_MAX_ID = 2**31 - 1  # an INTEGER key on PostgreSQL: 32 bits
 
 
 def parse_notification_ids(ids: Sequence[str]) -> list[int]:

@@ -34,9 +34,16 @@ from domain.errors import (
 )
 from domain.lifecycle import Action, Relation
 from domain.org import Actor, relations_to_task
+from domain.record import new_record
+from domain.substitution import acting_for, signed_as
+from domain.subtasks import check_submit
 from domain.task import TaskDraft, validate_draft, validate_reassignment
+from domain.timezone import local_date
 from giaoviec.reads.org import draft_facts, load_actor, org_facts, task_parties
+from giaoviec.reads.substitutes import standing_in_for
+from giaoviec.reads.subtasks import open_subtasks
 from giaoviec.reads.visibility import can_read
+from giaoviec.services import cascade
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import Task, TaskRequest
 from workflows.contracts import (
@@ -59,8 +66,10 @@ def new_task_id() -> str:
     return uuid.uuid4().hex
 
 
-def request_hash(draft: TaskDraft) -> str:
-    canonical = json.dumps(asdict(draft), sort_keys=True, default=str, ensure_ascii=False)
+def request_hash(draft: TaskDraft, parent_id: str | None = None) -> str:
+    """What tells a true retry from a reused key: the draft (and the task it is split from)."""
+    fields = asdict(draft) if parent_id is None else {**asdict(draft), "parent_id": parent_id}
+    canonical = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -81,7 +90,8 @@ class TaskService:
     # Assign -------------------------------------------------------------------------
 
     async def assign(
-        self, assigner_id: str, client_key: str, draft: TaskDraft, *, now: datetime | None = None
+        self, assigner_id: str, client_key: str, draft: TaskDraft, *, now: datetime | None = None,
+        parent_id: str | None = None,
     ) -> TaskRecord:
         """Start the task's workflow and wait until its assignment is in the read model, in one
         round trip (update-with-start). The same assigner and client key always give the same
@@ -92,34 +102,40 @@ class TaskService:
             raise validation_error([FieldIssue(
                 "clientKey", "INVALID_CLIENT_KEY",
                 f"Mã yêu cầu (clientKey) phải có từ 1 đến {MAX_CLIENT_KEY} ký tự.")])
-        digest = request_hash(draft)
+        digest = request_hash(draft, parent_id)
         task_id, record = await asyncio.to_thread(
-            self._prepare_assign, assigner_id, key, digest, draft, now)
+            self._prepare_assign, assigner_id, key, digest, draft, now, parent_id)
         if record is None:  # a retry whose task is already recorded
             return await self.record(task_id)
+        created = await self.start(record)
+        if created.request_hash != digest:
+            raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ khác.")
+        return created
+
+    async def start(self, record: TaskRecord) -> TaskRecord:
+        """Start a task's workflow, or find the one already started with its id, and answer once
+        its assignment is in the read model (update-with-start, in one round trip)."""
         start = WithStartWorkflowOperation(
             TaskWorkflow.run, TaskStart(record=record, calendar=self.calendar_config),
-            id=workflow_id_for(task_id), task_queue=self.task_queue,
+            id=workflow_id_for(record.id), task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
         try:
-            created = await asyncio.wait_for(
+            return await asyncio.wait_for(
                 self.client.execute_update_with_start_workflow(
                     TaskWorkflow.created, start_workflow_operation=start),
                 UPDATE_TIMEOUT_SECONDS,
             )
         except WorkflowAlreadyStartedError:
             # Its workflow has already closed: the read model has the final word.
-            return await self.record(task_id)
+            return await self.record(record.id)
         except WorkflowUpdateFailedError as err:
             raise refusal(err) from None
-        if created.request_hash != digest:
-            raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ khác.")
-        return created
 
     def _prepare_assign(
-        self, assigner_id: str, key: str, digest: str, draft: TaskDraft, now: datetime
+        self, assigner_id: str, key: str, digest: str, draft: TaskDraft, now: datetime,
+        parent_id: str | None = None,
     ) -> tuple[str, TaskRecord | None]:
         """Claim the key (or find the earlier claim) and build the task's first record."""
         with session_scope(self.engine) as session:
@@ -136,14 +152,8 @@ class TaskService:
                     return claim.task_id, None
                 deadline = validate_draft(draft, actor, draft_facts(session, draft),
                                           self.calendar, now)
-        return claim.task_id, TaskRecord(
-            id=claim.task_id, client_key=key, request_hash=digest,
-            title=draft.title.strip(), description=(draft.description or "").strip(),
-            basis=(draft.basis or "").strip(), lead_unit_id=draft.lead_unit_id,
-            owner_id=draft.owner_id, assigner_id=actor.id, product=draft.product,  # type: ignore[arg-type]
-            deadline=deadline, original_deadline=deadline, created_at=now,
-            coordinators=list(draft.coordinators), milestones=list(draft.milestones),
-        )
+        return claim.task_id, new_record(claim.task_id, key, digest, draft, actor.id, deadline,
+                                         now, parent_id=parent_id)
 
     def _claim(self, actor: Actor, key: str, digest: str, now: datetime) -> TaskRequest:
         """Insert the claim in its own transaction; a concurrent twin that won keeps its own."""
@@ -182,6 +192,7 @@ class TaskService:
         approve: bool | None = None,
         new_owner_id: str | None = None,
         new_lead_unit_id: str | None = None,
+        shift_subtasks: bool = False,
     ) -> TaskRecord:
         cmd = Command(
             action=action, actor_id=actor_id, relations=[], note=note, percent=percent,
@@ -189,9 +200,19 @@ class TaskService:
             new_owner_id=new_owner_id, new_lead_unit_id=new_lead_unit_id,
         )
         cmd.relations = await asyncio.to_thread(self._relations, cmd, task_id)
+        return await self.execute(task_id, cmd, shift_subtasks=shift_subtasks)
+
+    async def execute(self, task_id: str, cmd: Command, *, shift_subtasks: bool = False
+                      ) -> TaskRecord:
+        """Run a command whose relations are known. A cancellation cancels the open sub-tasks
+        first (so a retry finishes what a crash interrupted); an approved extension may shift
+        them (domain.subtasks)."""
+        if cmd.action is Action.CANCEL:
+            await cascade.cancel_subtasks(self, task_id, cmd)
+        before = await self.record(task_id) if shift_subtasks else None
         handle = self.client.get_workflow_handle(workflow_id_for(task_id))
         try:
-            return await asyncio.wait_for(
+            after = await asyncio.wait_for(
                 handle.execute_update(TaskWorkflow.act, cmd), UPDATE_TIMEOUT_SECONDS
             )
         except WorkflowUpdateFailedError as err:
@@ -200,19 +221,36 @@ class TaskService:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise illegal_transition("Nhiệm vụ đã kết thúc, không thể thay đổi.") from None
             raise
+        if before is not None and after.deadline > before.deadline:
+            await cascade.shift_subtasks(self, task_id, cmd, before.deadline, after.deadline)
+        return after
 
     def _relations(self, cmd: Command, task_id: str) -> list[Relation]:
         """Who the actor is to this task (the workflow judges the rest on its own state), and
         the checks that need the organisation. Whoever may not read the task hears it does
-        not exist."""
+        not exist. A substitute acts with the relations of the official he stands in for
+        today, and the command says so (domain.substitution)."""
         with session_scope(self.engine) as session:
             actor = load_actor(session, cmd.actor_id)
             row = session.get(Task, task_id)
-            if row is None or not can_read(session, actor, row):
+            principals = standing_in_for(session, actor.id, local_date(datetime.now(UTC)))
+            if row is None or not any(can_read(session, a, row)
+                                      for a in [actor, *(p for p, _ in principals)]):
                 raise not_found("Không tìm thấy nhiệm vụ.")
+            parties = task_parties(session, row)
+            relations, for_whom = acting_for(
+                relations_to_task(actor, parties),
+                [(p.id, relations_to_task(p, parties)) for p, _ in principals])
+            acting = actor
+            if for_whom is not None:
+                acting, official = next((p, o) for p, o in principals if p.id == for_whom)
+                cmd.on_behalf_of = for_whom
+                cmd.signed_as = signed_as(acting, official.title, official.full_name, actor)
             if cmd.action is Action.REASSIGN and cmd.new_owner_id:
-                self._check_reassign(session, actor, row, cmd)
-            return sorted(relations_to_task(actor, task_parties(session, row)))
+                self._check_reassign(session, acting, row, cmd)
+            if cmd.action is Action.SUBMIT:
+                check_submit(len(open_subtasks(session, task_id)), relations, cmd.note)
+            return sorted(relations)
 
     @staticmethod
     def _check_reassign(session: Session, actor: Actor, row: Task, cmd: Command) -> None:

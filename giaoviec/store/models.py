@@ -100,6 +100,11 @@ class Task(SQLModel, table=True):
     flagged: bool = Field(default=False, index=True)  # raised by name at giao ban
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     version: int = 0  # the last event seq applied; older writes never overwrite newer ones
+    # "01 xuyên suốt": the plan that assigned it, the task it was split from.
+    plan_id: str | None = Field(default=None, index=True, max_length=64)
+    parent_id: str | None = Field(default=None, index=True, max_length=64)
+    rule_id: str | None = Field(default=None, index=True, max_length=64)  # recurring duty
+    period: str | None = Field(default=None, max_length=16)  # its occurrence: "2026-11"
 
 
 class TaskRequest(SQLModel, table=True):
@@ -233,3 +238,103 @@ class CalendarOverride(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     set_by: str = Field(max_length=64)
     set_at: datetime = Field(sa_column=_ts(nullable=False))
+
+
+class Plan(SQLModel, table=True):
+    """Kế hoạch: one document that assigns many tasks to many units (domain.plan)."""
+
+    __table_args__ = (UniqueConstraint("issuer_id", "client_key", name="uq_plan_client_key"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    issuer_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    issuer_unit_id: str = Field(foreign_key="unit.id", index=True, max_length=64)
+    issuer_unit_path: str = Field(max_length=2000)
+    client_key: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64)
+    number: str = Field(max_length=64)
+    issued_on: date | None = None
+    subject: str = Field(max_length=500)
+    basis: str | None = Field(default=None, max_length=500)
+    # A cascade: the task (of a higher plan) whose product this plan is; one plan per task.
+    fulfils_task_id: str | None = Field(default=None, unique=True, max_length=64)
+    task_count: int = 0
+    created_at: datetime = Field(sa_column=_ts(index=True, nullable=False))
+
+
+class PlanTask(SQLModel, table=True):
+    """A task a plan assigns, claimed before its workflow starts: its row in the plan and the
+    record it starts with, so a retry after a crash starts exactly the same task."""
+
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True, max_length=64)
+    row: int = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    unit_id: str = Field(primary_key=True, max_length=64)
+    task_id: str = Field(unique=True, max_length=64)
+    record: str = Field(sa_column=Column(Text, nullable=False))  # TaskRecord as JSON
+
+
+class Substitution(SQLModel, table=True):
+    """Người thay: who stands in for an official, from when to when (both days included)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    official_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    substitute_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    starts_on: date
+    ends_on: date
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_by: str = Field(foreign_key="official.id", max_length=64)
+    created_at: datetime = Field(sa_column=_ts(nullable=False))
+    cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
+    cancelled_by: str | None = Field(default=None, foreign_key="official.id", max_length=64)
+
+
+class HandOver(SQLModel, table=True):
+    """An open task whose owner left its lead unit (deactivated or moved by an import), to be
+    handed to the unit's head: recorded by the import, done by the task's workflow."""
+
+    task_id: str = Field(foreign_key="task.id", primary_key=True, max_length=64)
+    from_official_id: str = Field(foreign_key="official.id", primary_key=True, max_length=64)
+    reason: str = Field(max_length=32)  # deactivated | moved
+    created_at: datetime = Field(sa_column=_ts(nullable=False))
+    to_official_id: str | None = Field(default=None, foreign_key="official.id", max_length=64)
+    done_at: datetime | None = Field(default=None, sa_column=_ts(index=True))
+
+
+class RecurringRule(SQLModel, table=True):
+    """Nhiệm vụ định kỳ: a rule that gives a set of units a normal task every period
+    (domain.recurrence), run by a Temporal Schedule of its own."""
+
+    __table_args__ = (UniqueConstraint("creator_id", "client_key", name="uq_rule_client_key"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    creator_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    creator_unit_path: str = Field(max_length=2000)
+    client_key: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64)
+    title: str = Field(max_length=500)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    basis: str = Field(max_length=500)
+    product_kind: str = Field(max_length=500)
+    product_description: str = Field(sa_column=Column(Text, nullable=False))
+    product_measure: str | None = Field(default=None, sa_column=Column(Text))
+    recurrence: str = Field(sa_column=Column(Text, nullable=False))  # domain.recurrence JSON
+    unit_ids: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    starts_on: date
+    ends_on: date | None = None
+    state: str = Field(default="active", max_length=16)  # active | paused | ended
+    created_at: datetime = Field(sa_column=_ts(nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class RecurringRuleEvent(SQLModel, table=True):
+    """The trail of a recurring duty: created, paused, resumed, ended; an occurrence skipped."""
+
+    __table_args__ = (UniqueConstraint("rule_id", "dedup_key", name="uq_rule_event_dedup"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: str = Field(foreign_key="recurringrule.id", index=True, max_length=64)
+    at: datetime = Field(sa_column=_ts(nullable=False))
+    actor_id: str | None = Field(default=None, foreign_key="official.id", max_length=64)
+    action: str = Field(max_length=16)  # create | pause | resume | end | skip
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    dedup_key: str | None = Field(default=None, max_length=255)  # a skip, once per task

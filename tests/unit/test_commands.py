@@ -96,6 +96,14 @@ CASES: list[tuple[str, TaskRecord, Command, set[tuple[str, str]]]] = [
     ("decide without a decision", task(extension=ExtensionRequest(
         DEADLINE + timedelta(days=9), "r", "cb", NOW)), cmd(Action.DECIDE_EXTENSION, BOSS, "ct"),
      {("approve", "MISSING_DECISION")}),
+    ("shift without a date", task(), cmd(Action.SHIFT_DEADLINE, BOSS, "ct"),
+     {("newDeadline", "EXTENSION_NOT_LATER")}),
+    ("shift earlier", task(), cmd(Action.SHIFT_DEADLINE, BOSS, "ct",
+                                  new_deadline=DEADLINE - timedelta(days=2)),
+     {("newDeadline", "EXTENSION_NOT_LATER")}),
+    ("hand over to nobody, for no reason", task(),
+     cmd(Action.HAND_OVER, [Relation.ORGANISATION], ""),
+     {("reason", "MISSING_REASON"), ("ownerId", "MISSING_OWNER")}),
     ("reassign to nobody", task(), cmd(Action.REASSIGN, BOSS, "ct", note="r"),
      {("ownerId", "MISSING_OWNER")}),
     ("everything wrong at once", task(),
@@ -195,6 +203,37 @@ def test_an_approved_extension_moves_the_deadline_and_restarts_the_count() -> No
     assert done.overdue_reminders == 0 and not done.flagged and done.replanned_at == NOW
     refused = apply(t, cmd(Action.DECIDE_EXTENSION, BOSS, "ct", approve=False), NOW, CAL).record
     assert refused.deadline == DEADLINE and refused.extension is None
+
+
+def test_a_shift_carried_from_the_parent_moves_the_deadline_and_keeps_the_state() -> None:
+    later = DEADLINE + timedelta(days=5)
+    change = apply(task(flagged=True, overdue_reminders=4),
+                   cmd(Action.SHIFT_DEADLINE, BOSS, "ct", new_deadline=later, note="Theo cha"),
+                   NOW, CAL)
+    t = change.record
+    assert t.deadline == later and t.state is TaskState.IN_PROGRESS and not t.flagged
+    assert t.original_deadline == DEADLINE and t.replanned_at == NOW
+    assert change.event.data["new_deadline"] == later.isoformat()
+    assert [n.recipient for n in change.notices] == [Recipient.OWNER]
+
+
+def test_a_hand_over_keeps_the_work_where_it_stood_with_a_new_owner() -> None:
+    before = task(progress=60, accepted_at=NOW)
+    change = apply(before, cmd(Action.HAND_OVER, [Relation.ORGANISATION], "",
+                               new_owner_id="gd", note="Đ/c cb chuyển công tác"), NOW, CAL)
+    t = change.record
+    assert (t.owner_id, t.state, t.progress, t.accepted_at) == (
+        "gd", TaskState.IN_PROGRESS, 60, NOW)
+    assert change.event.actor_id is None  # done by the organisation, not by a person
+    assert change.event.data == {"new_owner_id": "gd", "previous_owner_id": "cb"}
+    assert [(n.kind, n.recipient) for n in change.notices] == [("assigned", Recipient.OWNER)]
+
+
+def test_an_act_for_someone_else_says_for_whom_and_how_it_is_signed() -> None:
+    c = cmd(Action.APPROVE, BOSS, "pct", on_behalf_of="ct", signed_as="KT. Chủ tịch")
+    event = apply(task(state=TaskState.SUBMITTED, submitted_by="cb"), c, NOW, CAL).event
+    assert event.actor_id == "pct"
+    assert event.data == {"on_behalf_of": "ct", "signed_as": "KT. Chủ tịch"}
 
 
 def test_pause_and_resume_give_back_the_working_days() -> None:

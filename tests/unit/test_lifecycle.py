@@ -48,6 +48,8 @@ EXPECTED: dict[Action, tuple[set[TaskState], TaskState | None, frozenset[Relatio
     # Đôn đốc: the office, the assigner and leaders above him, the lead unit's head.
     Action.REMIND: (WORKING, SAME,
                     AUTHORITY | {Relation.OFFICE, Relation.LEAD_UNIT_HEAD}),
+    Action.SHIFT_DEADLINE: (OPEN, SAME, AUTHORITY),
+    Action.HAND_OVER: (OPEN, SAME, frozenset({Relation.ORGANISATION})),
 }
 
 

@@ -235,7 +235,7 @@ def test_reimport_is_idempotent_and_updates_in_place(session: Session, tmp_path:
     again = import_org(session, path)
 
     assert again == {"units": 4, "officials": 3, "units_created": 0, "units_updated": 0,
-                     "officials_created": 0, "officials_updated": 0}
+                     "officials_created": 0, "officials_updated": 0, "handovers": 0}
     assert [(u.id, u.name, u.path, u.parent_id, u.code, u.sort_order)
             for u in session.exec(select(Unit).order_by(Unit.id)).all()] == snapshot
     assert count(session, Official) == 3

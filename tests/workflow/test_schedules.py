@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 import sqlalchemy
-from sqlmodel import Session, select
-from temporalio.client import ScheduleOverlapPolicy
+from sqlmodel import Session, SQLModel, select
+from temporalio.client import ScheduleActionStartWorkflow, ScheduleOverlapPolicy
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from domain.calendar import WorkingCalendar
 from domain.periods import PeriodKind, period_containing, week_just_ended
+from domain.recurrence import Frequency, Recurrence, RuleDraft
+from domain.timezone import local_date
 from giaoviec.programs.schedules import (
     DIGEST_SCHEDULE_ID,
     TALLY_SCHEDULE_ID,
@@ -24,9 +28,14 @@ from giaoviec.programs.schedules import (
 )
 from giaoviec.programs.temporal import DATA_CONVERTER
 from giaoviec.programs.worker import build_worker
-from giaoviec.store.models import Briefing, TallySnapshot
+from giaoviec.services.recurring import RecurringService, TemporalScheduler, schedule_id
+from giaoviec.services.tasks import TaskService
+from giaoviec.store.db import make_engine
+from giaoviec.store.models import Briefing, RecurringRule, TallySnapshot, Task
 from tests.conftest import SmtpServer, binary
+from tests.org_fixture import seed_small_org
 from tests.unit.test_mail import emailed, mail_engine, seed_standard, settings_for
+from workflows.contracts import CalendarConfig
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -131,3 +140,60 @@ async def test_periodic_reports_run_for_the_current_half_and_year(
                 await asyncio.sleep(0.2)
             with Session(engine) as s:
                 assert s.exec(select(Briefing).where(Briefing.period == period)).first()
+
+
+async def test_a_recurring_duty_runs_on_a_schedule_of_its_own(
+    local_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'recurring.db'}")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as s:
+        seed_small_org(s)
+    queue = "recurring-schedule-test"
+    client = local_env.client
+    calendar = WorkingCalendar()
+    service = RecurringService(TaskService(client, engine, queue, calendar, CalendarConfig()),
+                               TemporalScheduler(client, queue))
+    today = local_date(datetime.now(UTC))
+    due = today + timedelta(days=3)  # one occurrence open now: its day this month
+    draft = RuleDraft(
+        title="Báo cáo tháng", description="Tổng hợp kết quả thực hiện.", basis="KH 112",
+        product_kind="báo cáo", product_description="Báo cáo tháng", product_measure="Gửi VP",
+        unit_ids=("snv", "stc"), recurrence=Recurrence(Frequency.MONTHLY, day=due.day),
+        starts_on=today - timedelta(days=30))
+
+    def made(rule_id: str) -> list[str]:
+        with Session(engine) as s:
+            return list(s.exec(select(Task.lead_unit_id).where(Task.rule_id == rule_id)).all())
+
+    async with build_worker(client, engine, queue, settings=settings_for(None)):
+        rule_id = await service.create("chutich", "monthly-report", draft)
+        for _ in range(150):  # installed and triggered at once: today's occurrence opens
+            if len(made(rule_id)) == 2:
+                break
+            await asyncio.sleep(0.2)
+        assert sorted(made(rule_id)) == ["snv", "stc"]
+        assert await service.create("chutich", "monthly-report", draft) == rule_id
+        handle = client.get_schedule_handle(schedule_id(rule_id))  # the same one, brought in line
+        described = await handle.describe()
+        (cal,) = described.schedule.spec.calendars
+        assert ([r.start for r in cal.hour], [r.start for r in cal.minute]) == ([6], [0])
+        assert described.schedule.spec.time_zone_name == "Asia/Ho_Chi_Minh"
+        action = described.schedule.action
+        assert isinstance(action, ScheduleActionStartWorkflow)
+        assert action.workflow == "RecurringRunWorkflow"
+
+        await service.pause("chutich", rule_id, "Chờ sắp xếp bộ máy")
+        await handle.trigger()  # the Schedule still wakes: a paused rule opens nothing
+        await service.resume("chutich", rule_id)
+        await handle.trigger()  # resumed, run again: nothing twice
+        await asyncio.sleep(2)
+        assert sorted(made(rule_id)) == ["snv", "stc"]
+        await service.end("chutich", rule_id, "Thay bằng báo cáo quý")
+        with pytest.raises(RPCError) as gone:  # (the list of Schedules catches up later)
+            await handle.describe()
+        assert gone.value.status == RPCStatusCode.NOT_FOUND
+    with Session(engine) as s:
+        rule = s.get(RecurringRule, rule_id)
+        assert rule is not None and rule.state == "ended"
+    engine.dispose()

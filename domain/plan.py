@@ -1,0 +1,460 @@
+"""A plan (kế hoạch): one document — number, date, subject, basis — that assigns many tasks to
+many units, as the seeds' section "Tổ chức thực hiện" does. Each unit's duties come with one
+or more products; every product becomes one task of its own (its own deadline, owner,
+acceptance and place in the tally).
+
+`validate_plan` checks every row before anything is created and names every fault with its
+row, so a plan is created whole or not at all. Pure: the service looks up the organisation
+(`PlanFacts`) and starts the tasks.
+"""
+
+from __future__ import annotations
+
+import calendar as _months
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+
+from domain.calendar import WorkingCalendar
+from domain.errors import Code, DomainError, FieldIssue, validation_error
+from domain.inputs import Add, check_text, date_issue
+from domain.lifecycle import TERMINAL_STATES, TaskState
+from domain.org import Actor, Role
+from domain.ro import RO_NGUOI, RO_SAN_PHAM, RO_THAM_QUYEN, RO_THOI_GIAN, RO_VIEC
+from domain.task import (
+    AUTHORITY_CODES,
+    MAX_SHORT,
+    MAX_TITLE,
+    Coordinator,
+    DeadlineSpec,
+    OrgFacts,
+    Product,
+    TaskDraft,
+    validate_draft,
+)
+from domain.text import fold, is_blank
+from domain.timezone import local_date
+
+MAX_NUMBER = 64  # số, ký hiệu: "135/KH-UBND"
+MAX_SUBJECT = MAX_TITLE  # trích yếu
+MAX_ITEMS = 200
+MAX_PRODUCTS = 20  # per item
+MAX_LEAD_UNITS = 500  # per item: every commune of the largest province fits
+MAX_TASKS = 2_000  # per plan
+MAX_TERM = 100
+
+
+@dataclass(frozen=True)
+class PlanProduct:
+    """One product of an item: one task per lead unit. The deadline is a DeadlineSpec, or the
+    office's own wording (`term`: "01 tháng", "10 ngày làm việc", "05/12", "31/12/2026")."""
+
+    description: str
+    kind: str | None = None  # inferred from the description when absent ("Báo cáo …")
+    measure: str | None = None
+    title: str | None = None  # the task's name; the product's description when absent
+    deadline: DeadlineSpec = field(default_factory=DeadlineSpec)
+    term: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """A row of "Tổ chức thực hiện": lead unit(s), their duties, coordinators, products."""
+
+    lead_unit_ids: tuple[str, ...]
+    description: str | None  # the duties (nội dung nhiệm vụ)
+    products: tuple[PlanProduct, ...]
+    owner_id: str | None = None  # the lead unit's head when absent
+    coordinators: tuple[Coordinator, ...] = ()
+    row: int | None = None  # where the row stands in its file; its position when absent
+
+
+@dataclass(frozen=True)
+class PlanDraft:
+    number: str
+    issued_on: date | None
+    subject: str
+    basis: str | None
+    items: tuple[PlanItem, ...]
+    fulfils_task_id: str | None = None  # the task whose product this plan is (a cascade)
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    path: tuple[str, ...]
+    heads: tuple[str, ...]  # domain.org.heads_of, in order
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class FulfilsFacts:
+    """The task a plan says it fulfils (a cascade: a higher plan ordered this unit's plan)."""
+
+    readable: bool  # exists, and the issuer may read it
+    product_kind: str | None = None
+    state: TaskState | None = None
+    issuer_leads_it: bool = False  # the issuer owns it or heads its lead unit
+    fulfilled_by: str | None = None  # a plan already linked to it
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the organisation says about every unit and official a plan names."""
+
+    units: dict[str, UnitFacts]
+    officials: dict[str, tuple[str, frozenset[Role]]]  # active officials: (unit id, roles)
+    fulfils: FulfilsFacts | None = None
+
+
+@dataclass(frozen=True)
+class PlannedTask:
+    """One task of a valid plan, ready to be started."""
+
+    row: int
+    position: int  # the product's index in its row
+    unit_id: str
+    draft: TaskDraft
+    deadline: datetime
+
+
+# Reading the office's wording -----------------------------------------------------------------
+
+# Kinds of product, as the plans name them; the longest that begins a description is its kind.
+PRODUCT_KINDS = (
+    "báo cáo", "kế hoạch", "dự toán", "văn bản", "quyết định", "số liệu", "tài liệu", "đề án",
+    "tờ trình", "quy chế", "công văn", "chương trình", "hướng dẫn", "thông báo", "đề xuất",
+    "danh sách", "biên bản", "cơ sở dữ liệu",
+)
+_KINDS_BY_FOLD = sorted(((fold(k), k) for k in PRODUCT_KINDS), key=lambda p: -len(p[0]))
+
+
+def product_kind(description: str | None) -> str | None:
+    """"Báo cáo kết quả chuyển đổi số" → "báo cáo"; None when no known kind begins it."""
+    folded = fold(description)
+    for key, kind in _KINDS_BY_FOLD:
+        if folded.startswith(key) and not folded[len(key):len(key) + 1].isalnum():
+            return kind
+    return None
+
+
+_TERM_PREFIXES = ("trong thoi han ", "trong vong ", "trong ", "truoc ngay ", "cham nhat ngay ",
+                  "cham nhat ", "han ", "ngay ", "den ngay ", "thoi han ")
+_WORKING = re.compile(r"^(\d{1,4}) ngay lam viec$")
+_DAYS = re.compile(r"^(\d{1,4}) ngay$")
+_WEEKS = re.compile(r"^(\d{1,3}) tuan$")
+_MONTHS = re.compile(r"^(\d{1,3}) thang$")
+_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?$")
+TERM_HELP = ("ghi ngày (31/12/2026 hoặc 05/12), số ngày làm việc (10 ngày làm việc), "
+             "số ngày, tuần hoặc tháng (01 tháng)")
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day when it has no such day."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, _months.monthrange(year, month)[1]))
+
+
+def resolve_term(term: str, today: date) -> DeadlineSpec | None:
+    """The office's wording of a deadline, counted from `today` (the day the plan is entered:
+    the day its tasks are assigned). "05/12" is the next 05/12 from today. None: not
+    understood."""
+    text = fold(term).rstrip(".")
+    for prefix in _TERM_PREFIXES:
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+            break
+    if m := _WORKING.match(text):
+        return DeadlineSpec(working_days=int(m.group(1)))
+    try:
+        if m := _DAYS.match(text):
+            return DeadlineSpec(on_date=today + timedelta(days=int(m.group(1))))
+        if m := _WEEKS.match(text):
+            return DeadlineSpec(on_date=today + timedelta(weeks=int(m.group(1))))
+        if m := _MONTHS.match(text):
+            return DeadlineSpec(on_date=add_months(today, int(m.group(1))))
+        if m := _DATE.match(text):
+            dd, mm = int(m.group(1)), int(m.group(2))
+            if m.group(3):
+                return DeadlineSpec(on_date=date(int(m.group(3)), mm, dd))
+            for year in range(today.year, today.year + 9):  # 29/02 waits for a leap year
+                if (mm, dd) != (2, 29) or _months.isleap(year):
+                    day = date(year, mm, dd)
+                    if day >= today:
+                        return DeadlineSpec(on_date=day)
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
+# Unit groups an office writes instead of a list ("Các sở, ban, ngành") ------------------------
+
+DEPARTMENT_GROUP = frozenset({"department"})
+LOCAL_GROUP = frozenset({"commune", "ward", "special_zone"})
+_GROUPS = {
+    "cac so, ban, nganh": DEPARTMENT_GROUP,
+    "cac so, ban, nganh tinh": DEPARTMENT_GROUP,
+    "cac so, ban, nganh thuoc tinh": DEPARTMENT_GROUP,
+    "cac so, nganh": DEPARTMENT_GROUP,
+    "ubnd cac xa, phuong, dac khu": LOCAL_GROUP,
+    "ubnd cac xa, phuong": LOCAL_GROUP,
+    "ubnd cap xa": LOCAL_GROUP,
+    "cac xa, phuong, dac khu": LOCAL_GROUP,
+    "cac xa, phuong": LOCAL_GROUP,
+}
+
+
+def unit_group(text: str) -> frozenset[str] | None:
+    """The unit kinds a group phrase stands for (units directly under the plan's issuer), or
+    None when the text names one unit."""
+    return _GROUPS.get(fold(text).rstrip(".;"))
+
+
+def split_lines(cell: str | None) -> list[str]:
+    """A cell's lines without the bullets offices type ("+ Báo cáo…", "- …", "• …")."""
+    out: list[str] = []
+    for line in (cell or "").splitlines():
+        line = line.strip().lstrip("+-•*–").strip()
+        if line:
+            out.append(line)
+    return out
+
+
+PLAN_KIND = "kế hoạch"
+
+
+def orders_a_plan(product_kind: str | None) -> bool:
+    """A task whose product is a plan: the unit it goes to answers with a plan of its own
+    (a cascade), which createPlan links to it."""
+    return fold(product_kind) == fold(PLAN_KIND)
+
+
+def fulfils_issues(facts: FulfilsFacts) -> list[FieldIssue]:
+    """Whether a plan may say it is the product of this task."""
+    where = "fulfilsTaskId"
+    if not facts.readable:
+        return [FieldIssue(where, "UNKNOWN_TASK", "Không tìm thấy nhiệm vụ mà kế hoạch thực hiện.",
+                           RO_THAM_QUYEN)]
+    issues: list[FieldIssue] = []
+    if not orders_a_plan(facts.product_kind):
+        issues.append(FieldIssue(where, "FULFILS_NOT_A_PLAN_TASK",
+                                 "Sản phẩm của nhiệm vụ này không phải là một kế hoạch.",
+                                 RO_SAN_PHAM))
+    if not facts.issuer_leads_it:
+        issues.append(FieldIssue(where, "FULFILS_NOT_YOURS",
+                                 "Chỉ người chịu trách nhiệm chính hoặc thủ trưởng đơn vị chủ trì "
+                                 "nhiệm vụ mới ban hành kế hoạch thực hiện nó.", RO_THAM_QUYEN))
+    if facts.state is not None and facts.state in TERMINAL_STATES:
+        issues.append(FieldIssue(where, "FULFILS_CLOSED_TASK", "Nhiệm vụ đã kết thúc.",
+                                 RO_THOI_GIAN))
+    if facts.fulfilled_by is not None:
+        issues.append(FieldIssue(where, "ALREADY_FULFILLED",
+                                 "Nhiệm vụ này đã có kế hoạch thực hiện.", RO_SAN_PHAM))
+    return issues
+
+
+def plan_basis(number: str, issued_on: date | None) -> str:
+    """What every task of a plan names as its basis (rõ thẩm quyền): the plan itself."""
+    text = f"Kế hoạch số {number.strip()}"
+    return f"{text} ngày {issued_on:%d/%m/%Y}" if issued_on else text
+
+
+def task_client_key(plan_id: str, row: int, position: int, unit_id: str) -> str:
+    """A plan's task has a client key derived from its plan and its row: a retry of the plan
+    finds the same tasks, never new ones."""
+    return f"plan:{plan_id}:{row}:{position}:{unit_id}"
+
+
+def request_digest(canonical: str) -> str:
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# Validation -----------------------------------------------------------------------------------
+
+_TASK_FIELD = {  # a task draft's field → where it sits in a plan item
+    "title": "products[{j}].title",
+    "description": "description",
+    "ownerId": "ownerId",
+    "deadline": "products[{j}].deadline",
+    "deadlineDate": "products[{j}].deadline",
+    "workingDays": "products[{j}].deadline",
+    "product.kind": "products[{j}].kind",
+    "product.description": "products[{j}].description",
+    "product.measure": "products[{j}].measure",
+}
+
+
+_DEADLINE_FIELDS = frozenset({"deadline", "deadlineDate", "workingDays"})
+
+
+def _item_field(name: str, i: int, j: int, u: int) -> str:
+    if name == "basis":
+        return "basis"
+    if name == "leadUnitId":
+        return f"items[{i}].leadUnitIds[{u}]"
+    if name.startswith("coordinators"):
+        return f"items[{i}].{name}"
+    return f"items[{i}]." + _TASK_FIELD.get(name, name).format(j=j)
+
+
+def validate_plan(
+    draft: PlanDraft, issuer: Actor, facts: PlanFacts, calendar: WorkingCalendar, now: datetime
+) -> list[PlannedTask]:
+    """Every task of the plan, each checked on all six "rõ" like a task assigned alone; or one
+    error naming every fault with its row: FORBIDDEN when the issuer lacks authority over a
+    lead unit, else VALIDATION. Nothing is created unless every row passes."""
+    issues: list[FieldIssue] = []
+
+    def add(field_name: str, code: str, ro: str, message: str, row: int | None = None) -> None:
+        issues.append(FieldIssue(field_name, code, message, ro, row))
+
+    check_text(add, "number", draft.number, limit=MAX_NUMBER, label="Số kế hoạch",
+               missing=("MISSING_PLAN_NUMBER", "Thiếu số, ký hiệu kế hoạch."))
+    check_text(add, "subject", draft.subject, limit=MAX_SUBJECT, ro=RO_VIEC, label="Trích yếu",
+               missing=("MISSING_PLAN_SUBJECT", "Thiếu trích yếu (tên) kế hoạch."))
+    check_text(add, "basis", draft.basis, limit=MAX_SHORT, ro=RO_THAM_QUYEN, label="Căn cứ",
+               missing=("MISSING_BASIS", "Thiếu căn cứ ban hành kế hoạch (ví dụ: Kế hoạch số "
+                                         "208/KH-UBND)."))
+    if draft.issued_on is not None and (bad := date_issue("issuedOn", draft.issued_on, "")):
+        issues.append(bad)
+    if draft.fulfils_task_id is not None:
+        issues += fulfils_issues(facts.fulfils or FulfilsFacts(readable=False))
+    if not draft.items:
+        add("items", "EMPTY_PLAN", RO_VIEC, "Kế hoạch chưa có nhiệm vụ nào.")
+    elif len(draft.items) > MAX_ITEMS:
+        add("items", "TOO_MANY_ITEMS", RO_VIEC, f"Một kế hoạch có tối đa {MAX_ITEMS} dòng.")
+        raise validation_error(issues, "Kế hoạch")
+    basis = plan_basis(draft.number or "", draft.issued_on)
+    planned: list[PlannedTask] = []
+    for i, item in enumerate(draft.items):
+        planned += _check_item(i, item, basis, issuer, facts, calendar, now, issues)
+    if len(planned) > MAX_TASKS:
+        add("items", "TOO_MANY_TASKS", RO_VIEC, f"Một kế hoạch giao tối đa {MAX_TASKS} nhiệm vụ.")
+    _raise(issues)
+    return planned
+
+
+def with_named(named: list[FieldIssue], err: DomainError) -> DomainError:
+    """A refusal of a plan read from a file, with the names that matched no unit or person
+    (`named`, each saying which name) in place of the plain "not found" on the same field."""
+    if err.code != Code.VALIDATION:
+        return err
+    places = {(i.field, i.row) for i in named}
+    rest = [i for i in err.fields if (i.field, i.row) not in places]
+    return validation_error(list(dict.fromkeys([*named, *rest])), "Kế hoạch")
+
+
+def _raise(issues: list[FieldIssue]) -> None:
+    unique = list(dict.fromkeys(issues))
+    denied = [i for i in unique if i.code in AUTHORITY_CODES]
+    if denied:
+        raise DomainError(Code.FORBIDDEN, denied[0].message, denied)
+    if unique:
+        raise validation_error(unique, "Kế hoạch")
+
+
+def _check_item(
+    i: int, item: PlanItem, basis: str, issuer: Actor, facts: PlanFacts,
+    calendar: WorkingCalendar, now: datetime, issues: list[FieldIssue],
+) -> list[PlannedTask]:
+    row = item.row if item.row is not None else i + 1
+    here = f"items[{i}]"
+
+    def add(name: str, code: str, ro: str, message: str) -> None:
+        issues.append(FieldIssue(name, code, message, ro, row))
+
+    if not item.lead_unit_ids:
+        add(f"{here}.leadUnitIds", "MISSING_LEAD_UNIT", RO_NGUOI, "Thiếu đơn vị chủ trì.")
+    elif len(item.lead_unit_ids) > MAX_LEAD_UNITS:
+        add(f"{here}.leadUnitIds", "TOO_MANY_LEAD_UNITS", RO_NGUOI,
+            f"Một dòng giao tối đa {MAX_LEAD_UNITS} đơn vị chủ trì.")
+        return []
+    elif len(set(item.lead_unit_ids)) < len(item.lead_unit_ids):
+        add(f"{here}.leadUnitIds", "DUPLICATE_LEAD_UNIT", RO_NGUOI,
+            "Một đơn vị chủ trì được nêu hai lần trong cùng một dòng.")
+    if item.owner_id and len(item.lead_unit_ids) > 1:
+        add(f"{here}.ownerId", "OWNER_FOR_MANY_UNITS", RO_NGUOI,
+            "Dòng giao cho nhiều đơn vị thì người chịu trách nhiệm chính là thủ trưởng từng "
+            "đơn vị; không nêu một người cho tất cả.")
+        return []
+    if not item.products:
+        add(f"{here}.products", "MISSING_PRODUCT", RO_SAN_PHAM, "Thiếu sản phẩm đầu ra.")
+        return []
+    if len(item.products) > MAX_PRODUCTS:
+        add(f"{here}.products", "TOO_MANY_PRODUCTS", RO_SAN_PHAM,
+            f"Một dòng có tối đa {MAX_PRODUCTS} sản phẩm.")
+        return []
+    products = [_resolved(j, p, here, now, add) for j, p in enumerate(item.products)]
+    unclear = {j for j, p in enumerate(products) if p is None}  # its deadline already refused
+    planned: list[PlannedTask] = []
+    for u, unit_id in enumerate(item.lead_unit_ids):
+        unit = facts.units.get(unit_id)
+        owner_id = item.owner_id or (unit.heads[0] if unit and unit.heads else "")
+        if unit is not None and not item.owner_id and not unit.heads:
+            add(f"{here}.ownerId", "UNIT_WITHOUT_HEAD", RO_NGUOI,
+                f"Đơn vị “{unit.name or unit_id}” chưa có thủ trưởng: cần nêu người chịu "
+                f"trách nhiệm chính.")
+            continue
+        org = _org_facts(unit_id, owner_id, item.coordinators, facts)
+        for j, resolved in enumerate(products):
+            # A deadline already refused is left out; the rest of the row is still checked.
+            product = resolved or _with_kind(item.products[j], DeadlineSpec(working_days=1))
+            draft = TaskDraft(
+                title=(product.title or product.description or "").strip(),
+                description=item.description, lead_unit_id=unit_id, owner_id=owner_id,
+                basis=basis, deadline=product.deadline,
+                product=Product(product.kind or "", product.description, product.measure),
+                coordinators=item.coordinators,
+            )
+            try:
+                deadline = validate_draft(draft, issuer, org, calendar, now)
+            except DomainError as err:
+                issues.extend(replace(f, field=_item_field(f.field, i, j, u), row=row)
+                              for f in err.fields
+                              if j not in unclear or f.field not in _DEADLINE_FIELDS)
+                continue
+            if j in unclear:
+                continue
+            planned.append(PlannedTask(row, j, unit_id, draft, deadline))
+    return planned
+
+
+def _resolved(j: int, p: PlanProduct, here: str, now: datetime, add: Add) -> PlanProduct | None:
+    """The product with its kind inferred and its wording of the deadline resolved; None when
+    the wording is refused."""
+    if is_blank(p.term):
+        return _with_kind(p, p.deadline)
+    assert p.term is not None
+    where = f"{here}.products[{j}].deadline"
+    if len(p.term) > MAX_TERM:
+        add(where, "TEXT_TOO_LONG", RO_THOI_GIAN, f"Thời hạn dài quá {MAX_TERM} ký tự.")
+        return None
+    if any(v is not None for v in (p.deadline.at, p.deadline.on_date, p.deadline.working_days)):
+        add(where, "AMBIGUOUS_DEADLINE", RO_THOI_GIAN,
+            "Chỉ nêu thời hạn theo một cách: cách ghi của văn bản hoặc ngày, thời điểm, "
+            "số ngày làm việc.")
+        return None
+    spec = resolve_term(p.term, local_date(now))
+    if spec is None:
+        add(where, "INVALID_TERM", RO_THOI_GIAN, f"Không hiểu thời hạn “{p.term}”: {TERM_HELP}.")
+        return None
+    return _with_kind(p, spec)
+
+
+def _with_kind(p: PlanProduct, deadline: DeadlineSpec) -> PlanProduct:
+    kind = p.kind if not is_blank(p.kind) else product_kind(p.description)
+    return replace(p, kind=kind, deadline=deadline)
+
+
+def _org_facts(unit_id: str, owner_id: str, coordinators: Sequence[Coordinator],
+               facts: PlanFacts) -> OrgFacts:
+    unit = facts.units.get(unit_id)
+    owner = facts.officials.get(owner_id)
+    return OrgFacts(
+        lead_unit_path=unit.path if unit else None,
+        owner_unit_id=owner[0] if owner else None,
+        known_unit_ids=frozenset(c.unit_id for c in coordinators if c.unit_id in facts.units),
+        owner_roles=owner[1] if owner else frozenset(),
+    )

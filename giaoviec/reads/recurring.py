@@ -1,0 +1,82 @@
+"""Recurring duties as the read model holds them: the rules a viewer may read, their trail,
+and each period's roll-up — who has submitted, who has not."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from domain.lifecycle import TaskState
+from domain.org import can_read_plan
+from domain.recurrence import Occurrence, from_json, occurrence_for
+from domain.tally import Figures
+from giaoviec.reads.counts import Clock, counts_grouped
+from giaoviec.reads.org import Viewer
+from giaoviec.reads.visibility import visible_tasks
+from giaoviec.store.models import RecurringRule, RecurringRuleEvent, Task
+
+MAX_RULES = 100
+SUBMITTED = frozenset({TaskState.SUBMITTED.value, TaskState.COMPLETED.value})
+
+
+def readable(viewer: Viewer, rule: RecurringRule) -> bool:
+    """A recurring duty is a document of the unit that set it: read as a plan is."""
+    path = tuple(p for p in rule.creator_unit_path.split("/") if p)
+    return can_read_plan(viewer.actor, rule.creator_id, path)
+
+
+def readable_rule(session: Session, viewer: Viewer, rule_id: str) -> RecurringRule | None:
+    rule = session.get(RecurringRule, rule_id)
+    return rule if rule is not None and readable(viewer, rule) else None
+
+
+def list_rules(session: Session, viewer: Viewer, unit_id: str | None = None,
+               first: int = 50) -> list[RecurringRule]:
+    out: list[RecurringRule] = []
+    for rule in session.exec(select(RecurringRule).order_by(
+            col(RecurringRule.created_at).desc(), col(RecurringRule.id))).all():
+        if readable(viewer, rule) and (unit_id is None or unit_id in json.loads(rule.unit_ids)):
+            out.append(rule)
+            if len(out) >= first:
+                break
+    return out
+
+
+def rule_events(session: Session, rule_id: str) -> list[RecurringRuleEvent]:
+    return list(session.exec(select(RecurringRuleEvent).where(
+        RecurringRuleEvent.rule_id == rule_id).order_by(col(RecurringRuleEvent.at),
+                                                        col(RecurringRuleEvent.id))).all())
+
+
+@dataclass
+class PeriodStatus:
+    key: str
+    occurrence: Occurrence | None
+    counts: Figures
+    tasks: dict[str, Task] = field(default_factory=dict)  # by unit, those the viewer may read
+    not_submitted: list[str] = field(default_factory=list)  # units, in the rule's order
+
+
+def rule_periods(session: Session, viewer: Viewer, rule: RecurringRule, clock: Clock,
+                 last: int = 6) -> list[PeriodStatus]:
+    """The latest periods that have tasks, newest first: their kiểm đếm and, unit by unit,
+    whether the period's product has been submitted."""
+    keys = session.exec(select(Task.period).where(Task.rule_id == rule.id, visible_tasks(viewer))
+                        .group_by(Task.period).order_by(col(Task.period).desc())
+                        .limit(max(0, min(last, 60)))).all()
+    recurrence = from_json(rule.recurrence)
+    units = json.loads(rule.unit_ids)
+    out: list[PeriodStatus] = []
+    for key in keys:
+        assert key is not None
+        rows = session.exec(select(Task).where(Task.rule_id == rule.id, Task.period == key,
+                                               visible_tasks(viewer))).all()
+        tasks = {t.lead_unit_id: t for t in rows}
+        counts = counts_grouped(session, viewer, None,
+                                [Task.rule_id == rule.id, Task.period == key], clock)[""]
+        waiting = [u for u in units if u in tasks and tasks[u].state not in SUBMITTED
+                   and tasks[u].state != TaskState.CANCELLED.value]
+        out.append(PeriodStatus(key, occurrence_for(recurrence, key), counts, tasks, waiting))
+    return out

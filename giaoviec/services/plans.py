@@ -1,0 +1,185 @@
+"""Creating a plan and all its tasks in one step.
+
+Every row is validated first (`domain.plan.validate_plan`, pure): one fault anywhere and
+nothing is created. Then, in one transaction, the plan and each task's first record are
+recorded under client keys derived from the plan's (so the plan is claimed once); only then do
+the tasks' workflows start, each idempotently. A crash half-way is completed by a retry of the
+same request, which starts exactly the recorded tasks that are not yet running, never others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import TypeAdapter
+from sqlalchemy.exc import IntegrityError
+
+from domain.errors import DomainError, FieldIssue, conflict, validation_error
+from domain.plan import (
+    PlanDraft,
+    PlannedTask,
+    request_digest,
+    task_client_key,
+    validate_plan,
+    with_named,
+)
+from domain.record import TaskRecord, new_record
+from giaoviec.reads.org import load_actor
+from giaoviec.reads.plans import plan_by_client_key, plan_facts, unstarted_records
+from giaoviec.services.plan_files import (
+    MAX_FILE_BYTES,
+    Resolved,
+    Sheet,
+    file_error,
+    read_document,
+    read_sheet,
+    resolve,
+)
+from giaoviec.services.tasks import MAX_CLIENT_KEY, TaskService, new_task_id, request_hash
+from giaoviec.store.db import session_scope
+from giaoviec.store.models import Plan, PlanTask, TaskRequest, Unit
+
+RECORDS = TypeAdapter(TaskRecord)
+PARALLEL_STARTS = 8
+
+
+def plan_hash(draft: PlanDraft) -> str:
+    return request_digest(json.dumps(asdict(draft), sort_keys=True, default=str,
+                                     ensure_ascii=False))
+
+
+def check_client_key(client_key: str) -> str:
+    key = client_key.strip()
+    if not key or len(key) > MAX_CLIENT_KEY:
+        raise validation_error([FieldIssue(
+            "clientKey", "INVALID_CLIENT_KEY",
+            f"Mã yêu cầu (clientKey) phải có từ 1 đến {MAX_CLIENT_KEY} ký tự.")])
+    return key
+
+
+@dataclass
+class PlanService:
+    tasks: TaskService
+
+    async def create(
+        self, issuer_id: str, client_key: str, draft: PlanDraft, *, now: datetime | None = None,
+        named: list[FieldIssue] | None = None,
+    ) -> str:
+        """The plan's id, once every one of its tasks is assigned and in the read model.
+        `named`: names in a file that matched nothing, refused with the plan's other faults."""
+        now = now or datetime.now(UTC)
+        key = check_client_key(client_key)
+        digest = plan_hash(draft)
+        plan_id, records = await asyncio.to_thread(
+            self._prepare, issuer_id, key, digest, draft, now, named or [])
+        await self._start_all(records)
+        return plan_id
+
+    async def import_file(
+        self, issuer_id: str, client_key: str, filename: str, data: bytes, *,
+        now: datetime | None = None, fulfils_task_id: str | None = None,
+    ) -> str:
+        """A plan from an XLSX sheet, or YAML/JSON with the fields of createPlan; it may say
+        which task (of a higher plan) it fulfils."""
+        suffix = Path(filename or "").suffix.lower()
+        if len(data) > MAX_FILE_BYTES:
+            raise file_error("FILE_TOO_LARGE",
+                             f"Tệp kế hoạch quá {MAX_FILE_BYTES // 1024} KB.")
+        if suffix == ".xlsx":
+            sheet = read_sheet(data)
+            resolved = await asyncio.to_thread(self._resolve, issuer_id, sheet)
+            draft = replace(resolved.draft, fulfils_task_id=fulfils_task_id)
+            return await self.create(issuer_id, client_key, draft, now=now,
+                                     named=resolved.issues)
+        if suffix in (".yaml", ".yml", ".json"):
+            draft = read_document(data, suffix)
+            if fulfils_task_id:
+                draft = replace(draft, fulfils_task_id=fulfils_task_id)
+            return await self.create(issuer_id, client_key, draft, now=now)
+        raise file_error("UNSUPPORTED_FORMAT", "Chỉ nhận tệp .xlsx, .yaml, .yml hoặc .json.")
+
+    def _resolve(self, issuer_id: str, sheet: Sheet) -> Resolved:
+        with session_scope(self.tasks.engine) as session:
+            actor = load_actor(session, issuer_id)
+            return resolve(session, actor.unit_id, sheet)
+
+    def _prepare(
+        self, issuer_id: str, key: str, digest: str, draft: PlanDraft, now: datetime,
+        named: list[FieldIssue],
+    ) -> tuple[str, list[TaskRecord]]:
+        """Claim the plan and record its tasks (or find the earlier claim): the tasks still to
+        start."""
+        engine = self.tasks.engine
+        with session_scope(engine) as session:
+            actor = load_actor(session, issuer_id)
+            found = plan_by_client_key(session, actor.id, key)
+            if found is None:
+                try:
+                    planned = validate_plan(draft, actor, plan_facts(session, draft, actor),
+                                            self.tasks.calendar, now)
+                except DomainError as err:
+                    raise with_named(named, err) from None
+                if named:
+                    raise validation_error(named, "Kế hoạch")
+                issuer_unit = session.get(Unit, actor.unit_id)
+                assert issuer_unit is not None
+        if found is not None:
+            return self._retry(found, digest)
+        plan = Plan(
+            id=uuid.uuid4().hex, issuer_id=actor.id, issuer_unit_id=issuer_unit.id,
+            issuer_unit_path=issuer_unit.path, client_key=key, request_hash=digest,
+            number=draft.number.strip(), issued_on=draft.issued_on,
+            subject=draft.subject.strip(), basis=(draft.basis or "").strip() or None,
+            fulfils_task_id=draft.fulfils_task_id, task_count=len(planned), created_at=now,
+        )
+        records = [self._record(plan.id, actor.id, p, now) for p in planned]
+        try:
+            with session_scope(engine) as session:
+                session.add(plan)
+                session.flush()
+                for p, r in zip(planned, records, strict=True):
+                    session.add(PlanTask(plan_id=plan.id, row=p.row, position=p.position,
+                                         unit_id=p.unit_id, task_id=r.id,
+                                         record=RECORDS.dump_json(r).decode()))
+                    session.add(TaskRequest(assigner_id=actor.id, client_key=r.client_key,
+                                            task_id=r.id, request_hash=r.request_hash,
+                                            created_at=now))
+        except IntegrityError:  # a concurrent twin claimed the plan first
+            with session_scope(engine) as session:
+                twin = plan_by_client_key(session, actor.id, key)
+            if twin is None:  # another plan was linked to the same task meanwhile
+                raise conflict("Nhiệm vụ này đã có kế hoạch thực hiện.") from None
+            return self._retry(twin, digest)
+        return plan.id, records
+
+    def _retry(self, plan: Plan, digest: str) -> tuple[str, list[TaskRecord]]:
+        if plan.request_hash != digest:
+            raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một kế hoạch khác.")
+        with session_scope(self.tasks.engine) as session:
+            pending = unstarted_records(session, plan.id)
+        return plan.id, [RECORDS.validate_json(r) for r in pending]
+
+    @staticmethod
+    def _record(plan_id: str, assigner_id: str, p: PlannedTask, now: datetime) -> TaskRecord:
+        key = task_client_key(plan_id, p.row, p.position, p.unit_id)
+        return new_record(new_task_id(), key, request_hash(p.draft), p.draft, assigner_id,
+                          p.deadline, now, plan_id=plan_id)
+
+    async def _start_all(self, records: list[TaskRecord]) -> None:
+        """Start every task, a few at a time; the first failure is raised once all have been
+        tried (a retry of the request starts what is left)."""
+        gate = asyncio.Semaphore(PARALLEL_STARTS)
+
+        async def start(record: TaskRecord) -> None:
+            async with gate:
+                await self.tasks.start(record)
+
+        results = await asyncio.gather(*(start(r) for r in records), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result

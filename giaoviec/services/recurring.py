@@ -1,0 +1,212 @@
+"""Recurring duties: created (validated whole, idempotent on a client key), paused, resumed and
+ended — each recorded in the rule's trail — and run by a Temporal Schedule of their own that
+starts RecurringRunWorkflow every morning at 06:00 (Asia/Ho_Chi_Minh).
+
+The rule in the database is what counts: a run creates nothing for a rule that is not active.
+So pausing and resuming change the rule alone (its Schedule keeps waking every morning and
+finds nothing to do — nothing to keep in step), and a Schedule left behind by a crash changes
+nothing; installing and removing a Schedule are idempotent, a retry brings it in line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleRange,
+    ScheduleSpec,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.errors import conflict, forbidden, not_found
+from domain.recurrence import (
+    OPENS_AT,
+    RuleDraft,
+    can_manage_rule,
+    check_rule,
+    next_rule_state,
+    to_json,
+)
+from giaoviec.reads.org import actor_of, load_actor, org_facts, unit_heads
+from giaoviec.services.plans import check_client_key
+from giaoviec.services.tasks import TaskService
+from giaoviec.store.db import session_scope
+from giaoviec.store.models import Official, RecurringRule, RecurringRuleEvent, Unit
+from workflows.contracts import RecurringRun
+from workflows.recurring import RecurringRunWorkflow
+
+SCHEDULE_PREFIX = "giaoviec-recurring-"
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+
+
+def schedule_id(rule_id: str) -> str:
+    return f"{SCHEDULE_PREFIX}{rule_id}"
+
+
+class Scheduler(Protocol):
+    """What runs a rule's occurrences: a Temporal Schedule in life; in tests on the
+    time-skipping server (which has no Schedules), the test itself."""
+
+    async def install(self, rule_id: str, title: str) -> None: ...
+    async def remove(self, rule_id: str) -> None: ...
+
+
+@dataclass
+class TemporalScheduler:
+    client: Client
+    task_queue: str
+
+    def schedule(self, rule_id: str, title: str) -> Schedule:
+        """Every morning at 06:00: a run opens whatever falls due that day (and catches up
+        what a stopped system missed), so the calendar of the rule lives in domain.recurrence,
+        not in the Schedule."""
+        return Schedule(
+            action=ScheduleActionStartWorkflow(
+                RecurringRunWorkflow.run, RecurringRun(rule_id), id=f"recurring-run-{rule_id}",
+                task_queue=self.task_queue,
+            ),
+            spec=ScheduleSpec(
+                calendars=[ScheduleCalendarSpec(
+                    hour=[ScheduleRange(OPENS_AT.hour)], minute=[ScheduleRange(OPENS_AT.minute)],
+                    comment=f"Nhiệm vụ định kỳ: {title}"[:200],
+                )],
+                time_zone_name=TIME_ZONE,
+            ),
+            policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP,
+                                  catchup_window=timedelta(days=1)),
+        )
+
+    async def install(self, rule_id: str, title: str) -> None:
+        schedule = self.schedule(rule_id, title)
+        try:
+            await self.client.create_schedule(schedule_id(rule_id), schedule)
+        except ScheduleAlreadyRunningError:
+            def update(_: ScheduleUpdateInput) -> ScheduleUpdate:
+                return ScheduleUpdate(schedule=schedule)
+
+            await self.client.get_schedule_handle(schedule_id(rule_id)).update(update)
+        await self.client.get_schedule_handle(schedule_id(rule_id)).trigger()  # today, at once
+
+    async def remove(self, rule_id: str) -> None:
+        try:
+            await self.client.get_schedule_handle(schedule_id(rule_id)).delete()
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+
+
+def rule_hash(draft: RuleDraft) -> str:
+    text = json.dumps(asdict(draft), sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class RecurringService:
+    tasks: TaskService
+    scheduler: Scheduler
+
+    async def create(self, creator_id: str, client_key: str, draft: RuleDraft, *,
+                     now: datetime | None = None) -> str:
+        now = now or datetime.now(UTC)
+        key = check_client_key(client_key)
+        rule = await asyncio.to_thread(self._record, creator_id, key, draft, now)
+        await self.scheduler.install(rule.id, rule.title)
+        return rule.id
+
+    def _record(self, creator_id: str, key: str, draft: RuleDraft, now: datetime
+                ) -> RecurringRule:
+        digest = rule_hash(draft)
+        with session_scope(self.tasks.engine) as session:
+            creator = load_actor(session, creator_id)
+            found = _by_key(session, creator.id, key)
+            if found is None:
+                heads = [next(iter(unit_heads(session, u)), None) for u in draft.unit_ids]
+                facts = [org_facts(session, u, h or "") for u, h in zip(draft.unit_ids, heads,
+                                                                        strict=True)]
+                check_rule(draft, creator, facts, heads, self.tasks.calendar, now)
+                unit = session.get(Unit, creator.unit_id)
+                assert unit is not None
+        if found is not None:
+            if found.request_hash != digest:
+                raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ định kỳ "
+                               "khác.")
+            return found
+        assert draft.product_kind is not None and draft.product_description is not None
+        rule = RecurringRule(
+            id=uuid.uuid4().hex, creator_id=creator.id, creator_unit_path=unit.path,
+            client_key=key, request_hash=digest, title=draft.title.strip(),
+            description=(draft.description or "").strip(), basis=(draft.basis or "").strip(),
+            product_kind=draft.product_kind.strip(),
+            product_description=draft.product_description.strip(),
+            product_measure=draft.product_measure, recurrence=to_json(draft.recurrence),
+            unit_ids=json.dumps(list(draft.unit_ids)), starts_on=draft.starts_on,
+            ends_on=draft.ends_on, created_at=now,
+        )
+        try:
+            with session_scope(self.tasks.engine) as session:
+                session.add(rule)
+                session.flush()
+                session.add(RecurringRuleEvent(rule_id=rule.id, at=now, actor_id=creator.id,
+                                               action="create"))
+        except IntegrityError:  # a concurrent twin of this request
+            with session_scope(self.tasks.engine) as session:
+                twin = _by_key(session, creator.id, key)
+            if twin is None:
+                raise
+            return twin
+        return rule
+
+    async def pause(self, actor_id: str, rule_id: str, reason: str, *,
+                    now: datetime | None = None) -> None:
+        await asyncio.to_thread(self._change, actor_id, rule_id, "pause", reason, now)
+
+    async def resume(self, actor_id: str, rule_id: str, *, now: datetime | None = None) -> None:
+        await asyncio.to_thread(self._change, actor_id, rule_id, "resume", None, now)
+
+    async def end(self, actor_id: str, rule_id: str, reason: str, *,
+                  now: datetime | None = None) -> None:
+        await asyncio.to_thread(self._change, actor_id, rule_id, "end", reason, now)
+        await self.scheduler.remove(rule_id)
+
+    def _change(self, actor_id: str, rule_id: str, action: str, reason: str | None,
+                now: datetime | None) -> None:
+        """Pause, resume or end: by the rule's creator or a leader above him, recorded in the
+        rule's trail (domain.recurrence.next_rule_state)."""
+        now = now or datetime.now(UTC)
+        with session_scope(self.tasks.engine) as session:
+            actor = load_actor(session, actor_id)
+            rule = session.get(RecurringRule, rule_id)
+            creator = session.get(Official, rule.creator_id) if rule else None
+            if rule is None or creator is None:
+                raise not_found("Không tìm thấy nhiệm vụ định kỳ.")
+            if not can_manage_rule(actor, actor_of(session, creator)):
+                raise forbidden("Chỉ người lập hoặc lãnh đạo cấp trên mới được tạm dừng, tiếp "
+                                "tục hoặc kết thúc nhiệm vụ định kỳ.")
+            rule.state = next_rule_state(rule.state, action, reason)
+            if action == "end":
+                rule.ended_at = now
+            session.add(rule)
+            session.add(RecurringRuleEvent(rule_id=rule.id, at=now, actor_id=actor.id,
+                                           action=action, note=(reason or "").strip() or None))
+
+
+def _by_key(session: Session, creator_id: str, key: str) -> RecurringRule | None:
+    return session.exec(select(RecurringRule).where(RecurringRule.creator_id == creator_id,
+                                                    RecurringRule.client_key == key)).first()

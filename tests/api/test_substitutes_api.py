@@ -1,0 +1,59 @@
+"""setSubstitute, substitutions, cancelSubstitute and the trail's "for whom" over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from domain.timezone import local_date
+from tests.api.harness import ASSIGN, Api, assign_input, running_api
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+SET = """mutation($input: SubstituteInput!) { setSubstitute(input: $input) {
+  id official { id } substitute { id } startsOn endsOn reason createdBy { id } } }"""
+LIST = """query($id: ID) { substitutions(officialId: $id) { id cancelledAt } }"""
+CANCEL = """mutation($id: ID!) { cancelSubstitute(id: $id) { id cancelledAt } }"""
+HISTORY = """query($id: ID!) { taskHistory(id: $id) {
+  action actor { id } onBehalfOf { id } signedAs } }"""
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def api(env: WorkflowEnvironment, db: Engine) -> AsyncIterator[Api]:
+    async with running_api(env, db) as api:
+        yield api
+
+
+async def test_a_substitute_named_over_the_api_acts_and_the_trail_says_for_whom(api: Api) -> None:
+    today = local_date(datetime.now(UTC))
+    made = (await api.ok("snv.cb1", SET, input={
+        "substituteId": "snv.cb2", "startsOn": today.isoformat(),
+        "endsOn": (today + timedelta(days=5)).isoformat(), "reason": "Nghỉ phép"}))["setSubstitute"]
+    assert made["official"]["id"] == "snv.cb1" and made["createdBy"]["id"] == "snv.cb1"
+    assert [s["id"] for s in (await api.ok("gd.snv", LIST, id="snv.cb1"))["substitutions"]] == [
+        made["id"]]
+    denied = await api.error("gd.stc", LIST, id="snv.cb1")
+    assert denied["extensions"]["code"] == "FORBIDDEN"
+    bad = await api.error("snv.cb1", SET, input={
+        "substituteId": "snv.cb2", "startsOn": today.isoformat(),
+        "endsOn": today.isoformat(), "reason": " "})
+    assert {f["code"] for f in bad["extensions"]["fields"]} == {
+        "MISSING_REASON", "OVERLAPPING_SUBSTITUTION"}
+
+    task = (await api.ok("chutich", ASSIGN, input=assign_input()))["assignTask"]
+    accept = "mutation($id: ID!) { acceptTask(id: $id) { state } }"
+    assert (await api.ok("snv.cb2", accept, id=task["id"]))["acceptTask"]["state"] == "IN_PROGRESS"
+    trail = (await api.ok("snv.cb1", HISTORY, id=task["id"]))["taskHistory"]
+    assert trail[-1] == {"action": "accept", "actor": {"id": "snv.cb2"},
+                         "onBehalfOf": {"id": "snv.cb1"}, "signedAs": "Thay đồng chí Hoàng Văn Em"}
+    assert trail[0]["onBehalfOf"] is None and trail[0]["signedAs"] is None
+
+    gone = (await api.ok("snv.cb1", CANCEL, id=made["id"]))["cancelSubstitute"]
+    assert gone["cancelledAt"] is not None
+    again = await api.error("snv.cb1", CANCEL, id=made["id"])
+    assert again["extensions"]["code"] == "NOT_FOUND"
