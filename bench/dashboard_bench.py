@@ -40,6 +40,7 @@ from api.dashboard.web import SESSION_COOKIE
 from bench.read_bench import populate
 from domain.calendar import WorkingCalendar
 from domain.periods import PeriodKind, period_containing
+from domain.tally import tally_instant
 from giaoviec.config import Settings
 from giaoviec.reads.dashboard import trend_weeks
 from giaoviec.services.tasks import TaskService
@@ -111,7 +112,8 @@ def store_past_weeks(engine: Any, weeks: int) -> float:
         if period.key == current.key:
             continue
         with session_scope(engine) as session:
-            roots, at = compute(session, period, now, WorkingCalendar())
+            at = tally_instant(period, now)
+            roots, _ = compute(session, period, at, WorkingCalendar())
             store(session, period, roots, at, now)
     return time.perf_counter() - start
 
