@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, Subquery, and_, case, false, func, literal, or_, select
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, col
 
 from domain.calendar import WorkingCalendar
@@ -139,21 +140,41 @@ def _declined(clock: Clock) -> ColumnElement[bool]:
 # Counting ------------------------------------------------------------------------------------
 
 
-def _figure_columns(clock: Clock, period: Period | None) -> dict[str, ColumnElement[bool]]:
-    """Each figure of domain.tally.Figures and the condition a task meets to add one to it."""
-    counted = _counted(clock)
-    on_time = _on_time(clock)
-    late = and_(_completed(clock), ~on_time)
+# How a task stands, as one value per row: each row's standing is worked out once, however
+# many figures read it (SQLite evaluates every condition of every CASE anew).
+_GONE, _ON_TIME, _LATE, _OVERDUE, _DUE_SOON, _IN_TIME = "x", "ot", "lt", "od", "ds", "it"
+_OPEN_STANDINGS = (_OVERDUE, _DUE_SOON, _IN_TIME)
+_NO_LIMIT = 2**62
+FOUR_WAY = ("total", "completed_on_time", "completed_late", "open_in_time", "open_overdue",
+            "due_soon")
+
+
+def _standing(clock: Clock) -> ColumnElement[str]:
+    stopped = _stopped(clock)
+    return case(
+        (~_counted(clock), _GONE),
+        (_on_time(clock), _ON_TIME),
+        (_completed(clock), _LATE),
+        (func.coalesce(stopped, clock.instant) > Task.deadline, _OVERDUE),
+        (and_(stopped.is_(None), Task.deadline <= clock.horizon), _DUE_SOON),
+        else_=_IN_TIME,
+    )
+
+
+def _figure_columns(clock: Clock, period: Period | None, standing: ColumnElement[str],
+                    only: Sequence[str] | None) -> dict[str, ColumnElement[bool]]:
+    """Each figure of domain.tally.Figures (or those `only` names) and the condition a task
+    meets to add one to it, read off its standing."""
+    is_open = standing.in_(_OPEN_STANDINGS)
     figures: dict[str, ColumnElement[bool]] = {
-        "total": counted,
-        "completed_on_time": and_(counted, on_time),
-        "completed_late": and_(counted, late),
-        "open_in_time": and_(_open(clock), ~_overdue(clock)),
-        "open_overdue": _overdue(clock),
-        "due_soon": _due_soon(clock),
-        "flagged": and_(_open(clock), col(Task.flagged).is_(True)),
-        "pending_extensions": and_(_open(clock),
-                                   col(Task.extension_requested_deadline).is_not(None)),
+        "total": standing != _GONE,
+        "completed_on_time": standing == _ON_TIME,
+        "completed_late": standing == _LATE,
+        "open_in_time": standing.in_((_DUE_SOON, _IN_TIME)),
+        "open_overdue": standing == _OVERDUE,
+        "due_soon": standing == _DUE_SOON,
+        "flagged": and_(is_open, col(Task.flagged).is_(True)),
+        "pending_extensions": and_(is_open, col(Task.extension_requested_deadline).is_not(None)),
         "awaiting_approval": _awaiting_approval(clock),
         "declined": _declined(clock),
     }
@@ -164,43 +185,67 @@ def _figure_columns(clock: Clock, period: Period | None) -> dict[str, ColumnElem
         gone_first = and_(col(Task.state).in_([_S.CANCELLED.value, _S.DECLINED.value]),
                           func.coalesce(Task.cancelled_at, Task.declined_at) <= Task.deadline)
         due_in = and_(_within(col(Task.deadline), period), ~gone_first)
-        done_in = and_(_completed(clock), _within(col(Task.completed_at), period))
-        base = and_(counted, or_(due_in, done_in))
+        done_in = and_(standing.in_((_ON_TIME, _LATE)),
+                       _within(col(Task.completed_at), period))
+        base = and_(standing != _GONE, or_(due_in, done_in))
         figures |= {
             "due_in_period": due_in,
             "assigned_in_period": _within(col(Task.created_at), period),
             "completed_in_period": done_in,
             "base_in_period": base,
-            "on_time_in_period": and_(base, on_time),
+            "on_time_in_period": and_(base, standing == _ON_TIME),
         }
-    return figures
+    return {k: v for k, v in figures.items() if only is None or k in only}
+
+
+def _counted_rows(conds: Sequence[ColumnElement[bool]], clock: Clock,
+                  key: ColumnElement[str] | None) -> Subquery:
+    """The rows to count with their standing worked out once (and their group key)."""
+    columns = [_standing(clock).label("standing"), Task.flagged,
+               Task.extension_requested_deadline, Task.state, Task.submitted_at,
+               Task.deadline, Task.created_at, Task.completed_at, Task.cancelled_at,
+               Task.declined_at]
+    if key is not None:
+        columns.insert(0, key.label("group_key"))
+    # The LIMIT keeps SQLite from flattening the subquery into the sums (its planner would
+    # then work the standing out again for every figure); it never cuts a row.
+    return (select(*columns).where(clock.by_then(col(Task.created_at)), *conds)
+            .limit(_NO_LIMIT).subquery())
+
+
+def _sums(rows: Subquery, clock: Clock, period: Period | None,
+          only: Sequence[str] | None) -> dict[str, ColumnElement[int]]:
+    # The figures' conditions, re-pointed at the subquery's columns.
+    adapt = ClauseAdapter(rows)
+    figures = _figure_columns(clock, period, rows.c.standing, only)
+    return {name: func.coalesce(func.sum(case((adapt.traverse(cond), 1), else_=0)), 0)
+            for name, cond in figures.items()}
 
 
 def own_figures(
     session: Session, conds: Sequence[ColumnElement[bool]], clock: Clock,
     period: Period | None = None, *, by: ColumnElement[str] | None = None,
+    only: Sequence[str] | None = None,
 ) -> dict[str, Figures]:
     """The figures of the tasks matching `conds`, grouped by lead unit (or by `by`), as of the
-    clock's instant and, with a period, with the period's figures."""
-    key = by if by is not None else col(Task.lead_unit_id)
-    figures = _figure_columns(clock, period)
-    sums = [func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
-            for name, cond in figures.items()]
-    stmt = (select(key, *sums).where(clock.by_then(col(Task.created_at)), *conds).group_by(key))
-    return {row[0]: Figures(**{name: int(row[i + 1]) for i, name in enumerate(figures)})
+    clock's instant and, with a period, with the period's figures (`only`: just these)."""
+    rows = _counted_rows(conds, clock, by if by is not None else col(Task.lead_unit_id))
+    sums = _sums(rows, clock, period, only)
+    stmt = select(rows.c.group_key, *sums.values()).group_by(rows.c.group_key)
+    return {row[0]: Figures(**{name: int(row[i + 1]) for i, name in enumerate(sums)})
             for row in session.execute(stmt)}
 
 
 def total_figures(
     session: Session, conds: Sequence[ColumnElement[bool]], clock: Clock,
-    period: Period | None = None,
+    period: Period | None = None, *, only: Sequence[str] | None = None,
 ) -> Figures:
     """The figures of all the tasks matching `conds` together: one plain aggregate (a unit's
     whole subtree, without grouping by unit to add the groups up again)."""
-    figures = _figure_columns(clock, period)
-    sums = [func.coalesce(func.sum(case((cond, 1), else_=0)), 0) for cond in figures.values()]
-    row = session.execute(select(*sums).where(clock.by_then(col(Task.created_at)), *conds)).one()
-    return Figures(**{name: int(v) for name, v in zip(figures, row, strict=True)})
+    rows = _counted_rows(conds, clock, None)
+    sums = _sums(rows, clock, period, only)
+    row = session.execute(select(*sums.values())).one()
+    return Figures(**{name: int(v) for name, v in zip(sums, row, strict=True)})
 
 
 def own_lists(session: Session, conds: Sequence[ColumnElement[bool]],
@@ -245,7 +290,7 @@ def counts_by_lead_unit(
 ) -> dict[str, Figures]:
     """Tasks each unit leads itself."""
     conds = [col(Task.lead_unit_id).in_(unit_ids), visible_tasks(viewer)]
-    return own_figures(session, conds, clock)
+    return own_figures(session, conds, clock, only=FOUR_WAY)
 
 
 def counts_with_descendants(
@@ -261,7 +306,7 @@ def counts_with_descendants(
     conds = [col(Task.lead_unit_path).startswith(common, autoescape=True)]
     if not common.startswith(viewer.scope_path):  # all inside his jurisdiction: all visible
         conds.append(visible_tasks(viewer))
-    groups = own_figures(session, conds, clock, by=col(Task.lead_unit_path))
+    groups = own_figures(session, conds, clock, by=col(Task.lead_unit_path), only=FOUR_WAY)
     result: dict[str, Figures] = {}
     for unit_id, path in paths.items():
         total = Figures()

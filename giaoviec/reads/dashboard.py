@@ -28,6 +28,7 @@ from domain.org import (
 from domain.periods import Period, PeriodKind, period_containing
 from domain.tally import Figures, tally_instant
 from giaoviec.reads.counts import (
+    FOUR_WAY,
     Clock,
     counts_with_descendants,
     own_figures,
@@ -53,7 +54,7 @@ def counts_by_owner(
     may read; the one counting function, grouped by owner. Since the owner always belongs to
     the lead unit, a unit's officials add up to the unit's own counts."""
     conds = [col(Task.owner_id).in_(owner_ids), visible_tasks(viewer)]
-    return own_figures(session, conds, clock, by=col(Task.owner_id))
+    return own_figures(session, conds, clock, by=col(Task.owner_id), only=FOUR_WAY)
 
 
 def subtree_counts(
@@ -71,7 +72,7 @@ def subtree_counts(
     conds = [col(Task.lead_unit_path).startswith(unit.path, autoescape=True)]
     if not unit.path.startswith(viewer.scope_path):  # inside his subtree: all visible
         conds.append(visible_tasks(viewer))
-    return {unit.id: total_figures(session, conds, clock)}
+    return {unit.id: total_figures(session, conds, clock, only=FOUR_WAY)}
 
 
 # The weekly trend -------------------------------------------------------------------------
@@ -129,13 +130,14 @@ def tally_trend(session: Session, viewer: Viewer, unit_id: str, weeks: int, cloc
             points.append(TrendPoint(period, at, stored[period.key][1], True))
             continue
         if period.key == current.key:
-            figures = total_figures(session, inside, clock, period)
+            figures = total_figures(session, inside, clock, period, only=FOUR_WAY)
             points.append(TrendPoint(period, clock.now, figures, False))
             continue
         key = (database, unit.id, period.key)
         remembered = _past_weeks.get(key)
         if remembered is None or remembered[0] < time.monotonic():
-            figures = total_figures(session, inside, Clock.at(at, calendar), period)
+            figures = total_figures(session, inside, Clock.at(at, calendar), period,
+                                    only=FOUR_WAY)
             if len(_past_weeks) >= _MAX_REMEMBERED:
                 _past_weeks.clear()
             remembered = _past_weeks[key] = (time.monotonic() + PAST_WEEK_TTL_SECONDS, at,
