@@ -27,7 +27,11 @@ install: $(BIN)/.installed $(NPM_STAMPS)
 schema: install
 	$(BIN)/python -m api.schema > api/schema.graphql
 
+# The workflow sandbox imports the workflow modules afresh for every workflow it starts: with
+# no bytecode on disk (PYTHONDONTWRITEBYTECODE, a read-only checkout) each of those imports
+# compiles the source again. A pip-installed package has its bytecode; a checkout gets it here.
 run: install
+	$(BIN)/python -m compileall -q domain workflows
 	$(BIN)/giaoviec dev
 
 lint: install

@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -37,6 +38,12 @@ from domain.errors import DomainError
 MAX_DEPTH = 10
 MAX_TOKENS = 5000
 MAX_ALIASES = 30
+
+# The limits' validation rules, made once. The validation cache keys on the rule classes, and
+# QueryDepthLimiter and MaxAliasesLimiter make new classes per instance: as per-request
+# factories, every request missed the cache and was validated again.
+_LIMIT_RULES = (*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+                *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules)
 
 
 @strawberry.type(name="Query", description="Các câu hỏi đọc dữ liệu.")
@@ -83,9 +90,8 @@ class FullSubscription(LiveSubscription):
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     # Factories: each request gets fresh extension instances.
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: AddValidationRules(list(_LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         PublicErrors,
         SubscriptionsOnlyOverWebsocket,
         # Clients send the same few documents again and again: parse and validate each once

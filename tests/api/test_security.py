@@ -78,6 +78,30 @@ async def test_limits_refuse_abuse(api: Api) -> None:
     assert mutation_over_get.status_code in (400, 405)
 
 
+async def test_a_document_is_validated_once_and_its_refusal_remembered(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    import strawberry.schema.schema as strawberry_schema
+
+    calls: list[object] = []
+    validate = strawberry_schema.validate
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(args[1])
+        return validate(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(strawberry_schema, "validate", counting)
+    query = "{ me { id fullName } validatedOnce: me { id } }"  # text no other test sends
+    for _ in range(3):
+        assert (await api.raw(query, user="chutich"))["data"]["me"]["id"] == "chutich"
+    assert len(calls) == 1
+    deep = "{ me { unit { parent { parent { parent { parent { parent { parent { parent { " \
+           "parent { parent { parent { id } } } } } } } } } } } } }"
+    for _ in range(2):
+        body = await api.raw(deep, user="chutich")
+        assert body["errors"] and "depth" in body["errors"][0]["message"].lower()
+    assert len(calls) == 2
+
+
 async def test_rest_routes_answer_4xx_in_the_error_shape(api: Api) -> None:
     auth = {"Authorization": f"Bearer {api.token('chutich')}"}
     for path in ("/briefings/99999999999999999999999/html", "/briefings/9223372036854775808/html",
