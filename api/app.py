@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.engine import Engine
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -18,7 +18,7 @@ from api.dashboard.web import CookieAuth, dashboard_router
 from api.headers import SecurityHeaders
 from api.http_errors import install_error_handlers
 from api.json_limits import body_problem, query_problem
-from api.ratelimit import CountingAuthenticator, Limits, RateLimits
+from api.ratelimit import CountingAuthenticator, Limits, RateLimits, replaying
 from api.schema import build_schema
 from giaoviec.config import Settings
 from giaoviec.reads import database_ok, read
@@ -66,16 +66,7 @@ class RequestGuard:
         if b"json" in headers.get(b"content-type", b"") and (problem := body_problem(body)):
             await _refuse(scope, receive, send, 400, problem)
             return
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:

@@ -210,7 +210,13 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
             return b"", _always(message)
         chunks.append(message.get("body", b""))
         more = message.get("more_body", False)
-    body, sent = b"".join(chunks), False
+    body = b"".join(chunks)
+    return body, replaying(body, receive)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives the app the body already read, then whatever comes next."""
+    sent = False
 
     async def replay() -> Message:
         nonlocal sent
@@ -219,4 +225,4 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return body, replay
+    return replay

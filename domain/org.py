@@ -113,6 +113,11 @@ def parse_roles(values: Sequence[str] | str) -> frozenset[Role]:
 # The tree -------------------------------------------------------------------------------------
 
 
+def path_ids(path: str) -> tuple[str, ...]:
+    """The unit ids of a materialised path "/root/…/self/", root first."""
+    return tuple(p for p in path.split("/") if p)
+
+
 def is_within(unit_path: Sequence[str], root_id: str) -> bool:
     """True when the unit with this path is `root_id` or lies below it."""
     return root_id in unit_path

@@ -24,7 +24,6 @@ from domain.lifecycle import TERMINAL_STATES, TaskState
 from domain.org import Actor, Role
 from domain.ro import RO_NGUOI, RO_SAN_PHAM, RO_THAM_QUYEN, RO_THOI_GIAN, RO_VIEC
 from domain.task import (
-    AUTHORITY_CODES,
     MAX_SHORT,
     MAX_TITLE,
     Coordinator,
@@ -32,6 +31,7 @@ from domain.task import (
     OrgFacts,
     Product,
     TaskDraft,
+    raise_if_any,
     validate_draft,
 )
 from domain.text import fold, is_blank
@@ -332,7 +332,7 @@ def validate_plan(
         planned += _check_item(i, item, basis, issuer, facts, calendar, now, issues)
     if len(planned) > MAX_TASKS:
         add("items", "TOO_MANY_TASKS", RO_VIEC, f"Một kế hoạch giao tối đa {MAX_TASKS} nhiệm vụ.")
-    _raise(issues)
+    raise_if_any(issues, "Kế hoạch")
     return planned
 
 
@@ -344,15 +344,6 @@ def with_named(named: list[FieldIssue], err: DomainError) -> DomainError:
     places = {(i.field, i.row) for i in named}
     rest = [i for i in err.fields if (i.field, i.row) not in places]
     return validation_error(list(dict.fromkeys([*named, *rest])), "Kế hoạch")
-
-
-def _raise(issues: list[FieldIssue]) -> None:
-    unique = list(dict.fromkeys(issues))
-    denied = [i for i in unique if i.code in AUTHORITY_CODES]
-    if denied:
-        raise DomainError(Code.FORBIDDEN, denied[0].message, denied)
-    if unique:
-        raise validation_error(unique, "Kế hoạch")
 
 
 def _check_item(

@@ -18,18 +18,18 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from domain.calendar import WorkingCalendar
-from domain.errors import Code, DomainError, FieldIssue, illegal_transition, validation_error
+from domain.errors import DomainError, FieldIssue, illegal_transition, validation_error
 from domain.inputs import check_text, date_issue
 from domain.org import Actor, is_above
 from domain.periods import PeriodKind, period_containing
 from domain.ro import RO_THOI_GIAN
 from domain.task import (
-    AUTHORITY_CODES,
     MAX_NOTE,
     DeadlineSpec,
     OrgFacts,
     Product,
     TaskDraft,
+    raise_if_any,
     validate_draft,
 )
 from domain.text import is_blank
@@ -346,12 +346,7 @@ def check_rule(draft: RuleDraft, creator: Actor, facts: Sequence[OrgFacts],
                     issues.append(replace(f, field=f"unitIds[{i}]", row=i + 1))
                 else:
                     issues.append(f)
-    issues = list(dict.fromkeys(issues))
-    denied = [i for i in issues if i.code in AUTHORITY_CODES]
-    if denied:
-        raise DomainError(Code.FORBIDDEN, denied[0].message, denied)
-    if issues:
-        raise validation_error(issues, "Nhiệm vụ định kỳ")
+    raise_if_any(issues, "Nhiệm vụ định kỳ")
 
 
 RULE_STATE_LABELS_VI = {"active": "Đang áp dụng", "paused": "Tạm dừng", "ended": "Đã kết thúc"}

@@ -13,11 +13,11 @@ from datetime import datetime
 
 from domain.calendar import WorkingCalendar
 from domain.commands import command_error
-from domain.errors import Code, DomainError, FieldIssue, forbidden, illegal_transition
+from domain.errors import FieldIssue, forbidden, illegal_transition
 from domain.lifecycle import STATE_LABELS_VI, WORKING_STATES, Relation, TaskState
 from domain.org import Actor, can_assign, is_within
 from domain.ro import RO_NGUOI, RO_THAM_QUYEN, RO_THOI_GIAN
-from domain.task import AUTHORITY_CODES, MAX_NOTE
+from domain.task import AUTHORITY_CODES, MAX_NOTE, raise_if_any
 from domain.text import is_blank
 from domain.timezone import local_date, to_local
 
@@ -86,11 +86,7 @@ def check_parts(parent: Parent, parts: Sequence[Part]) -> None:
                 f"{where}.deadline", "SUBTASK_AFTER_PARENT",
                 f"Hạn của nhiệm vụ con không được sau hạn của nhiệm vụ "
                 f"({to_local(parent.deadline):%d/%m/%Y}).", RO_THOI_GIAN, row))
-    denied = [i for i in issues if i.code in AUTHORITY_CODES]
-    if denied:
-        raise DomainError(Code.FORBIDDEN, denied[0].message, denied)
-    if issues:
-        raise DomainError(Code.VALIDATION, "Nhiệm vụ con chưa hợp lệ.", issues)
+    raise_if_any(issues, "Nhiệm vụ con")
 
 
 def check_submit(open_subtasks: int, relations: Set[Relation], note: str | None) -> None:

@@ -131,13 +131,15 @@ def validate_draft(
     return deadline
 
 
-def raise_if_any(issues: list[FieldIssue]) -> None:
-    """No authority is FORBIDDEN (an outsider learns nothing more); anything else VALIDATION."""
-    denied = [i for i in issues if i.code in AUTHORITY_CODES]
+def raise_if_any(issues: list[FieldIssue], subject: str = "Nhiệm vụ") -> None:
+    """No authority is FORBIDDEN (an outsider learns nothing more); anything else VALIDATION
+    about `subject` (a task, a plan, a recurring duty…), each issue once."""
+    unique = list(dict.fromkeys(issues))
+    denied = [i for i in unique if i.code in AUTHORITY_CODES]
     if denied:
         raise DomainError(Code.FORBIDDEN, denied[0].message, denied)
-    if issues:
-        raise validation_error(issues)
+    if unique:
+        raise validation_error(unique, subject)
 
 
 def validate_reassignment(

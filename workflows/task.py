@@ -95,10 +95,8 @@ class TaskWorkflow:
                 )
                 self.t.sent_steps.extend(s.key for s in decision.skipped)
                 if decision.fire is not None:
-                    try:
-                        await self._commit(reminded(self.t, decision.fire, workflow.now()))
-                    except ApplicationError:  # logged; the step is given up, never looped
-                        self.t.sent_steps.append(decision.fire.key)
+                    await self._fire(reminded(self.t, decision.fire, workflow.now()),
+                                     decision.fire.key)
                     continue  # look again at once: another step may be due
                 wake_at = decision.wake_at
                 if self.t.milestones and workflow.patched(MILESTONE_PATCH):
@@ -128,10 +126,8 @@ class TaskWorkflow:
         )
         self.t.sent_steps.extend(s.key for s in decision.skipped)
         if decision.fire is not None:
-            try:
-                await self._commit(milestone_reminded(self.t, decision.fire, workflow.now()))
-            except ApplicationError:  # logged; the step is given up, never looped
-                self.t.sent_steps.append(decision.fire.key)
+            await self._fire(milestone_reminded(self.t, decision.fire, workflow.now()),
+                             decision.fire.key)
             return True, wake_at
         times = [w for w in (wake_at, decision.wake_at) if w is not None]
         return False, min(times) if times else None
@@ -142,6 +138,14 @@ class TaskWorkflow:
         return workflow.info().is_continue_as_new_suggested()
 
     # Writes -----------------------------------------------------------------------------
+
+    async def _fire(self, change: Change, step_key: str) -> None:
+        """Send a due reminder step. Should recording it fail (logged), the step is given up,
+        never looped on."""
+        try:
+            await self._commit(change)
+        except ApplicationError:
+            self.t.sent_steps.append(step_key)
 
     async def _commit(self, change: Change) -> None:
         """Take the change at once (a concurrent update sees it), then write it. Should the

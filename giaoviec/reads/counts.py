@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import TaskState
+from domain.org import path_ids
 from domain.periods import Period
 from domain.tally import Figures, TaskLists, UnitNode, UnitTally, find, roll_up
 from domain.timeliness import DUE_SOON_WORKING_DAYS, Timeliness
@@ -319,7 +320,7 @@ def counts_with_descendants(
 
 def _common_prefix(paths: list[str]) -> str:
     """The path of the nearest unit above all of them ("/" when they share none)."""
-    parts = [p.strip("/").split("/") for p in paths]
+    parts = [path_ids(p) for p in paths]
     shared: list[str] = []
     for level in zip(*parts, strict=False):
         if len(set(level)) != 1:

@@ -4,8 +4,9 @@ the domain rules need about units and people, and the batch reads the API's load
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -18,9 +19,12 @@ from domain.org import (
     heads_of,
     jurisdiction,
     parse_roles,
+    path_ids,
 )
 from domain.task import OrgFacts, TaskDraft
 from giaoviec.store.models import Official, Task, TaskCoordinator, TaskMilestone, Unit
+
+R = TypeVar("R")
 
 
 def path_of(unit: Unit) -> tuple[str, ...]:
@@ -114,7 +118,7 @@ def task_parties(session: Session, task: Task) -> TaskParties:
         owner_id=task.owner_id,
         lead_unit_heads=frozenset(unit_heads(session, task.lead_unit_id)),
         assigner=actor_of(session, assigner) if assigner else None,
-        lead_unit_path=tuple(p for p in task.lead_unit_path.split("/") if p),
+        lead_unit_path=path_ids(task.lead_unit_path),
     )
 
 
@@ -123,9 +127,9 @@ def task_scope(session: Session, task: Task) -> TaskScope:
         select(Unit.path).join(TaskCoordinator, col(TaskCoordinator.unit_id) == Unit.id)
         .where(TaskCoordinator.task_id == task.id)).all()
     return TaskScope(
-        lead_unit_path=tuple(p for p in task.lead_unit_path.split("/") if p),
+        lead_unit_path=path_ids(task.lead_unit_path),
         owner_id=task.owner_id, assigner_id=task.assigner_id,
-        coordinator_paths=tuple(tuple(p for p in path.split("/") if p) for path in paths),
+        coordinator_paths=tuple(path_ids(path) for path in paths),
     )
 
 
@@ -147,41 +151,37 @@ def root_units(session: Session) -> list[Unit]:
                              .order_by(col(Unit.sort_order), col(Unit.name))).all())
 
 
+def _grouped(rows: Sequence[R], key: Callable[[R], str]) -> dict[str, list[R]]:
+    """Rows by key, each group in the rows' order."""
+    grouped: dict[str, list[R]] = defaultdict(list)
+    for row in rows:
+        grouped[key(row)].append(row)
+    return grouped
+
+
 def children_of(session: Session, parent_ids: Sequence[str]) -> dict[str, list[Unit]]:
     rows = session.exec(select(Unit).where(col(Unit.parent_id).in_(parent_ids))
                         .order_by(col(Unit.sort_order), col(Unit.name))).all()
-    grouped: dict[str, list[Unit]] = defaultdict(list)
-    for row in rows:
-        grouped[row.parent_id or ""].append(row)
-    return grouped
+    return _grouped(rows, lambda row: row.parent_id or "")
 
 
 def members_of(session: Session, unit_ids: Sequence[str]) -> dict[str, list[Official]]:
     rows = session.exec(select(Official).where(col(Official.unit_id).in_(unit_ids),
                                                col(Official.active).is_(True))
                         .order_by(col(Official.full_name))).all()
-    grouped: dict[str, list[Official]] = defaultdict(list)
-    for row in rows:
-        grouped[row.unit_id].append(row)
-    return grouped
+    return _grouped(rows, lambda row: row.unit_id)
 
 
 def coordinators_of(session: Session, task_ids: Sequence[str]) -> dict[str, list[TaskCoordinator]]:
     rows = session.exec(select(TaskCoordinator).where(col(TaskCoordinator.task_id).in_(task_ids))
                         .order_by(col(TaskCoordinator.unit_id))).all()
-    grouped: dict[str, list[TaskCoordinator]] = defaultdict(list)
-    for row in rows:
-        grouped[row.task_id].append(row)
-    return grouped
+    return _grouped(rows, lambda row: row.task_id)
 
 
 def milestones_of(session: Session, task_ids: Sequence[str]) -> dict[str, list[TaskMilestone]]:
     rows = session.exec(select(TaskMilestone).where(col(TaskMilestone.task_id).in_(task_ids))
                         .order_by(col(TaskMilestone.position))).all()
-    grouped: dict[str, list[TaskMilestone]] = defaultdict(list)
-    for row in rows:
-        grouped[row.task_id].append(row)
-    return grouped
+    return _grouped(rows, lambda row: row.task_id)
 
 
 def unit_head(officials: Sequence[Official]) -> Official | None:

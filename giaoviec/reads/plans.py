@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from domain.lifecycle import Relation, TaskState
-from domain.org import Actor, can_read_plan, heads_of, parse_roles, relations_to_task
+from domain.org import Actor, can_read_plan, heads_of, parse_roles, path_ids, relations_to_task
 from domain.plan import (
     FulfilsFacts,
     PlanDraft,
@@ -123,8 +123,7 @@ def unstarted_records(session: Session, plan_id: str) -> list[str]:
 
 
 def readable(viewer: Viewer, plan: Plan) -> bool:
-    path = tuple(p for p in plan.issuer_unit_path.split("/") if p)
-    return can_read_plan(viewer.actor, plan.issuer_id, path)
+    return can_read_plan(viewer.actor, plan.issuer_id, path_ids(plan.issuer_unit_path))
 
 
 def readable_plan(session: Session, viewer: Viewer, plan_id: str) -> Plan | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from domain.lifecycle import TaskState
-from domain.org import can_read_plan
+from domain.org import can_read_plan, path_ids
 from domain.recurrence import Occurrence, from_json, occurrence_for
 from domain.tally import Figures
 from giaoviec.reads.counts import Clock, counts_grouped
@@ -23,8 +23,7 @@ SUBMITTED = frozenset({TaskState.SUBMITTED.value, TaskState.COMPLETED.value})
 
 def readable(viewer: Viewer, rule: RecurringRule) -> bool:
     """A recurring duty is a document of the unit that set it: read as a plan is."""
-    path = tuple(p for p in rule.creator_unit_path.split("/") if p)
-    return can_read_plan(viewer.actor, rule.creator_id, path)
+    return can_read_plan(viewer.actor, rule.creator_id, path_ids(rule.creator_unit_path))
 
 
 def readable_rule(session: Session, viewer: Viewer, rule_id: str) -> RecurringRule | None:

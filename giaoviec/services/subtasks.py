@@ -13,7 +13,7 @@ from sqlmodel import Session
 from domain.calendar import WorkingCalendar
 from domain.errors import DomainError, FieldIssue, not_found, validation_error
 from domain.lifecycle import TaskState
-from domain.org import Actor, relations_to_task
+from domain.org import Actor, path_ids, relations_to_task
 from domain.record import TaskRecord
 from domain.subtasks import Parent, Part, check_parts, check_splitter, subtask_basis
 from domain.task import TaskDraft, validate_draft
@@ -57,7 +57,7 @@ class SubtaskService:
             if row is None or not can_read(session, actor, row):
                 raise not_found("Không tìm thấy nhiệm vụ.")
             parent = Parent(row.id, row.title, TaskState(row.state),
-                            tuple(p for p in row.lead_unit_path.split("/") if p), row.deadline,
+                            path_ids(row.lead_unit_path), row.deadline,
                             len(ancestors(session, row)))
             check_splitter(actor, parent, relations_to_task(actor, task_parties(session, row)))
             drafts = [replace(p.draft, basis=subtask_basis(p.draft.basis, row.basis))

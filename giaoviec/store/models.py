@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from domain.org import path_ids
 from giaoviec.store.db import UTCDateTime
 
 
@@ -36,7 +37,7 @@ class Unit(SQLModel, table=True):
 
     @property
     def path_ids(self) -> tuple[str, ...]:
-        return tuple(p for p in self.path.split("/") if p)
+        return path_ids(self.path)
 
 
 class Official(SQLModel, table=True):
