@@ -3,10 +3,16 @@
 The ceiling is the rate of the simplest workflow that does what an assignment must: start,
 run one activity, answer. assignTask adds the six-"rõ" checks, the idempotency claim, the
 GraphQL request and the read-model write that its one activity does. Printed: the ceiling's
-rate and p50 at 1 and at 32 in flight, assignTask's rate and p50/p99 at 1 and at 32, and the
-ratios (assignTask / ceiling).
+rate and p50 at 1 and at 32 in flight, assignTask's rate and p50/p99 at 1 and at 32, the
+ratios (assignTask / ceiling), and the CPU each process spent per operation — what bounds it.
 
-    .venv/bin/python -m bench.assign_ceiling [--single 40] [--many 320] [--database-url URL]
+The system runs as `make run` runs it: the Temporal dev server on a database file, the API
+(uvicorn) and the worker in one process. The ceiling's workflows are started by a Temporal
+client in that process (as the API starts task workflows); assignTask's requests come from a
+load generator in a process of its own (`bench.http_load`), as users' clients do.
+
+    .venv/bin/python -m bench.assign_ceiling [--single 40] [--many 320] [--rounds 3]
+        [--database-url URL] [--in-memory]
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import compileall
+import json
+import os
 import shutil
 import socket
 import sys
@@ -21,9 +29,9 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import uvicorn
 from sqlmodel import Session, SQLModel
 from temporalio.testing import WorkflowEnvironment
@@ -35,6 +43,7 @@ from bench.ceiling_workflow import CeilingWorkflow, touch
 from domain.calendar import WorkingCalendar
 from giaoviec.config import Settings
 from giaoviec.orgdata.seed import seed_demo
+from giaoviec.programs.heap import freeze_startup_heap
 from giaoviec.programs.temporal import DATA_CONVERTER
 from giaoviec.programs.worker import RUNNER, build_worker
 from giaoviec.services.tasks import TaskService
@@ -43,7 +52,7 @@ from workflows.contracts import CalendarConfig
 
 QUEUE = "bench"
 CEILING_QUEUE = "bench-ceiling"
-ASSIGN = """mutation($input: AssignTaskInput!) { assignTask(input: $input) { id state } }"""
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -57,8 +66,38 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-async def _measure(n: int, in_flight: int,
-                   one: Callable[[int], Awaitable[None]]) -> tuple[float, list[float]]:
+def _children_cpu() -> float:
+    """CPU seconds of this process's child processes still running (the dev server)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():  # ppid; utime and stime follow at 11, 12
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+@dataclass
+class Phase:
+    wall: float
+    latencies: list[float]
+    cpu_system: float  # this process: API, worker, the ceiling's client
+    cpu_server: float  # the Temporal dev server
+    cpu_load: float = 0.0  # the load generator's process
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.wall
+
+    def __add__(self, other: Phase) -> Phase:
+        return Phase(self.wall + other.wall, self.latencies + other.latencies,
+                     self.cpu_system + other.cpu_system, self.cpu_server + other.cpu_server,
+                     self.cpu_load + other.cpu_load)
+
+
+async def _measure(n: int, in_flight: int, one: Callable[[int], Awaitable[None]]) -> Phase:
     sem = asyncio.Semaphore(in_flight)
     latencies: list[float] = []
 
@@ -68,12 +107,28 @@ async def _measure(n: int, in_flight: int,
             await one(i)
             latencies.append(time.perf_counter() - t0)
 
-    t0 = time.perf_counter()
+    cpu, server, t0 = time.process_time(), _children_cpu(), time.perf_counter()
     await asyncio.gather(*(timed(i) for i in range(n)))
-    return n / (time.perf_counter() - t0), latencies
+    wall = time.perf_counter() - t0
+    return Phase(wall, latencies, time.process_time() - cpu, _children_cpu() - server)
 
 
-async def main(single: int, many: int, database_url: str | None) -> None:
+async def _load(url: str, token: str, n: int, in_flight: int, run: str) -> Phase:
+    """assignTask from the load generator's own process."""
+    cpu, server = time.process_time(), _children_cpu()
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.http_load", url, token, "--n", str(n),
+        "--in-flight", str(in_flight), "--run", run, stdout=asyncio.subprocess.PIPE)
+    out, _ = await child.communicate()
+    if child.returncode:
+        raise RuntimeError(f"bench.http_load exited with {child.returncode}")
+    got = json.loads(out)
+    return Phase(got["wall"], got["latencies"], time.process_time() - cpu,
+                 _children_cpu() - server, got["cpu"])
+
+
+async def main(single: int, many: int, rounds: int, database_url: str | None,
+               in_memory: bool) -> None:
     # As `make run` and a pip-installed package have them: bytecode for the modules the
     # workflow sandbox imports afresh per workflow (else each start compiles them again).
     for package in ("domain", "workflows", "bench"):
@@ -93,6 +148,8 @@ async def main(single: int, many: int, database_url: str | None) -> None:
     async with await WorkflowEnvironment.start_local(
         data_converter=DATA_CONVERTER, dev_server_existing_path=temporal,
         dev_server_log_level="error",
+        # As `make run` starts it (giaoviec.programs.dev_temporal): history kept in a file.
+        dev_server_extra_args=[] if in_memory else ["--db-filename", str(tmp / "temporal.db")],
     ) as env:
         client = env.client
         service = TaskService(client, engine, QUEUE, WorkingCalendar(), CalendarConfig())
@@ -103,51 +160,50 @@ async def main(single: int, many: int, database_url: str | None) -> None:
         while not server.started:
             await asyncio.sleep(0.05)
         token = issue_dev_token(settings, "chutich")
+        url = f"http://127.0.0.1:{port}"
         async with (
             build_worker(client, engine, QUEUE, settings=settings),
             # Sandboxed like the task workflows, so the two pay the same per-workflow cost.
             Worker(client, task_queue=CEILING_QUEUE, workflows=[CeilingWorkflow],
                    activities=[touch], workflow_runner=RUNNER),
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60,
-                              headers={"Authorization": f"Bearer {token}"},
-                              limits=httpx.Limits(max_connections=64)) as http,
         ):
             async def ceiling(i: int) -> None:
                 await client.execute_workflow(CeilingWorkflow.run, str(i),
                                               id=f"ceiling-{run}-{uuid.uuid4().hex}",
                                               task_queue=CEILING_QUEUE)
 
-            async def assign(i: int) -> None:
-                body = {"query": ASSIGN, "variables": {"input": {
-                    "clientKey": f"bench-{run}-{uuid.uuid4().hex}",
-                    "title": f"Nhiệm vụ thử tải số {i}",
-                    "description": "Tổng hợp, báo cáo kết quả thực hiện.",
-                    "leadUnitId": "ag-snv", "ownerId": "snv.cb1",
-                    "basis": "Kế hoạch số 208/KH-UBND", "workingDays": 10 + i % 20,
-                    "product": {"kind": "báo cáo", "description": "Báo cáo kết quả",
-                                "measure": "Trình Chủ tịch"},
-                }}}
-                answer = (await http.post("/graphql", json=body)).json()
-                if "errors" in answer:
-                    raise RuntimeError(answer["errors"])
-
             await _measure(8, 4, ceiling)  # warm up both paths
-            await _measure(8, 4, assign)
-            results = {}
-            for name, fn in (("ceiling", ceiling), ("assignTask", assign)):
-                results[(name, 1)] = await _measure(single, 1, fn)
-                results[(name, 32)] = await _measure(many, 32, fn)
+            await _load(url, token, 8, 4, run)
+            freeze_startup_heap()  # as `giaoviec dev` does before it serves
+            # In alternating rounds, so that both see the dev server's history at its sizes.
+            results: dict[tuple[str, int], Phase] = {}
+            for flight, n in ((1, single), (32, many)):
+                for _ in range(rounds):
+                    for name, phase in (
+                        ("ceiling", await _measure(n // rounds, flight, ceiling)),
+                        ("assignTask", await _load(url, token, n // rounds, flight, run)),
+                    ):
+                        got = results.get((name, flight))
+                        results[(name, flight)] = phase if got is None else got + phase
         server.should_exit = True
         await serving
     db = "PostgreSQL" if database_url else "SQLite"
-    print(f"read model: {db}; one dev server; worker and API in this process (as `make run`)")
-    for (name, flight), (rate, lat) in results.items():
-        print(f"{name:10s} {flight:2d} in flight: {rate:6.1f}/s  p50 {_pct(lat, .5):6.1f} ms  "
-              f"p99 {_pct(lat, .99):6.1f} ms  (n={len(lat)})")
+    kept = "in memory" if in_memory else "on a database file, as `make run` has it"
+    print(f"read model: {db}; one dev server, history {kept}; API and worker in one process "
+          f"(as `make run`); load generator in its own process; {rounds} alternating rounds")
+    print("CPU ms per operation: system = API + worker (+ the ceiling's client), "
+          "server = Temporal dev server, load = load generator")
+    for (name, flight), ph in results.items():
+        n, lat = len(ph.latencies), ph.latencies
+        print(f"{name:10s} {flight:2d} in flight: {ph.rate:6.1f}/s  p50 {_pct(lat, .5):6.1f} ms"
+              f"  p99 {_pct(lat, .99):6.1f} ms  (n={n})  CPU/op: system "
+              f"{ph.cpu_system / n * 1000:5.1f}  server {ph.cpu_server / n * 1000:5.1f}  "
+              f"load {ph.cpu_load / n * 1000:4.1f}")
     for flight in (1, 32):
-        ratio = results[("assignTask", flight)][0] / results[("ceiling", flight)][0]
+        ratio = results[("assignTask", flight)].rate / results[("ceiling", flight)].rate
         print(f"ratio assignTask/ceiling at {flight:2d} in flight: {ratio:.2f}")
-    p50s = _pct(results[("assignTask", 1)][1], .5), _pct(results[("ceiling", 1)][1], .5)
+    p50s = (_pct(results[("assignTask", 1)].latencies, .5),
+            _pct(results[("ceiling", 1)].latencies, .5))
     print(f"single request p50: assignTask {p50s[0]:.1f} ms vs ceiling {p50s[1]:.1f} ms")
 
 
@@ -155,6 +211,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--single", type=int, default=40)
     parser.add_argument("--many", type=int, default=320)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--in-memory", action="store_true",
+                        help="the dev server keeps history in memory (no disk writes)")
     args = parser.parse_args()
-    asyncio.run(main(args.single, args.many, args.database_url))
+    asyncio.run(main(args.single, args.many, args.rounds, args.database_url, args.in_memory))
