@@ -160,6 +160,16 @@ class ActivityRef(Generic[I, O]):
             heartbeat_timeout=self.heartbeat,
         )
 
+    async def run_local(self, arg: I | None = None) -> O:
+        """As a local activity: run by the worker that runs the workflow, inside the workflow
+        task, its result recorded as a marker — no round trip through the server's activity
+        queue. For short, idempotent work (a read-model write), not for long jobs."""
+        args = [] if self.arg_type is None else [arg]
+        return await workflow.execute_local_activity(
+            self.name, args=args, result_type=self.result_type,
+            start_to_close_timeout=self.timeout, retry_policy=self.retry,
+        )
+
 
 RECORD_TASK_EVENT: ActivityRef[RecordInput, bool] = ActivityRef(
     "record_task_event", RecordInput, bool, timedelta(seconds=30),

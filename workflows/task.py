@@ -30,6 +30,11 @@ with workflow.unsafe.imports_passed_through():
         to_failure,
     )
 
+# The read-model write runs as a local activity (one workflow task instead of two, no trip
+# through the activity queue: an assignment answers in half the time). Histories recorded
+# before this ran it as an ordinary activity, and still replay that way.
+LOCAL_RECORD_PATCH = "read-model-local-activity"
+
 
 @workflow.defn
 class TaskWorkflow:
@@ -153,8 +158,12 @@ class TaskWorkflow:
         input can wedge the task."""
         before = self.t
         self.t = change.record
+        inp = RecordInput(change.record, change.event, change.notices)
         try:
-            await RECORD_TASK_EVENT.run(RecordInput(change.record, change.event, change.notices))
+            if workflow.patched(LOCAL_RECORD_PATCH):
+                await RECORD_TASK_EVENT.run_local(inp)
+            else:  # as workflows recorded before the patch ran it
+                await RECORD_TASK_EVENT.run(inp)
         except ActivityError as err:
             if self.t is change.record:
                 self.t = before

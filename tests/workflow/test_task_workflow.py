@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import WorkingCalendar
@@ -29,7 +30,7 @@ from tests.workflow.harness import (
     task_row,
     working_day_after,
 )
-from workflows.contracts import CalendarConfig, Output
+from workflows.contracts import CalendarConfig, Output, workflow_id_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 QUEUE = "test-tasks"
@@ -290,3 +291,20 @@ async def test_validation_names_every_missing_ro(
         await service.assign("snv.cb1", new_key(), draft(deadline=working_day_after(start, 3)),
                              now=start)
     assert {f.code for f in err.value.fields} == {"NO_AUTHORITY"}
+
+
+async def test_the_read_model_is_written_by_a_local_activity(
+    env: WorkflowEnvironment, service: TaskService, db: Engine
+) -> None:
+    """Assigning takes one workflow task: the write runs inside it (a local activity, recorded
+    as a marker), not through the activity queue; the row is there when assign returns."""
+    start = await now(env)
+    rec = await service.assign("chutich", new_key(),
+                               draft(deadline=working_day_after(start, 8)), now=start)
+    assert task_row(db, rec.id).state == TaskState.ASSIGNED.value
+    history = await env.client.get_workflow_handle(workflow_id_for(rec.id)).fetch_history()
+    kinds = [e.event_type for e in history.events]
+    assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in kinds
+    assert kinds.count(EventType.EVENT_TYPE_MARKER_RECORDED) >= 2  # the patch and the write
+    assert kinds.count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) == 1
+    await service.act("chutich", rec.id, Action.CANCEL, note="Kết thúc thử nghiệm")
