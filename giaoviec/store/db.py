@@ -34,10 +34,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+SQLITE_POOL = 24
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        # A file has no connection to go stale (no pre-ping), and opening one costs its
+        # pragmas: keep as many as the worker's activity threads and the API's threads use at
+        # once, rather than open and close the overflow on every busy moment.
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
+            url, connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=SQLITE_POOL, max_overflow=SQLITE_POOL,
         )
 
         @event.listens_for(engine, "connect")
