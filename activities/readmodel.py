@@ -146,11 +146,12 @@ def _notify(session: Session, inp: RecordInput, unit_name: str,
         # Whoever stands in for a recipient that day hears it too, saying for whom.
         standing_in = substitutes_on(session, recipients, local_date(ev.at))
         for rid in recipients:
-            for who, prefix in ((rid, ""), (standing_in.get(rid), _for_whom(session, rid))):
+            for who, stands_in in ((rid, False), (standing_in.get(rid), True)):
                 # The actor needs no notice of his own act; nobody hears the same event twice.
                 if who is None or who in seen or who == ev.actor_id:
                     continue
                 seen.add(who)
+                prefix = _for_whom(session, rid) if stands_in else ""
                 session.add(Notification(
                     recipient_id=who, task_id=t.id, kind=notice.kind,
                     title=(prefix + title)[:500], body=body, dedup_key=f"{t.id}:{ev.seq}",
