@@ -9,6 +9,7 @@ gets up to N times the limit, which still stops guessing tokens at scale.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -134,7 +135,8 @@ class CountingAuthenticator(Authenticator):
 
 def is_mutation(body: bytes) -> bool:
     """Whether a GraphQL POST body would run a mutation. Cheap: most bodies do not even
-    contain the word (keywords cannot be escaped in GraphQL; JSON escapes are decoded first)."""
+    contain the word (keywords cannot be escaped in GraphQL; JSON escapes are decoded first),
+    and clients send the same few documents again and again (with other variables)."""
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
@@ -142,16 +144,29 @@ def is_mutation(body: bytes) -> bool:
     query = data.get("query") if isinstance(data, dict) else None
     if not isinstance(query, str) or "mutation" not in query:
         return False
+    name = data.get("operationName")
+    name = name if isinstance(name, str) else None
+    if len(query) <= MAX_CACHED_QUERY:
+        return _runs_mutation(query, name)
+    return _runs_mutation.__wrapped__(query, name)
+
+
+# Only short documents are remembered: a hostile client's large ones are parsed each time,
+# never kept.
+MAX_CACHED_QUERY = 4096
+
+
+@functools.lru_cache(maxsize=256)
+def _runs_mutation(query: str, name: str | None) -> bool:
     try:
         document = parse(query, no_location=True, max_tokens=MAX_TOKENS)
     except (GraphQLError, RecursionError):
         return False  # the GraphQL layer refuses it anyway
-    name = data.get("operationName")
     return any(
         d.operation == OperationType.MUTATION
         for d in document.definitions
         if isinstance(d, OperationDefinitionNode)
-        and (not isinstance(name, str) or (d.name is not None and d.name.value == name))
+        and (name is None or (d.name is not None and d.name.value == name))
     )
 
 

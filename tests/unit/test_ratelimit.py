@@ -3,6 +3,8 @@ bounded memory whatever keys clients make up."""
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -81,3 +83,15 @@ def test_mutation_detection() -> None:
     assert is_mutation(both % b"M") and not is_mutation(both % b"Q")
     for junk in (b"", b"[]", b'{"query": 1}', b'{"query": "mutation {"}', b"\xff"):
         assert not is_mutation(junk)
+
+
+def test_mutation_detection_remembers_short_documents_only() -> None:
+    from api.ratelimit import MAX_CACHED_QUERY, _runs_mutation
+
+    _runs_mutation.cache_clear()
+    body = b'{"query": "mutation A($id: ID!) { acceptTask(id: $id) { id } }", "variables": %s}'
+    assert is_mutation(body % b'{"id": "1"}') and is_mutation(body % b'{"id": "2"}')
+    assert _runs_mutation.cache_info().hits == 1  # parsed once, other variables notwithstanding
+    long = "mutation { a }" + " " * MAX_CACHED_QUERY
+    assert is_mutation(json.dumps({"query": long}).encode())
+    assert _runs_mutation.cache_info().currsize == 1  # the long one was not kept
