@@ -8,7 +8,7 @@
     giaoviec import FILE      load or update units and officials from YAML/CSV
     giaoviec handover         hand over the open tasks of officials who left their unit
     giaoviec token USERNAME   print a dev bearer token (dev mode only)
-    giaoviec schedules        install or update the Temporal Schedules
+    giaoviec schedules        install or update the Temporal Schedules (recurring duties too)
 """
 
 from __future__ import annotations
@@ -144,10 +144,11 @@ async def _dev(settings: Settings) -> None:
         if seed_if_empty(engine):
             _say("Đã nạp tổ chức mẫu (UBND tỉnh An Giang).")
         client = await (temporal.client() if temporal else connect_when_ready(settings))
-        from giaoviec.programs.schedules import ensure_schedules
+        from giaoviec.programs.schedules import ensure_rule_schedules, ensure_schedules
         from giaoviec.programs.worker import build_worker
 
         await ensure_schedules(client, settings)
+        await ensure_rule_schedules(client, engine, settings.task_queue)
         service = build_service(client, engine, settings)
         worker = build_worker(client, engine, settings.task_queue, settings=settings)
         server = api_server(settings, engine, service)
@@ -189,11 +190,14 @@ async def _api(settings: Settings) -> None:
 
 
 async def _schedules(settings: Settings) -> None:
-    from giaoviec.programs.schedules import ensure_schedules
+    from giaoviec.programs.schedules import ensure_rule_schedules, ensure_schedules
 
     client = await connect_when_ready(settings)
     await ensure_schedules(client, settings)
-    _say("Đã cài đặt lịch chạy định kỳ.")
+    engine = make_engine(settings.resolved_database_url)
+    kept, removed = await ensure_rule_schedules(client, engine, settings.task_queue)
+    _say(f"Đã cài đặt lịch chạy định kỳ (nhiệm vụ định kỳ: {kept} lịch, gỡ {removed} lịch "
+         "thừa).")
 
 
 def _seed(settings: Settings, national: bool) -> None:

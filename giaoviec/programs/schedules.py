@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+from sqlalchemy.engine import Engine
 from temporalio.client import (
     Client,
     Schedule,
@@ -18,8 +20,12 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
+from temporalio.service import RPCError, RPCStatusCode
 
 from giaoviec.config import Settings
+from giaoviec.reads import read
+from giaoviec.reads.recurring import live_rules
+from giaoviec.services.recurring import SCHEDULE_PREFIX, TemporalScheduler
 from workflows.contracts import TallyRequest
 from workflows.digest import DigestWorkflow
 from workflows.tally import BriefingWorkflow
@@ -111,3 +117,25 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
     for schedule_id, (month, kind, comment) in PERIODIC_REPORTS.items():
         await ensure_schedule(
             client, schedule_id, periodic_report_schedule(settings, month, kind, comment))
+
+
+async def ensure_rule_schedules(client: Client, engine: Engine, task_queue: str
+                                ) -> tuple[int, int]:
+    """Every recurring duty that has not ended has its Schedule — made again if the Temporal
+    server lost it (a new cluster, a restore) — and a Schedule whose duty has ended or is
+    gone (ended while Temporal was unreachable) is removed. Returns (kept, removed)."""
+    live = await asyncio.to_thread(read, engine, live_rules)
+    scheduler = TemporalScheduler(client, task_queue)
+    for rule_id, title in live.items():
+        # Not run now: the next 06:00 run (or its one-day catch-up) opens what is due.
+        await scheduler.install(rule_id, title, run_now=False)
+    removed = 0
+    async for listed in await client.list_schedules():
+        if listed.id.startswith(SCHEDULE_PREFIX) and listed.id[len(SCHEDULE_PREFIX):] not in live:
+            try:
+                await client.get_schedule_handle(listed.id).delete()
+                removed += 1
+            except RPCError as err:  # the list lags: already gone
+                if err.status != RPCStatusCode.NOT_FOUND:
+                    raise
+    return len(live), removed

@@ -43,6 +43,14 @@ def list_rules(session: Session, viewer: Viewer, unit_id: str | None = None,
     return out
 
 
+def live_rules(session: Session) -> dict[str, str]:
+    """Every recurring duty that has not ended (paused ones too: their Schedule wakes and
+    opens nothing), by id, with its title."""
+    rows = session.exec(select(RecurringRule.id, RecurringRule.title).where(
+        RecurringRule.state != "ended")).all()
+    return dict(rows)
+
+
 def rule_events(session: Session, rule_id: str) -> list[RecurringRuleEvent]:
     return list(session.exec(select(RecurringRuleEvent).where(
         RecurringRuleEvent.rule_id == rule_id).order_by(col(RecurringRuleEvent.at),

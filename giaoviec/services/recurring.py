@@ -93,7 +93,9 @@ class TemporalScheduler:
                                   catchup_window=timedelta(days=1)),
         )
 
-    async def install(self, rule_id: str, title: str) -> None:
+    async def install(self, rule_id: str, title: str, *, run_now: bool = True) -> None:
+        """Create the rule's Schedule or bring it in line; `run_now`: open today's occurrences
+        at once rather than at the next 06:00."""
         schedule = self.schedule(rule_id, title)
         try:
             await self.client.create_schedule(schedule_id(rule_id), schedule)
@@ -102,7 +104,8 @@ class TemporalScheduler:
                 return ScheduleUpdate(schedule=schedule)
 
             await self.client.get_schedule_handle(schedule_id(rule_id)).update(update)
-        await self.client.get_schedule_handle(schedule_id(rule_id)).trigger()  # today, at once
+        if run_now:
+            await self.client.get_schedule_handle(schedule_id(rule_id)).trigger()
 
     async def remove(self, rule_id: str) -> None:
         try:

@@ -24,6 +24,7 @@ from giaoviec.programs.schedules import (
     DIGEST_SCHEDULE_ID,
     TALLY_SCHEDULE_ID,
     digest_schedule,
+    ensure_rule_schedules,
     ensure_schedules,
 )
 from giaoviec.programs.temporal import DATA_CONVERTER
@@ -196,4 +197,60 @@ async def test_a_recurring_duty_runs_on_a_schedule_of_its_own(
     with Session(engine) as s:
         rule = s.get(RecurringRule, rule_id)
         assert rule is not None and rule.state == "ended"
+    engine.dispose()
+
+
+class _NoSchedule:
+    """Records rules without touching Temporal, as a lost or stale cluster would leave them."""
+
+    async def install(self, rule_id: str, title: str) -> None: ...
+    async def remove(self, rule_id: str) -> None: ...
+
+
+async def test_rule_schedules_are_made_again_and_leftovers_removed(
+    local_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'reconcile.db'}")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as s:
+        seed_small_org(s)
+    queue = "recurring-reconcile-test"
+    client = local_env.client
+    service = RecurringService(
+        TaskService(client, engine, queue, WorkingCalendar(), CalendarConfig()), _NoSchedule())
+    today = local_date(datetime.now(UTC))
+
+    def draft(title: str) -> RuleDraft:
+        return RuleDraft(
+            title=title, description="Tổng hợp kết quả.", basis="KH 112", product_kind="báo cáo",
+            product_description="Báo cáo", product_measure="Gửi VP", unit_ids=("snv",),
+            recurrence=Recurrence(Frequency.MONTHLY, day=28), starts_on=today)
+
+    lost = await service.create("chutich", "lost", draft("Báo cáo tháng"))  # no Schedule
+    paused = await service.create("chutich", "paused", draft("Báo cáo tuần"))
+    await service.pause("chutich", paused, "Chờ sắp xếp")
+    ended = await service.create("chutich", "ended", draft("Báo cáo quý"))
+    await service.end("chutich", ended, "Thay bằng báo cáo năm")
+    temporal = TemporalScheduler(client, queue)
+    await temporal.install(ended, "left behind", run_now=False)  # ended while it stayed
+    listed: set[str] = set()
+    for _ in range(100):  # the list of Schedules is eventually consistent
+        listed = {s.id async for s in await client.list_schedules()}
+        if schedule_id(ended) in listed:
+            break
+        await asyncio.sleep(0.1)
+    assert schedule_id(ended) in listed
+
+    assert await ensure_rule_schedules(client, engine, queue) == (2, 1)
+    for rule_id in (lost, paused):
+        described = await client.get_schedule_handle(schedule_id(rule_id)).describe()
+        action = described.schedule.action
+        assert isinstance(action, ScheduleActionStartWorkflow)
+        assert action.task_queue == queue
+        assert described.info.num_actions == 0  # not run at once: the next 06:00 opens them
+    with pytest.raises(RPCError) as gone:
+        await client.get_schedule_handle(schedule_id(ended)).describe()
+    assert gone.value.status == RPCStatusCode.NOT_FOUND
+    for rule_id in (lost, paused):
+        await temporal.remove(rule_id)
     engine.dispose()
