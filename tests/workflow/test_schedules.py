@@ -143,13 +143,21 @@ async def test_periodic_reports_run_for_the_current_half_and_year(
                 assert s.exec(select(Briefing).where(Briefing.period == period)).first()
 
 
-async def test_a_recurring_duty_runs_on_a_schedule_of_its_own(
-    local_env: WorkflowEnvironment, tmp_path: Path
-) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'recurring.db'}")
+@pytest.fixture
+def org_engine(tmp_path: Path) -> Iterator[sqlalchemy.Engine]:
+    """A read model holding the small organisation."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'org.db'}")
     SQLModel.metadata.create_all(engine)
     with Session(engine) as s:
         seed_small_org(s)
+    yield engine
+    engine.dispose()
+
+
+async def test_a_recurring_duty_runs_on_a_schedule_of_its_own(
+    local_env: WorkflowEnvironment, org_engine: sqlalchemy.Engine
+) -> None:
+    engine = org_engine
     queue = "recurring-schedule-test"
     client = local_env.client
     calendar = WorkingCalendar()
@@ -197,7 +205,6 @@ async def test_a_recurring_duty_runs_on_a_schedule_of_its_own(
     with Session(engine) as s:
         rule = s.get(RecurringRule, rule_id)
         assert rule is not None and rule.state == "ended"
-    engine.dispose()
 
 
 class _NoSchedule:
@@ -208,12 +215,9 @@ class _NoSchedule:
 
 
 async def test_rule_schedules_are_made_again_and_leftovers_removed(
-    local_env: WorkflowEnvironment, tmp_path: Path
+    local_env: WorkflowEnvironment, org_engine: sqlalchemy.Engine
 ) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'reconcile.db'}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as s:
-        seed_small_org(s)
+    engine = org_engine
     queue = "recurring-reconcile-test"
     client = local_env.client
     service = RecurringService(
@@ -253,4 +257,3 @@ async def test_rule_schedules_are_made_again_and_leftovers_removed(
     assert gone.value.status == RPCStatusCode.NOT_FOUND
     for rule_id in (lost, paused):
         await temporal.remove(rule_id)
-    engine.dispose()
