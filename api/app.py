@@ -99,6 +99,7 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService,
 
     # HTTPConnection: the same context for HTTP requests and the subscriptions' websocket.
     async def context(request: HTTPConnection) -> RequestContext:
+        await service.fresh_calendar()  # another process may have changed it (once a minute)
         return RequestContext(services, request.headers.get("authorization"))
 
     router = LocalGraphiQLRouter(

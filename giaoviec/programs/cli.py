@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
+from domain.calendar import WorkingCalendar
 from domain.errors import DomainError
 from giaoviec.config import Settings, get_settings
 from giaoviec.programs.dev_temporal import DevTemporal
@@ -37,6 +38,7 @@ from giaoviec.reads.calendar import current_calendar
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import make_engine
 from giaoviec.store.migrate import upgrade_database
+from workflows.contracts import CalendarConfig
 
 TEMPORAL_START_TIMEOUT = 60.0
 
@@ -85,9 +87,12 @@ async def connect_when_ready(
 
 
 def build_service(client: Client, engine: Engine, settings: Settings) -> TaskService:
-    with Session(engine) as session:
-        calendar, calendar_config = current_calendar(settings, session)
-    return TaskService(client, engine, settings.task_queue, calendar, calendar_config)
+    def calendar_now() -> tuple[WorkingCalendar, CalendarConfig]:
+        with Session(engine) as session:
+            return current_calendar(settings, session)
+
+    return TaskService(client, engine, settings.task_queue, *calendar_now(),
+                       calendar_source=calendar_now)
 
 
 def stop_event_on_signals() -> asyncio.Event:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 import uuid
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
@@ -79,6 +81,10 @@ def refusal(err: BaseException) -> DomainError:
         Code.CONFLICT, "Không thực hiện được thao tác, đề nghị thử lại.")
 
 
+CalendarSource = Callable[[], tuple[WorkingCalendar, CalendarConfig]]
+CALENDAR_TTL_SECONDS = 60.0
+
+
 @dataclass
 class TaskService:
     client: Client
@@ -86,6 +92,18 @@ class TaskService:
     task_queue: str
     calendar: WorkingCalendar
     calendar_config: CalendarConfig
+    # Where the calendar stands now (the file's overrides and the stored ones). An admin may
+    # change the stored ones through another API process: this one reads them again at most
+    # once a CALENDAR_TTL_SECONDS, before it computes a deadline or starts a workflow.
+    calendar_source: CalendarSource | None = None
+    _calendar_read_at: float = field(default_factory=time.monotonic, init=False, repr=False)
+
+    async def fresh_calendar(self) -> WorkingCalendar:
+        if (self.calendar_source is not None
+                and time.monotonic() - self._calendar_read_at >= CALENDAR_TTL_SECONDS):
+            self.calendar, self.calendar_config = await asyncio.to_thread(self.calendar_source)
+            self._calendar_read_at = time.monotonic()
+        return self.calendar
 
     # Assign -------------------------------------------------------------------------
 
@@ -103,6 +121,7 @@ class TaskService:
                 "clientKey", "INVALID_CLIENT_KEY",
                 f"Mã yêu cầu (clientKey) phải có từ 1 đến {MAX_CLIENT_KEY} ký tự.")])
         digest = request_hash(draft, parent_id)
+        await self.fresh_calendar()
         task_id, record = await asyncio.to_thread(
             self._prepare_assign, assigner_id, key, digest, draft, now, parent_id)
         if record is None:  # a retry whose task is already recorded
@@ -207,6 +226,7 @@ class TaskService:
         """Run a command whose relations are known. A cancellation cancels the open sub-tasks
         first (so a retry finishes what a crash interrupted); an approved extension may shift
         them (domain.subtasks)."""
+        await self.fresh_calendar()
         if cmd.action is Action.CANCEL:
             await cascade.cancel_subtasks(self, task_id, cmd)
         before = await self.record(task_id) if shift_subtasks else None
