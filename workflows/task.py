@@ -164,7 +164,9 @@ class TaskWorkflow:
                 await RECORD_TASK_EVENT.run_local(inp)
             else:  # as workflows recorded before the patch ran it
                 await RECORD_TASK_EVENT.run(inp)
-        except ActivityError as err:
+        except (ActivityError, ApplicationError) as err:
+            # An ordinary activity's failure arrives as ActivityError (the activity's error its
+            # cause); a local activity's as the activity's own ApplicationError.
             if self.t is change.record:
                 self.t = before
             workflow.logger.error("task %s: event %s not recorded: %s", before.id,

@@ -4,15 +4,21 @@ state and pending updates, and a retried read-model activity writes nothing twic
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
+from activities.readmodel import ReadModelActivities
 from domain.calendar import WorkingCalendar
+from domain.errors import Code, DomainError
 from domain.lifecycle import Action, TaskState
-from giaoviec.programs.worker import build_worker
+from giaoviec.programs.worker import RUNNER, WORKFLOWS, build_worker
 from giaoviec.services.tasks import TaskService, new_task_id, request_hash
 from tests.workflow.harness import (
     draft,
@@ -22,8 +28,10 @@ from tests.workflow.harness import (
     working_day_after,
 )
 from workflows.contracts import (
+    RECORD_TASK_EVENT,
     CalendarConfig,
     Output,
+    RecordInput,
     TaskRecord,
     TaskStart,
     workflow_id_for,
@@ -111,3 +119,34 @@ async def test_continue_as_new_keeps_state_and_pending_updates(
     assert len(progress) == len(percents)
     assert result.output is not None and result.output.description == "Báo cáo số 12/BC"
     assert task_row(db, task_id).state == TaskState.COMPLETED
+
+
+async def test_a_write_the_read_model_refuses_undoes_the_change_and_the_task_goes_on(
+    env: WorkflowEnvironment, db: Engine
+) -> None:
+    """Data the database refuses as such is refused once (non-retryable, from inside the
+    local activity): the update is refused as VALIDATION, the workflow's state is as before,
+    and the next action works."""
+    real = ReadModelActivities(db)
+
+    @activity.defn(name=RECORD_TASK_EVENT.name)
+    def record_task_event(inp: RecordInput) -> bool:
+        if inp.event.action == "report_progress" and inp.task.progress == 42:
+            raise ApplicationError("refused", type="BAD_DATA", non_retryable=True)
+        return real.record_task_event(inp)
+
+    service = service_for(env, db)
+    start = await env.get_current_time()
+    async with Worker(env.client, task_queue=QUEUE, workflows=WORKFLOWS,
+                      activities=[record_task_event], workflow_runner=RUNNER,
+                      activity_executor=ThreadPoolExecutor(4)):
+        rec = await service.assign("chutich", new_key(),
+                                   draft(deadline=working_day_after(start, 6)), now=start)
+        await service.act("snv.cb1", rec.id, Action.ACCEPT)
+        with pytest.raises(DomainError) as refused:
+            await service.act("snv.cb1", rec.id, Action.REPORT_PROGRESS, percent=42)
+        assert refused.value.code == Code.VALIDATION
+        assert (await service.record(rec.id)).progress == 0  # undone in the workflow
+        after = await service.act("snv.cb1", rec.id, Action.REPORT_PROGRESS, percent=40)
+        assert after.progress == 40 and task_row(db, rec.id).progress == 40
+        await service.act("chutich", rec.id, Action.CANCEL, note="Kết thúc thử nghiệm")
