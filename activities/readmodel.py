@@ -98,13 +98,14 @@ def _apply_row(row: Task, t: TaskRecord, unit_path: str) -> None:
 def record(session: Session, inp: RecordInput) -> bool:
     """Write one event; return False when it was already written (a retry)."""
     t, ev = inp.task, inp.event
-    if session.exec(
+    row = session.get(Task, t.id)
+    # A task's events reference its row (foreign key): with no row yet there is none to find.
+    if row is not None and session.exec(
         select(TaskEvent.id).where(TaskEvent.task_id == t.id, TaskEvent.seq == ev.seq)
     ).first() is not None:
         return False
     unit = session.get(Unit, t.lead_unit_id)
     unit_path = unit.path if unit else f"/{t.lead_unit_id}/"
-    row = session.get(Task, t.id)
     if row is None:
         row = Task(
             id=t.id, client_key=t.client_key, request_hash=t.request_hash, title=t.title,
@@ -115,7 +116,8 @@ def record(session: Session, inp: RecordInput) -> bool:
         )
         _apply_row(row, t, unit_path)
         session.add(row)
-        session.flush()
+        if t.coordinators or t.milestones:
+            session.flush()  # the row before the rows that reference it
         session.add_all(TaskCoordinator(task_id=t.id, unit_id=c.unit_id, duty=c.duty)
                         for c in t.coordinators)
         session.add_all(TaskMilestone(task_id=t.id, position=i, title=m.title, due=m.due)
