@@ -43,12 +43,11 @@ def list_rules(session: Session, viewer: Viewer, unit_id: str | None = None,
     return out
 
 
-def live_rules(session: Session) -> dict[str, str]:
-    """Every recurring duty that has not ended (paused ones too: their Schedule wakes and
-    opens nothing), by id, with its title."""
-    rows = session.exec(select(RecurringRule.id, RecurringRule.title).where(
-        RecurringRule.state != "ended")).all()
-    return dict(rows)
+def live_rules(session: Session) -> dict[str, tuple[str, bool]]:
+    """Every recurring duty that has not ended, by id: its title, and whether it is paused."""
+    rows = session.exec(select(RecurringRule.id, RecurringRule.title, RecurringRule.state)
+                        .where(RecurringRule.state != "ended")).all()
+    return {rule_id: (title, state == "paused") for rule_id, title, state in rows}
 
 
 def rule_events(session: Session, rule_id: str) -> list[RecurringRuleEvent]:

@@ -66,6 +66,7 @@ class Scheduler(Protocol):
 
     async def install(self, rule_id: str, title: str) -> None: ...
     async def remove(self, rule_id: str) -> None: ...
+    async def set_paused(self, rule_id: str, paused: bool, note: str) -> None: ...
 
 
 @dataclass
@@ -110,6 +111,16 @@ class TemporalScheduler:
     async def remove(self, rule_id: str) -> None:
         try:
             await self.client.get_schedule_handle(schedule_id(rule_id)).delete()
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+
+    async def set_paused(self, rule_id: str, paused: bool, note: str) -> None:
+        """A paused duty's Schedule sleeps (the note shows in Temporal's UI); should it be
+        missing, `giaoviec schedules` makes it again."""
+        handle = self.client.get_schedule_handle(schedule_id(rule_id))
+        try:
+            await (handle.pause(note=note) if paused else handle.unpause(note=note))
         except RPCError as err:
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise
@@ -179,9 +190,11 @@ class RecurringService:
     async def pause(self, actor_id: str, rule_id: str, reason: str, *,
                     now: datetime | None = None) -> None:
         await asyncio.to_thread(self._change, actor_id, rule_id, "pause", reason, now)
+        await self.scheduler.set_paused(rule_id, True, reason.strip()[:200])
 
     async def resume(self, actor_id: str, rule_id: str, *, now: datetime | None = None) -> None:
         await asyncio.to_thread(self._change, actor_id, rule_id, "resume", None, now)
+        await self.scheduler.set_paused(rule_id, False, "Tiếp tục")
 
     async def end(self, actor_id: str, rule_id: str, reason: str, *,
                   now: datetime | None = None) -> None:

@@ -68,6 +68,9 @@ class DrivenScheduler:
     async def remove(self, rule_id: str) -> None:
         self.calls.append(("remove", rule_id))
 
+    async def set_paused(self, rule_id: str, paused: bool, note: str) -> None:
+        self.calls.append(("pause" if paused else "unpause", rule_id))
+
 
 async def wait_created(env: WorkflowEnvironment, db: Engine, rule_id: str) -> None:
     """The tasks a run started record their assignment on their own: wait until each has."""
@@ -300,8 +303,10 @@ async def test_a_simulated_year_through_tet_gives_exactly_the_right_tasks(h: Har
                 assert p.counts.total == 2
                 assert p.counts.completed_on_time == 1
     assert ("remove", ids["weekly"]) in h.scheduler.calls
-    removed = {r for _, r in h.scheduler.calls}
+    removed = {r for kind, r in h.scheduler.calls if kind == "remove"}
     assert ids["weekly"] in removed and not removed & {ids["monthly"], ids["reports"]}
+    # The paused duty's Schedule slept while it was paused.
+    assert [kind for kind, r in h.scheduler.calls if r == ids["monthly"]] == ["pause", "unpause"]
 
 
 def _recurrence(s: Session, rule_id: str) -> Recurrence:

@@ -193,8 +193,11 @@ async def test_a_recurring_duty_runs_on_a_schedule_of_its_own(
         assert action.workflow == "RecurringRunWorkflow"
 
         await service.pause("chutich", rule_id, "Chờ sắp xếp bộ máy")
-        await handle.trigger()  # the Schedule still wakes: a paused rule opens nothing
+        state = (await handle.describe()).schedule.state
+        assert state.paused and state.note == "Chờ sắp xếp bộ máy"  # it sleeps
+        await handle.trigger()  # and a run made by hand opens nothing for a paused duty
         await service.resume("chutich", rule_id)
+        assert not (await handle.describe()).schedule.state.paused
         await handle.trigger()  # resumed, run again: nothing twice
         await asyncio.sleep(2)
         assert sorted(made(rule_id)) == ["snv", "stc"]
@@ -212,6 +215,7 @@ class _NoSchedule:
 
     async def install(self, rule_id: str, title: str) -> None: ...
     async def remove(self, rule_id: str) -> None: ...
+    async def set_paused(self, rule_id: str, paused: bool, note: str) -> None: ...
 
 
 async def test_rule_schedules_are_made_again_and_leftovers_removed(
@@ -252,6 +256,7 @@ async def test_rule_schedules_are_made_again_and_leftovers_removed(
         assert isinstance(action, ScheduleActionStartWorkflow)
         assert action.task_queue == queue
         assert described.info.num_actions == 0  # not run at once: the next 06:00 opens them
+        assert described.schedule.state.paused == (rule_id == paused)
     with pytest.raises(RPCError) as gone:
         await client.get_schedule_handle(schedule_id(ended)).describe()
     assert gone.value.status == RPCStatusCode.NOT_FOUND
