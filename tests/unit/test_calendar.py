@@ -11,16 +11,12 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.unit.clock import local
 
 from domain.calendar import CalendarOverrides, WorkingCalendar
-from domain.timezone import VN_TZ
 
 CAL = WorkingCalendar()
 SEVEN_HOURS = timedelta(hours=7)
-
-
-def local(y: int, m: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetime:
-    return datetime(y, m, d, h, mi, s, tzinfo=VN_TZ)
 
 
 def eod(y: int, m: int, d: int) -> datetime:

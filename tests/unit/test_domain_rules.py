@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from tests.unit.clock import local
 
 from domain.calendar import CalendarOverrides, WorkingCalendar
 from domain.errors import Code, DomainError
@@ -33,10 +34,6 @@ from domain.timeliness import Timeliness, shift_after_pause, timeliness
 from domain.timezone import VN_TZ, end_of_day
 
 CAL = WorkingCalendar()
-
-
-def local(y: int, m: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetime:
-    return datetime(y, m, d, h, mi, s, tzinfo=VN_TZ)
 
 
 # Working calendar ---------------------------------------------------------------------------

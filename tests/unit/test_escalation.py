@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 
 import pytest
+from tests.unit.clock import local
 
 from domain.calendar import WorkingCalendar
 from domain.escalation import (
@@ -26,10 +27,6 @@ from domain.timezone import VN_TZ
 
 CAL = WorkingCalendar()
 OWNER, HEAD, ASSIGNER = Recipient.OWNER, Recipient.LEAD_UNIT_HEAD, Recipient.ASSIGNER
-
-
-def local(y: int, m: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetime:
-    return datetime(y, m, d, h, mi, s, tzinfo=VN_TZ)
 
 
 def eod(y: int, m: int, d: int) -> datetime:

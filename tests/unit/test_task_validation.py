@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from tests.unit.clock import local
 
 import domain.inputs
 import domain.task
@@ -39,13 +40,8 @@ from domain.task import (
     TaskDraft,
     validate_draft,
 )
-from domain.timezone import VN_TZ
 
 CAL = WorkingCalendar()
-
-
-def local(y: int, m: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetime:
-    return datetime(y, m, d, h, mi, s, tzinfo=VN_TZ)
 
 
 def eod(y: int, m: int, d: int) -> datetime:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from tests.unit.clock import local
 
 from domain.calendar import CalendarOverrides, WorkingCalendar
 from domain.lifecycle import TaskState
@@ -19,14 +20,10 @@ from domain.timeliness import (
     shift_after_pause,
     timeliness,
 )
-from domain.timezone import VN_TZ, to_local
+from domain.timezone import to_local
 
 CAL = WorkingCalendar()
 T = Timeliness
-
-
-def local(y: int, m: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetime:
-    return datetime(y, m, d, h, mi, s, tzinfo=VN_TZ)
 
 
 def eod(y: int, m: int, d: int) -> datetime:
