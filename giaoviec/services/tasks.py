@@ -93,8 +93,8 @@ class TaskService:
     calendar: WorkingCalendar
     calendar_config: CalendarConfig
     # Where the calendar stands now (the file's overrides and the stored ones). An admin may
-    # change the stored ones through another API process: this one reads them again at most
-    # once a CALENDAR_TTL_SECONDS, before it computes a deadline or starts a workflow.
+    # change the stored ones through another API process: the API asks for a fresh calendar
+    # with every request, which reads them again at most once a CALENDAR_TTL_SECONDS.
     calendar_source: CalendarSource | None = None
     _calendar_read_at: float = field(default_factory=time.monotonic, init=False, repr=False)
 
@@ -121,7 +121,6 @@ class TaskService:
                 "clientKey", "INVALID_CLIENT_KEY",
                 f"Mã yêu cầu (clientKey) phải có từ 1 đến {MAX_CLIENT_KEY} ký tự.")])
         digest = request_hash(draft, parent_id)
-        await self.fresh_calendar()
         task_id, record = await asyncio.to_thread(
             self._prepare_assign, assigner_id, key, digest, draft, now, parent_id)
         if record is None:  # a retry whose task is already recorded
@@ -226,7 +225,6 @@ class TaskService:
         """Run a command whose relations are known. A cancellation cancels the open sub-tasks
         first (so a retry finishes what a crash interrupted); an approved extension may shift
         them (domain.subtasks)."""
-        await self.fresh_calendar()
         if cmd.action is Action.CANCEL:
             await cascade.cancel_subtasks(self, task_id, cmd)
         before = await self.record(task_id) if shift_subtasks else None
