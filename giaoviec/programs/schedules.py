@@ -128,9 +128,7 @@ async def ensure_rule_schedules(client: Client, engine: Engine, task_queue: str
     scheduler = TemporalScheduler(client, task_queue)
     for rule_id, (title, paused) in live.items():
         # Not run now: the next 06:00 run (or its one-day catch-up) opens what is due.
-        await scheduler.install(rule_id, title, run_now=False)
-        if paused:
-            await scheduler.set_paused(rule_id, True, "Nhiệm vụ định kỳ đang tạm dừng")
+        await scheduler.install(rule_id, title, run_now=False, paused=paused)
     removed = 0
     async for listed in await client.list_schedules():
         if listed.id.startswith(SCHEDULE_PREFIX) and listed.id[len(SCHEDULE_PREFIX):] not in live:

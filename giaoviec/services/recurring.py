@@ -30,6 +30,7 @@ from temporalio.client import (
     SchedulePolicy,
     ScheduleRange,
     ScheduleSpec,
+    ScheduleState,
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
@@ -56,6 +57,9 @@ SCHEDULE_PREFIX = "giaoviec-recurring-"
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 
 
+PAUSED_NOTE = "Nhiệm vụ định kỳ đang tạm dừng"
+
+
 def schedule_id(rule_id: str) -> str:
     return f"{SCHEDULE_PREFIX}{rule_id}"
 
@@ -74,7 +78,7 @@ class TemporalScheduler:
     client: Client
     task_queue: str
 
-    def schedule(self, rule_id: str, title: str) -> Schedule:
+    def schedule(self, rule_id: str, title: str, paused: bool = False) -> Schedule:
         """Every morning at 06:00: a run opens whatever falls due that day (and catches up
         what a stopped system missed), so the calendar of the rule lives in domain.recurrence,
         not in the Schedule."""
@@ -92,12 +96,14 @@ class TemporalScheduler:
             ),
             policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP,
                                   catchup_window=timedelta(days=1)),
+            state=ScheduleState(paused=paused, note=PAUSED_NOTE if paused else None),
         )
 
-    async def install(self, rule_id: str, title: str, *, run_now: bool = True) -> None:
-        """Create the rule's Schedule or bring it in line; `run_now`: open today's occurrences
-        at once rather than at the next 06:00."""
-        schedule = self.schedule(rule_id, title)
+    async def install(self, rule_id: str, title: str, *, run_now: bool = True,
+                      paused: bool = False) -> None:
+        """Create the rule's Schedule or bring it in line (asleep for a paused rule);
+        `run_now`: open today's occurrences at once rather than at the next 06:00."""
+        schedule = self.schedule(rule_id, title, paused)
         try:
             await self.client.create_schedule(schedule_id(rule_id), schedule)
         except ScheduleAlreadyRunningError:
