@@ -13,7 +13,7 @@ client in that process (as the API starts task workflows); assignTask's requests
 load generator in a process of its own (`bench.http_load`), as users' clients do.
 
     .venv/bin/python -m bench.assign_ceiling [--single 40] [--many 320] [--rounds 3]
-        [--database-url URL] [--in-memory] [--no-freeze]
+        [--database-url URL] [--in-memory]
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ from bench.ceiling_workflow import CeilingWorkflow, LocalCeilingWorkflow, touch
 from domain.calendar import WorkingCalendar
 from giaoviec.config import Settings
 from giaoviec.orgdata.seed import seed_demo
-from giaoviec.programs.heap import freeze_startup_heap
 from giaoviec.programs.temporal import DATA_CONVERTER
 from giaoviec.programs.worker import RUNNER, build_worker
 from giaoviec.services.tasks import TaskService
@@ -129,7 +128,7 @@ async def _load(url: str, token: str, n: int, in_flight: int, run: str) -> Phase
 
 
 async def main(single: int, many: int, rounds: int, database_url: str | None,
-               in_memory: bool, freeze: bool = True) -> None:
+               in_memory: bool) -> None:
     # As `make run` and a pip-installed package have them: bytecode for the modules the
     # workflow sandbox imports afresh per workflow (else each start compiles them again).
     for package in ("domain", "workflows", "bench"):
@@ -182,8 +181,6 @@ async def main(single: int, many: int, rounds: int, database_url: str | None,
             await _measure(8, 4, ceiling)  # warm up every path
             await _measure(8, 4, local_ceiling)
             await _load(url, token, 8, 4, run)
-            if freeze:
-                freeze_startup_heap()  # as `giaoviec dev` does before it serves
             # In alternating rounds, so that both see the dev server's history at its sizes.
             results: dict[tuple[str, int], Phase] = {}
             for flight, n in ((1, single), (32, many)):
@@ -228,8 +225,5 @@ if __name__ == "__main__":
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--in-memory", action="store_true",
                         help="the dev server keeps history in memory (no disk writes)")
-    parser.add_argument("--no-freeze", action="store_true",
-                        help="leave the start-up heap to the collector (as before heap.py)")
     args = parser.parse_args()
-    asyncio.run(main(args.single, args.many, args.rounds, args.database_url, args.in_memory,
-                     not args.no_freeze))
+    asyncio.run(main(args.single, args.many, args.rounds, args.database_url, args.in_memory))

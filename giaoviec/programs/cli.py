@@ -31,7 +31,6 @@ from domain.calendar import WorkingCalendar
 from domain.errors import DomainError
 from giaoviec.config import Settings, get_settings
 from giaoviec.programs.dev_temporal import DevTemporal
-from giaoviec.programs.heap import freeze_startup_heap
 from giaoviec.programs.startup_checks import check_for_start
 from giaoviec.programs.temporal import connect
 from giaoviec.reads.calendar import current_calendar
@@ -164,7 +163,6 @@ async def _dev(settings: Settings) -> None:
         if temporal is not None:
             _say(f"  Temporal UI:  http://127.0.0.1:{settings.temporal_ui_port}")
         _say("  Lấy mã truy cập: .venv/bin/giaoviec token chutich\nNhấn Ctrl-C để dừng.")
-        freeze_startup_heap()
         async with worker:
             await serve_until(server, stop)
         _say("Đã dừng.")
@@ -179,9 +177,7 @@ async def _worker(settings: Settings) -> None:
     stop = stop_event_on_signals()
     engine = make_engine(settings.resolved_database_url)
     client = await connect_when_ready(settings)
-    worker = build_worker(client, engine, settings.task_queue, settings=settings)
-    freeze_startup_heap()
-    async with worker:
+    async with build_worker(client, engine, settings.task_queue, settings=settings):
         await stop.wait()
 
 
@@ -190,7 +186,6 @@ async def _api(settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
     client = await connect_when_ready(settings)
     server = api_server(settings, engine, build_service(client, engine, settings))
-    freeze_startup_heap()
     await serve_until(server, stop)
 
 
