@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -143,6 +143,13 @@ async def test_periodic_reports_run_for_the_current_half_and_year(
                 assert s.exec(select(Briefing).where(Briefing.period == period)).first()
 
 
+def monthly_duty(title: str, day: int, units: tuple[str, ...], starts_on: date) -> RuleDraft:
+    return RuleDraft(
+        title=title, description="Tổng hợp kết quả thực hiện.", basis="KH 112",
+        product_kind="báo cáo", product_description=title, product_measure="Gửi VP",
+        unit_ids=units, recurrence=Recurrence(Frequency.MONTHLY, day=day), starts_on=starts_on)
+
+
 @pytest.fixture
 def org_engine(tmp_path: Path) -> Iterator[sqlalchemy.Engine]:
     """A read model holding the small organisation."""
@@ -165,11 +172,7 @@ async def test_a_recurring_duty_runs_on_a_schedule_of_its_own(
                                TemporalScheduler(client, queue))
     today = local_date(datetime.now(UTC))
     due = today + timedelta(days=3)  # one occurrence open now: its day this month
-    draft = RuleDraft(
-        title="Báo cáo tháng", description="Tổng hợp kết quả thực hiện.", basis="KH 112",
-        product_kind="báo cáo", product_description="Báo cáo tháng", product_measure="Gửi VP",
-        unit_ids=("snv", "stc"), recurrence=Recurrence(Frequency.MONTHLY, day=due.day),
-        starts_on=today - timedelta(days=30))
+    draft = monthly_duty("Báo cáo tháng", due.day, ("snv", "stc"), today - timedelta(days=30))
 
     def made(rule_id: str) -> list[str]:
         with Session(engine) as s:
@@ -229,10 +232,7 @@ async def test_rule_schedules_are_made_again_and_leftovers_removed(
     today = local_date(datetime.now(UTC))
 
     def draft(title: str) -> RuleDraft:
-        return RuleDraft(
-            title=title, description="Tổng hợp kết quả.", basis="KH 112", product_kind="báo cáo",
-            product_description="Báo cáo", product_measure="Gửi VP", unit_ids=("snv",),
-            recurrence=Recurrence(Frequency.MONTHLY, day=28), starts_on=today)
+        return monthly_duty(title, 28, ("snv",), today)
 
     lost = await service.create("chutich", "lost", draft("Báo cáo tháng"))  # no Schedule
     paused = await service.create("chutich", "paused", draft("Báo cáo tuần"))
