@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.unit.clock import local
 
 from domain.calendar import CalendarOverrides, WorkingCalendar
+from tests.unit.clock import local
 
 CAL = WorkingCalendar()
 SEVEN_HOURS = timedelta(hours=7)

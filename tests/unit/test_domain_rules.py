@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from tests.unit.clock import local
 
 from domain.calendar import CalendarOverrides, WorkingCalendar
 from domain.errors import Code, DomainError
@@ -32,6 +31,7 @@ from domain.task import (
 )
 from domain.timeliness import Timeliness, shift_after_pause, timeliness
 from domain.timezone import VN_TZ, end_of_day
+from tests.unit.clock import local
 
 CAL = WorkingCalendar()
 

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 
 import pytest
-from tests.unit.clock import local
 
 from domain.calendar import WorkingCalendar
 from domain.escalation import (
@@ -24,6 +23,7 @@ from domain.escalation import (
     planned_steps,
 )
 from domain.timezone import VN_TZ
+from tests.unit.clock import local
 
 CAL = WorkingCalendar()
 OWNER, HEAD, ASSIGNER = Recipient.OWNER, Recipient.LEAD_UNIT_HEAD, Recipient.ASSIGNER

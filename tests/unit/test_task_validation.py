@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from tests.unit.clock import local
 
 import domain.inputs
 import domain.task
@@ -40,6 +39,7 @@ from domain.task import (
     TaskDraft,
     validate_draft,
 )
+from tests.unit.clock import local
 
 CAL = WorkingCalendar()
 

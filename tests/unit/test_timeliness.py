@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from tests.unit.clock import local
 
 from domain.calendar import CalendarOverrides, WorkingCalendar
 from domain.lifecycle import TaskState
@@ -21,6 +20,7 @@ from domain.timeliness import (
     timeliness,
 )
 from domain.timezone import to_local
+from tests.unit.clock import local
 
 CAL = WorkingCalendar()
 T = Timeliness
