@@ -4,7 +4,8 @@ The worker writes events in another process, so the API follows the `taskevent` 
 increasing id: one small poller per process and database (every ~0.5 s, only while someone
 listens) fans new event ids out to the subscribers; each subscriber then keeps only the events
 whose task its viewer may read — the same rule as `task(id)` (giaoviec.reads.visibility).
-Polling by id works on SQLite and PostgreSQL alike.
+A subscriber that falls QUEUE_LIMIT batches behind loses its oldest batches: nothing tells it
+so, the changes in them never reach it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from giaoviec.reads.org import get_unit
 
 log = logging.getLogger("giaoviec.live")
 POLL_SECONDS = 0.5
-QUEUE_LIMIT = 100  # batches a slow subscriber may fall behind before it is told to refetch
+QUEUE_LIMIT = 100  # batches a slow subscriber may fall behind; past that its oldest are dropped
 
 
 class EventFeed:

@@ -408,15 +408,6 @@ class TaskLink:
         return await load_unit(info, self.row.lead_unit_id)
 
 
-def _frozen_at(row: models.Task, state: TaskState) -> datetime | None:
-    """A paused task stands as it was when paused; a cancelled one as when cancelled."""
-    if state is TaskState.PAUSED:
-        return row.paused_at
-    if state is TaskState.CANCELLED:
-        return row.cancelled_at or row.updated_at
-    return None
-
-
 @strawberry.type(description="Một bước trong quá trình xử lý nhiệm vụ.")
 class TaskEvent:
     row: strawberry.Private[models.TaskEvent]
