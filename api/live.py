@@ -18,10 +18,9 @@ from collections.abc import AsyncGenerator, AsyncIterator
 
 import strawberry
 from sqlalchemy.engine import Engine
-from strawberry.types import Info
 
-from api.context import RequestContext
-from api.types import Task, TaskEvent
+from api.context import Info
+from api.tasks.types import Task, TaskEvent
 from giaoviec.reads import read
 from giaoviec.reads.events import NewEvent, events_after, latest_event_id, readable_events
 from giaoviec.reads.org import get_unit
@@ -95,28 +94,26 @@ class TaskChange:
     task: Task = strawberry.field(description="Nhiệm vụ sau bước đó.")
 
 
-@strawberry.type
-class LiveSubscription:
-    @strawberry.subscription(description="Theo dõi trực tiếp các thay đổi của những nhiệm vụ "
-                                         "người đăng nhập được xem (giao thức "
-                                         "graphql-transport-ws); lọc theo một nhiệm vụ hoặc các "
-                                         "nhiệm vụ do một đơn vị (gồm trực thuộc) chủ trì.")
-    async def task_changes(
-        self, info: Info, task_id: strawberry.ID | None = None,
-        unit_id: strawberry.ID | None = None,
-    ) -> AsyncGenerator[TaskChange, None]:
-        ctx: RequestContext = info.context
-        viewer = await ctx.viewer()
-        unit_path = None
-        if unit_id is not None:
-            unit_path = (await ctx.db(lambda s: get_unit(s, str(unit_id)))).path
-        wanted = str(task_id) if task_id is not None else None
-        async with feed_for(ctx.app.engine).listen() as queue:
-            while True:
-                batch = await queue.get()
-                found = await ctx.db(lambda s, b=batch: readable_events(
-                    s, viewer, b, task_id=wanted, unit_path=unit_path))
-                if found:
-                    ctx.renew()  # a long-lived connection: fresh clock and loaders per change
-                for event, task in found:
-                    yield TaskChange(event=TaskEvent(row=event), task=Task(row=task))
+@strawberry.subscription(description="Theo dõi trực tiếp các thay đổi của những nhiệm vụ "
+                                     "người đăng nhập được xem (giao thức "
+                                     "graphql-transport-ws); lọc theo một nhiệm vụ hoặc các "
+                                     "nhiệm vụ do một đơn vị (gồm trực thuộc) chủ trì.")
+async def task_changes(
+    info: Info, task_id: strawberry.ID | None = None,
+    unit_id: strawberry.ID | None = None,
+) -> AsyncGenerator[TaskChange, None]:
+    ctx = info.context
+    viewer = await ctx.viewer()
+    unit_path = None
+    if unit_id is not None:
+        unit_path = (await ctx.db(lambda s: get_unit(s, str(unit_id)))).path
+    wanted = str(task_id) if task_id is not None else None
+    async with feed_for(ctx.app.engine).listen() as queue:
+        while True:
+            batch = await queue.get()
+            found = await ctx.db(lambda s, b=batch: readable_events(
+                s, viewer, b, task_id=wanted, unit_path=unit_path))
+            if found:
+                ctx.renew()  # a long-lived connection: fresh clock and loaders per change
+            for event, task in found:
+                yield TaskChange(event=TaskEvent(row=event), task=Task(row=task))
