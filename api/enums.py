@@ -17,10 +17,9 @@ E = TypeVar("E", bound=Enum)
 
 
 def graphql_enum(source: type[E], labels: Mapping[E, str], *, name: str, description: str,
-                 without: Collection[E] = ()) -> type[E]:
-    """`source` as the GraphQL enum `name`, less the members in `without`."""
+                 without: Collection[E] = ()) -> None:
+    """Serve `source` as the GraphQL enum `name`, less the members in `without`."""
     strawberry.enum(source, name=name, description=description)
     definition: StrawberryEnumDefinition = vars(source)["__strawberry_definition__"]
     definition.values = [replace(v, description=labels[source(v.value)])
                          for v in definition.values if source(v.value) not in without]
-    return source
