@@ -13,7 +13,7 @@ from api.proxy import link_base
 from api.tally.tallies import Tally, tally_of
 from domain.errors import Code, DomainError
 from domain.scores import Score as ScoreRow
-from giaoviec.reads import tally as briefings
+from giaoviec.reads import tally as tally_reads
 from giaoviec.services.briefings import generate
 from giaoviec.store import models
 
@@ -112,8 +112,8 @@ async def briefing(info: Info, unit_id: strawberry.ID | None = None,
     ctx = info.context
     viewer = await ctx.viewer()
     now = ctx.clock.now
-    row = await ctx.db(lambda s: briefings.briefing_for(
-        s, viewer, str(unit_id) if unit_id else None, briefings.resolve_period(period, now)))
+    row = await ctx.db(lambda s: tally_reads.briefing_for(
+        s, viewer, str(unit_id) if unit_id else None, tally_reads.resolve_period(period, now)))
     return Briefing(row=row) if row else None
 
 
@@ -123,8 +123,8 @@ async def scores(info: Info, unit_id: strawberry.ID, period: str) -> list[Score]
     ctx = info.context
     viewer = await ctx.viewer()
     now = ctx.clock.now
-    rows = await ctx.db(lambda s: briefings.scores_for(
-        s, viewer, str(unit_id), briefings.resolve_period(period, now), now,
+    rows = await ctx.db(lambda s: tally_reads.scores_for(
+        s, viewer, str(unit_id), tally_reads.resolve_period(period, now), now,
         ctx.app.calendar))
     return [Score(row=r) for r in rows]
 
@@ -137,11 +137,11 @@ async def generate_briefing(info: Info, unit_id: strawberry.ID | None = None,
                             period: str | None = None) -> Briefing:
     ctx = info.context
     viewer = await ctx.viewer()
-    target = briefings.resolve_period(period, ctx.clock.now)
-    unit = await ctx.db(lambda s: briefings.briefing_unit(
+    target = tally_reads.resolve_period(period, ctx.clock.now)
+    unit = await ctx.db(lambda s: tally_reads.briefing_unit(
         s, viewer, str(unit_id) if unit_id else None))
     await generate(ctx.service.client, ctx.service.task_queue, target, unit.id)
-    row = await ctx.db(lambda s: briefings.latest_briefing(s, unit, target))
+    row = await ctx.db(lambda s: tally_reads.latest_briefing(s, unit, target))
     if row is None:
         raise DomainError(Code.NOT_FOUND, "Không lập được báo cáo cho đơn vị này.")
     return Briefing(row=row)

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from api.context import AppServices, RequestContext
 from api.headers import inline_styles_csp
 from domain.errors import Code, DomainError
-from giaoviec.reads import tally as briefings
+from giaoviec.reads import tally as tally_reads
 from giaoviec.services.briefing_files import briefing_path
 
 MEDIA = {
@@ -37,7 +37,7 @@ def files_router(services: AppServices) -> APIRouter:
             if number is None:
                 raise DomainError(Code.NOT_FOUND, "Không tìm thấy báo cáo.")
             viewer = await ctx.viewer()
-            row = await ctx.db(lambda s: briefings.briefing_file(s, viewer, number))
+            row = await ctx.db(lambda s: tally_reads.briefing_file(s, viewer, number))
             # Rendered on first request (the PDF takes a couple of seconds), then kept.
             path = await asyncio.to_thread(briefing_path, services.settings, row, kind)
         except DomainError as err:

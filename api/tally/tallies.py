@@ -13,7 +13,7 @@ from api.organisation import Unit, load_unit
 from api.tasks.types import Task
 from domain.tally import Figures, UnitTally
 from giaoviec.reads import Session
-from giaoviec.reads import tally as tallies
+from giaoviec.reads import tally as tally_reads
 from giaoviec.reads.dashboard import TrendPoint as TrendRow
 from giaoviec.reads.dashboard import tally_trend as trend_of
 from giaoviec.reads.tally import TallyView
@@ -123,8 +123,8 @@ async def tally_of(info: Info, unit_id: str, period_key: str | None) -> Tally:
     now = ctx.clock.now
 
     def read(s: Session) -> TallyView:
-        period = tallies.resolve_period(period_key, now)
-        return tallies.tally_for(s, viewer, unit_id, period, now, ctx.app.calendar)
+        period = tally_reads.resolve_period(period_key, now)
+        return tally_reads.tally_for(s, viewer, unit_id, period, now, ctx.app.calendar)
 
     view = await ctx.db(read)
     return Tally(node=view.tally, previous=view.previous, period=view.period.key,
