@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from strawberry.fastapi import BaseContext
 
 from api.auth import Authenticator, unauthenticated
-from api.loaders import Loaders
+from api.loaders import DB_THREADS_PER_REQUEST, Loaders
 from domain.calendar import WorkingCalendar
 from giaoviec.config import Settings
 from giaoviec.reads import Session, read
@@ -47,7 +47,9 @@ class RequestContext(BaseContext):
         self.authorization = authorization
         self.clock = Clock.at(datetime.now(UTC), app.calendar, live=True)
         self._viewer: Viewer | None = None
-        self.loaders = Loaders(app.engine, self.known_viewer, self.clock)
+        # This request's share of the database threads, for its resolvers and loaders alike.
+        self.gate = asyncio.Semaphore(DB_THREADS_PER_REQUEST)
+        self.loaders = Loaders(app.engine, self.known_viewer, self.clock, self.gate)
 
     @property
     def service(self) -> TaskService:
@@ -56,7 +58,8 @@ class RequestContext(BaseContext):
     async def db(self, fn: Callable[[Session], T]) -> T:
         """Run a small read on the read model off the event loop."""
 
-        return await asyncio.to_thread(read, self.app.engine, fn)
+        async with self.gate:
+            return await asyncio.to_thread(read, self.app.engine, fn)
 
     @property
     def credentials(self) -> str | None:
@@ -71,7 +74,7 @@ class RequestContext(BaseContext):
     def renew(self) -> None:
         """A new "now" and empty loader caches, for a subscription that lives for hours."""
         self.clock = Clock.at(datetime.now(UTC), self.app.calendar, live=True)
-        self.loaders = Loaders(self.app.engine, self.known_viewer, self.clock)
+        self.loaders = Loaders(self.app.engine, self.known_viewer, self.clock, self.gate)
 
     async def viewer(self) -> Viewer:
         if self._viewer is None:

@@ -16,16 +16,23 @@ from giaoviec.reads import Session, org, read
 from giaoviec.reads.counts import Clock, counts_by_lead_unit
 from giaoviec.reads.dashboard import counts_by_owner, subtree_counts
 from giaoviec.reads.org import Viewer
+from giaoviec.reads.plans import plan_rollups
 from giaoviec.reads.subtasks import subtasks_of
 from giaoviec.store.models import Official, Task, TaskCoordinator, TaskMilestone, Unit
 
 K = TypeVar("K")
+# How many of the process's database threads one request may hold at once: a heavy query
+# waits for its own turns instead of taking every thread from everyone else.
+DB_THREADS_PER_REQUEST = 2
 V = TypeVar("V")
 
 
 class Loaders:
-    def __init__(self, engine: Engine, viewer: Callable[[], Viewer], clock: Clock) -> None:
+    def __init__(self, engine: Engine, viewer: Callable[[], Viewer], clock: Clock,
+                 gate: asyncio.Semaphore | None = None) -> None:
         self.engine = engine
+        # The request's share of the database threads (RequestContext.gate), if it has one.
+        self.gate = gate or asyncio.Semaphore(DB_THREADS_PER_REQUEST)
         self._viewer = viewer
         self.clock = clock
         self.unit = DataLoader(self._units)
@@ -38,9 +45,11 @@ class Loaders:
         self.owner_counts = DataLoader(self._owner_counts)
         self.subtasks = DataLoader(self._subtasks)
         self.milestones = DataLoader(self._milestones)
+        self.plan_rollups = DataLoader(self._plan_rollups)
 
     async def _run(self, fn: Callable[[Session], V]) -> V:
-        return await asyncio.to_thread(read, self.engine, fn)
+        async with self.gate:
+            return await asyncio.to_thread(read, self.engine, fn)
 
     async def _units(self, ids: list[str]) -> list[Unit | None]:
         found = await self._run(lambda s: org.units_by_id(s, ids))
@@ -84,3 +93,8 @@ class Loaders:
     async def _milestones(self, task_ids: list[str]) -> list[list[TaskMilestone]]:
         grouped = await self._run(lambda s: org.milestones_of(s, task_ids))
         return [grouped.get(t, []) for t in task_ids]
+
+    async def _plan_rollups(self, plan_ids: list[str]) -> list[dict[str, Figures]]:
+        viewer = self._viewer()
+        found = await self._run(lambda s: plan_rollups(s, viewer, plan_ids, self.clock))
+        return [found.get(p, {}) for p in plan_ids]

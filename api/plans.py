@@ -22,7 +22,6 @@ from giaoviec.reads.plans import (
     PlanFilter,
     list_plans,
     plan_cascade,
-    plan_rollup,
     readable_plan,
 )
 from giaoviec.reads.visibility import readable_task
@@ -230,9 +229,7 @@ class Plan:
 
 
 async def _rollup(info: Info, plan_id: str) -> dict[str, Figures]:
-    viewer = await info.context.viewer()
-    clock = info.context.clock
-    return await info.context.db(lambda s: plan_rollup(s, viewer, plan_id, clock))
+    return await info.context.loaders.plan_rollups.load(plan_id)
 
 
 async def _plan(info: Info, plan_id: str) -> Plan:

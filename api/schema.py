@@ -22,6 +22,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from api import calendar, live, notifications, organisation, plans, recurring, substitutes
+from api.cost import QueryCost
 from api.errors import PublicErrors, public_error
 from api.policy import signed_in
 from api.suggestions import HideSuggestions
@@ -135,6 +136,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         PublicErrors,
         SubscriptionsOnlyOverWebsocket,
+        QueryCost,  # after validation, before any resolver: priced, refused over the limit
         # Clients send the same few documents again and again: parse and validate each once
         # (the caches live at module level, shared by every request; bounded).
         lambda: ParserCache(maxsize=512),

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     rate_mutations_per_minute: int = Field(
         60, ge=0, validation_alias=_env("GIAOVIEC_RATE_MUTATIONS_PER_MINUTE"))
     rate_max_keys: int = Field(10_000, ge=1, validation_alias=_env("GIAOVIEC_RATE_MAX_KEYS"))
+    # Reads whose cost reaches api.cost.EXPENSIVE, per minute per official (0: unlimited).
+    rate_expensive_reads_per_minute: int = Field(
+        20, ge=0, validation_alias=_env("GIAOVIEC_RATE_EXPENSIVE_READS_PER_MINUTE"))
 
     @model_validator(mode="after")
     def _default_public_url(self) -> Settings:
