@@ -24,6 +24,7 @@ from giaoviec.reads.plans import (
     plan_cascade,
     readable_plan,
 )
+from giaoviec.reads.plans import readable as plan_readable
 from giaoviec.reads.visibility import readable_task
 from giaoviec.services.plan_files import MAX_FILE_BYTES
 from giaoviec.services.plans import PlanService
@@ -143,9 +144,13 @@ class PlanCascadeItem:
     def issued(self) -> bool:
         return self.plan_row is not None
 
-    @strawberry.field(description="Kế hoạch đơn vị đã ban hành; null nếu chưa.")
-    def plan(self) -> Plan | None:
-        return Plan(row=self.plan_row) if self.plan_row else None
+    @strawberry.field(description="Kế hoạch đơn vị đã ban hành; null nếu chưa hoặc người hỏi "
+                                  "không được xem (như plan(id)).")
+    async def plan(self, info: Info) -> Plan | None:
+        if self.plan_row is None:
+            return None
+        viewer = await info.context.viewer()
+        return Plan(row=self.plan_row) if plan_readable(viewer, self.plan_row) else None
 
 
 @strawberry.type(description="Kế hoạch: một văn bản giao nhiều nhiệm vụ cho nhiều đơn vị.")
