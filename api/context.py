@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 from strawberry.fastapi import BaseContext
 
 from api.auth import Authenticator, unauthenticated
-from api.loaders import DB_THREADS_PER_REQUEST, Loaders
+from api.db_share import DatabaseShares
+from api.loaders import Loaders
 from domain.calendar import WorkingCalendar
 from giaoviec.config import Settings
 from giaoviec.reads import Session, read
@@ -34,6 +35,7 @@ class AppServices:
     service: TaskService
     authenticator: Authenticator
     scheduler: Scheduler  # what runs recurring duties: a Temporal Schedule each
+    db_shares: DatabaseShares = field(default_factory=DatabaseShares)
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -47,8 +49,9 @@ class RequestContext(BaseContext):
         self.authorization = authorization
         self.clock = Clock.at(datetime.now(UTC), app.calendar, live=True)
         self._viewer: Viewer | None = None
-        # This request's share of the database threads, for its resolvers and loaders alike.
-        self.gate = asyncio.Semaphore(DB_THREADS_PER_REQUEST)
+        # The share of the database threads this request draws on, for its resolvers and
+        # loaders alike: its own until the official is known, then the official's.
+        self._gate = app.db_shares.for_request()
         self.loaders = Loaders(app.engine, self.known_viewer, self.clock, self.gate)
 
     @property
@@ -58,8 +61,11 @@ class RequestContext(BaseContext):
     async def db(self, fn: Callable[[Session], T]) -> T:
         """Run a small read on the read model off the event loop."""
 
-        async with self.gate:
+        async with self.gate():
             return await asyncio.to_thread(read, self.app.engine, fn)
+
+    def gate(self) -> asyncio.Semaphore:
+        return self._gate
 
     @property
     def credentials(self) -> str | None:
@@ -79,6 +85,8 @@ class RequestContext(BaseContext):
     async def viewer(self) -> Viewer:
         if self._viewer is None:
             username = self.app.authenticator.username(self.credentials)
+            # The token is verified: from here on, the official's share, his lookup included.
+            self._gate = self.app.db_shares.for_official(username)
             self._viewer = await self.db(lambda s: _viewer_for(s, username))
         return self._viewer
 

@@ -11,6 +11,7 @@ from typing import TypeVar
 from sqlalchemy.engine import Engine
 from strawberry.dataloader import DataLoader
 
+from api.db_share import DB_THREADS_PER_OFFICIAL
 from domain.tally import Figures
 from giaoviec.reads import Session, org, read
 from giaoviec.reads.counts import Clock, counts_by_lead_unit
@@ -21,18 +22,15 @@ from giaoviec.reads.subtasks import subtasks_of
 from giaoviec.store.models import Official, Task, TaskCoordinator, TaskMilestone, Unit
 
 K = TypeVar("K")
-# How many of the process's database threads one request may hold at once: a heavy query
-# waits for its own turns instead of taking every thread from everyone else.
-DB_THREADS_PER_REQUEST = 2
 V = TypeVar("V")
 
 
 class Loaders:
     def __init__(self, engine: Engine, viewer: Callable[[], Viewer], clock: Clock,
-                 gate: asyncio.Semaphore | None = None) -> None:
+                 gate: Callable[[], asyncio.Semaphore] | None = None) -> None:
         self.engine = engine
-        # The request's share of the database threads (RequestContext.gate), if it has one.
-        self.gate = gate or asyncio.Semaphore(DB_THREADS_PER_REQUEST)
+        # The asking official's share of the database threads (api.db_share), if given.
+        self.gate = gate or (lambda s=asyncio.Semaphore(DB_THREADS_PER_OFFICIAL): s)
         self._viewer = viewer
         self.clock = clock
         self.unit = DataLoader(self._units)
@@ -48,7 +46,7 @@ class Loaders:
         self.plan_rollups = DataLoader(self._plan_rollups)
 
     async def _run(self, fn: Callable[[Session], V]) -> V:
-        async with self.gate:
+        async with self.gate():
             return await asyncio.to_thread(read, self.engine, fn)
 
     async def _units(self, ids: list[str]) -> list[Unit | None]:
