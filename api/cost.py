@@ -34,6 +34,7 @@ from graphql import (
 )
 from strawberry import Schema
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from domain.errors import DomainError
 from giaoviec.reads.notifications import MAX_NOTIFICATIONS
@@ -197,8 +198,8 @@ class QueryCost(SchemaExtension):
                               ctx.operation_name)
             if cost > MAX_COST:
                 raise _refusal(too_costly(cost))
-            if cost >= EXPENSIVE:
-                await _spend_expensive_read(ctx.context)
+            if cost >= EXPENSIVE and ctx.operation_type is OperationType.QUERY:
+                await _spend_expensive_read(ctx.context)  # mutations have their own limit
         yield
 
 

@@ -8,6 +8,7 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.testing import WorkflowEnvironment
 
+from api.auth import issue_dev_token
 from api.cost import EXPENSIVE, MAX_COST, QUERY_TOO_COSTLY, UNBOUNDED_LIST, query_cost
 from api.db_share import DB_THREADS_PER_OFFICIAL
 from api.schema import build_schema
@@ -120,6 +122,11 @@ async def test_expensive_reads_are_counted_per_official(api: Api) -> None:
         await api.ok("snv.cb2", heavy)
     refused = await api.error("snv.cb2", heavy)
     assert refused["extensions"]["code"] == "RATE_LIMITED"
+    # Keyed on the official, not the token: a fresh token of his gets no fresh budget.
+    fresh = issue_dev_token(api.settings, "snv.cb2", now=datetime.now(UTC) - timedelta(hours=1))
+    assert fresh != api.token("snv.cb2")
+    again = await api.raw(heavy, token=fresh)
+    assert again["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     await api.ok("snv.cb2", "{ tasks(first: 5) { totalCount } }")  # cheap reads still go
     await api.ok("gd.snv", heavy)  # another official has his own budget
 
