@@ -77,6 +77,7 @@ class Issues:
             return _MISSING
         return text
 
+
 def check_units(raws: Sequence[Raw], issues: Issues) -> list[UnitIn]:
     units: list[UnitIn] = []
     seen: set[str] = set()
