@@ -70,19 +70,19 @@ SIZES: dict[tuple[str, str], ListSize] = {
     ("Unit", "officials"): ListSize(50),
 }
 
-# Own weights beyond the default (1 for a field with a resolver returning objects, else 0):
-# aggregates over many tasks, and reads a loader does not batch.
+# Own weights beyond the default (1 for a field with a resolver returning objects, else 0),
+# per item: an aggregate a loader batches is one grouped query for the whole level (2-3); a
+# read made row by row is a query per item (5-10).
 WEIGHTS: dict[tuple[str, str], int] = {
     ("Query", "tasks"): 10, ("Query", "plans"): 5, ("Query", "tally"): 20,
     ("Query", "tallyTrend"): 5, ("Query", "scores"): 20, ("Query", "briefing"): 5,
     ("Query", "checkAssignment"): 20, ("Query", "taskHistory"): 2,
     ("Query", "recurringRules"): 5, ("Query", "notifications"): 2,
-    ("Unit", "counts"): 5, ("Unit", "countsWithDescendants"): 10, ("Official", "counts"): 5,
-    ("Official", "jurisdiction"): 2,
-    ("Plan", "counts"): 10, ("Plan", "byUnit"): 10, ("Plan", "cascade"): 5,
-    ("Plan", "notIssued"): 5, ("Plan", "fulfils"): 2,
-    ("Task", "subtaskCounts"): 10, ("Task", "availableActions"): 3, ("Task", "plan"): 3,
-    ("Task", "fulfilledBy"): 2, ("Task", "parent"): 2, ("Task", "chain"): 2,
+    ("Unit", "counts"): 2, ("Unit", "countsWithDescendants"): 3, ("Official", "counts"): 2,
+    ("Plan", "counts"): 3, ("Plan", "byUnit"): 3,
+    ("Official", "jurisdiction"): 5, ("Plan", "cascade"): 10, ("Plan", "notIssued"): 10,
+    ("Plan", "fulfils"): 5, ("Task", "subtaskCounts"): 10, ("Task", "availableActions"): 5,
+    ("Task", "plan"): 5, ("Task", "fulfilledBy"): 5, ("Task", "parent"): 5, ("Task", "chain"): 5,
     ("Task", "subtasks"): 2,
 }
 MUTATION_WEIGHT = 10

@@ -57,7 +57,7 @@ WALK = """query($plan: ID!, $task: ID!) {
   plan(id: $plan) { ...P }
   plans(first: 2) { ...P }
   task(id: $task) { ...T }
-  tasks(first: 10) { edges { node { ...T } } }
+  tasks(first: 5) { edges { node { ...T } } }
   taskHistory(id: $task) { actor { id } onBehalfOf { id } }
   substitutions { official { id } substitute { id } createdBy { id } }
   recurringRules { createdBy { id } events { actor { id } } periods { units { task { id } } } }
