@@ -21,7 +21,19 @@ from domain.errors import Code, DomainError, FieldIssue, validation_error
 from domain.inputs import Add, check_text, date_issue
 from domain.lifecycle import TERMINAL_STATES, TaskState
 from domain.org import Actor, Role
-from domain.plan_wording import TERM_HELP, product_kind, resolve_term
+from domain.plan_terms import (
+    TERM_HELP,
+    WEEKLY_REPORTING,
+    Deadline,
+    Periodic,
+    PlannedRule,
+    TermReading,
+    Untracked,
+    UntrackedProduct,
+    read_term,
+)
+from domain.plan_wording import product_kind
+from domain.recurrence import Recurrence, RuleDraft
 from domain.ro import RO_NGUOI, RO_SAN_PHAM, RO_THAM_QUYEN, RO_THOI_GIAN, RO_VIEC
 from domain.task import (
     MAX_SHORT,
@@ -79,6 +91,7 @@ class PlanDraft:
     basis: str | None
     items: tuple[PlanItem, ...]
     fulfils_task_id: str | None = None  # the task whose product this plan is (a cascade)
+    reporting: Recurrence = WEEKLY_REPORTING  # "Thường xuyên" duties recur on this cycle
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,13 @@ class PlannedTask:
     unit_id: str
     draft: TaskDraft
     deadline: datetime
+
+
+@dataclass(frozen=True)
+class ValidPlan:
+    tasks: list[PlannedTask]
+    rules: list[PlannedRule]
+    untracked: list[UntrackedProduct]
 
 
 PLAN_KIND = "kế hoạch"
@@ -199,9 +219,17 @@ def _item_field(name: str, i: int, j: int, u: int) -> str:
 def validate_plan(
     draft: PlanDraft, issuer: Actor, facts: PlanFacts, calendar: WorkingCalendar, now: datetime
 ) -> list[PlannedTask]:
-    """Every task of the plan, each checked on all six "rõ" like a task assigned alone; or one
-    error naming every fault with its row: FORBIDDEN when the issuer lacks authority over a
-    lead unit, else VALIDATION. Nothing is created unless every row passes."""
+    """The plan's tasks (`check_plan`), without its recurring duties."""
+    return check_plan(draft, issuer, facts, calendar, now).tasks
+
+
+def check_plan(
+    draft: PlanDraft, issuer: Actor, facts: PlanFacts, calendar: WorkingCalendar, now: datetime
+) -> ValidPlan:
+    """Every task and recurring duty of the plan, each checked on all six "rõ" like a task
+    assigned alone, and what it leaves untracked; or one error naming every fault with its row:
+    FORBIDDEN when the issuer lacks authority over a lead unit, else VALIDATION. Nothing is
+    created unless every row passes. Terms count from the plan's issue date."""
     issues: list[FieldIssue] = []
 
     def add(field_name: str, code: str, ro: str, message: str, row: int | None = None) -> None:
@@ -224,13 +252,13 @@ def validate_plan(
         add("items", "TOO_MANY_ITEMS", RO_VIEC, f"Một kế hoạch có tối đa {MAX_ITEMS} dòng.")
         raise validation_error(issues, "Kế hoạch")
     basis = plan_basis(draft.number or "", draft.issued_on)
-    planned: list[PlannedTask] = []
+    valid = ValidPlan([], [], [])
     for i, item in enumerate(draft.items):
-        planned += _check_item(i, item, basis, issuer, facts, calendar, now, issues)
-    if len(planned) > MAX_TASKS:
+        _check_item(i, item, basis, draft, issuer, facts, calendar, now, issues, valid)
+    if len(valid.tasks) + len(valid.rules) > MAX_TASKS:
         add("items", "TOO_MANY_TASKS", RO_VIEC, f"Một kế hoạch giao tối đa {MAX_TASKS} nhiệm vụ.")
     raise_if_any(issues, "Kế hoạch")
-    return planned
+    return valid
 
 
 def with_named(named: list[FieldIssue], err: DomainError) -> DomainError:
@@ -244,9 +272,9 @@ def with_named(named: list[FieldIssue], err: DomainError) -> DomainError:
 
 
 def _check_item(
-    i: int, item: PlanItem, basis: str, issuer: Actor, facts: PlanFacts,
-    calendar: WorkingCalendar, now: datetime, issues: list[FieldIssue],
-) -> list[PlannedTask]:
+    i: int, item: PlanItem, basis: str, plan: PlanDraft, issuer: Actor, facts: PlanFacts,
+    calendar: WorkingCalendar, now: datetime, issues: list[FieldIssue], valid: ValidPlan,
+) -> None:
     row = item.row if item.row is not None else i + 1
     here = f"items[{i}]"
 
@@ -258,7 +286,7 @@ def _check_item(
     elif len(item.lead_unit_ids) > MAX_LEAD_UNITS:
         add(f"{here}.leadUnitIds", "TOO_MANY_LEAD_UNITS", RO_NGUOI,
             f"Một dòng giao tối đa {MAX_LEAD_UNITS} đơn vị chủ trì.")
-        return []
+        return
     elif len(set(item.lead_unit_ids)) < len(item.lead_unit_ids):
         add(f"{here}.leadUnitIds", "DUPLICATE_LEAD_UNIT", RO_NGUOI,
             "Một đơn vị chủ trì được nêu hai lần trong cùng một dòng.")
@@ -266,17 +294,26 @@ def _check_item(
         add(f"{here}.ownerId", "OWNER_FOR_MANY_UNITS", RO_NGUOI,
             "Dòng giao cho nhiều đơn vị thì người chịu trách nhiệm chính là thủ trưởng từng "
             "đơn vị; không nêu một người cho tất cả.")
-        return []
+        return
     if not item.products:
         add(f"{here}.products", "MISSING_PRODUCT", RO_SAN_PHAM, "Thiếu sản phẩm đầu ra.")
-        return []
+        return
     if len(item.products) > MAX_PRODUCTS:
         add(f"{here}.products", "TOO_MANY_PRODUCTS", RO_SAN_PHAM,
             f"Một dòng có tối đa {MAX_PRODUCTS} sản phẩm.")
-        return []
-    products = [_resolved(j, p, here, now, add) for j, p in enumerate(item.products)]
-    unclear = {j for j, p in enumerate(products) if p is None}  # its deadline already refused
-    planned: list[PlannedTask] = []
+        return
+    start = plan.issued_on or local_date(now)
+    readings = [_reading(j, p, here, start, plan.reporting, calendar, add)
+                for j, p in enumerate(item.products)]
+    products: list[PlanProduct | None] = []
+    for j, (p, reading) in enumerate(zip(item.products, readings, strict=True)):
+        if isinstance(reading, Untracked):
+            valid.untracked.append(UntrackedProduct(row, j, p.description, p.term or "",
+                                                    reading.why))
+        spec = reading.spec if isinstance(reading, Deadline) else DeadlineSpec(working_days=1)
+        products.append(None if reading is None else _with_kind(p, spec))
+    # A deadline already refused, or none to hold anyone to, is left out; the rest is checked.
+    unclear = {j for j, r in enumerate(readings) if r is None or isinstance(r, Untracked)}
     for u, unit_id in enumerate(item.lead_unit_ids):
         unit = facts.units.get(unit_id)
         owner_id = item.owner_id or (unit.heads[0] if unit and unit.heads else "")
@@ -303,17 +340,23 @@ def _check_item(
                               for f in err.fields
                               if j not in unclear or f.field not in _DEADLINE_FIELDS)
                 continue
-            if j in unclear:
-                continue
-            planned.append(PlannedTask(row, j, unit_id, draft, deadline))
-    return planned
+            reading = readings[j]
+            if isinstance(reading, Periodic):
+                valid.rules.append(PlannedRule(row, j, unit_id, RuleDraft(
+                    title=draft.title, description=draft.description, basis=basis,
+                    product_kind=product.kind or "", product_description=product.description,
+                    product_measure=product.measure, unit_ids=(unit_id,),
+                    recurrence=reading.recurrence, starts_on=start)))
+            elif j not in unclear:
+                valid.tasks.append(PlannedTask(row, j, unit_id, draft, deadline))
 
 
-def _resolved(j: int, p: PlanProduct, here: str, now: datetime, add: Add) -> PlanProduct | None:
-    """The product with its kind inferred and its wording of the deadline resolved; None when
-    the wording is refused."""
+def _reading(j: int, p: PlanProduct, here: str, start: date, reporting: Recurrence,
+             calendar: WorkingCalendar, add: Add) -> TermReading | None:
+    """The product's term read (a deadline counted from `start`, the plan's issue date; a
+    recurring duty; untracked); None when it is refused."""
     if is_blank(p.term):
-        return _with_kind(p, p.deadline)
+        return Deadline(p.deadline)
     assert p.term is not None
     where = f"{here}.products[{j}].deadline"
     if len(p.term) > MAX_TERM:
@@ -324,11 +367,11 @@ def _resolved(j: int, p: PlanProduct, here: str, now: datetime, add: Add) -> Pla
             "Chỉ nêu thời hạn theo một cách: cách ghi của văn bản hoặc ngày, thời điểm, "
             "số ngày làm việc.")
         return None
-    spec = resolve_term(p.term, local_date(now))
-    if spec is None:
-        add(where, "INVALID_TERM", RO_THOI_GIAN, f"Không hiểu thời hạn “{p.term}”: {TERM_HELP}.")
-        return None
-    return _with_kind(p, spec)
+    reading = read_term(p.term, start, calendar, reporting)
+    if reading is None:
+        add(where, "INVALID_TERM", RO_THOI_GIAN,
+            f"Không hiểu thời hạn “{p.term}”; các cách ghi được: {TERM_HELP}.")
+    return reading
 
 
 def _with_kind(p: PlanProduct, deadline: DeadlineSpec) -> PlanProduct:

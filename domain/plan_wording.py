@@ -1,15 +1,13 @@
 """The office's wording in a plan, read into what the rules speak: a product's kind from its
-description ("Báo cáo …" → "báo cáo"), a deadline from its term ("01 tháng", "10 ngày làm
-việc", "05/12"), a group of units from its phrase ("Các sở, ban, ngành"), a cell's lines
-without their bullets. Pure; `domain.plan` builds a plan's rules on it."""
+description ("Báo cáo …" → "báo cáo"), a group of units from its phrase ("Các sở, ban,
+ngành"), a cell's lines without their bullets (terms: `domain.plan_terms`). Pure;
+`domain.plan` builds a plan's rules on it."""
 
 from __future__ import annotations
 
 import calendar as _months
-import re
-from datetime import date, timedelta
+from datetime import date
 
-from domain.task import DeadlineSpec
 from domain.text import fold
 
 # Kinds of product, as the plans name them; the longest that begins a description is its kind.
@@ -30,54 +28,11 @@ def product_kind(description: str | None) -> str | None:
     return None
 
 
-_TERM_PREFIXES = ("trong thoi han ", "trong vong ", "trong ", "truoc ngay ", "cham nhat ngay ",
-                  "cham nhat ", "han ", "ngay ", "den ngay ", "thoi han ")
-_WORKING = re.compile(r"^(\d{1,4}) ngay lam viec$")
-_DAYS = re.compile(r"^(\d{1,4}) ngay$")
-_WEEKS = re.compile(r"^(\d{1,3}) tuan$")
-_MONTHS = re.compile(r"^(\d{1,3}) thang$")
-_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?$")
-TERM_HELP = ("ghi ngày (31/12/2026 hoặc 05/12), số ngày làm việc (10 ngày làm việc), "
-             "số ngày, tuần hoặc tháng (01 tháng)")
-
-
 def add_months(day: date, months: int) -> date:
     """The same day `months` later; the month's last day when it has no such day."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, _months.monthrange(year, month)[1]))
-
-
-def resolve_term(term: str, today: date) -> DeadlineSpec | None:
-    """The office's wording of a deadline, counted from `today` (the day the plan is entered:
-    the day its tasks are assigned). "05/12" is the next 05/12 from today. None: not
-    understood."""
-    text = fold(term).rstrip(".")
-    for prefix in _TERM_PREFIXES:
-        if text.startswith(prefix):
-            text = text[len(prefix):]
-            break
-    if m := _WORKING.match(text):
-        return DeadlineSpec(working_days=int(m.group(1)))
-    try:
-        if m := _DAYS.match(text):
-            return DeadlineSpec(on_date=today + timedelta(days=int(m.group(1))))
-        if m := _WEEKS.match(text):
-            return DeadlineSpec(on_date=today + timedelta(weeks=int(m.group(1))))
-        if m := _MONTHS.match(text):
-            return DeadlineSpec(on_date=add_months(today, int(m.group(1))))
-        if m := _DATE.match(text):
-            dd, mm = int(m.group(1)), int(m.group(2))
-            if m.group(3):
-                return DeadlineSpec(on_date=date(int(m.group(3)), mm, dd))
-            for year in range(today.year, today.year + 9):  # 29/02 waits for a leap year
-                if (mm, dd) != (2, 29) or _months.isleap(year):
-                    day = date(year, mm, dd)
-                    if day >= today:
-                        return DeadlineSpec(on_date=day)
-    except (ValueError, OverflowError):
-        return None
-    return None
 
 
 # Unit groups an office writes instead of a list ("Các sở, ban, ngành") ------------------------

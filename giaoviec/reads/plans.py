@@ -23,7 +23,7 @@ from domain.text import fold
 from giaoviec.reads.counts import Clock, counts_grouped
 from giaoviec.reads.org import Viewer, members, task_parties
 from giaoviec.reads.visibility import can_read, visible_tasks
-from giaoviec.store.models import Official, Plan, PlanTask, Task, Unit
+from giaoviec.store.models import Official, Plan, PlanTask, RecurringRule, Task, Unit
 
 MAX_PLANS = 100
 
@@ -110,6 +110,12 @@ def resolve_official(session: Session, unit_id: str, name: str) -> str | None:
 def plan_by_client_key(session: Session, issuer_id: str, key: str) -> Plan | None:
     return session.exec(select(Plan).where(Plan.issuer_id == issuer_id,
                                            Plan.client_key == key)).first()
+
+
+def plan_rules(session: Session, plan_id: str) -> list[RecurringRule]:
+    """The recurring duties a plan's periodic rows became, in the plan's order."""
+    return list(session.exec(select(RecurringRule).where(RecurringRule.plan_id == plan_id)
+                             .order_by(col(RecurringRule.client_key))).all())
 
 
 def unstarted_records(session: Session, plan_id: str) -> list[str]:

@@ -162,17 +162,7 @@ class RecurringService:
                 raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ định kỳ "
                                "khác.")
             return found
-        assert draft.product_kind is not None and draft.product_description is not None
-        rule = RecurringRule(
-            id=uuid.uuid4().hex, creator_id=creator.id, creator_unit_path=unit.path,
-            client_key=key, request_hash=digest, title=draft.title.strip(),
-            description=(draft.description or "").strip(), basis=(draft.basis or "").strip(),
-            product_kind=draft.product_kind.strip(),
-            product_description=draft.product_description.strip(),
-            product_measure=draft.product_measure, recurrence=to_json(draft.recurrence),
-            unit_ids=json.dumps(list(draft.unit_ids)), starts_on=draft.starts_on,
-            ends_on=draft.ends_on, created_at=now,
-        )
+        rule = new_rule(draft, creator.id, unit.path, key, digest, now)
         try:
             with session_scope(self.tasks.engine) as session:
                 session.add(rule)
@@ -221,6 +211,22 @@ class RecurringService:
             session.add(rule)
             session.add(RecurringRuleEvent(rule_id=rule.id, at=now, actor_id=actor.id,
                                            action=action, note=(reason or "").strip() or None))
+
+
+def new_rule(draft: RuleDraft, creator_id: str, creator_unit_path: str, key: str, digest: str,
+             now: datetime, plan_id: str | None = None) -> RecurringRule:
+    """The rule as recorded; `plan_id`: the plan whose row it is."""
+    assert draft.product_kind is not None and draft.product_description is not None
+    return RecurringRule(
+        id=uuid.uuid4().hex, creator_id=creator_id, creator_unit_path=creator_unit_path,
+        client_key=key, request_hash=digest, title=draft.title.strip(),
+        description=(draft.description or "").strip(), basis=(draft.basis or "").strip(),
+        product_kind=draft.product_kind.strip(),
+        product_description=draft.product_description.strip(),
+        product_measure=draft.product_measure, recurrence=to_json(draft.recurrence),
+        unit_ids=json.dumps(list(draft.unit_ids)), starts_on=draft.starts_on,
+        ends_on=draft.ends_on, created_at=now, plan_id=plan_id,
+    )
 
 
 def _by_key(session: Session, creator_id: str, key: str) -> RecurringRule | None:

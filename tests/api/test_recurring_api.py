@@ -108,3 +108,45 @@ async def test_the_seeds_periodic_reports_as_a_recurring_duty(
     assert [r["id"] for r in (await api.ok("gd.snv", listed, u="snv"))["recurringRules"]] == [
         rule["id"]]
     assert (await api.ok("gd.snv", listed, u="vp"))["recurringRules"] == []
+
+
+PLAN = """mutation($input: PlanInput!) { createPlan(input: $input) {
+  id taskCount untracked { row description term why } } }"""
+PLAN_RULES = """query($p: ID) { recurringRules(planId: $p) {
+  id title schedule startsOn planId units { id } } }"""
+
+
+async def test_a_plans_periodic_rows_become_its_recurring_duties(api: Api) -> None:
+    """Issue 19, item 9: "Hằng tuần" and "06 tháng, năm" rows are recurring duties linked to
+    the plan, installed to run; "Theo yêu cầu" is listed, untracked, with why."""
+    scheduler = api.app.state.services.scheduler
+    before = len(scheduler.installed)
+    good = {"leadUnitIds": ["snv"], "description": "Theo dõi, tổng hợp kết quả kiểm đếm."}
+    measure = "Gửi Văn phòng UBND tỉnh"
+    plan = (await api.ok("chutich", PLAN, input={
+        "clientKey": new_key(), "number": "45/KH-UBND", "subject": "Chấn chỉnh lề lối làm việc",
+        "basis": "Quyết định số 534/QĐ-TTg", "issuedOn": "2026-11-02",
+        "items": [
+            {**good, "products": [
+                {"description": "Báo cáo kiểm đếm nhiệm vụ hằng tuần", "term": "Hằng tuần",
+                 "measure": measure},
+                {"description": "Báo cáo đột xuất", "term": "Theo yêu cầu", "measure": measure},
+                {"description": "Báo cáo năm", "term": "31/12/2026",
+                 "measure": measure}]},
+            {"leadUnitIds": ["snv", "stc"], "description": "Báo cáo kết quả thực hiện.",
+             "products": [{"description": "Báo cáo kết quả thực hiện Kế hoạch",
+                           "term": "06 tháng, năm", "measure": measure}]}]}))["createPlan"]
+    assert plan["taskCount"] == 1
+    linked = (await api.ok("chutich", PLAN_RULES, p=plan["id"]))["recurringRules"]
+    assert {r["planId"] for r in linked} == {plan["id"]}
+    rules = {(r["title"], r["units"][0]["id"]): r for r in linked}
+    assert set(rules) == {("Báo cáo kiểm đếm nhiệm vụ hằng tuần", "snv"),
+                          ("Báo cáo kết quả thực hiện Kế hoạch", "snv"),
+                          ("Báo cáo kết quả thực hiện Kế hoạch", "stc")}
+    weekly = rules[("Báo cáo kiểm đếm nhiệm vụ hằng tuần", "snv")]
+    assert weekly["schedule"] == "Hằng tuần, hạn thứ Sáu" and weekly["startsOn"] == "2026-11-02"
+    assert rules[("Báo cáo kết quả thực hiện Kế hoạch", "snv")]["schedule"] == (
+        "Hằng năm, hạn 6 tháng đầu năm 05/06, năm 05/12")
+    assert set(scheduler.installed[before:]) == {r["id"] for r in linked}
+    assert [(u["row"], u["term"]) for u in plan["untracked"]] == [(1, "Theo yêu cầu")]
+    assert "khi có yêu cầu" in plan["untracked"][0]["why"]
