@@ -336,7 +336,8 @@ def _check_item(
             try:
                 deadline = validate_draft(draft, issuer, org, calendar, now)
             except DomainError as err:
-                issues.extend(replace(f, field=_item_field(f.field, i, j, u), row=row)
+                issues.extend(replace(f, field=_item_field(f.field, i, j, u), row=row,
+                                      message=_quoted(f, product.description))
                               for f in err.fields
                               if j not in unclear or f.field not in _DEADLINE_FIELDS)
                 continue
@@ -349,6 +350,13 @@ def _check_item(
                     recurrence=reading.recurrence, starts_on=start)))
             elif j not in unclear:
                 valid.tasks.append(PlannedTask(row, j, unit_id, draft, deadline))
+
+
+def _quoted(issue: FieldIssue, description: str) -> str:
+    """A kind not named nor read from the wording: the fault quotes the product."""
+    if issue.code != "MISSING_PRODUCT_KIND":
+        return issue.message
+    return f"{issue.message.rstrip('.')} — không nhận ra loại từ “{description}”."
 
 
 def _reading(j: int, p: PlanProduct, here: str, start: date, reporting: Recurrence,

@@ -6,6 +6,7 @@ ngành"), a cell's lines without their bullets (terms: `domain.plan_terms`). Pur
 from __future__ import annotations
 
 import calendar as _months
+import re
 from datetime import date
 
 from domain.text import fold
@@ -15,6 +16,9 @@ PRODUCT_KINDS = (
     "báo cáo", "kế hoạch", "dự toán", "văn bản", "quyết định", "số liệu", "tài liệu", "đề án",
     "tờ trình", "quy chế", "công văn", "chương trình", "hướng dẫn", "thông báo", "đề xuất",
     "danh sách", "biên bản", "cơ sở dữ liệu",
+    # The commune seeds' products: "Dự thảo Kế hoạch…" (a draft for the leader to sign, not
+    # yet the plan itself), "Lịch công tác tuần", "Bảng tổng hợp…".
+    "dự thảo", "lịch", "bảng tổng hợp", "phương án", "giấy mời", "tham luận",
 )
 _KINDS_BY_FOLD = sorted(((fold(k), k) for k in PRODUCT_KINDS), key=lambda p: -len(p[0]))
 
@@ -52,10 +56,37 @@ _GROUPS = {
 }
 
 
+# "Các cơ quan, đơn vị thuộc xã", "Các phòng, đơn vị thuộc xã", "các cơ quan, đơn vị liên quan
+# thuộc xã", "Các phòng chuyên môn thuộc UBND phường": every unit of the commune (ward).
+EVERY_UNIT = frozenset({"*"})
+_INSIDE = re.compile(
+    r"^cac (?:co quan|phong|ban|don vi|phong chuyen mon)"
+    r"(?:,? (?:co quan|phong|ban|don vi|phong chuyen mon))*(?: lien quan)? "
+    r"(?:thuoc|truc thuoc) (?:ubnd |uy ban nhan dan )?(?:xa|phuong|dac khu)$")
+
+
 def unit_group(text: str) -> frozenset[str] | None:
-    """The unit kinds a group phrase stands for (units directly under the plan's issuer), or
-    None when the text names one unit."""
-    return _GROUPS.get(fold(text).rstrip(".;"))
+    """The unit kinds a group phrase stands for (units directly under the plan's issuer;
+    EVERY_UNIT: all of them), or None when the text names one unit."""
+    folded = " ".join(fold(text).rstrip(".;").split())
+    return EVERY_UNIT if _INSIDE.match(folded) else _GROUPS.get(folded)
+
+
+# An owner written by title ("Chánh Văn phòng", "Trưởng phòng Kinh tế"): the head of the unit.
+# Each title with the word its unit's name holds ("Chánh Văn phòng" heads a Văn phòng).
+_HEAD_TITLES = {"chanh van phong": "van phong", "truong phong": "phong", "truong ban": "ban",
+                "giam doc": "", "thu truong": "", "chu tich": ""}
+
+
+def head_title(text: str) -> str | None:
+    """What the name of the unit a head's title speaks of holds ("Trưởng phòng Kinh tế" →
+    "phong kinh te", "Chánh Văn phòng" → "van phong"), folded; None when the text is no
+    head's title (a deputy's "Phó …" is not)."""
+    folded = " ".join(fold(text).rstrip(".;").split())
+    for title, unit_word in _HEAD_TITLES.items():
+        if folded == title or folded.startswith(title + " "):
+            return f"{unit_word} {folded[len(title):].strip()}".strip()
+    return None
 
 
 def split_lines(cell: str | None) -> list[str]:

@@ -17,7 +17,7 @@ from domain.plan import (
     UnitFacts,
     orders_a_plan,
 )
-from domain.plan_wording import unit_group
+from domain.plan_wording import EVERY_UNIT, head_title, unit_group
 from domain.tally import Figures
 from domain.text import fold
 from giaoviec.reads.counts import Clock, counts_grouped
@@ -85,7 +85,8 @@ def resolve_units(session: Session, issuer_unit_id: str, names: Iterable[str]
     for name in names:
         kinds = unit_group(name)
         if kinds is not None:
-            found[name] = [u.id for u in inside if u.parent_id == issuer.id and u.kind in kinds]
+            found[name] = [u.id for u in inside if u.parent_id == issuer.id
+                           and (kinds == EVERY_UNIT or u.kind in kinds)]
         elif name.strip() in by_id:
             found[name] = [name.strip()]
         elif fold(name) in by_name and len(by_name[fold(name)]) == 1:
@@ -94,7 +95,13 @@ def resolve_units(session: Session, issuer_unit_id: str, names: Iterable[str]
 
 
 def resolve_official(session: Session, unit_id: str, name: str) -> str | None:
-    """An official named by id, username or full name, among the active members of a unit."""
+    """An official named by id, username or full name, among the active members of a unit; or
+    by the title of its head ("Chánh Văn phòng", "Trưởng phòng Kinh tế")."""
+    rest = head_title(name)
+    unit = session.get(Unit, unit_id)
+    if rest is not None and unit is not None and rest in fold(unit.name):
+        heads = heads_of(members(session, unit_id))
+        return heads[0] if heads else None
     rows = session.exec(select(Official).where(
         Official.unit_id == unit_id, col(Official.active).is_(True))).all()
     for o in rows:

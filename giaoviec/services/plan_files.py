@@ -61,6 +61,15 @@ def _fail(issues: list[FieldIssue]) -> DomainError:
                                         "nào.", issues)
 
 
+def with_rows(err: DomainError) -> DomainError:
+    """A refusal of a sheet: each fault's message begins with the row it is about ("Dòng 8:
+    …"), as the faults found while reading the sheet do."""
+    fields = [replace(f, message=f"Dòng {f.row}: {f.message}")
+              if f.row is not None and not f.message.startswith("Dòng ") else f
+              for f in err.fields]
+    return replace(err, fields=fields)
+
+
 def file_error(code: str, message: str) -> DomainError:
     return _fail([FieldIssue("file", code, message)])
 
@@ -78,6 +87,7 @@ class SheetRow:
 class Sheet:
     meta: dict[str, str] = field(default_factory=dict)
     rows: list[SheetRow] = field(default_factory=list)
+    meta_rows: dict[str, int] = field(default_factory=dict)  # where each header line stands
 
 
 def _text(value: Any) -> str:
@@ -113,8 +123,9 @@ def read_sheet(data: bytes) -> Sheet:
             cells = [_text(v)[:MAX_CELL + 1] for v in values]
             if header is None:
                 header = _header(cells)
-                if header is None:
-                    _meta(cells, sheet.meta)
+                if header is None and (found_meta := _meta(cells)):
+                    sheet.meta[found_meta[0]] = found_meta[1]
+                    sheet.meta_rows[found_meta[0]] = number
                 continue
             found = {header[i]: c for i, c in enumerate(cells) if i in header and c}
             if any(found.get(k) for k in ("lead", "products", "terms")):
@@ -136,10 +147,17 @@ def _header(cells: list[str]) -> dict[int, str] | None:
     return found if len(set(found.values())) >= 3 else None
 
 
-def _meta(cells: list[str], meta: dict[str, str]) -> None:
+def _meta(cells: list[str]) -> tuple[str, str] | None:
+    """A header line: its label and value in two cells ("Số:" | "45/KH-UBND"), or in one as on
+    paper ("Số: 45/KH-UBND")."""
     filled = [c for c in cells if c]
-    if len(filled) >= 2 and (key := META.get(fold(filled[0]).rstrip(":"))):
-        meta[key] = filled[1]
+    if len(filled) >= 2 and (key := META.get(fold(filled[0]).rstrip(":").strip())):
+        return key, filled[1]
+    if filled:
+        label, colon, value = filled[0].partition(":")
+        if colon and value.strip() and (key := META.get(fold(label).strip())):
+            return key, value.strip()
+    return None
 
 
 @dataclass
@@ -163,6 +181,7 @@ def resolve(session: Session, issuer_unit_id: str, sheet: Sheet) -> Resolved:
     issues: list[FieldIssue] = []
     names = {n for r in sheet.rows for n in _unit_names(r)}
     units = resolve_units(session, issuer_unit_id, names)
+    known = {i for ids in units.values() for i in ids}
     items: list[PlanItem] = []
     for i, r in enumerate(sheet.rows):
         here, c = f"items[{i}]", r.cells
@@ -186,8 +205,15 @@ def resolve(session: Session, issuer_unit_id: str, sheet: Sheet) -> Resolved:
                     f"không tìm thấy đơn vị phối hợp “{name.strip()}”.")
             coordinators += [Coordinator(u, duty.strip()) for u in ids or [name.strip()]]
         owner = c.get("owner") or None
-        if owner and len(leads) == 1:  # several units: the plan's validation refuses an owner
-            owner = resolve_official(session, leads[0], owner) or owner
+        if owner and len(leads) == 1 and leads[0] in known:
+            # several units: the plan's validation refuses an owner; an unknown unit, its name
+            found_owner = resolve_official(session, leads[0], owner)
+            if found_owner is None:
+                add(f"{here}.ownerId", "UNKNOWN_OWNER", RO_NGUOI,
+                    f"không tìm thấy người chịu trách nhiệm “{owner}” trong đơn vị chủ trì "
+                    "(ghi họ tên, tên đăng nhập, hoặc chức danh thủ trưởng như “Chánh Văn "
+                    "phòng”, “Trưởng phòng Kinh tế”).")
+            owner = found_owner or owner
         products = split_lines(c.get("products"))
         per = {key: _lines_for(split_lines(c.get(key)), len(products))
                for key in ("terms", "kinds", "measures")}
@@ -215,9 +241,10 @@ def resolve(session: Session, issuer_unit_id: str, sheet: Sheet) -> Resolved:
     if meta.get("issued_on"):
         issued_on = _date(meta["issued_on"])
         if issued_on is None:
+            row = sheet.meta_rows.get("issued_on")
             issues.append(FieldIssue("issuedOn", "INVALID_DATE",
-                                     f"Ngày ban hành “{meta['issued_on']}” không hợp lệ "
-                                     "(ghi dd/mm/yyyy)."))
+                                     f"Dòng {row}: ngày ban hành “{meta['issued_on']}” không "
+                                     "hợp lệ (ghi dd/mm/yyyy).", RO_THOI_GIAN, row))
     draft = PlanDraft(number=meta.get("number", ""), issued_on=issued_on,
                       subject=meta.get("subject", ""), basis=meta.get("basis"),
                       items=tuple(items))

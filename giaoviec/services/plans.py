@@ -41,6 +41,7 @@ from giaoviec.services.plan_files import (
     read_document,
     read_sheet,
     resolve,
+    with_rows,
 )
 from giaoviec.services.recurring import Scheduler, new_rule, rule_hash
 from giaoviec.services.tasks import TaskService, new_task_id, request_hash
@@ -102,8 +103,11 @@ class PlanService:
             sheet = read_sheet(data)
             resolved = await asyncio.to_thread(self._resolve, issuer_id, sheet)
             draft = replace(resolved.draft, fulfils_task_id=fulfils_task_id)
-            return await self.create(issuer_id, client_key, draft, now=now,
-                                     named=resolved.issues)
+            try:
+                return await self.create(issuer_id, client_key, draft, now=now,
+                                         named=resolved.issues)
+            except DomainError as err:
+                raise with_rows(err) from None
         if suffix in (".yaml", ".yml", ".json"):
             draft = read_document(data, suffix)
             if fulfils_task_id:

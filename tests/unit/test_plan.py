@@ -208,3 +208,25 @@ def test_a_plan_fulfils_only_an_open_plan_task_of_its_issuer_once() -> None:
     with pytest.raises(DomainError) as caught:  # and with the plan's other faults, at once
         validate_plan(plan(item("vp"), fulfils_task_id="t1"), CHAIRMAN, FACTS, CAL, NOW)
     assert [f.code for f in caught.value.fields] == ["UNKNOWN_TASK"]
+
+
+@pytest.mark.parametrize("text", [
+    "Các cơ quan, đơn vị thuộc xã", "Các phòng, đơn vị thuộc xã",
+    "các cơ quan, đơn vị liên quan thuộc xã", "Các cơ quan, đơn vị thuộc phường",
+    "Các phòng chuyên môn thuộc UBND phường", "Các cơ quan, đơn vị thuộc đặc khu.",
+])
+def test_a_communes_group_names_stand_for_all_its_units(text: str) -> None:
+    from domain.plan_wording import EVERY_UNIT
+
+    assert unit_group(text) == EVERY_UNIT
+
+
+def test_owners_by_title_and_kinds_from_the_communes_wording() -> None:
+    from domain.plan_wording import head_title
+
+    assert head_title("Chánh Văn phòng") == "van phong"
+    assert head_title("Trưởng phòng Kinh tế") == "phong kinh te"
+    assert head_title("Phó Trưởng phòng Kinh tế") is None
+    assert head_title("Nguyễn Văn An") is None
+    assert product_kind("Dự thảo Kế hoạch kiểm tra công vụ") == "dự thảo"
+    assert product_kind("Lịch công tác tuần") == "lịch"
