@@ -32,8 +32,8 @@ from domain.task import (
     raise_if_any,
     validate_draft,
 )
-from domain.text import is_blank
-from domain.timezone import as_aware, at_local
+from domain.text import fold, is_blank
+from domain.timezone import as_aware, at_local, end_of_day
 
 OPENS_AT = time(6, 0)  # when the day's occurrences are assigned (the Schedule runs then)
 MAX_OPEN_DAYS = 180
@@ -103,10 +103,15 @@ class RuleWindow:
     ended_at: datetime | None = None
     paused: Sequence[tuple[datetime, datetime | None]] = field(default_factory=tuple)
 
-    def allows(self, occ: Occurrence) -> bool:
-        opens = occ.opens_at
-        if opens < at_local(self.starts_on, time(0)):
-            return False
+    def allows(self, occ: Occurrence, now: datetime | None = None) -> bool:
+        """Whether the occurrence opens; one that opened before the rule's first day opens
+        then after all (at a run at `now`) when it falls due from that day on and its deadline
+        is still ahead: a weekly rule made on Thursday gives this Friday's task."""
+        opens, start = occ.opens_at, at_local(self.starts_on, time(0))
+        if opens < start:
+            if now is None or occ.due < self.starts_on or end_of_day(occ.due) <= as_aware(now):
+                return False
+            opens = start
         if self.ends_on is not None and occ.due > self.ends_on:
             return False
         if self.ended_at is not None and opens >= as_aware(self.ended_at):
@@ -170,7 +175,7 @@ def due_to_open(rule: Recurrence, window: RuleWindow, now: datetime) -> list[Occ
     """The occurrences a run at `now` should have opened (a few weeks back: runs missed while
     the system was down are caught up), as the rule's window allows."""
     since = as_aware(now) - timedelta(days=CATCH_UP_DAYS)
-    return [o for o in occurrences(rule, since, now) if window.allows(o)]
+    return [o for o in occurrences(rule, since, now) if window.allows(o, now)]
 
 
 def task_title(title: str, occ: Occurrence) -> str:
@@ -241,6 +246,17 @@ def check_recurrence(rule: Recurrence, starts_on: date, ends_on: date | None,
         add("unitIds", "INVALID_UNITS", f"Tối đa {MAX_UNITS} đơn vị, mỗi đơn vị một lần.")
     if issues:
         raise validation_error(issues, "Nhiệm vụ định kỳ")
+
+
+def duplicates(draft: RuleDraft, title: str, unit_ids: Iterable[str], recurrence: Recurrence
+               ) -> frozenset[str]:
+    """The units a live rule (`title`, `unit_ids`, `recurrence`) shares with the draft when both
+    name the same duty on the same calendar: each would get the same task twice a period."""
+    if fold(" ".join(title.split())) != fold(" ".join(draft.title.split())):
+        return frozenset()
+    if recurrence != draft.recurrence:
+        return frozenset()
+    return frozenset(unit_ids) & frozenset(draft.unit_ids)
 
 
 def can_manage_rule(actor: Actor, creator: Actor) -> bool:

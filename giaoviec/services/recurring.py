@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio.client import (
     Client,
     Schedule,
@@ -35,17 +35,21 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.errors import conflict, forbidden, not_found
+from domain.errors import Code, DomainError, FieldIssue, conflict, forbidden, not_found
 from domain.inputs import check_client_key
 from domain.recurrence import (
     OPENS_AT,
     RuleDraft,
     can_manage_rule,
     check_rule,
+    describe,
+    duplicates,
+    from_json,
     next_rule_state,
     to_json,
 )
-from domain.timezone import TIME_ZONE
+from domain.ro import RO_VIEC
+from domain.timezone import TIME_ZONE, local_date
 from giaoviec.reads.org import actor_of, load_actor, org_facts, unit_heads
 from giaoviec.services.schedules import ensure_schedule
 from giaoviec.services.tasks import TaskService
@@ -155,6 +159,7 @@ class RecurringService:
                 facts = [org_facts(session, u, h or "") for u, h in zip(draft.unit_ids, heads,
                                                                         strict=True)]
                 check_rule(draft, creator, facts, heads, self.tasks.calendar, now)
+                _refuse_duplicate(session, draft)
                 unit = session.get(Unit, creator.unit_id)
                 assert unit is not None
         if found is not None:
@@ -211,6 +216,25 @@ class RecurringService:
             session.add(rule)
             session.add(RecurringRuleEvent(rule_id=rule.id, at=now, actor_id=actor.id,
                                            action=action, note=(reason or "").strip() or None))
+
+
+def _refuse_duplicate(session: Session, draft: RuleDraft) -> None:
+    """CONFLICT naming the live rule that already gives these units this duty on this
+    calendar (domain.recurrence.duplicates)."""
+    for rule in session.exec(select(RecurringRule).where(RecurringRule.state != "ended")
+                             .order_by(col(RecurringRule.created_at))).all():
+        shared = duplicates(draft, rule.title, json.loads(rule.unit_ids),
+                            from_json(rule.recurrence))
+        if shared:
+            creator = session.get(Official, rule.creator_id)
+            names = ", ".join(sorted(u.name for u in session.exec(
+                select(Unit).where(col(Unit.id).in_(shared))).all()))
+            raise DomainError(Code.CONFLICT, (
+                f"Đã có nhiệm vụ định kỳ “{rule.title}” ({describe(from_json(rule.recurrence))}) "
+                f"giao cho {names}, do {creator.full_name if creator else rule.creator_id} lập "
+                f"ngày {local_date(rule.created_at):%d/%m/%Y}; không lập trùng."),
+                [FieldIssue("unitIds", "DUPLICATE_RULE", f"Trùng nhiệm vụ định kỳ mã {rule.id}.",
+                            RO_VIEC)])
 
 
 def new_rule(draft: RuleDraft, creator_id: str, creator_unit_path: str, key: str, digest: str,

@@ -6,18 +6,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from domain.calendar import WorkingCalendar
+from domain.timezone import local_date
 from giaoviec.programs.worker import build_worker
 from giaoviec.services.tasks import TaskService
+from giaoviec.store.models import Official, Unit
 from tests.api.harness import QUEUE, Api, make_settings, new_key
 from tests.workflow.test_recurring import DrivenScheduler, wait_created
 from workflows.contracts import CalendarConfig, RecurringRun
@@ -150,3 +154,43 @@ async def test_a_plans_periodic_rows_become_its_recurring_duties(api: Api) -> No
     assert set(scheduler.installed[before:]) == {r["id"] for r in linked}
     assert [(u["row"], u["term"]) for u in plan["untracked"]] == [(1, "Theo yêu cầu")]
     assert "khi có yêu cầu" in plan["untracked"][0]["why"]
+
+
+async def test_a_communes_duties_are_listed_once_and_open_this_period(
+    api: Api, env: WorkflowEnvironment
+) -> None:
+    """Issue 19, item 16: the commune chairman lists the duties of the units inside his
+    commune; the same duty for the same units again is CONFLICT naming the first; a rule made
+    while this period's deadline is still ahead opens this period (its `periods` filled)."""
+    with Session(api.engine) as s:
+        s.add(Unit(id="xa1-vhxh", name="Phòng Văn hóa - Xã hội", kind="division",
+                   parent_id="xa1", path="/tinh/xa1/xa1-vhxh/", sort_order=200))
+        s.flush()
+        s.add(Official(id="tp.vhxh", username="tp.vhxh", full_name="Tạ Văn Quang",
+                       unit_id="xa1-vhxh", roles="unit_head"))
+        s.commit()
+    today = local_date(datetime.now(UTC))
+    weekly = {"clientKey": new_key(), "title": "Báo cáo kiểm đếm nhiệm vụ hằng tuần",
+              "description": "Tổng hợp kết quả kiểm đếm nhiệm vụ.",
+              "basis": "Kế hoạch số 45/KH-UBND", "unitIds": ["xa1-vhxh"],
+              "product": {"kind": "báo cáo", "description": "Báo cáo kiểm đếm",
+                          "measure": "Gửi Văn phòng HĐND và UBND xã"},
+              # due today: this period opened days ago, before the rule existed
+              "recurrence": {"frequency": "WEEKLY", "weekday": today.isoweekday()},
+              "startsOn": today.isoformat()}
+    rule = (await api.ok("ct.xa1", CREATE, input=weekly))["createRecurringRule"]
+    listed = "query($u: ID) { recurringRules(unitId: $u) { id } }"
+    assert [r["id"] for r in (await api.ok("ct.xa1", listed, u="xa1"))["recurringRules"]] == [
+        rule["id"]]
+    twin = await api.error("ct.xa1", CREATE, input={**weekly, "clientKey": new_key(),
+                                                     "title": " báo cáo kiểm đếm nhiệm vụ "
+                                                              "hằng tuần"})
+    assert twin["extensions"]["code"] == "CONFLICT"
+    assert "“Báo cáo kiểm đếm nhiệm vụ hằng tuần”" in twin["message"]
+    assert "Dương Văn Minh" in twin["message"] and "Phòng Văn hóa - Xã hội" in twin["message"]
+    assert rule["id"] in twin["extensions"]["fields"][0]["message"]
+
+    await run(api, env, rule["id"])
+    got = (await api.ok("ct.xa1", GET, id=rule["id"]))["recurringRule"]
+    (period,) = got["periods"]
+    assert period["due"] == today.isoformat() and period["counts"]["total"] == 1

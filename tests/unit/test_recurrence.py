@@ -127,3 +127,28 @@ def test_the_rule_in_words_and_as_stored() -> None:
     assert describe(SEED_REPORTS) == "Hằng năm, hạn 6 tháng đầu năm 05/06, năm 05/12"
     assert describe(Recurrence(Frequency.WEEKLY, weekday=5)) == "Hằng tuần, hạn thứ Sáu"
     assert from_json(to_json(SEED_REPORTS)) == SEED_REPORTS
+
+
+def test_a_rule_made_mid_week_opens_this_week_while_its_deadline_is_ahead() -> None:
+    """Issue 19, item 16: a weekly rule made on Thursday gives this Friday's task at once."""
+    rule = Recurrence(Frequency.WEEKLY, weekday=5)
+    thursday = date(2032, 1, 8)
+    made = RuleWindow(thursday)
+    assert [o.key for o in due_to_open(rule, made, at_local(thursday, time(10)))] == ["2032-W02"]
+    saturday = date(2032, 1, 10)  # this Friday has passed: the next week's, when it opens
+    assert due_to_open(rule, RuleWindow(saturday), at_local(saturday, time(10))) == []
+    (this_week,) = occurrences(rule, at_local(date(2032, 1, 5), SIX),
+                               at_local(date(2032, 1, 5), SIX))
+    assert not made.allows(this_week)  # without a run's time, as before: from the first day
+
+
+def test_the_same_duty_for_the_same_units_is_a_duplicate() -> None:
+    from domain.recurrence import RuleDraft, duplicates
+
+    weekly = Recurrence(Frequency.WEEKLY, weekday=5)
+    draft = RuleDraft("Báo cáo kiểm đếm  hằng tuần", None, None, "báo cáo", "Báo cáo", None,
+                      ("kt", "vhxh"), weekly, date(2032, 1, 8))
+    assert duplicates(draft, "báo cáo kiểm đếm hằng tuần", ["vhxh", "vp"], weekly) == {"vhxh"}
+    assert duplicates(draft, "Báo cáo tháng", ["vhxh"], weekly) == frozenset()
+    assert duplicates(draft, draft.title, ["vhxh"], Recurrence(Frequency.WEEKLY,
+                                                                weekday=4)) == frozenset()
