@@ -43,7 +43,7 @@ from giaoviec.services.plan_files import (
     resolve,
     with_rows,
 )
-from giaoviec.services.recurring import Scheduler, new_rule, rule_hash
+from giaoviec.services.recurring import Scheduler, new_rule, refuse_duplicate, rule_hash
 from giaoviec.services.tasks import TaskService, new_task_id, request_hash
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import (
@@ -138,6 +138,8 @@ class PlanService:
                     raise with_named(named, err) from None
                 if named:
                     raise validation_error(named, "Kế hoạch")
+                for rule in valid.rules:  # a periodic row some rule already gives the unit
+                    refuse_duplicate(session, rule.draft, rule.row)
                 issuer_unit = session.get(Unit, actor.unit_id)
                 assert issuer_unit is not None
         if found is not None:

@@ -159,7 +159,7 @@ class RecurringService:
                 facts = [org_facts(session, u, h or "") for u, h in zip(draft.unit_ids, heads,
                                                                         strict=True)]
                 check_rule(draft, creator, facts, heads, self.tasks.calendar, now)
-                _refuse_duplicate(session, draft)
+                refuse_duplicate(session, draft)
                 unit = session.get(Unit, creator.unit_id)
                 assert unit is not None
         if found is not None:
@@ -218,9 +218,9 @@ class RecurringService:
                                            action=action, note=(reason or "").strip() or None))
 
 
-def _refuse_duplicate(session: Session, draft: RuleDraft) -> None:
+def refuse_duplicate(session: Session, draft: RuleDraft, row: int | None = None) -> None:
     """CONFLICT naming the live rule that already gives these units this duty on this
-    calendar (domain.recurrence.duplicates)."""
+    calendar (domain.recurrence.duplicates); `row`: the plan's row the draft comes from."""
     for rule in session.exec(select(RecurringRule).where(RecurringRule.state != "ended")
                              .order_by(col(RecurringRule.created_at))).all():
         shared = duplicates(draft, rule.title, json.loads(rule.unit_ids),
@@ -234,7 +234,7 @@ def _refuse_duplicate(session: Session, draft: RuleDraft) -> None:
                 f"giao cho {names}, do {creator.full_name if creator else rule.creator_id} lập "
                 f"ngày {local_date(rule.created_at):%d/%m/%Y}; không lập trùng."),
                 [FieldIssue("unitIds", "DUPLICATE_RULE", f"Trùng nhiệm vụ định kỳ mã {rule.id}.",
-                            RO_VIEC)])
+                            RO_VIEC, row)])
 
 
 def new_rule(draft: RuleDraft, creator_id: str, creator_unit_path: str, key: str, digest: str,

@@ -127,7 +127,7 @@ async def test_a_plans_periodic_rows_become_its_recurring_duties(api: Api) -> No
     before = len(scheduler.installed)
     good = {"leadUnitIds": ["snv"], "description": "Theo dõi, tổng hợp kết quả kiểm đếm."}
     measure = "Gửi Văn phòng UBND tỉnh"
-    plan = (await api.ok("chutich", PLAN, input={
+    plan_input = {
         "clientKey": new_key(), "number": "45/KH-UBND", "subject": "Chấn chỉnh lề lối làm việc",
         "basis": "Quyết định số 534/QĐ-TTg", "issuedOn": "2026-11-02",
         "items": [
@@ -139,7 +139,8 @@ async def test_a_plans_periodic_rows_become_its_recurring_duties(api: Api) -> No
                  "measure": measure}]},
             {"leadUnitIds": ["snv", "stc"], "description": "Báo cáo kết quả thực hiện.",
              "products": [{"description": "Báo cáo kết quả thực hiện Kế hoạch",
-                           "term": "06 tháng, năm", "measure": measure}]}]}))["createPlan"]
+                           "term": "06 tháng, năm", "measure": measure}]}]}
+    plan = (await api.ok("chutich", PLAN, input=plan_input))["createPlan"]
     assert plan["taskCount"] == 1
     linked = (await api.ok("chutich", PLAN_RULES, p=plan["id"]))["recurringRules"]
     assert {r["planId"] for r in linked} == {plan["id"]}
@@ -154,6 +155,11 @@ async def test_a_plans_periodic_rows_become_its_recurring_duties(api: Api) -> No
     assert set(scheduler.installed[before:]) == {r["id"] for r in linked}
     assert [(u["row"], u["term"]) for u in plan["untracked"]] == [(1, "Theo yêu cầu")]
     assert "khi có yêu cầu" in plan["untracked"][0]["why"]
+    # The same plan keyed again: its weekly duty is the first plan's, named, with its row.
+    again = await api.error("chutich", PLAN, input={**plan_input, "clientKey": new_key()})
+    assert again["extensions"]["code"] == "CONFLICT"
+    assert "“Báo cáo kiểm đếm nhiệm vụ hằng tuần”" in again["message"]
+    assert again["extensions"]["fields"][0]["row"] == 1
 
 
 async def test_a_communes_duties_are_listed_once_and_open_this_period(
