@@ -166,3 +166,17 @@ def test_every_error_message_in_the_code_is_vietnamese() -> None:
                 if words := english_words(text):
                     found[f"{path.relative_to(ROOT)}:{line}"] = (text, words)
     assert found == {}
+
+
+def test_every_refusal_names_what_it_refuses() -> None:
+    """validation_error's headline defaults to "Nhiệm vụ chưa hợp lệ": only the task's own
+    checks may leave it out; a period, a page size or a client key names itself."""
+    found = []
+    for package in ("domain", "giaoviec", "api", "activities"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                        and node.func.id == "validation_error"
+                        and len(node.args) + len(node.keywords) < 2):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
