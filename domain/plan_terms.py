@@ -26,7 +26,8 @@ from domain.text import fold
 
 TERM_HELP = ("ghi ngày (31/12/2026, 05/12, trước ngày 05/12), số ngày làm việc (10 ngày làm "
              "việc), số ngày, tuần hoặc tháng kể từ ngày ban hành (01 tháng kể từ ngày Kế hoạch "
-             "được ban hành), định kỳ (hằng tuần, hằng tháng, hằng quý, 06 tháng, năm), "
+             "được ban hành), một tháng, quý hoặc năm (tháng 12/2026, quý IV/2026, năm 2026), "
+             "định kỳ (hằng tuần, hằng tháng, hằng quý, 06 tháng, năm), "
              "thường xuyên, hoặc theo yêu cầu")
 
 # The plan's reporting cycle when it names none: the weekly kiểm đếm reported at Friday's
@@ -86,6 +87,9 @@ _DAYS = re.compile(r"^(\d{1,4}) ngay$")
 _WEEKS = re.compile(r"^(\d{1,3}) tuan$")
 _MONTHS = re.compile(r"^(\d{1,3}) thang$")
 _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?$")
+# "Quý IV/2026", "tháng 12/2026", "năm 2026": by the end of that quarter, month, year.
+_SPAN = re.compile(r"^(quy|thang|nam) (?:(i{1,3}|iv|\d{1,2})[/ ](?:nam )?)?(\d{4})$")
+_QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _WORDY_DATE = re.compile(r"^(\d{1,2}) thang (\d{1,2})(?: nam (\d{4}))?$")
 _ANY_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})\b|(\d{1,2}) thang (\d{1,2})\b")
 _UNTRACKED = ("theo yeu cau", "khi co yeu cau", "dot xuat")
@@ -134,8 +138,12 @@ def _periodic(text: str) -> Recurrence | None:
 
 
 def _day_in(text: str) -> int | None:
-    m = re.search(r"ngay (\d{1,2})\b", text)
-    return int(m.group(1)) if m and 1 <= int(m.group(1)) <= 31 else None
+    """"… ngày 25" → 25; "trước ngày 25" → 24 (done before the 25th)."""
+    m = re.search(r"(truoc )?ngay (\d{1,2})\b", text)
+    if m is None or not 1 <= int(m.group(2)) <= 31:
+        return None
+    day = int(m.group(2))
+    return day - 1 if m.group(1) and day > 1 else day
 
 
 def _deadline(text: str, issued_on: date, calendar: WorkingCalendar) -> DeadlineSpec | None:
@@ -154,13 +162,32 @@ def _deadline(text: str, issued_on: date, calendar: WorkingCalendar) -> Deadline
             text = text[len(prefix):]
             break
     try:
-        day = _counted(text, issued_on, calendar) if not before else None
+        # "trước" goes with a day ("trước ngày 05/12"), not a count or a span
+        day = None if before else _counted(text, issued_on, calendar) or _span_end(text)
         if day is None and (found := _date(text, issued_on)) is not None:
             # "Trước ngày 05/12": done by the end of the last working day before it.
             day = calendar.previous_working_day(found) if before else found
     except (ValueError, OverflowError):
         return None
     return DeadlineSpec(on_date=day) if day is not None else None
+
+
+def _span_end(text: str) -> date | None:
+    m = _SPAN.match(text)
+    if m is None:
+        return None
+    kind, part, year = m.group(1), m.group(2), int(m.group(3))
+    if kind == "nam":
+        return date(year, 12, 31) if part is None else None
+    if kind == "quy" and part in _QUARTERS:
+        return _months_end(year, _QUARTERS[part] * 3)
+    if kind == "thang" and part is not None and part.isdigit():
+        return _months_end(year, int(part))
+    return None
+
+
+def _months_end(year: int, month: int) -> date:
+    return date(year, month, _months.monthrange(year, month)[1])
 
 
 def _counted(text: str, start: date, calendar: WorkingCalendar) -> date | None:

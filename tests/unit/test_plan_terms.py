@@ -36,6 +36,9 @@ ISSUED = date(2026, 11, 16)  # signed a week earlier
     ("Trước ngày 05/12", date(2026, 12, 4)),  # 05/12/2026 is a Saturday: Friday 04/12
     ("trước ngày 05 tháng 12", date(2026, 12, 4)),
     ("Trước ngày 10/12/2026", date(2026, 12, 9)),
+    ("Quý IV/2026", date(2026, 12, 31)),
+    ("Trong tháng 12/2026", date(2026, 12, 31)),
+    ("Năm 2026", date(2026, 12, 31)),
 ])
 def test_terms_count_from_the_issue_date(term: str, due: date) -> None:
     reading = read_term(term, ISSUED, CAL)
@@ -45,6 +48,7 @@ def test_terms_count_from_the_issue_date(term: str, due: date) -> None:
 @pytest.mark.parametrize(("term", "recurrence"), [
     ("Hằng tuần", Recurrence(Frequency.WEEKLY, weekday=5)),
     ("Hằng tháng", Recurrence(Frequency.MONTHLY, day=31)),
+    ("Hằng tháng, trước ngày 25", Recurrence(Frequency.MONTHLY, day=24)),
     ("Hằng quý", Recurrence(Frequency.QUARTERLY, day=31, month_in_quarter=3)),
     ("06 tháng, năm", Recurrence(Frequency.YEARLY, dates=(
         DueDate(6, 5, "6 tháng đầu năm"), DueDate(12, 5, "năm")))),
