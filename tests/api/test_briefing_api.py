@@ -13,6 +13,7 @@ from sqlmodel import Session
 from temporalio.testing import WorkflowEnvironment
 
 from tests.api.harness import Api, make_settings, running_api
+from tests.services import need
 from tests.tally.test_tally_store import population
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -144,7 +145,7 @@ async def test_the_pdf_is_printed_on_first_request_and_kept(api: Api) -> None:
     from activities.briefing.pdf import find_chromium
 
     if find_chromium() is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium): no PDF to print")
+        need("Chromium", "apt-get install chromium: no PDF to print")
     b = (await api.ok("vp.cv", GENERATE, p="2026-W47"))["generateBriefing"]
     path = b["files"]["docx"].removeprefix("http://giaoviec.test").replace("/docx", "/pdf")
     token = {"Authorization": f"Bearer {api.token('chutich')}"}

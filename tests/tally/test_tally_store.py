@@ -5,7 +5,6 @@ reopened by their own libraries, the chairman and the office notified."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from datetime import datetime, time
 from pathlib import Path
@@ -26,6 +25,7 @@ from giaoviec.store.models import Briefing, Notification, TallySnapshot, Task
 from tests.api.harness import make_settings
 from tests.api.test_queries import put
 from tests.org_fixture import seed_small_org
+from tests.services import chromium
 from workflows.contracts import TallyRequest
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
@@ -197,9 +197,7 @@ def test_the_briefing_files_and_who_gets_them(world: tuple[Engine, Path]) -> Non
 
 def screenshot(html: Path, png: Path) -> None:
     """The briefing as a person sees it: rendered by headless Chromium into test-artifacts/."""
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium): no screenshot")
+    browser = chromium()
     png.parent.mkdir(parents=True, exist_ok=True)
     png.unlink(missing_ok=True)
     subprocess.run(
