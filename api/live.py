@@ -4,7 +4,8 @@ The worker writes events in another process, so the API follows the `taskevent` 
 increasing id: one small poller per process and database (every ~0.5 s, only while someone
 listens) fans new event ids out to the subscribers; each subscriber then keeps only the events
 whose task its viewer may read — the same rule as `task(id)` (giaoviec.reads.visibility).
-Polling by id works on SQLite and PostgreSQL alike.
+Polling by id works on SQLite and PostgreSQL alike; on PostgreSQL ids commit out of order, so
+the poller's cursor (giaoviec.reads.events.EventCursor) asks again for the ids it skipped.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from strawberry.types import Info
 from api.context import RequestContext
 from api.types import Task, TaskEvent
 from giaoviec.reads import read
-from giaoviec.reads.events import NewEvent, events_after, latest_event_id, readable_events
+from giaoviec.reads.events import EventCursor, NewEvent, latest_event_id, readable_events
 from giaoviec.reads.org import get_unit
 
 log = logging.getLogger("giaoviec.live")
@@ -38,14 +39,14 @@ class EventFeed:
         self.interval = interval
         self._queues: set[asyncio.Queue[list[NewEvent]]] = set()
         self._task: asyncio.Task[None] | None = None
-        self._last_id = 0
+        self._cursor = EventCursor()
 
     @contextlib.asynccontextmanager
     async def listen(self) -> AsyncIterator[asyncio.Queue[list[NewEvent]]]:
         """A queue of new-event batches, from the moment of the call on."""
         queue: asyncio.Queue[list[NewEvent]] = asyncio.Queue(QUEUE_LIMIT)
         if self._task is None or self._task.done():
-            self._last_id = await asyncio.to_thread(read, self.engine, latest_event_id)
+            self._cursor = EventCursor(await asyncio.to_thread(read, self.engine, latest_event_id))
             self._task = asyncio.create_task(self._poll())
         self._queues.add(queue)
         try:
@@ -60,14 +61,12 @@ class EventFeed:
         while True:
             await asyncio.sleep(self.interval)
             try:
-                batch = await asyncio.to_thread(
-                    read, self.engine, lambda s: events_after(s, self._last_id))
+                batch = await asyncio.to_thread(read, self.engine, self._cursor.read)
             except Exception:  # noqa: BLE001 - a database hiccup must not end the feed
                 log.exception("event feed: reading new events failed")
                 continue
             if not batch:
                 continue
-            self._last_id = batch[-1].id
             for queue in list(self._queues):
                 if queue.full():  # a stuck subscriber loses old batches, not the feed
                     with contextlib.suppress(asyncio.QueueEmpty):
