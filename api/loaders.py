@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from domain.tally import Figures
 from giaoviec.reads import Session, org, read
+from giaoviec.reads.actions import actions_on
 from giaoviec.reads.counts import Clock, counts_by_lead_unit
 from giaoviec.reads.dashboard import counts_by_owner, subtree_counts
 from giaoviec.reads.org import Viewer
@@ -38,6 +39,8 @@ class Loaders:
         self.owner_counts = DataLoader(self._owner_counts)
         self.subtasks = DataLoader(self._subtasks)
         self.milestones = DataLoader(self._milestones)
+        # Keyed by the row (a page already holds them), cached by its id.
+        self.actions = DataLoader(self._actions, cache_key_fn=lambda row: row.id)
 
     async def _run(self, fn: Callable[[Session], V]) -> V:
         return await asyncio.to_thread(read, self.engine, fn)
@@ -84,3 +87,8 @@ class Loaders:
     async def _milestones(self, task_ids: list[str]) -> list[list[TaskMilestone]]:
         grouped = await self._run(lambda s: org.milestones_of(s, task_ids))
         return [grouped.get(t, []) for t in task_ids]
+
+    async def _actions(self, rows: list[Task]) -> list[list[str]]:
+        viewer, now = self._viewer(), self.clock.now
+        found = await self._run(lambda s: actions_on(s, viewer, rows, now))
+        return [[a.value for a in found[r.id]] for r in rows]

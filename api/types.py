@@ -15,7 +15,7 @@ from domain.tally import Figures, task_timeliness
 from domain.timeliness import TIMELINESS_LABELS_VI, Timeliness
 from domain.timezone import as_aware
 from giaoviec.reads import Session, plans
-from giaoviec.reads.dashboard import available_actions, jurisdiction_of
+from giaoviec.reads.dashboard import jurisdiction_of
 from giaoviec.reads.facts import fact_of
 from giaoviec.reads.org import unit_head
 from giaoviec.reads.subtasks import ancestors, plan_of, subtask_rollup
@@ -307,8 +307,8 @@ class Task:
                                   "quan hệ với nhiệm vụ và trạng thái); quy trình vẫn kiểm tra "
                                   "lại khi thực hiện.")
     async def available_actions(self, info: Info) -> list[TaskActionEnum]:  # type: ignore[valid-type]
-        viewer = await info.context.viewer()
-        found = await info.context.db(lambda s: available_actions(s, viewer, self.row))
+        await info.context.viewer()  # the loader's viewer, known from here on
+        found = await info.context.loaders.actions.load(self.row)
         return [TaskActionEnum(a) for a in found]  # type: ignore[misc]
     # "01 xuyên suốt": the thread from the plan or directive down to this task ------------
 

@@ -111,10 +111,17 @@ def _check_approver(record: TaskRecord, cmd: Command) -> None:
         raise forbidden(why)
 
 
+def next_manual_reminder(last: datetime | None, now: datetime) -> datetime | None:
+    """When the task may be reminded by hand again, if not yet now."""
+    if last is None or now - last >= MANUAL_REMINDER_GAP:
+        return None
+    return last + MANUAL_REMINDER_GAP
+
+
 def _check_reminder_pace(record: TaskRecord, cmd: Command, now: datetime) -> None:
-    last = record.last_manual_reminder_at
-    if cmd.action is Action.REMIND and last is not None and now - last < MANUAL_REMINDER_GAP:
-        again = to_local(last + MANUAL_REMINDER_GAP)
+    after = next_manual_reminder(record.last_manual_reminder_at, now)
+    if cmd.action is Action.REMIND and after is not None:
+        again = to_local(after)
         raise DomainError(Code.RATE_LIMITED,
                           f"Nhiệm vụ vừa được đôn đốc; có thể đôn đốc lại sau "
                           f"{again:%H:%M ngày %d/%m/%Y}.")
