@@ -13,13 +13,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
+from datetime import UTC, datetime
+from typing import NoReturn
 
 import strawberry
 from sqlalchemy.engine import Engine
+from starlette.websockets import WebSocket
 from strawberry.types import Info
 
+from api.auth import unauthenticated
 from api.context import RequestContext
 from api.types import Task, TaskEvent
 from giaoviec.reads import read
@@ -74,6 +79,34 @@ class EventFeed:
                 queue.put_nowait(batch)
 
 
+# A subscription outlives the request that opened it: its viewer is checked again at least
+# this often, and when its token expires (RequestContext.revoked).
+RECHECK_SECONDS = 60.0
+CLOSE_REASONS = {4401: "Phiên đăng nhập đã hết hạn.", 4403: "Tài khoản không còn được dùng."}
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
+def _next_check(ctx: RequestContext) -> float:
+    wait = RECHECK_SECONDS
+    if ctx.expires_at is not None:
+        wait = min(wait, (ctx.expires_at - datetime.now(UTC)).total_seconds())
+    return _clock() + max(0.0, wait)
+
+
+async def _close(ctx: RequestContext, code: int) -> NoReturn:
+    """Close the connection (4401 expired, 4403 deactivated) and wait for its handler to end
+    this subscription; nothing more is sent on it."""
+    socket = getattr(ctx, "request", None)
+    if not isinstance(socket, WebSocket):
+        raise unauthenticated(CLOSE_REASONS[code])
+    await socket.close(code=code, reason=CLOSE_REASONS[code])
+    await asyncio.Event().wait()
+    raise AssertionError("unreachable")  # the wait above only ends by cancellation
+
+
 _feeds: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, EventFeed]] = (
     weakref.WeakKeyDictionary())
 
@@ -109,11 +142,21 @@ class LiveSubscription:
         if unit_id is not None:
             unit_path = (await ctx.db(lambda s: get_unit(s, str(unit_id)))).path
         wanted = str(task_id) if task_id is not None else None
+        check_at = _next_check(ctx)
         async with feed_for(ctx.app.engine).listen() as queue:
             while True:
-                batch = await queue.get()
-                found = await ctx.db(lambda s, b=batch: readable_events(
-                    s, viewer, b, task_id=wanted, unit_path=unit_path))
+                try:
+                    batch = await asyncio.wait_for(queue.get(), max(0.0, check_at - _clock()))
+                except TimeoutError:
+                    batch = []
+                if _clock() >= check_at:
+                    if (code := await ctx.revoked()) is not None:
+                        await _close(ctx, code)
+                    viewer, check_at = await ctx.viewer(), _next_check(ctx)
+                if not batch:
+                    continue
+                found = await ctx.db(lambda s, b=batch, v=viewer: readable_events(
+                    s, v, b, task_id=wanted, unit_path=unit_path))
                 if found:
                     ctx.renew()  # a long-lived connection: fresh clock and loaders per change
                 for event, task in found:

@@ -14,12 +14,14 @@ import pytest
 import pytest_asyncio
 import uvicorn
 import websockets
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.testing import WorkflowEnvironment
 
-from giaoviec.store.models import Substitution, Task, TaskRequest
+from api import live
+from api.auth import issue_dev_token
+from giaoviec.store.models import Official, Substitution, Task, TaskRequest
 from tests.api.harness import ASSIGN, Api, assign_input, running_api
 from tests.conftest import free_port
 
@@ -280,6 +282,36 @@ async def test_the_websocket_refuses_strangers(api: Api, served: str) -> None:
     with pytest.raises(TimeoutError):  # accepted, and silent: nothing of that task to tell
         await asyncio.wait_for(ws.recv(), 0.8)
     await ws.close()
+
+
+async def closed_with(ws: Any, seconds: float) -> int:
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await asyncio.wait_for(ws.recv(), seconds)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code
+
+
+async def test_a_subscription_ends_with_its_token_or_its_official(
+    api: Api, served: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert live.RECHECK_SECONDS <= 60  # at least once a minute in production
+    monkeypatch.setattr(live, "RECHECK_SECONDS", 0.3)
+    ttl = timedelta(hours=api.settings.token_ttl_hours)
+    soon = issue_dev_token(api.settings, "snv.cb1",
+                           now=datetime.now(UTC) - ttl + timedelta(seconds=2))
+    expiring = await subscribe(served, {"Authorization": f"Bearer {soon}"})
+    leaving = await subscribe(served, {"Authorization": f"Bearer {api.token('snv.cb2')}"})
+    await asyncio.sleep(0.5)
+    with Session(api.engine) as s:
+        s.execute(update(Official).where(Official.id == "snv.cb2").values(active=False))
+        s.commit()
+    try:
+        assert await closed_with(leaving, 3) == 4403  # deactivated: within the re-check
+        assert await closed_with(expiring, 5) == 4401  # at its token's expiry
+    finally:
+        with Session(api.engine) as s:
+            s.execute(update(Official).where(Official.id == "snv.cb2").values(active=True))
+            s.commit()
 
 
 async def test_no_query_or_mutation_around_the_http_limits(api: Api, served: str) -> None:
