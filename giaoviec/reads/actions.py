@@ -26,8 +26,10 @@ def actions_on(session: Session, viewer: Viewer, tasks: Sequence[Task], now: dat
     if not tasks:
         return {}
     ids = [t.id for t in tasks]
-    assigners = officials_by_id(session, {t.assigner_id for t in tasks})
-    units_by_id(session, {o.unit_id for o in assigners.values()})  # actor_of finds them loaded
+    officials = officials_by_id(session, {t.assigner_id for t in tasks})
+    # actor_of reads each one's unit: loaded at once, and held so the session keeps them.
+    _held = units_by_id(session, {o.unit_id for o in officials.values()})
+    assigners = {oid: actor_of(session, o) for oid, o in officials.items()}
     heads = {unit: frozenset(heads_of([(o.id, o.role_list) for o in people]))
              for unit, people in members_of(session, list({t.lead_unit_id for t in tasks}))
              .items()}
@@ -36,10 +38,9 @@ def actions_on(session: Session, viewer: Viewer, tasks: Sequence[Task], now: dat
     reminded = _last_manual_reminders(session, ids)
     found: dict[str, list[Action]] = {}
     for t in tasks:
-        assigner = assigners.get(t.assigner_id)
         parties = TaskParties(
             owner_id=t.owner_id, lead_unit_heads=heads.get(t.lead_unit_id, frozenset()),
-            assigner=actor_of(session, assigner) if assigner else None,
+            assigner=assigners.get(t.assigner_id),
             lead_unit_path=path_ids(t.lead_unit_path))
         relations, _ = acting_for(relations_to_task(viewer.actor, parties),
                                   [(p.id, relations_to_task(p, parties)) for p, _ in principals])
