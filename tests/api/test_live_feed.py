@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.live import EventFeed
+from giaoviec.reads.events import GAP_SECONDS, EventCursor
 from giaoviec.store.models import Task, TaskEvent
 from tests.conftest import fresh_engine
 from tests.org_fixture import seed_small_org, unit_path
@@ -97,3 +98,31 @@ async def test_concurrent_writers_every_event_delivered_exactly_once(pg: Engine)
             delivered += await _next(queue)
     assert len(written) > 6 * 15
     assert sorted(delivered) == sorted(written)  # all of them, none twice
+
+
+def test_an_id_never_committed_is_given_up_after_a_while(tmp_path: Path) -> None:
+    """A rolled-back insert leaves a hole in the sequence for good: asked for GAP_SECONDS,
+    then forgotten; the ids around it are each returned once."""
+    for engine in fresh_engine("sqlite", tmp_path):
+        with Session(engine) as s:
+            seed_small_org(s)
+            s.add(Task(id="T1", client_key="k1", title="Báo cáo", state="in_progress",
+                       lead_unit_id="snv", lead_unit_path=unit_path("snv"), owner_id="snv.cb1",
+                       assigner_id="chutich", deadline=AT, original_deadline=AT,
+                       created_at=AT, updated_at=AT))
+            for id_ in (1, 2, 4):  # 3 never committed
+                event = _event()
+                event.id = id_
+                s.add(event)
+            s.commit()
+            cursor = EventCursor()
+            assert [e.id for e in cursor.read(s, now=0.0)] == [1, 2, 4]
+            assert set(cursor.gaps) == {3}
+            assert cursor.read(s, now=GAP_SECONDS - 1) == []
+            assert set(cursor.gaps) == {3}
+            assert cursor.read(s, now=GAP_SECONDS + 1) == [] and cursor.gaps == {}
+            late = _event()
+            late.id = 5
+            s.add(late)
+            s.commit()
+            assert [e.id for e in cursor.read(s, now=GAP_SECONDS + 2)] == [5]
