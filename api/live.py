@@ -6,6 +6,8 @@ listens) fans new event ids out to the subscribers; each subscriber then keeps o
 whose task its viewer may read — the same rule as `task(id)` (giaoviec.reads.visibility).
 Polling by id works on SQLite and PostgreSQL alike; on PostgreSQL ids commit out of order, so
 the poller's cursor (giaoviec.reads.events.EventCursor) asks again for the ids it skipped.
+A subscriber that falls QUEUE_LIMIT batches behind loses its oldest batches: nothing tells it
+so, the changes in them never reach it.
 """
 
 from __future__ import annotations
@@ -22,18 +24,17 @@ from typing import NoReturn
 import strawberry
 from sqlalchemy.engine import Engine
 from starlette.websockets import WebSocket
-from strawberry.types import Info
 
 from api.auth import unauthenticated
-from api.context import RequestContext
-from api.types import Task, TaskEvent
+from api.context import Info, RequestContext
+from api.tasks.types import Task, TaskEvent
 from giaoviec.reads import read
 from giaoviec.reads.events import EventCursor, NewEvent, latest_event_id, readable_events
 from giaoviec.reads.org import get_unit
 
 log = logging.getLogger("giaoviec.live")
 POLL_SECONDS = 0.5
-QUEUE_LIMIT = 100  # batches a slow subscriber may fall behind before it is told to refetch
+QUEUE_LIMIT = 100  # batches a slow subscriber may fall behind; past that its oldest are dropped
 
 
 class EventFeed:
@@ -126,38 +127,36 @@ class TaskChange:
     task: Task = strawberry.field(description="Nhiệm vụ sau bước đó.")
 
 
-@strawberry.type
-class LiveSubscription:
-    @strawberry.subscription(description="Theo dõi trực tiếp các thay đổi của những nhiệm vụ "
-                                         "người đăng nhập được xem (giao thức "
-                                         "graphql-transport-ws); lọc theo một nhiệm vụ hoặc các "
-                                         "nhiệm vụ do một đơn vị (gồm trực thuộc) chủ trì.")
-    async def task_changes(
-        self, info: Info, task_id: strawberry.ID | None = None,
-        unit_id: strawberry.ID | None = None,
-    ) -> AsyncGenerator[TaskChange, None]:
-        ctx: RequestContext = info.context
-        viewer = await ctx.viewer()
-        unit_path = None
-        if unit_id is not None:
-            unit_path = (await ctx.db(lambda s: get_unit(s, str(unit_id)))).path
-        wanted = str(task_id) if task_id is not None else None
-        check_at = _next_check(ctx)
-        async with feed_for(ctx.app.engine).listen() as queue:
-            while True:
-                try:
-                    batch = await asyncio.wait_for(queue.get(), max(0.0, check_at - _clock()))
-                except TimeoutError:
-                    batch = []
-                if _clock() >= check_at:
-                    if (code := await ctx.revoked()) is not None:
-                        await _close(ctx, code)
-                    viewer, check_at = await ctx.viewer(), _next_check(ctx)
-                if not batch:
-                    continue
-                found = await ctx.db(lambda s, b=batch, v=viewer: readable_events(
-                    s, v, b, task_id=wanted, unit_path=unit_path))
-                if found:
-                    ctx.renew()  # a long-lived connection: fresh clock and loaders per change
-                for event, task in found:
-                    yield TaskChange(event=TaskEvent(row=event), task=Task(row=task))
+@strawberry.subscription(description="Theo dõi trực tiếp các thay đổi của những nhiệm vụ "
+                                     "người đăng nhập được xem (giao thức "
+                                     "graphql-transport-ws); lọc theo một nhiệm vụ hoặc các "
+                                     "nhiệm vụ do một đơn vị (gồm trực thuộc) chủ trì.")
+async def task_changes(
+    info: Info, task_id: strawberry.ID | None = None,
+    unit_id: strawberry.ID | None = None,
+) -> AsyncGenerator[TaskChange, None]:
+    ctx = info.context
+    viewer = await ctx.viewer()
+    unit_path = None
+    if unit_id is not None:
+        unit_path = (await ctx.db(lambda s: get_unit(s, str(unit_id)))).path
+    wanted = str(task_id) if task_id is not None else None
+    check_at = _next_check(ctx)
+    async with feed_for(ctx.app.engine).listen() as queue:
+        while True:
+            try:
+                batch = await asyncio.wait_for(queue.get(), max(0.0, check_at - _clock()))
+            except TimeoutError:
+                batch = []
+            if _clock() >= check_at:
+                if (code := await ctx.revoked()) is not None:
+                    await _close(ctx, code)
+                viewer, check_at = await ctx.viewer(), _next_check(ctx)
+            if not batch:
+                continue
+            found = await ctx.db(lambda s, b=batch, v=viewer: readable_events(
+                s, v, b, task_id=wanted, unit_path=unit_path))
+            if found:
+                ctx.renew()  # a long-lived connection: fresh clock and loaders per change
+            for event, task in found:
+                yield TaskChange(event=TaskEvent(row=event), task=Task(row=task))
