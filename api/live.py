@@ -29,7 +29,7 @@ from api.auth import unauthenticated
 from api.context import Info, RequestContext
 from api.tasks.types import Task, TaskEvent
 from giaoviec.reads import read
-from giaoviec.reads.events import EventCursor, NewEvent, latest_event_id, readable_events
+from giaoviec.reads.events import EventCursor, NewEvent, readable_events
 from giaoviec.reads.org import get_unit
 
 log = logging.getLogger("giaoviec.live")
@@ -52,7 +52,7 @@ class EventFeed:
         """A queue of new-event batches, from the moment of the call on."""
         queue: asyncio.Queue[list[NewEvent]] = asyncio.Queue(QUEUE_LIMIT)
         if self._task is None or self._task.done():
-            self._cursor = EventCursor(await asyncio.to_thread(read, self.engine, latest_event_id))
+            self._cursor = await asyncio.to_thread(read, self.engine, EventCursor.at_end)
             self._task = asyncio.create_task(self._poll())
         self._queues.add(queue)
         try:

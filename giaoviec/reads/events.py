@@ -21,16 +21,15 @@ class NewEvent:
     task_id: str
 
 
-def latest_event_id(session: Session) -> int:
-    return int(session.execute(select(func.max(TaskEvent.id))).scalar_one_or_none() or 0)
-
-
 # How long an id skipped by the feed is asked for again. On PostgreSQL ids come from a sequence
 # when the row is inserted, not when it commits: under concurrent writers id 7 can become visible
 # after id 8. A read-model write commits within seconds; an id still missing after this long
 # belonged to a transaction that rolled back (sequences never reuse ids).
 GAP_SECONDS = 30.0
 GAP_LIMIT = 5000  # ids remembered at most; a larger jump is a sequence reset, not a race
+# How far below the newest event a starting feed looks for ids still being written: more than
+# the writers that can be in flight at once (the worker's activity threads).
+START_LOOKBACK = 100
 
 
 @dataclass
@@ -41,6 +40,16 @@ class EventCursor:
 
     last_id: int = 0
     gaps: dict[int, float] = field(default_factory=dict)  # skipped id → when first missed
+
+    @classmethod
+    def at_end(cls, session: Session, now: float | None = None) -> EventCursor:
+        """From now on: past the newest event, the holes just below it still asked for (a
+        transaction that took one of those ids may not have committed yet)."""
+        now = time.monotonic() if now is None else now
+        last = int(session.execute(select(func.max(TaskEvent.id))).scalar_one_or_none() or 0)
+        floor = max(0, last - START_LOOKBACK)
+        present = set(session.scalars(select(TaskEvent.id).where(col(TaskEvent.id) > floor)))
+        return cls(last, {i: now for i in range(floor + 1, last) if i not in present})
 
     def read(self, session: Session, now: float | None = None,
              limit: int = 1000) -> list[NewEvent]:

@@ -66,6 +66,22 @@ async def test_an_event_committed_after_a_later_id_is_still_delivered(pg: Engine
         assert queue.empty()  # and only once
 
 
+async def test_an_event_begun_before_the_feed_started_is_delivered(pg: Engine) -> None:
+    with Session(pg) as slow:
+        early = _event()
+        slow.add(early)
+        slow.flush()  # a smaller id, not committed when the feed starts
+        early_id = early.id
+        with Session(pg) as fast:
+            fast.add(_event())
+            fast.commit()
+        feed = EventFeed(pg, interval=0.05)
+        async with feed.listen() as queue:
+            await asyncio.sleep(0.2)
+            slow.commit()
+            assert await _next(queue) == [early_id]
+
+
 async def test_concurrent_writers_every_event_delivered_exactly_once(pg: Engine) -> None:
     written: list[int] = []
     lock = threading.Lock()
