@@ -3,23 +3,23 @@ User text (titles, names, reasons) is cleaned here, on the way in."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from activities.briefing import nd30
 from activities.briefing.text import day, moment, number
 from domain.calendar import WorkingCalendar
-from domain.org import Role
+from domain.org import ROLE_LABELS_VI, Role, parse_roles
 from domain.periods import Period
-from domain.tally import Figures, UnitTally, judge
+from domain.tally import Figures, UnitTally, awaiting_since, judge
 from domain.text import clean_for_report as clean
 from domain.timeliness import Timeliness, overdue_phrase
 from domain.timezone import to_local
-from giaoviec.reads.counts import Clock, timeliness_condition
+from giaoviec.reads.counts import Clock, instant, timeliness_condition
 from giaoviec.reads.facts import fact_of
 from giaoviec.store.models import Official, Task, Unit
 
@@ -41,6 +41,9 @@ COLUMNS = [
 OVERDUE_COLUMNS = ["Nhiệm vụ", "Đơn vị chủ trì", "Người chịu trách nhiệm", "Hạn xử lý",
                    "Số ngày làm việc quá hạn", "Số lần đã nhắc"]
 FLAGGED_MARK = " (nêu tên tại giao ban)"
+RANKING_TITLE = "VII. XẾP HẠNG ĐƠN VỊ THEO TỶ LỆ HOÀN THÀNH ĐÚNG HẠN"
+# How a leader is named when he has no title of his own, highest first.
+LEADER_ORDER = (Role.CHAIRMAN, Role.VICE_CHAIRMAN, Role.UNIT_HEAD)
 
 
 @dataclass
@@ -67,6 +70,14 @@ class OverdueItem:
     days_overdue: int
     reminders: int
     flagged: bool
+    # A product submitted late and awaiting approval: "đã nộp ngày …, chờ xác nhận".
+    note: str = ""
+
+    @property
+    def title_cell(self) -> str:
+        """The title as the overdue table prints it, with its flag and its note."""
+        return (self.title + (FLAGGED_MARK if self.flagged else "")
+                + (f" ({self.note})" if self.note else ""))
 
     @property
     def overdue_text(self) -> str:
@@ -81,6 +92,17 @@ class ExtensionItem:
     deadline: str
     requested: str
     reason: str
+
+
+@dataclass
+class Section:
+    """A section of the briefing told in lines (every format prints the same words):
+    `lines` are (level, text) — 0 a heading such as a leader's name, 1 an item; `empty` is
+    printed when there are none."""
+
+    title: str
+    empty: str
+    lines: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -106,6 +128,8 @@ class BriefingData:
     period_range: str = ""
     kind_title: str = KIND_TITLE
     notes: list[str] = field(default_factory=list)
+    # After the overdue table: late completions, what awaits each leader, names for giao ban.
+    sections: list[Section] = field(default_factory=list)
 
     @property
     def issuer(self) -> str:
@@ -124,14 +148,20 @@ class BriefingData:
         parent = session.get(Unit, root_unit.parent_id) if root_unit.parent_id else None
         units = {u.id: u for u in session.exec(
             select(Unit).where(col(Unit.path).startswith(root_unit.path))).all()}
-        # Only what the briefing names: overdue tasks, and pending extension requests.
+        # Only what the briefing names: overdue tasks, pending extension requests, products
+        # awaiting approval, and tasks completed in the period (the late ones are named).
         clock = Clock.at(at, calendar)
         tasks = session.exec(select(Task).where(
             col(Task.lead_unit_path).startswith(root_unit.path),
             or_(timeliness_condition(Timeliness.OVERDUE, clock),
-                col(Task.extension_requested_deadline).is_not(None)))).all()
-        people = {o.id: o for o in session.exec(select(Official).where(
-            col(Official.unit_id).in_(list(units)))).all()}
+                col(Task.extension_requested_deadline).is_not(None),
+                Task.state == "submitted",
+                and_(Task.state == "completed",
+                     col(Task.completed_at) >= instant(period.start)))
+        ).order_by(col(Task.deadline), col(Task.id))).all()
+        people = {o.id: o for o in session.exec(select(Official).where(or_(
+            col(Official.unit_id).in_(list(units)),
+            col(Official.id).in_({t.assigner_id for t in tasks})))).all()}
 
         def row(t: UnitTally) -> Row:
             prev = previous.get(t.unit.id)
@@ -150,12 +180,15 @@ class BriefingData:
             rows.insert(0, Row(f"{clean(root.unit.name)} (trực tiếp)", root.own))
         overdue, flagged, extensions = [], [], []
         for task in tasks:
-            if judge(fact_of(task), at, calendar) is not Timeliness.OVERDUE:
+            fact = fact_of(task)
+            if judge(fact, at, calendar) is not Timeliness.OVERDUE:
                 continue
+            submitted = awaiting_since(fact, at)
             item = OverdueItem(
                 clean(task.title), unit_name(task.lead_unit_id), _name(people, task.owner_id),
                 day(task.deadline), calendar.working_days_overdue(task.deadline, at),
-                task.overdue_reminders, task.flagged)
+                task.overdue_reminders, task.flagged,
+                note=f"đã nộp ngày {day(submitted)}, chờ xác nhận" if submitted else "")
             overdue.append(item)
             if task.flagged:
                 flagged.append(item)
@@ -207,7 +240,76 @@ class BriefingData:
                           f"đến ngày {period.last_day:%d/%m/%Y}"),
             notes=["Bản điều chỉnh: số liệu đã thay đổi so với bản trước của cùng kỳ."]
             if revision > 1 else [],
+            sections=[
+                _late_section(tasks, period, at, calendar, unit_name, people),
+                _decisions_section(tasks, at, calendar, unit_name, people),
+                _flagged_section(flagged),
+            ],
         )
+
+
+def _late_section(tasks: Sequence[Task], period: Period, at: datetime,
+                  calendar: WorkingCalendar, unit_name: Callable[[str], str],
+                  people: dict[str, Official]) -> Section:
+    """Tasks completed late in the period, by name: who, and how many working days late."""
+    lines: list[tuple[int, str]] = []
+    for task in tasks:
+        fact = fact_of(task)
+        done = task.completed_at
+        if done is None or not period.contains(done) or \
+                judge(fact, at, calendar) is not Timeliness.COMPLETED_LATE:
+            continue
+        delivered = task.submitted_at or done
+        late = calendar.working_days_overdue(task.deadline, delivered)
+        lines.append((1, f"“{clean(task.title)}” ({unit_name(task.lead_unit_id)}, "
+                         f"{_name(people, task.owner_id)}): hạn {day(task.deadline)}, nộp ngày "
+                         f"{day(delivered)}, chậm {late} ngày làm việc."))
+    return Section("IV. NHIỆM VỤ HOÀN THÀNH QUÁ HẠN TRONG KỲ",
+                   "Không có nhiệm vụ hoàn thành quá hạn trong kỳ.", lines)
+
+
+def _decisions_section(tasks: Sequence[Task], at: datetime, calendar: WorkingCalendar,
+                       unit_name: Callable[[str], str],
+                       people: dict[str, Official]) -> Section:
+    """What awaits each leader's decision at the instant: products to approve (submitted,
+    not yet approved) and extension requests, under the leader who assigned the task."""
+    waiting: dict[str, list[str]] = {}
+    for task in tasks:
+        fact = fact_of(task)
+        where = f"{unit_name(task.lead_unit_id)}, {_name(people, task.owner_id)}"
+        standing = judge(fact, at, calendar)
+        is_open = standing in (Timeliness.IN_TIME, Timeliness.DUE_SOON, Timeliness.OVERDUE)
+        submitted = awaiting_since(fact, at) if is_open else None
+        if submitted is not None:
+            waiting.setdefault(task.assigner_id, []).append(
+                f"Xác nhận sản phẩm “{clean(task.title)}” ({where}), nộp ngày {day(submitted)}, "
+                f"hạn {day(task.deadline)}.")
+        if task.extension_requested_deadline is not None and is_open:
+            waiting.setdefault(task.assigner_id, []).append(
+                f"Gia hạn nhiệm vụ “{clean(task.title)}” ({where}) từ {day(task.deadline)} đến "
+                f"{day(task.extension_requested_deadline)}: {clean(task.extension_reason)}")
+    lines: list[tuple[int, str]] = []
+    for leader_id in sorted(waiting, key=lambda i: _leader(people, i)):
+        lines.append((0, f"{_leader(people, leader_id)}:"))
+        lines += [(1, item) for item in waiting[leader_id]]
+    return Section("V. VIỆC CHỜ LÃNH ĐẠO QUYẾT ĐỊNH", "Không có việc chờ lãnh đạo quyết định.",
+                   lines)
+
+
+def _flagged_section(flagged: Sequence[OverdueItem]) -> Section:
+    return Section("VI. NHIỆM VỤ NÊU TÊN TẠI GIAO BAN", "Không có nhiệm vụ nêu tên.", [
+        (1, f"“{item.title}” ({item.unit}, {item.owner}), {item.overdue_text}, đã nhắc "
+            f"{item.reminders} lần.") for item in flagged])
+
+
+def _leader(people: dict[str, Official], official_id: str) -> str:
+    """A leader as the briefing names him: his title (or role) and name."""
+    person = people.get(official_id)
+    if person is None:
+        return clean(official_id)
+    roles = parse_roles(person.role_list)
+    title = person.title or next((ROLE_LABELS_VI[r] for r in LEADER_ORDER if r in roles), "")
+    return clean(f"{title} {person.full_name}".strip())
 
 
 def _name(people: dict[str, Official], official_id: str) -> str:

@@ -20,7 +20,13 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from activities.briefing import nd30, text
-from activities.briefing.data import COLUMNS, FLAGGED_MARK, OVERDUE_COLUMNS, BriefingData, Row
+from activities.briefing.data import (
+    COLUMNS,
+    OVERDUE_COLUMNS,
+    RANKING_TITLE,
+    BriefingData,
+    Row,
+)
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -240,24 +246,19 @@ def _body(doc: DocumentObject, data: BriefingData) -> None:
         overdue = _table(doc, 1, OVERDUE_WIDTHS, grid=True)
         _header_row(overdue, OVERDUE_COLUMNS)
         for item in data.overdue:
-            _row(overdue, [item.title + (FLAGGED_MARK if item.flagged else ""), item.unit,
+            _row(overdue, [item.title_cell, item.unit,
                            item.owner, item.deadline, item.days_overdue, item.reminders],
                  OVERDUE_WIDTHS, numeric_from=4)
     else:
         _para(doc, "Không có nhiệm vụ quá hạn.", indent=True)
-    _para(doc, "IV. ĐỀ XUẤT CHỦ TỊCH CHO Ý KIẾN", bold=True, indent=True).paragraph_format \
-        .space_before = Pt(6)
-    for ext in data.extensions:
-        _para(doc, f"- Gia hạn nhiệm vụ “{ext.title}” ({ext.unit}, {ext.owner}) từ "
-                   f"{ext.deadline} đến {ext.requested}: {ext.reason}", indent=True,
-              align=justify)
-    for item in data.flagged:
-        _para(doc, f"- Nêu tên tại giao ban: “{item.title}” ({item.unit}), "
-                   f"{item.overdue_text}, đã nhắc {item.reminders} lần.",
-              indent=True, align=justify)
-    if not data.extensions and not data.flagged:
-        _para(doc, "Không có đề xuất.", indent=True)
-    _para(doc, "V. XẾP HẠNG ĐƠN VỊ THEO TỶ LỆ HOÀN THÀNH ĐÚNG HẠN", bold=True, indent=True)
+    for section in data.sections:
+        _para(doc, section.title, bold=True, indent=True).paragraph_format.space_before = Pt(6)
+        for level, line in section.lines:
+            _para(doc, line if level == 0 else f"- {line}", bold=level == 0, indent=True,
+                  align=justify)
+        if not section.lines:
+            _para(doc, section.empty, indent=True)
+    _para(doc, RANKING_TITLE, bold=True, indent=True)
     for n, row in enumerate(data.ranking, 1):
         _para(doc, f"{n}. {row.name}: {text.number(row.figures.on_time_rate)}% đúng hạn, "
                    f"{row.figures.open_overdue} nhiệm vụ quá hạn.", indent=True, align=justify)

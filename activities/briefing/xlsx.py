@@ -50,10 +50,15 @@ def write_xlsx(data: BriefingData, path: Path) -> None:
     append(ws, Row("Tổng cộng", data.total.figures).cells(), bold=True)
     ws.column_dimensions["A"].width = 48
     overdue = wb.create_sheet("Quá hạn")
-    append(overdue, [*OVERDUE_COLUMNS, "Nêu tên tại giao ban"], bold=True)
+    append(overdue, [*OVERDUE_COLUMNS, "Nêu tên tại giao ban", "Ghi chú"], bold=True)
     for item in data.overdue:
         append(overdue, [item.title, item.unit, item.owner, item.deadline, item.days_overdue,
-                         item.reminders, "Có" if item.flagged else ""])
+                         item.reminders, "Có" if item.flagged else "", item.note])
     overdue.column_dimensions["A"].width = 60
+    for section in data.sections:  # late completions, decisions awaited, names for giao ban
+        sheet = wb.create_sheet(section.title.split(". ", 1)[-1].capitalize()[:31])
+        for level, line in section.lines or [(1, section.empty)]:
+            append(sheet, [line], bold=level == 0)
+        sheet.column_dimensions["A"].width = 120
     wb.save(str(path))
 
