@@ -22,6 +22,7 @@ from docx.text.paragraph import Paragraph
 from activities.briefing import nd30, text
 from activities.briefing.data import (
     COLUMNS,
+    DRAFT_MARK,
     OVERDUE_COLUMNS,
     RANKING_TITLE,
     BriefingData,
@@ -204,6 +205,8 @@ def _header_row(table: Table, labels: Sequence[str]) -> None:
 def _header(doc: DocumentObject, data: BriefingData) -> None:
     """Issuer and số on the left; quốc hiệu, tiêu ngữ and the place and date on the right."""
     center = WD_ALIGN_PARAGRAPH.CENTER
+    if data.draft:
+        _para(doc, DRAFT_MARK, bold=True, size=13, align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
     table = _table(doc, 2, HEAD_WIDTHS, grid=False)
     (issuer, nation), (number, place) = (r.cells for r in table.rows)
     left, right = HEAD_WIDTHS
@@ -216,7 +219,7 @@ def _header(doc: DocumentObject, data: BriefingData) -> None:
     _first(nation, nd30.QUOC_HIEU, bold=True, size=12, align=center, after=0)
     _first(nation, nd30.TIEU_NGU, bold=True, size=13, align=center, after=0)
     _rule(nation, TIEU_NGU_WIDTH, right)
-    _first(number, f"Số: {data.number}", size=13, align=center, after=0)
+    _first(number, data.number_line, size=13, align=center, after=0)
     _first(place, data.place_date, italic=True, size=BODY_PT, align=center, after=0)
     for cell in (number, place):
         cell.paragraphs[0].paragraph_format.space_before = Pt(6)
@@ -224,6 +227,8 @@ def _header(doc: DocumentObject, data: BriefingData) -> None:
         = Pt(18)
     _para(doc, data.subject, bold=True, align=center, after=0)
     _rule(doc, TEXT_WIDTH / 4, TEXT_WIDTH, after=12)
+    if data.addressee:
+        _para(doc, f"Kính gửi: {data.addressee}", align=center)
 
 
 def _body(doc: DocumentObject, data: BriefingData) -> None:

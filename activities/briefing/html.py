@@ -12,6 +12,7 @@ from markupsafe import Markup
 from activities.briefing import nd30, text
 from activities.briefing.data import (
     COLUMNS,
+    DRAFT_MARK,
     FLAGGED_MARK,
     OVERDUE_COLUMNS,
     RANKING_TITLE,
@@ -34,7 +35,7 @@ _env.filters["signed"] = text.signed
 def render_html(data: BriefingData) -> str:
     return _env.get_template("briefing.html").render(
         d=data, columns=COLUMNS, overdue_columns=OVERDUE_COLUMNS, flagged_mark=FLAGGED_MARK,
-        ranking_title=RANKING_TITLE,
+        ranking_title=RANKING_TITLE, draft_mark=DRAFT_MARK,
         quoc_hieu=nd30.QUOC_HIEU, tieu_ngu=nd30.TIEU_NGU)
 
 

@@ -142,12 +142,13 @@ def test_a_rerun_is_identical_or_a_correction(world: tuple[Engine, Path]) -> Non
         s.add(late)
         s.commit()
     fixed = run_tally(engine, settings, CAL, TallyRequest("2026-W47"), RUN_AT)
-    # Corrected: the province's briefing and Sở Tài chính's, whose task it was; no other.
-    assert fixed.corrections == 2 and fixed.briefings != first.briefings
+    # Still drafts: refreshed in place (the province's and Sở Tài chính's), no number spent.
+    assert fixed.corrections == 0 and fixed.briefings == first.briefings
     with Session(engine) as s:
-        revisions = sorted((b.root_unit_id, b.revision) for b in s.exec(select(Briefing)).all())
-        assert revisions == [("snv", 1), ("stc", 1), ("stc", 2), ("tinh", 1), ("tinh", 2),
-                             ("xa1", 1)]
+        rows = s.exec(select(Briefing)).all()
+        assert sorted((b.root_unit_id, b.revision) for b in rows) == [
+            ("snv", 1), ("stc", 1), ("tinh", 1), ("xa1", 1)]
+        assert all(b.is_draft and b.number == "" for b in rows)
         assert len(s.exec(select(TallySnapshot).where(TallySnapshot.unit_id == "tinh")).all()) == 2
         assert len(s.exec(select(Notification)).all()) > notified
     assert figures(engine, "tinh")["total"] == 7
@@ -163,10 +164,10 @@ def test_the_briefing_files_and_who_gets_them(world: tuple[Engine, Path]) -> Non
             select(Notification).where(Notification.kind == "briefing",
                                        col(Notification.dedup_key).contains(f":{unit}:")))
         ) for unit in ("tinh", "snv", "xa1")}
-    # Each briefing to its own leaders and office: the commune's never to the province.
-    assert readers == {"tinh": ["chutich", "pct", "vp.cv"], "snv": ["gd.snv"],
-                       "xa1": ["ct.xa1"]}
-    assert briefing.number == "01/BC-UBND"  # the first in the province's register this year
+    # Each draft to whoever prepares it: the province's to its Văn phòng; a body without a
+    # tracking unit of its own to its leaders; the commune's never to the province.
+    assert readers == {"tinh": ["vp.cv"], "snv": ["gd.snv"], "xa1": ["ct.xa1"]}
+    assert briefing.is_draft and briefing.number == ""  # no number until issued
     folder = data / briefing.directory
     assert not (folder / "bao-cao-kiem-dem-2026-W47.docx").exists()  # rendered on request
     for kind in ("html", "docx", "xlsx"):
