@@ -55,9 +55,17 @@ async def test_the_office_reads_and_reminds_across_its_ubnd(api: Api) -> None:
         told = s.exec(select(Notification).where(
             Notification.task_id == tid, col(Notification.kind) == "manual_reminder")).all()
     assert [n.recipient_id for n in told] == ["snv.cb1"] and "đôn đốc" in told[0].body
-    # Not twice within a day: the owner is not flooded.
+    # Not twice within a day by the same person: the owner is not flooded; the refusal names
+    # who reminded last and when.
     again = await api.error("vp.cv", REMIND, id=tid)
     assert again["extensions"]["code"] == "RATE_LIMITED"
+    assert "Lần đôn đốc gần nhất: Lê Văn Cường, lúc" in again["message"]
+    # Another who may remind still may, once: the lead unit's head.
+    head = (await api.ok("gd.snv", REMIND, id=tid))["remindTask"]
+    assert head["id"] == tid
+    twice = await api.error("gd.snv", REMIND, id=tid)
+    assert twice["extensions"]["code"] == "RATE_LIMITED"
+    assert "Lần đôn đốc gần nhất: Phạm Thị Dung" in twice["message"]
     # Nobody else's office, and not a colleague.
     other = await api.error("xa1.vp", REMIND, id=tid)
     assert other["extensions"]["code"] == "NOT_FOUND"
