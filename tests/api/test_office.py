@@ -92,3 +92,36 @@ async def test_assigning_to_a_division_tells_the_department_above_it(api: Api) -
     assert told == {"tccb.cb": "assigned", "gd.snv": "assigned_below"}
     seen = (await api.ok("gd.snv", GET, id=task["id"]))["task"]
     assert seen is not None
+
+
+GENERATE = "mutation { generateBriefing(period: \"2026-W47\") { number draft } }"
+
+
+async def test_the_unit_a_committee_names_tracks_reads_reminds_and_prepares(api: Api) -> None:
+    """Seed 000 sends everything to Phòng Văn hóa - Xã hội "để theo dõi, tổng hợp": the
+    commune names it its tracking unit, and its head reads every task of the commune, reminds
+    and prepares the briefing — where before he heard NOT_FOUND."""
+    with Session(api.engine) as s:
+        s.add(Unit(id="xa1-vhxh", name="Phòng Văn hóa - Xã hội", kind="division",
+                   parent_id="xa1", path="/tinh/xa1/xa1-vhxh/"))
+        s.flush()
+        s.add(Official(id="xa1.tpvh", username="xa1.tpvh", full_name="Kiều Thị Vân",
+                       unit_id="xa1-vhxh", roles="unit_head"))
+        s.commit()
+    task = (await api.ok("ct.xa1", ASSIGN, input=assign_input(
+        leadUnitId="xa1", ownerId="xa1.cb", coordinators=[])))["assignTask"]
+    before = await api.error("xa1.tpvh", REMIND, id=task["id"])
+    assert before["extensions"]["code"] == "NOT_FOUND"
+    with Session(api.engine) as s:
+        xa1 = s.get(Unit, "xa1")
+        assert xa1 is not None
+        xa1.tracking_unit_id = "xa1-vhxh"
+        s.add(xa1)
+        s.commit()
+    assert (await api.ok("xa1.tpvh", GET, id=task["id"]))["task"]["id"] == task["id"]
+    assert (await api.ok("xa1.tpvh", REMIND, id=task["id"]))["remindTask"]["id"] == task["id"]
+    draft = (await api.ok("xa1.tpvh", GENERATE))["generateBriefing"]
+    assert draft == {"number": "", "draft": True}
+    # Still nothing outside the commune.
+    outside = await api.error("xa1.tpvh", BRIEFING, u="tinh")
+    assert outside["extensions"]["code"] == "FORBIDDEN"
