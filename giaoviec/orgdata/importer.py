@@ -209,6 +209,12 @@ def _check_units(raws: Sequence[_Raw], issues: _Issues) -> list[_UnitIn]:
             code = issues.text(raw, "code", "mã hành chính", 32, required=False)
             if code is not _MISSING:
                 optional["code"] = code
+        if raw.data.get("tracking_unit") not in (None, ""):
+            # The unit it names to track its tasks and prepare its briefing (default: its
+            # Văn phòng); set once every unit exists, checked to lie inside it.
+            tracking = issues.text(raw, "tracking_unit", "đơn vị theo dõi", 64, required=False)
+            if tracking is not _MISSING:
+                optional["tracking_unit_id"] = tracking
         if raw.data.get("sort_order") not in (None, ""):
             try:
                 optional["sort_order"] = int(raw.data["sort_order"])
@@ -414,6 +420,12 @@ def import_org(session: Session, path: Path) -> dict[str, int]:
     unit_ids = set(parents) | {str(r.data["id"]).strip() for r in unit_raws
                                if r.data.get("id") not in (None, "")}
     paths = _compute_paths(parents, unit_ids, file_units, raws_by_key, issues)
+    for u in file_units:
+        target = u.optional.get("tracking_unit_id")
+        if target is not None and (target == u.id or target not in paths or u.id not in paths
+                                   or not paths[target].startswith(paths[u.id])):
+            issues.add(raws_by_key[u.key], "tracking_unit", "UNKNOWN_UNIT",
+                       f"đơn vị theo dõi “{target}” phải là một đơn vị thuộc “{u.id}”.")
     existing_officials = {o.id: o for o in session.exec(select(Official)).all()}
     file_officials = _check_officials(official_raws, unit_ids, existing_officials, issues)
     if issues.items:
@@ -425,6 +437,8 @@ def import_org(session: Session, path: Path) -> dict[str, int]:
     # only then move existing units, whose new parent may be one of the new units.
     # (The unit of work inserts rows of one table in the order they were added.)
     next_order = max((u.sort_order for u in existing_units.values()), default=-1) + 1
+    tracking = {u.id: u.optional.pop("tracking_unit_id") for u in file_units
+                if "tracking_unit_id" in u.optional}
     for position, u in sorted(enumerate(file_units), key=lambda p: paths[p[1].id].count("/")):
         if u.id not in existing_units:
             values = {"sort_order": next_order + position, **u.optional}
@@ -448,7 +462,12 @@ def import_org(session: Session, path: Path) -> dict[str, int]:
             session.exec(
                 update(Task).where(Task.lead_unit_id == uid).values(lead_unit_path=paths[uid])
             )
-    counts["units_updated"] = len(touched)
+    session.flush()
+    for uid, target in tracking.items():  # every unit exists now
+        row = existing_units.get(uid) or session.get(Unit, uid)
+        if row is not None and _assign(row, {"tracking_unit_id": target}):
+            touched.add(uid)
+    counts["units_updated"] = len(touched & set(existing_units))
     session.flush()
 
     departures: list[tuple[str, str]] = []
