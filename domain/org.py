@@ -98,6 +98,16 @@ def deputies_of(members: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
             if Role.VICE_CHAIRMAN in roles or Role.DEPUTY_HEAD in roles]
 
 
+DEPUTY_ROLES = frozenset({Role.VICE_CHAIRMAN, Role.DEPUTY_HEAD})
+
+
+def is_deputy(actor: Actor) -> bool:
+    """A deputy (vice-chairman, Phó Chánh Văn phòng, Phó Trưởng phòng): assists the head and
+    signs "KT." for him; a deputy head by that role alone assigns, approves and decides
+    nothing (a vice-chairman is a leader in his own right)."""
+    return bool(actor.roles & DEPUTY_ROLES)
+
+
 def is_office_staff(actor: Actor) -> bool:
     """Of an office (Văn phòng) or of the unit a People's Committee named to track its tasks:
     by role, by belonging to a unit of kind office, or to its tracking unit."""
