@@ -291,7 +291,7 @@ def _late_section(tasks: Sequence[Task], period: Period, at: datetime,
         late = calendar.working_days_overdue(task.deadline, delivered)
         lines.append((1, f"“{clean(task.title)}” ({unit_name(task.lead_unit_id)}, "
                          f"{_name(people, task.owner_id)}): hạn {day(task.deadline)}, nộp ngày "
-                         f"{day(delivered)}, chậm {late} ngày làm việc."))
+                         f"{day(delivered)}, {overdue_phrase(late)}."))
     return Section("IV. NHIỆM VỤ HOÀN THÀNH QUÁ HẠN TRONG KỲ",
                    "Không có nhiệm vụ hoàn thành quá hạn trong kỳ.", lines)
 
@@ -337,7 +337,8 @@ def _leader(people: dict[str, Official], official_id: str) -> str:
         return clean(official_id)
     roles = parse_roles(person.role_list)
     title = person.title or next((ROLE_LABELS_VI[r] for r in LEADER_ORDER if r in roles), "")
-    return clean(f"{title} {person.full_name}".strip())
+    return clean(f"Đồng chí {person.full_name}, {title}" if title
+                 else f"Đồng chí {person.full_name}")
 
 
 def issuing_unit(session: Session, body: Unit, period: Period) -> Unit:

@@ -56,14 +56,14 @@ def test_every_format_names_late_completions_and_decisions_awaited(
         world: Engine, tmp_path: Path) -> None:
     for kind, body in texts(world, tmp_path).items():
         # b: due 17/11, delivered 19/11 — two working days late, named with its owner.
-        assert "hạn 17/11/2026, nộp ngày 19/11/2026, chậm 2 ngày làm việc" in body, kind
+        assert "hạn 17/11/2026, nộp ngày 19/11/2026, quá hạn 2 ngày làm việc" in body, kind
         assert "Hoàng Văn Em" in body, kind
         # What awaits the vice-chairman (who assigned both products) and the chairman (h's
         # extension request), under each leader's name.
-        assert "Phó Chủ tịch Trần Thị Bình:" in body, kind
+        assert "Đồng chí Trần Thị Bình, Phó Chủ tịch:" in body, kind
         assert "Xác nhận sản phẩm “Sản phẩm on-wait”" in body, kind
         assert "Xác nhận sản phẩm “Sản phẩm late-wait”" in body, kind
-        assert "Chủ tịch Nguyễn Văn An:" in body, kind
+        assert "Đồng chí Nguyễn Văn An, Chủ tịch:" in body, kind
         assert "Gia hạn nhiệm vụ “Đề án vị trí việc làm”" in body, kind
         # Overdue, but delivered: it says so.
         assert "đã nộp ngày 20/11/2026, chờ xác nhận" in body, kind
