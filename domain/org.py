@@ -268,7 +268,8 @@ class TaskScope:
 
 def can_read_task(viewer: Actor, task: TaskScope) -> bool:
     """A viewer reads the tasks he owns or assigned, and those led or coordinated inside his
-    jurisdiction. `giaoviec.reads.tasks.visible_tasks` is the SQL form of this rule."""
+    jurisdiction. `giaoviec.reads.visibility.visible_tasks` is the SQL form of this rule
+    (tests/unit/test_visibility.py holds the two equal)."""
     if viewer.id in (task.owner_id, task.assigner_id):
         return True
     root = jurisdiction(viewer)[-1]
