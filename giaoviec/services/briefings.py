@@ -41,50 +41,65 @@ async def generate(client: Client, task_queue: str, period: Period,
     )
 
 
+RETRIES = 5
+
+
 def issue(engine: Engine, settings: Settings, viewer: Viewer, briefing_id: int,
           now: datetime) -> Briefing:
+    """`issue_once`, again when another issue took the register's number at the same moment
+    (the unique constraints refuse the second): the next try takes the next number."""
+    for _ in range(RETRIES - 1):
+        try:
+            return issue_once(engine, settings, viewer, briefing_id, now)
+        except IntegrityError:
+            continue
+    try:
+        return issue_once(engine, settings, viewer, briefing_id, now)
+    except IntegrityError as err:
+        raise conflict("Số văn bản vừa được dùng; thử ban hành lại.") from err
+
+
+def issue_once(engine: Engine, settings: Settings, viewer: Viewer, briefing_id: int,
+               now: datetime) -> Briefing:
     """Issue a draft: by whoever may sign it for its issuing unit, or the head of the unit
     that tracks and prepared it. It takes the next number of the issuing unit's register for
     the year and today's date; its figures stay as drafted. Issued once: a second issue, or an
     issue of a draft a newer one has replaced, is a CONFLICT."""
-    try:
-        with session_scope(engine) as session:
-            row = briefing_file(session, viewer, briefing_id)  # may he read it at all
-            body = get_unit(session, row.root_unit_id)
-            issuer = get_unit(session, row.issuer_unit_id or body.id)
-            committee = nd30.split_committee(issuer.name) is not None
-            if not can_issue_briefing(viewer.actor, issuer.id, committee,
-                                      tracking_unit_of(session, body).id):
-                raise forbidden("Chỉ người ký (lãnh đạo đơn vị ban hành) hoặc người đứng đầu "
-                                "đơn vị theo dõi được ban hành báo cáo.")
-            if not row.is_draft:
-                raise conflict(f"Báo cáo đã ban hành, số {row.number}.")
-            latest = latest_briefing(session, body, _period(row))
-            if latest is not None and latest.id != row.id:
-                raise conflict("Đã có dự thảo mới hơn của kỳ này; ban hành dự thảo mới nhất.")
-            today = to_local(now).date()
-            sequence = next_number(session, issuer.id, today.year)
-            data = load(settings.data_dir / row.directory)
-            kind_code, issuer_code = data.number_suffix.lstrip("/").split("-", 1)
-            data.number = nd30.document_number(sequence, kind_code, issuer_code)
-            data.draft = False
-            data.place_date = nd30.date_line(data.place_date.split(", ngày")[0], today)
-            _sign(session, data, viewer.id, issuer, committee=committee)
-            directory = Path(row.directory).parent / f"issued-{sequence:02d}"
-            dump(data, settings.data_dir / directory)
-            done = session.execute(update(Briefing).where(
-                col(Briefing.id) == row.id, col(Briefing.issued_at).is_(None)).values(
-                number=data.number, directory=str(directory), issued_at=now,
-                issued_by_id=viewer.id, register_year=today.year, register_number=sequence))
-            if done.rowcount != 1:  # type: ignore[attr-defined]
-                raise conflict("Báo cáo vừa được ban hành.")
-            session.refresh(row)
-            _tell(session, settings, row, body, data.number, now)
-            session.flush()
-            session.expunge(row)
-            return row
-    except IntegrityError as err:
-        raise conflict("Số văn bản vừa được dùng; thử ban hành lại.") from err
+    with session_scope(engine) as session:
+        row = briefing_file(session, viewer, briefing_id)  # may he read it at all
+        body = get_unit(session, row.root_unit_id)
+        issuer = get_unit(session, row.issuer_unit_id or body.id)
+        committee = nd30.split_committee(issuer.name) is not None
+        if not can_issue_briefing(viewer.actor, issuer.id, committee,
+                                  tracking_unit_of(session, body).id):
+            raise forbidden("Chỉ người ký (lãnh đạo đơn vị ban hành) hoặc người đứng đầu "
+                            "đơn vị theo dõi được ban hành báo cáo.")
+        if not row.is_draft:
+            raise conflict(f"Báo cáo đã ban hành, số {row.number}.")
+        latest = latest_briefing(session, body, _period(row))
+        if latest is not None and latest.id != row.id:
+            raise conflict("Đã có dự thảo mới hơn của kỳ này; ban hành dự thảo mới nhất.")
+        today = to_local(now).date()
+        sequence = next_number(session, issuer.id, today.year)
+        data = load(settings.data_dir / row.directory)
+        kind_code, issuer_code = data.number_suffix.lstrip("/").split("-", 1)
+        data.number = nd30.document_number(sequence, kind_code, issuer_code)
+        data.draft = False
+        data.place_date = nd30.date_line(data.place_date.split(", ngày")[0], today)
+        _sign(session, data, viewer.id, issuer, committee=committee)
+        directory = Path(row.directory).parent / f"issued-{sequence:02d}"
+        dump(data, settings.data_dir / directory)
+        done = session.execute(update(Briefing).where(
+            col(Briefing.id) == row.id, col(Briefing.issued_at).is_(None)).values(
+            number=data.number, directory=str(directory), issued_at=now,
+            issued_by_id=viewer.id, register_year=today.year, register_number=sequence))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise conflict("Báo cáo vừa được ban hành.")
+        session.refresh(row)
+        _tell(session, settings, row, body, data.number, now)
+        session.flush()
+        session.expunge(row)
+        return row
 
 
 def _period(row: Briefing) -> Period:

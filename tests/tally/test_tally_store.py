@@ -22,7 +22,7 @@ from domain.lifecycle import TaskState
 from domain.tally import Figures
 from domain.timezone import VN_TZ
 from giaoviec.services.briefing_files import briefing_path
-from giaoviec.store.models import Briefing, Notification, TallySnapshot, Task
+from giaoviec.store.models import Briefing, Notification, Official, TallySnapshot, Task
 from tests.api.harness import make_settings
 from tests.api.test_queries import put
 from tests.org_fixture import seed_small_org
@@ -212,3 +212,42 @@ def screenshot(html: Path, png: Path) -> None:
         check=True, capture_output=True, timeout=120,
     )
     assert png.stat().st_size > 20_000
+
+
+def test_issuing_numbers_each_draft_once_in_the_issuer_s_register(
+        world: tuple[Engine, Path]) -> None:
+    """Two drafts issued at the same moment by two threads take two numbers of the Văn
+    phòng's register, never the same one; a third issue of either is refused."""
+    import threading
+
+    from domain.errors import DomainError
+    from giaoviec.reads.org import Viewer, load_actor
+    from giaoviec.services.briefings import issue
+
+    engine, data = world
+    settings = make_settings(data_dir=data)
+    with Session(engine) as s:
+        s.add(Official(id="cvp", username="cvp", full_name="Trịnh Văn Phúc", unit_id="vp",
+                       roles="unit_head"))
+        s.commit()
+    for week in ("2026-W46", "2026-W47"):
+        run_tally(engine, settings, CAL, TallyRequest(week), RUN_AT)
+    with Session(engine) as s:
+        drafts = [b.id or 0 for b in s.exec(select(Briefing).where(
+            Briefing.root_unit_id == "tinh")).all()]
+        chief = Viewer(load_actor(s, "cvp"))
+    numbers: list[str] = []
+    refused: list[str] = []
+
+    def go(briefing_id: int) -> None:
+        try:
+            numbers.append(issue(engine, settings, chief, briefing_id, RUN_AT).number)
+        except DomainError as err:
+            refused.append(err.code)
+
+    threads = [threading.Thread(target=go, args=(b,)) for b in (*drafts, drafts[0])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(numbers) == ["01/BC-VP", "02/BC-VP"] and refused == ["CONFLICT"]
