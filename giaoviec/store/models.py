@@ -36,7 +36,8 @@ class Unit(SQLModel, table=True):
     sort_order: int = 0
     # The unit a People's Committee names to track its tasks, remind and prepare its weekly
     # briefing ("để theo dõi, tổng hợp"); None: its Văn phòng (domain.org.tracking_unit).
-    tracking_unit_id: str | None = Field(default=None, foreign_key="unit.id", max_length=64)
+    tracking_unit_id: str | None = Field(default=None, foreign_key="unit.id", index=True,
+                                         max_length=64)
 
     @property
     def path_ids(self) -> tuple[str, ...]:

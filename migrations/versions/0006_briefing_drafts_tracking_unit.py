@@ -26,6 +26,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("tracking_unit_id", AutoString(length=64), nullable=True))
         batch_op.create_foreign_key("fk_unit_tracking_unit", "unit", ["tracking_unit_id"],
                                     ["id"])
+        # Every request asks which UBND the viewer's unit tracks.
+        batch_op.create_index(batch_op.f("ix_unit_tracking_unit_id"), ["tracking_unit_id"],
+                              unique=False)
 
     with op.batch_alter_table("briefing", schema=None) as batch_op:
         batch_op.add_column(sa.Column("issuer_unit_id", AutoString(length=64), nullable=True))
@@ -59,5 +62,6 @@ def downgrade() -> None:
         batch_op.drop_column("issuer_unit_id")
 
     with op.batch_alter_table("unit", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_unit_tracking_unit_id"))
         batch_op.drop_constraint("fk_unit_tracking_unit", type_="foreignkey")
         batch_op.drop_column("tracking_unit_id")
