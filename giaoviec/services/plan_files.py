@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from domain.errors import Code, DomainError, FieldIssue
 from domain.plan import PlanDraft, PlanItem, PlanProduct, split_lines
+from domain.plan_limits import check_size
 from domain.ro import RO_NGUOI, RO_SAN_PHAM, RO_THOI_GIAN, RO_TRACH_NHIEM
 from domain.task import Coordinator, DeadlineSpec
 from domain.text import fold
@@ -282,8 +283,11 @@ def _list(v: Any, where: str, issues: list[FieldIssue], row: int | None = None) 
 def plan_from_mapping(doc: Any, issues: list[FieldIssue]) -> PlanDraft | None:
     if not isinstance(doc, dict):
         return None
+    raw_items = _list(doc.get("items"), "items", issues)
+    # YAML aliases make a few KB stand for millions of tasks: refuse on the counts first.
+    check_size(len(raw_items), [_raw_shape(raw) for raw in raw_items])
     items: list[PlanItem] = []
-    for i, raw in enumerate(_list(doc.get("items"), "items", issues)):
+    for i, raw in enumerate(raw_items):
         row, here = i + 1, f"items[{i}]"
         if not isinstance(raw, dict):
             issues.append(FieldIssue(here, "INVALID_TYPE", "Mỗi dòng phải là một bảng khóa–giá "
@@ -332,6 +336,14 @@ def plan_from_mapping(doc: Any, issues: list[FieldIssue]) -> PlanDraft | None:
         basis=_str(doc.get("basis"), "basis", issues), items=tuple(items),
         fulfils_task_id=_str(doc.get("fulfilsTaskId"), "fulfilsTaskId", issues),
     )
+
+
+def _raw_shape(raw: Any) -> tuple[int, int]:
+    if not isinstance(raw, dict):
+        return 0, 0
+    leads, products = raw.get("leadUnitIds"), raw.get("products")
+    return (len(leads) if isinstance(leads, list) else 0,
+            len(products) if isinstance(products, list) else 0)
 
 
 def _deadline(p: dict[str, Any], where: str, issues: list[FieldIssue], row: int) -> DeadlineSpec:

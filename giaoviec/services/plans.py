@@ -28,6 +28,7 @@ from domain.plan import (
     validate_plan,
     with_named,
 )
+from domain.plan_limits import check_size
 from domain.record import TaskRecord, new_record
 from giaoviec.reads.org import load_actor
 from giaoviec.reads.plans import plan_by_client_key, plan_facts, unstarted_records
@@ -74,6 +75,9 @@ class PlanService:
         `named`: names in a file that matched nothing, refused with the plan's other faults."""
         now = now or datetime.now(UTC)
         key = check_client_key(client_key)
+        # Before hashing, looking up or validating anything: the counts alone may refuse it.
+        check_size(len(draft.items), [(len(i.lead_unit_ids), len(i.products))
+                                      for i in draft.items])
         digest = plan_hash(draft)
         plan_id, records = await asyncio.to_thread(
             self._prepare, issuer_id, key, digest, draft, now, named or [])
