@@ -42,6 +42,7 @@ from giaoviec.services.plan_files import (
     resolve,
 )
 from giaoviec.services.tasks import MAX_CLIENT_KEY, TaskService, new_task_id, request_hash
+from giaoviec.services.xlsx_rows import off_loop
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import Plan, PlanTask, TaskRequest, Unit
 
@@ -95,13 +96,13 @@ class PlanService:
             raise file_error("FILE_TOO_LARGE",
                              f"Tệp kế hoạch quá {MAX_FILE_BYTES // 1024} KB.")
         if suffix == ".xlsx":
-            sheet = read_sheet(data)
+            sheet = await off_loop(read_sheet, data)  # bounded, and never on the event loop
             resolved = await asyncio.to_thread(self._resolve, issuer_id, sheet)
             draft = replace(resolved.draft, fulfils_task_id=fulfils_task_id)
             return await self.create(issuer_id, client_key, draft, now=now,
                                      named=resolved.issues)
         if suffix in (".yaml", ".yml", ".json"):
-            draft = read_document(data, suffix)
+            draft = await off_loop(read_document, data, suffix)
             if fulfils_task_id:
                 draft = replace(draft, fulfils_task_id=fulfils_task_id)
             return await self.create(issuer_id, client_key, draft, now=now)
