@@ -15,6 +15,7 @@ from api import graphiql
 from api.briefing_api import files_router
 from api.context import AppServices, RequestContext
 from api.dashboard.web import CookieAuth, dashboard_router
+from api.dev_hosts import LoopbackHostOnly
 from api.headers import SecurityHeaders
 from api.http_errors import install_error_handlers
 from api.json_limits import body_problem, multipart_operations, query_problem
@@ -146,5 +147,8 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService,
     app.add_middleware(RequestGuard, limit=MAX_BODY_BYTES)  # type: ignore[arg-type]
     # The session cookie becomes a bearer token before the limits count it.
     app.add_middleware(CookieAuth)  # type: ignore[arg-type]
+    if settings.is_dev:  # against DNS rebinding: see api.dev_hosts
+        app.add_middleware(LoopbackHostOnly,  # type: ignore[arg-type]
+                           proxies=limits.proxies, extra=settings.dev_allowed_hosts)
     app.add_middleware(SecurityHeaders, proxies=limits.proxies)  # type: ignore[arg-type]
     return app

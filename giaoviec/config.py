@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     rate_mutations_per_minute: int = Field(
         60, ge=0, validation_alias=_env("GIAOVIEC_RATE_MUTATIONS_PER_MINUTE"))
     rate_max_keys: int = Field(10_000, ge=1, validation_alias=_env("GIAOVIEC_RATE_MAX_KEYS"))
+    # Dev mode answers only Host: localhost, 127.0.0.1 or [::1], and these (comma-separated).
+    dev_allowed_hosts: str = Field("", validation_alias=_env("GIAOVIEC_DEV_ALLOWED_HOSTS"))
     # One store of rate-limit buckets for every API process (redis://host:port/db); unset,
     # each process counts alone (`make run`: one process).
     redis_url: str | None = Field(None, validation_alias=_env("GIAOVIEC_REDIS_URL"))

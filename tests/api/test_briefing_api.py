@@ -37,7 +37,8 @@ async def api(
     with Session(db) as s:
         population(s)
     settings = make_settings(data_dir=tmp_path_factory.mktemp("data"),
-                             public_url="http://giaoviec.test", trusted_proxies="10.0.0.0/8")
+                             public_url="http://giaoviec.test", trusted_proxies="10.0.0.0/8",
+                             dev_allowed_hosts="giaoviec.angiang.gov.vn")
     async with running_api(env, db, settings) as api:
         yield api
 

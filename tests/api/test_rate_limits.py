@@ -47,7 +47,7 @@ async def limited(env: WorkflowEnvironment, db: Engine, **limits: object) -> Asy
 async def post(api: Api, body: dict[str, object], *, peer: str = "127.0.0.1",
                **headers: str) -> httpx.Response:
     transport = httpx.ASGITransport(app=api.app, client=(peer, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
         return await http.post("/graphql", json=body,
                                headers={k.replace("_", "-"): v for k, v in headers.items()})
 

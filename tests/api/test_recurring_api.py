@@ -47,7 +47,7 @@ async def api(env: WorkflowEnvironment, db: Engine) -> AsyncIterator[Api]:
         await stack.enter_async_context(build_worker(env.client, db, QUEUE, settings=settings))
         transport = httpx.ASGITransport(app=app)
         http = await stack.enter_async_context(
-            httpx.AsyncClient(transport=transport, base_url="http://api"))
+            httpx.AsyncClient(transport=transport, base_url="http://localhost"))
         yield Api(app, http, settings, db, service)
 
 
