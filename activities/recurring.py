@@ -53,7 +53,7 @@ def rule_window(session: Session, rule: RecurringRule) -> RuleWindow:
         RecurringRuleEvent.rule_id == rule.id,
         col(RecurringRuleEvent.action).in_(["pause", "resume"]))).all()
     return RuleWindow(rule.starts_on, rule.ends_on, rule.ended_at,
-                      tuple(paused_spans((a, t) for a, t in events)))
+                      tuple(paused_spans((a, t) for a, t in events)), rule.created_at)
 
 
 def _draft(rule: RecurringRule, occ: Occurrence, unit_id: str, owner_id: str) -> TaskDraft:

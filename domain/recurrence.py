@@ -33,13 +33,14 @@ from domain.task import (
     validate_draft,
 )
 from domain.text import is_blank
-from domain.timezone import as_aware, at_local
+from domain.timezone import as_aware, at_local, local_date
 
 OPENS_AT = time(6, 0)  # when the day's occurrences are assigned (the Schedule runs then)
 MAX_OPEN_DAYS = 180
 MAX_DATES = 12
 MAX_UNITS = 500
 CATCH_UP_DAYS = 40  # a run looks this far back for occurrences it has not created yet
+MAX_FIRST_TASKS = 500  # tasks a rule's first run may open at once (every unit once)
 _ROMAN = ("I", "II", "III", "IV")
 
 
@@ -96,16 +97,22 @@ class Occurrence:
 
 @dataclass(frozen=True)
 class RuleWindow:
-    """When a rule may open occurrences: from its first day, until it ended, never paused."""
+    """When a rule may open occurrences: from its first day, until it ended, never paused; and
+    never a period already due when the rule was made — catching up covers the days a
+    stopped system missed, not a `startsOn` in the past (that would hand out work already
+    late, counted against its owners and escalated at once)."""
 
     starts_on: date
     ends_on: date | None = None
     ended_at: datetime | None = None
     paused: Sequence[tuple[datetime, datetime | None]] = field(default_factory=tuple)
+    created_at: datetime | None = None  # None: a rule recorded before this was kept
 
     def allows(self, occ: Occurrence) -> bool:
         opens = occ.opens_at
         if opens < at_local(self.starts_on, time(0)):
+            return False
+        if self.created_at is not None and occ.due < local_date(as_aware(self.created_at)):
             return False
         if self.ends_on is not None and occ.due > self.ends_on:
             return False
@@ -346,7 +353,23 @@ def check_rule(draft: RuleDraft, creator: Actor, facts: Sequence[OrgFacts],
                     issues.append(replace(f, field=f"unitIds[{i}]", row=i + 1))
                 else:
                     issues.append(f)
+    issues += first_run_issues(draft, now)
     raise_if_any(issues, "Nhiệm vụ định kỳ")
+
+
+def first_run_issues(draft: RuleDraft, now: datetime) -> list[FieldIssue]:
+    """A rule's first run opens at most MAX_FIRST_TASKS tasks at once."""
+    window = RuleWindow(draft.starts_on, draft.ends_on, created_at=now)
+    try:
+        first = len(due_to_open(draft.recurrence, window, now)) * len(draft.unit_ids)
+    except (ValueError, TypeError, KeyError, OverflowError):
+        return []  # a recurrence already refused above
+    if first <= MAX_FIRST_TASKS:
+        return []
+    return [FieldIssue("recurrence", "TOO_MANY_FIRST_TASKS",
+                       f"Lần chạy đầu tiên sẽ giao {first} nhiệm vụ cùng lúc; tối đa "
+                       f"{MAX_FIRST_TASKS}: giảm số ngày giao trước hạn hoặc số đơn vị.",
+                       RO_THOI_GIAN)]
 
 
 RULE_STATE_LABELS_VI = {"active": "Đang áp dụng", "paused": "Tạm dừng", "ended": "Đã kết thúc"}

@@ -127,3 +127,35 @@ def test_the_rule_in_words_and_as_stored() -> None:
     assert describe(SEED_REPORTS) == "Hằng năm, hạn 6 tháng đầu năm 05/06, năm 05/12"
     assert describe(Recurrence(Frequency.WEEKLY, weekday=5)) == "Hằng tuần, hạn thứ Sáu"
     assert from_json(to_json(SEED_REPORTS)) == SEED_REPORTS
+
+
+def test_a_backdated_start_opens_nothing_already_late() -> None:
+    """`startsOn` 39 days back: the first run opened 12 tasks at once, all overdue (issue 16,
+    item 6). Only periods not yet due when the rule was made are opened."""
+    from datetime import timedelta
+
+    rule = Recurrence(Frequency.WEEKLY, weekday=5)
+    now = at_local(date(2026, 12, 4), time(8))  # Friday
+    window = RuleWindow(date(2026, 10, 26), created_at=now)
+    opened = due_to_open(rule, window, now)
+    assert opened and all(o.due >= date(2026, 12, 4) for o in opened)
+    # Made long ago, the same rule still catches up what a stopped system missed.
+    made_then = RuleWindow(date(2026, 10, 26), created_at=now - timedelta(days=60))
+    assert [o.due for o in due_to_open(rule, made_then, now)][0] < date(2026, 11, 1)
+
+
+def test_a_rules_first_run_is_bounded() -> None:
+    from domain.recurrence import MAX_FIRST_TASKS, RuleDraft, first_run_issues
+
+    def draft(units: int, open_days: int) -> RuleDraft:
+        return RuleDraft(title="Báo cáo tuần", description="Báo cáo", basis="KH 208",
+                         product_kind="báo cáo", product_description="Báo cáo",
+                         product_measure=None, unit_ids=tuple(f"u{n}" for n in range(units)),
+                         recurrence=Recurrence(Frequency.WEEKLY, weekday=5, open_days=open_days),
+                         starts_on=date(2026, 9, 1))
+
+    now = at_local(date(2026, 12, 4), time(8))
+    assert first_run_issues(draft(MAX_FIRST_TASKS, 4), now) == []
+    # Opened 60 days ahead: the weeks of the last 40 days are all still to come, for 100 units.
+    [issue] = first_run_issues(draft(100, 60), now)
+    assert issue.code == "TOO_MANY_FIRST_TASKS"
