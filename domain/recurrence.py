@@ -33,7 +33,7 @@ from domain.task import (
     validate_draft,
 )
 from domain.text import is_blank
-from domain.timezone import as_aware, at_local, local_date
+from domain.timezone import as_aware, at_local
 
 OPENS_AT = time(6, 0)  # when the day's occurrences are assigned (the Schedule runs then)
 MAX_OPEN_DAYS = 180
@@ -98,9 +98,7 @@ class Occurrence:
 @dataclass(frozen=True)
 class RuleWindow:
     """When a rule may open occurrences: from its first day, until it ended, never paused; and
-    never a period already due when the rule was made — catching up covers the days a
-    stopped system missed, not a `startsOn` in the past (that would hand out work already
-    late, counted against its owners and escalated at once)."""
+    never a period already late when the rule was made (`late_when_made`)."""
 
     starts_on: date
     ends_on: date | None = None
@@ -111,8 +109,6 @@ class RuleWindow:
     def allows(self, occ: Occurrence) -> bool:
         opens = occ.opens_at
         if opens < at_local(self.starts_on, time(0)):
-            return False
-        if self.created_at is not None and occ.due < local_date(as_aware(self.created_at)):
             return False
         if self.ends_on is not None and occ.due > self.ends_on:
             return False
@@ -182,6 +178,21 @@ def due_to_open(rule: Recurrence, window: RuleWindow, now: datetime) -> list[Occ
 
 def deadline_of(occ: Occurrence, calendar: WorkingCalendar) -> datetime:
     return calendar.deadline_for_date(occ.due)
+
+
+def late_when_made(occ: Occurrence, window: RuleWindow, calendar: WorkingCalendar) -> bool:
+    """A period whose deadline had passed when the rule was made. Catching up covers the days
+    a stopped system missed, never a `startsOn` in the past: that would hand out work already
+    late, counted against its owners and escalated at once."""
+    return window.created_at is not None and \
+        deadline_of(occ, calendar) < as_aware(window.created_at)
+
+
+def to_open(rule: Recurrence, window: RuleWindow, now: datetime,
+            calendar: WorkingCalendar) -> list[Occurrence]:
+    """What a run at `now` opens: what is due to open, less what was late when it was made."""
+    return [o for o in due_to_open(rule, window, now)
+            if not late_when_made(o, window, calendar)]
 
 
 def task_title(title: str, occ: Occurrence) -> str:
@@ -353,15 +364,16 @@ def check_rule(draft: RuleDraft, creator: Actor, facts: Sequence[OrgFacts],
                     issues.append(replace(f, field=f"unitIds[{i}]", row=i + 1))
                 else:
                     issues.append(f)
-    issues += first_run_issues(draft, now)
+    issues += first_run_issues(draft, now, calendar)
     raise_if_any(issues, "Nhiệm vụ định kỳ")
 
 
-def first_run_issues(draft: RuleDraft, now: datetime) -> list[FieldIssue]:
+def first_run_issues(draft: RuleDraft, now: datetime,
+                     calendar: WorkingCalendar) -> list[FieldIssue]:
     """A rule's first run opens at most MAX_FIRST_TASKS tasks at once."""
     window = RuleWindow(draft.starts_on, draft.ends_on, created_at=now)
     try:
-        first = len(due_to_open(draft.recurrence, window, now)) * len(draft.unit_ids)
+        first = len(to_open(draft.recurrence, window, now, calendar)) * len(draft.unit_ids)
     except (ValueError, TypeError, KeyError, OverflowError):
         return []  # a recurrence already refused above
     if first <= MAX_FIRST_TASKS:

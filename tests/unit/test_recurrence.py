@@ -134,17 +134,21 @@ def test_a_backdated_start_opens_nothing_already_late() -> None:
     item 6). Only periods not yet due when the rule was made are opened."""
     from datetime import timedelta
 
-    rule = Recurrence(Frequency.WEEKLY, weekday=5)
+    from domain.calendar import WorkingCalendar
+    from domain.recurrence import to_open
+
+    rule, calendar = Recurrence(Frequency.WEEKLY, weekday=5), WorkingCalendar()
     now = at_local(date(2026, 12, 4), time(8))  # Friday
     window = RuleWindow(date(2026, 10, 26), created_at=now)
-    opened = due_to_open(rule, window, now)
-    assert opened and all(o.due >= date(2026, 12, 4) for o in opened)
+    assert len(due_to_open(rule, window, now)) > 1  # what the first run opened before
+    assert [o.due for o in to_open(rule, window, now, calendar)] == [date(2026, 12, 4)]
     # Made long ago, the same rule still catches up what a stopped system missed.
     made_then = RuleWindow(date(2026, 10, 26), created_at=now - timedelta(days=60))
-    assert [o.due for o in due_to_open(rule, made_then, now)][0] < date(2026, 11, 1)
+    assert to_open(rule, made_then, now, calendar)[0].due < date(2026, 11, 1)
 
 
 def test_a_rules_first_run_is_bounded() -> None:
+    from domain.calendar import WorkingCalendar
     from domain.recurrence import MAX_FIRST_TASKS, RuleDraft, first_run_issues
 
     def draft(units: int, open_days: int) -> RuleDraft:
@@ -155,7 +159,7 @@ def test_a_rules_first_run_is_bounded() -> None:
                          starts_on=date(2026, 9, 1))
 
     now = at_local(date(2026, 12, 4), time(8))
-    assert first_run_issues(draft(MAX_FIRST_TASKS, 4), now) == []
+    assert first_run_issues(draft(MAX_FIRST_TASKS, 4), now, WorkingCalendar()) == []
     # Opened 60 days ahead: the weeks of the last 40 days are all still to come, for 100 units.
-    [issue] = first_run_issues(draft(100, 60), now)
+    [issue] = first_run_issues(draft(100, 60), now, WorkingCalendar())
     assert issue.code == "TOO_MANY_FIRST_TASKS"
