@@ -12,7 +12,6 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api import graphiql
-from api.briefing_api import files_router
 from api.context import AppServices, RequestContext
 from api.dashboard.web import CookieAuth, dashboard_router
 from api.dev_hosts import LoopbackHostOnly
@@ -27,6 +26,7 @@ from api.ratelimit import (
     replaying,
 )
 from api.schema import build_schema
+from api.tally.files import files_router
 from giaoviec.config import Settings
 from giaoviec.reads import database_ok, read
 from giaoviec.services.recurring import Scheduler, TemporalScheduler

@@ -176,16 +176,11 @@ def due_to_open(rule: Recurrence, window: RuleWindow, now: datetime) -> list[Occ
     return [o for o in occurrences(rule, since, now) if window.allows(o)]
 
 
-def deadline_of(occ: Occurrence, calendar: WorkingCalendar) -> datetime:
-    return calendar.deadline_for_date(occ.due)
-
-
 def late_when_made(occ: Occurrence, window: RuleWindow, calendar: WorkingCalendar) -> bool:
-    """A period whose deadline had passed when the rule was made. Catching up covers the days
-    a stopped system missed, never a `startsOn` in the past: that would hand out work already
-    late, counted against its owners and escalated at once."""
+    """A deadline past when the rule was made: catching up covers a stopped system's missed
+    days, never a `startsOn` in the past (work late at once, escalated at once)."""
     return window.created_at is not None and \
-        deadline_of(occ, calendar) < as_aware(window.created_at)
+        calendar.deadline_for_date(occ.due) < as_aware(window.created_at)
 
 
 def to_open(rule: Recurrence, window: RuleWindow, now: datetime,
@@ -378,10 +373,9 @@ def first_run_issues(draft: RuleDraft, now: datetime,
         return []  # a recurrence already refused above
     if first <= MAX_FIRST_TASKS:
         return []
-    return [FieldIssue("recurrence", "TOO_MANY_FIRST_TASKS",
-                       f"Lần chạy đầu tiên sẽ giao {first} nhiệm vụ cùng lúc; tối đa "
-                       f"{MAX_FIRST_TASKS}: giảm số ngày giao trước hạn hoặc số đơn vị.",
-                       RO_THOI_GIAN)]
+    return [FieldIssue("recurrence", "TOO_MANY_FIRST_TASKS", f"Lần chạy đầu tiên sẽ giao {first}"
+                       f" nhiệm vụ cùng lúc; tối đa {MAX_FIRST_TASKS}: giảm số ngày giao trước "
+                       "hạn hoặc số đơn vị.", RO_THOI_GIAN)]
 
 
 RULE_STATE_LABELS_VI = {"active": "Đang áp dụng", "paused": "Tạm dừng", "ended": "Đã kết thúc"}
