@@ -361,5 +361,7 @@ def _org_facts(unit_id: str, owner_id: str, coordinators: Sequence[Coordinator],
         lead_unit_path=unit.path if unit else None,
         owner_unit_id=owner[0] if owner else None,
         known_unit_ids=frozenset(c.unit_id for c in coordinators if c.unit_id in facts.units),
+        coordinator_paths={c.unit_id: facts.units[c.unit_id].path for c in coordinators
+                           if c.unit_id in facts.units},
         owner_roles=owner[1] if owner else frozenset(),
     )
