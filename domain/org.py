@@ -82,8 +82,16 @@ def deputies_of(members: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
 
 
 def is_office_staff(actor: Actor) -> bool:
-    """Of an office (Văn phòng): by role, or by belonging to a unit of kind office."""
-    return Role.OFFICE_STAFF in actor.roles or actor.unit_kind == OFFICE_KIND
+    """Of an office (Văn phòng): by role, or by belonging to a unit of kind office — but the
+    system's admin, seated in the office, is not its staff (`admin_only`)."""
+    return Role.OFFICE_STAFF in actor.roles or (actor.unit_kind == OFFICE_KIND
+                                                and not admin_only(actor))
+
+
+def admin_only(actor: Actor) -> bool:
+    """An admin with no other role: he runs the system (the calendar), not the province's
+    tasks — no office's reading and reminding of every task comes with his seat."""
+    return actor.roles == frozenset({Role.ADMIN})
 
 
 def office_served(office_path: Sequence[str]) -> tuple[str, ...]:
@@ -118,7 +126,9 @@ def jurisdiction(actor: Actor) -> tuple[str, ...]:
     """The path of the subtree an official oversees and reads: his own unit's; for the staff
     of an office unit, the whole subtree of the unit it serves (the office tracks its UBND's
     tasks)."""
-    return office_served(actor.unit_path) if actor.unit_kind == OFFICE_KIND else actor.unit_path
+    if actor.unit_kind == OFFICE_KIND and not admin_only(actor):
+        return office_served(actor.unit_path)
+    return actor.unit_path
 
 
 def can_see_unit(viewer: Actor, unit_path: Sequence[str]) -> bool:
