@@ -47,6 +47,6 @@ async def test_loopback_hosts_are_answered(api: Api, host: str) -> None:
     assert (await request(api, "GET", "/health", host)).status_code == 200
 
 
-def test_host_names() -> None:
+async def test_host_names() -> None:
     assert host_name("[::1]:8000") == "[::1]"
     assert host_name("LocalHost.:80") == "localhost"
