@@ -40,6 +40,7 @@ MAX_OPEN_DAYS = 180
 MAX_DATES = 12
 MAX_UNITS = 500
 CATCH_UP_DAYS = 40  # a run looks this far back for occurrences it has not created yet
+MAX_FIRST_TASKS = 500  # tasks a rule's first run may open at once (every unit once)
 _ROMAN = ("I", "II", "III", "IV")
 
 
@@ -96,12 +97,14 @@ class Occurrence:
 
 @dataclass(frozen=True)
 class RuleWindow:
-    """When a rule may open occurrences: from its first day, until it ended, never paused."""
+    """When a rule may open occurrences: from its first day, until it ended, never paused; and
+    never a period already late when the rule was made (`late_when_made`)."""
 
     starts_on: date
     ends_on: date | None = None
     ended_at: datetime | None = None
     paused: Sequence[tuple[datetime, datetime | None]] = field(default_factory=tuple)
+    created_at: datetime | None = None  # None: a rule recorded before this was kept
 
     def allows(self, occ: Occurrence, now: datetime | None = None) -> bool:
         """Whether the occurrence opens; one that opened before the rule's first day opens
@@ -176,6 +179,20 @@ def due_to_open(rule: Recurrence, window: RuleWindow, now: datetime) -> list[Occ
     the system was down are caught up), as the rule's window allows."""
     since = as_aware(now) - timedelta(days=CATCH_UP_DAYS)
     return [o for o in occurrences(rule, since, now) if window.allows(o, now)]
+
+
+def late_when_made(occ: Occurrence, window: RuleWindow, calendar: WorkingCalendar) -> bool:
+    """A deadline past when the rule was made: catching up covers a stopped system's missed
+    days, never a `startsOn` in the past (work late at once, escalated at once)."""
+    return window.created_at is not None and \
+        calendar.deadline_for_date(occ.due) < as_aware(window.created_at)
+
+
+def to_open(rule: Recurrence, window: RuleWindow, now: datetime,
+            calendar: WorkingCalendar) -> list[Occurrence]:
+    """What a run at `now` opens: what is due to open, less what was late when it was made."""
+    return [o for o in due_to_open(rule, window, now)
+            if not late_when_made(o, window, calendar)]
 
 
 def task_title(title: str, occ: Occurrence) -> str:
@@ -358,7 +375,23 @@ def check_rule(draft: RuleDraft, creator: Actor, facts: Sequence[OrgFacts],
                     issues.append(replace(f, field=f"unitIds[{i}]", row=i + 1))
                 else:
                     issues.append(f)
+    issues += first_run_issues(draft, now, calendar)
     raise_if_any(issues, "Nhiệm vụ định kỳ")
+
+
+def first_run_issues(draft: RuleDraft, now: datetime,
+                     calendar: WorkingCalendar) -> list[FieldIssue]:
+    """A rule's first run opens at most MAX_FIRST_TASKS tasks at once."""
+    window = RuleWindow(draft.starts_on, draft.ends_on, created_at=now)
+    try:
+        first = len(to_open(draft.recurrence, window, now, calendar)) * len(draft.unit_ids)
+    except (ValueError, TypeError, KeyError, OverflowError):
+        return []  # a recurrence already refused above
+    if first <= MAX_FIRST_TASKS:
+        return []
+    return [FieldIssue("recurrence", "TOO_MANY_FIRST_TASKS", f"Lần chạy đầu tiên sẽ giao {first}"
+                       f" nhiệm vụ cùng lúc; tối đa {MAX_FIRST_TASKS}: giảm số ngày giao trước "
+                       "hạn hoặc số đơn vị.", RO_THOI_GIAN)]
 
 
 RULE_STATE_LABELS_VI = {"active": "Đang áp dụng", "paused": "Tạm dừng", "ended": "Đã kết thúc"}

@@ -30,6 +30,7 @@ from domain.plan import (
     task_client_key,
     with_named,
 )
+from domain.plan_limits import check_size
 from domain.record import TaskRecord, new_record
 from giaoviec.reads.org import load_actor
 from giaoviec.reads.plans import plan_by_client_key, plan_facts, plan_rules, unstarted_records
@@ -45,6 +46,7 @@ from giaoviec.services.plan_files import (
 )
 from giaoviec.services.recurring import Scheduler, new_rule, refuse_duplicate, rule_hash
 from giaoviec.services.tasks import TaskService, new_task_id, request_hash
+from giaoviec.services.xlsx_rows import off_loop
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import (
     Plan,
@@ -78,6 +80,9 @@ class PlanService:
         `named`: names in a file that matched nothing, refused with the plan's other faults."""
         now = now or datetime.now(UTC)
         key = check_client_key(client_key)
+        # Before hashing, looking up or validating anything: the counts alone may refuse it.
+        check_size(len(draft.items), [(len(i.lead_unit_ids), len(i.products))
+                                      for i in draft.items])
         digest = plan_hash(draft)
         plan_id, records = await asyncio.to_thread(
             self._prepare, issuer_id, key, digest, draft, now, named or [])
@@ -100,7 +105,7 @@ class PlanService:
             raise file_error("FILE_TOO_LARGE",
                              f"Tệp kế hoạch quá {MAX_FILE_BYTES // 1024} KB.")
         if suffix == ".xlsx":
-            sheet = read_sheet(data)
+            sheet = await off_loop(read_sheet, data)  # bounded, and never on the event loop
             resolved = await asyncio.to_thread(self._resolve, issuer_id, sheet)
             draft = replace(resolved.draft, fulfils_task_id=fulfils_task_id)
             try:
@@ -109,7 +114,7 @@ class PlanService:
             except DomainError as err:
                 raise with_rows(err) from None
         if suffix in (".yaml", ".yml", ".json"):
-            draft = read_document(data, suffix)
+            draft = await off_loop(read_document, data, suffix)
             if fulfils_task_id:
                 draft = replace(draft, fulfils_task_id=fulfils_task_id)
             return await self.create(issuer_id, client_key, draft, now=now)

@@ -50,7 +50,8 @@ from domain.recurrence import (
 )
 from domain.ro import RO_VIEC
 from domain.timezone import TIME_ZONE, local_date
-from giaoviec.reads.org import actor_of, load_actor, org_facts, unit_heads
+from giaoviec.reads.org import actor_of, load_actor, org_facts, unit_heads, viewer_for
+from giaoviec.reads.recurring import readable_rule
 from giaoviec.services.schedules import ensure_schedule
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import session_scope
@@ -203,7 +204,9 @@ class RecurringService:
         now = now or datetime.now(UTC)
         with session_scope(self.tasks.engine) as session:
             actor = load_actor(session, actor_id)
-            rule = session.get(RecurringRule, rule_id)
+            viewer = viewer_for(session, actor_id)
+            # A rule the actor may not read is as unknown to him as one that does not exist.
+            rule = readable_rule(session, viewer, rule_id) if viewer else None
             creator = session.get(Official, rule.creator_id) if rule else None
             if rule is None or creator is None:
                 raise not_found("Không tìm thấy nhiệm vụ định kỳ.")
