@@ -12,10 +12,11 @@ import strawberry
 from sqlalchemy.engine import Engine
 from strawberry.fastapi import BaseContext
 
-from api.auth import Authenticator, unauthenticated
+from api.auth import Authenticator, expires_at, unauthenticated
 from api.db_share import DatabaseShares
 from api.loaders import Loaders
 from domain.calendar import WorkingCalendar
+from domain.errors import DomainError
 from giaoviec.config import Settings
 from giaoviec.reads import Session, read
 from giaoviec.reads.counts import Clock
@@ -49,6 +50,7 @@ class RequestContext(BaseContext):
         self.authorization = authorization
         self.clock = Clock.at(datetime.now(UTC), app.calendar, live=True)
         self._viewer: Viewer | None = None
+        self.expires_at: datetime | None = None  # the token's, once the viewer is known
         # The share of the database threads this request draws on, for its resolvers and
         # loaders alike: its own until the official is known, then the official's.
         self._gate = app.db_shares.for_request()
@@ -84,11 +86,29 @@ class RequestContext(BaseContext):
 
     async def viewer(self) -> Viewer:
         if self._viewer is None:
-            username = self.app.authenticator.username(self.credentials)
+            credentials = self.credentials
+            username = self.app.authenticator.username(credentials)
             # The token is verified: from here on, the official's share, his lookup included.
             self._gate = self.app.db_shares.for_official(username)
             self._viewer = await self.db(lambda s: _viewer_for(s, username))
+            self.expires_at = expires_at(credentials) if credentials else None
         return self._viewer
+
+    async def revoked(self) -> int | None:
+        """For a connection that lives on (a subscription): 4401 once its token no longer
+        holds (expired), 4403 once its official may no longer sign in (deactivated, or gone
+        from the list of officials); None while both hold, the viewer read afresh."""
+        if self.expires_at is not None and datetime.now(UTC) >= self.expires_at:
+            return 4401
+        try:
+            username = self.app.authenticator.username(self.credentials)
+        except DomainError:
+            return 4401
+        viewer = await self.db(lambda s: viewer_for(s, username))
+        if viewer is None:
+            return 4403
+        self._viewer = viewer
+        return None
 
     def known_viewer(self) -> Viewer:
         """For loaders: a resolver has always authenticated before they run."""

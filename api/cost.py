@@ -78,12 +78,14 @@ WEIGHTS: dict[tuple[str, str], int] = {
     ("Query", "tallyTrend"): 5, ("Query", "scores"): 20, ("Query", "briefing"): 5,
     ("Query", "checkAssignment"): 20, ("Query", "taskHistory"): 2,
     ("Query", "recurringRules"): 5, ("Query", "notifications"): 2,
+    # Batched by loaders.
     ("Unit", "counts"): 2, ("Unit", "countsWithDescendants"): 3, ("Official", "counts"): 2,
-    ("Plan", "counts"): 3, ("Plan", "byUnit"): 3,
-    ("Official", "jurisdiction"): 5, ("Plan", "cascade"): 10, ("Plan", "notIssued"): 10,
-    ("Plan", "fulfils"): 5, ("Task", "subtaskCounts"): 10, ("Task", "availableActions"): 5,
-    ("Task", "plan"): 5, ("Task", "fulfilledBy"): 5, ("Task", "parent"): 5, ("Task", "chain"): 5,
-    ("Task", "subtasks"): 2,
+    ("Plan", "counts"): 3, ("Plan", "byUnit"): 3, ("Task", "subtaskCounts"): 3,
+    ("Task", "availableActions"): 3, ("Task", "plan"): 3, ("Task", "fulfilledBy"): 2,
+    ("Task", "parent"): 2, ("Task", "chain"): 2, ("Task", "subtasks"): 2,
+    # Read row by row.
+    ("Official", "jurisdiction"): 5, ("Plan", "fulfils"): 5, ("Plan", "cascade"): 10,
+    ("Plan", "notIssued"): 10,
 }
 MUTATION_WEIGHT = 10
 

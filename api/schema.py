@@ -89,6 +89,7 @@ class Mutation:
     cancel_task = signed_in(task_mutations.cancel_task)
     mark_notifications_read = signed_in(notifications.mark_notifications_read)
     generate_briefing = signed_in(briefings.generate_briefing)
+    issue_briefing = signed_in(briefings.issue_briefing)
     set_calendar_overrides = signed_in(calendar.set_calendar_overrides)
     create_plan = signed_in(plans.create_plan)
     import_plan = signed_in(plans.import_plan)

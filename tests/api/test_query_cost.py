@@ -52,8 +52,8 @@ def test_nested_lists_multiply_and_aggregates_weigh_more() -> None:
     assert one == 1 + 2
     children = cost('{ unit(id: "x") { children { countsWithDescendants { total } } } }')
     assert children == 1 + (1 + 50 * 3)  # batched by a loader: a grouped query per level
-    per_row = cost("{ tasks(first: 10) { edges { node { subtaskCounts { total } } } } }")
-    assert per_row == 10 + 10 * 10  # a query per row
+    per_row = cost("{ plans(first: 10) { cascade { issued } } }")
+    assert per_row == 5 + 10 * (10 + 20 * 0)  # a query per row
     unbounded = cost('{ task(id: "x") { coordinators { unit { id } } } }')
     assert unbounded == 1 + (1 + UNBOUNDED_LIST * 1)
 
@@ -69,7 +69,7 @@ def test_only_the_operation_run_is_priced() -> None:
     doc = ("query Cheap { me { id } } "
            "query Dear { tasks(first: 100) { edges { node { subtaskCounts { total } } } } }")
     assert query_cost(SCHEMA, parse(doc), None, "Cheap") == 1
-    assert query_cost(SCHEMA, parse(doc), None, "Dear") == 10 + 100 * 10
+    assert query_cost(SCHEMA, parse(doc), None, "Dear") == 10 + 100 * 3
 
 
 def test_the_dashboards_queries_are_far_below_the_limit_and_not_expensive() -> None:
@@ -117,8 +117,9 @@ async def test_the_chairmans_dashboard_queries_still_answer(api: Api) -> None:
 
 @on_loop
 async def test_expensive_reads_are_counted_per_official(api: Api) -> None:
-    heavy = ("{ tasks(first: 100) { edges { node { subtaskCounts { total } "
-             "availableActions parent { id } } } } }")
+    heavy = ("{ tasks(first: 100) { edges { node { subtaskCounts { total } availableActions "
+             "parent { id } owner { counts { total } } leadUnit { countsWithDescendants { total } "
+             "} } } } }")
     assert EXPENSIVE <= cost(heavy) <= MAX_COST
     for _ in range(2):
         await api.ok("snv.cb2", heavy)

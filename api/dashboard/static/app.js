@@ -307,7 +307,7 @@ const RANKING = `query($u: ID!) { unit(id: $u) {
   children { id name kind countsWithDescendants { ${COUNTS} } } } }`;
 const TREND = `query($u: ID!) { tallyTrend(unitId: $u, weeks: 12) {
   period label asOf stored counts { ${COUNTS} } } }`;
-const BRIEFING = "{ briefing { period number files { html docx xlsx } } }";
+const BRIEFING = "{ briefing { period number draft files { html docx xlsx } } }";
 
 function section(id, title, body) {
   return h("section", { "aria-labelledby": `${id}-h`, id },
@@ -390,7 +390,7 @@ function renderBriefing(view, b) {
     return;
   }
   const pdf = b.files.html.replace(/\/html$/, "/pdf");
-  box.append(h("p", {}, h("strong", {}, `Báo cáo giao ban ${b.period} (số ${b.number}): `),
+  box.append(h("p", {}, h("strong", {}, `Báo cáo giao ban ${b.period} (${b.draft ? "dự thảo, chưa ban hành" : `số ${b.number}`}): `),
     h("a", { href: b.files.html, target: "_blank", rel: "noopener" }, "HTML"), " · ",
     h("a", { href: b.files.docx }, "DOCX"), " · ",
     h("a", { href: b.files.xlsx }, "XLSX"), " · ",
@@ -568,7 +568,7 @@ const TASK = `query($id: ID!) {
     owner { id fullName title } assignedBy { id fullName title }
     coordinators { duty unit { id name } } product { kind description measure }
     output { description reference url } pendingExtension { newDeadline reason } }
-  taskHistory(id: $id) { seq at action note data fromState toState actor { fullName } }
+  taskHistory(id: $id) { seq at action note detail fromState toState actor { fullName } }
 }`;
 
 function dl(pairs) {
@@ -626,16 +626,8 @@ async function renderTask(id) {
 }
 
 function eventDetail(e) {
-  let d = {};
-  try { d = JSON.parse(e.data || "{}"); } catch { d = {}; }
-  const bits = [];
-  if (d.percent) bits.push(`tiến độ ${d.percent}%`);
-  if (d.new_deadline) bits.push(`hạn đề nghị ${date(d.new_deadline)}`);
-  if (d.approve) bits.push(d.approve === "true" ? "đồng ý" : "không đồng ý");
-  if (d.output) bits.push(`sản phẩm: ${d.output}`);
-  if (d.step) bits.push(`nhắc: ${d.step}`);
-  if (d.overdue_reminders && e.action === "remind") bits.push(`lần nhắc quá hạn: ${d.overdue_reminders}`);
-  return bits.length ? h("div", { class: "meta" }, bits.join(" · ")) : null;
+  // The API words the details (domain.trail): no engine keys reach the page.
+  return e.detail ? h("div", { class: "meta" }, e.detail) : null;
 }
 
 // ---------------------------------------------------------------------------------------
