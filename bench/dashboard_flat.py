@@ -68,7 +68,8 @@ DASHBOARD = {name: dashboard_queries()[name] for name in ("FIGURES", "LISTS", "R
 # The heaviest page the cost limit lets through, and the issue's query (refused).
 HEAVY = """{ tasks(first: 100) { totalCount edges { node { id title
   subtaskCounts { total } availableActions parent { id } plan { id } fulfilledBy { id }
-  owner { counts { total } } leadUnit { countsWithDescendants { total } } } } } }"""
+  owner { counts { total } } leadUnit { countsWithDescendants { total } }
+  chain { leadUnit { id } } subtasks { id } } } } }"""
 ATTACK = "{" + " ".join(
     f"a{i}: tasks(first: 100) {{ edges {{ node {{ plan {{ counts {{ total }} byUnit {{ "
     f"counts {{ total }} unit {{ countsWithDescendants {{ total }} }} }} }} }} }} }}"
