@@ -26,6 +26,7 @@ from api.calendar_api import CalendarMutation, CalendarQuery
 from api.dashboard.queries import DashboardQuery
 from api.errors import PublicErrors, public_error
 from api.live import LiveSubscription
+from api.observe import OperationMetrics
 from api.plan_api import PlanMutation, PlanQuery
 from api.recurring_api import RecurringMutation, RecurringQuery
 from api.resolvers import Mutation, Query
@@ -90,6 +91,7 @@ class FullSubscription(LiveSubscription):
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     # Factories: each request gets fresh extension instances.
     extensions: list[Callable[[], SchemaExtension]] = [
+        OperationMetrics,  # first: its timing wraps the rest, it sees the public error codes
         lambda: AddValidationRules(list(_LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         PublicErrors,
