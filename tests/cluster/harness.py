@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +52,10 @@ class ClusterRun:
 
     def cli(self, *args: str, check: bool = True, timeout: float = 240
             ) -> subprocess.CompletedProcess[str]:
+        started = time.monotonic()
         done = subprocess.run([PYTHON, "-m", "giaoviec.programs.cluster", *args], env=self.env,
                               capture_output=True, text=True, timeout=timeout)
+        print(f"cluster {' '.join(args)}: {time.monotonic() - started:.1f} s")
         if check and done.returncode != 0:
             raise AssertionError(f"cluster {' '.join(args)}: {done.returncode}\n"
                                  f"{done.stdout}\n{done.stderr}")
