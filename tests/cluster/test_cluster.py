@@ -3,6 +3,7 @@ command; served through the proxy while one API process is killed; `down` leaves
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -80,6 +81,35 @@ def test_up_serves_through_the_proxy_and_survives_a_killed_api(cluster: ClusterR
         seen = cluster.graphql(chairman, TASK, {"id": task["id"]},
                                base=f"http://127.0.0.1:{port}")
         assert seen["data"]["task"]["state"] == "ASSIGNED"
+
+
+def test_every_process_reports_to_operators(cluster: ClusterRun) -> None:
+    """Through the proxy a request gets an id that the API's JSON log carries with the task's
+    id; each API and each worker answers /metrics (ours and the Temporal SDK's) and
+    /health/ready."""
+    chairman = cluster.token("chutich")
+    answer = httpx.post(f"{cluster.base}/graphql", timeout=60,
+                        json={"query": ASSIGN, "variables": assignment("operators-1")},
+                        headers={"Authorization": f"Bearer {chairman}"})
+    request_id, task_id = answer.headers["x-request-id"], answer.json()["data"]["assignTask"]["id"]
+    assert request_id  # set by HAProxy, echoed by the API
+    lines = [json.loads(line) for name in ("api1", "api2")
+             for line in (cluster.home / "logs" / f"{name}.log").read_text().splitlines()
+             if line.startswith("{")]
+    assert any(entry.get("request_id") == request_id and entry.get("task_id") == task_id
+               for entry in lines), lines[-5:]
+    specs = cluster.state()["specs"]
+    for name in ("api1", "api2", "worker1", "worker2"):
+        base = f"http://127.0.0.1:{specs[name]['port']}"
+        assert httpx.get(f"{base}/health/ready", timeout=10).json() == {
+            "database": "ok", "temporal": "ok"}
+        page = httpx.get(f"{base}/metrics", timeout=10).text
+        assert "temporal_request" in page, name  # the SDK's client metrics
+        if name.startswith("worker"):
+            assert "temporal_num_pollers" in page  # the SDK's worker metrics
+    pages = "".join(httpx.get(f"http://127.0.0.1:{specs[name]['port']}/metrics").text
+                    for name in ("api1", "api2"))
+    assert 'giaoviec_graphql_request_seconds_count{operation="Assign",type="mutation"}' in pages
 
 
 def test_schedules_are_installed_once(cluster: ClusterRun) -> None:
