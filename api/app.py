@@ -12,7 +12,6 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api import graphiql
-from api.briefing_api import files_router
 from api.context import AppServices, RequestContext
 from api.dashboard.web import CookieAuth, dashboard_router
 from api.headers import SecurityHeaders
@@ -21,6 +20,7 @@ from api.json_limits import body_problem, query_problem
 from api.observe import RequestIds
 from api.ratelimit import CountingAuthenticator, Limits, RateLimits, replaying
 from api.schema import build_schema
+from api.tally.files import files_router
 from giaoviec.config import Settings
 from giaoviec.observability import health, metrics
 from giaoviec.reads import database_ok, read
