@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
-from giaoviec.programs.cluster import start_time
+from giaoviec.programs.cluster_processes import start_time
 from tests.conftest import process_env
 
 PYTHON = sys.executable
