@@ -34,6 +34,9 @@ frontend giaoviec
     # Every request carries an id through the proxy into the API's JSON logs.
     unique-id-format %{{+X}}o\\ %ci:%cp_%fi:%fp_%Ts_%rt:%pid
     http-request set-header X-Request-Id %[unique-id] unless {{ req.hdr(x-request-id) -m found }}
+    # The processes' metrics are for the operators' Prometheus, which scrapes each process
+    # directly: never served to the outside through here.
+    http-request deny deny_status 403 if {{ path_beg /metrics }}
     default_backend api
 
 backend api

@@ -107,6 +107,7 @@ def test_every_process_reports_to_operators(cluster: ClusterRun) -> None:
         assert "temporal_request" in page, name  # the SDK's client metrics
         if name.startswith("worker"):
             assert "temporal_num_pollers" in page  # the SDK's worker metrics
+    assert httpx.get(f"{cluster.base}/metrics", timeout=10).status_code == 403  # not outside
     pages = "".join(httpx.get(f"http://127.0.0.1:{specs[name]['port']}/metrics").text
                     for name in ("api1", "api2"))
     assert 'giaoviec_graphql_request_seconds_count{operation="Assign",type="mutation"}' in pages
