@@ -30,8 +30,8 @@ COPY --from=assets /src/api/dashboard/node_modules api/dashboard/node_modules
 RUN python -m venv /opt/venv && pip install -e . \
     && python -m compileall -q domain workflows activities api giaoviec
 USER giaoviec
-# 8000: the API (GraphQL, dashboard, /metrics, /health/*); 9100: a worker's /metrics, /health/*.
-EXPOSE 8000 9100
+# 8000: the API (GraphQL, dashboard, /metrics, /health/*); 9464: a worker's /metrics, /health/*.
+EXPOSE 8000 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD \
     python -c "import os,urllib.request as u; p=os.environ.get('GIAOVIEC_HEALTH_PORT','8000'); u.urlopen(f'http://127.0.0.1:{p}/health/live', timeout=2)"
 ENTRYPOINT ["giaoviec"]
