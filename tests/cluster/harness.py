@@ -4,7 +4,6 @@ database of its own on the test PostgreSQL server, stopped and wiped afterwards.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,28 +15,17 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import pytest
 
 from giaoviec.programs.cluster_processes import start_time
 from tests.conftest import process_env
+from tests.services import need, postgres_url
 
 PYTHON = sys.executable
 GIAOVIEC = str(Path(sys.executable).parent / "giaoviec")
 
 
-def missing(reason: str) -> None:
-    """Skipped on a developer's machine without it; a failure on CI, which must have it."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 def cluster_database_url() -> str:
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        missing("the cluster needs PostgreSQL: set TEST_DATABASE_URL (.ci/run does)")
-    assert base is not None
-    parts = urlsplit(base)
+    parts = urlsplit(postgres_url())
     return urlunsplit(parts._replace(path=f"/giaoviec_cluster_{uuid.uuid4().hex[:10]}"))
 
 
@@ -84,8 +72,9 @@ class ClusterRun:
 
 
 def cluster_env(tmp_path: Path) -> dict[str, str]:
-    if shutil.which("haproxy") is None:
-        missing("the cluster needs HAProxy (Debian's haproxy; .ci/run installs it)")
+    for tool, package in (("haproxy", "haproxy"), ("pg_dump", "postgresql-client")):
+        if shutil.which(tool) is None:
+            need(tool, f"apt-get install {package} (.ci/run installs it)")
     return process_env(tmp_path / "data", CLUSTER_DATABASE_URL=cluster_database_url())
 
 

@@ -20,7 +20,7 @@ import yaml
 
 from giaoviec.programs.cli import main as cli_main
 from giaoviec.programs.haproxy_config import render
-from tests.cluster.harness import missing
+from tests.services import need
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -93,8 +93,7 @@ def test_the_proxy_config_is_generated_and_lists_the_api_services() -> None:
 def test_haproxy_accepts_the_generated_config(config: str, tmp_path: Path) -> None:
     haproxy = shutil.which("haproxy")
     if haproxy is None:
-        missing("HAProxy is not installed (Debian's haproxy; .ci/run installs it)")
-        return
+        need("HAProxy", "apt-get install haproxy (.ci/run installs it)")
     path = DEPLOY / "haproxy.cfg"
     if config == "cluster":
         path = tmp_path / "haproxy.cfg"
