@@ -41,7 +41,9 @@ frontend giaoviec
 
 backend api
     balance roundrobin
-    option httpchk GET /health/ready
+    # With a Host header: in dev mode the API answers only requests addressed to localhost.
+    option httpchk
+    http-check send meth GET uri /health/ready ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
     default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions{dns_options}
 {servers}
