@@ -104,7 +104,7 @@ async def test_liveness_and_readiness(api: Api, env: WorkflowEnvironment) -> Non
     service = TaskService(env.client, broken, "q", WorkingCalendar(), CalendarConfig())
     app = create_app(make_settings(), engine=broken, service=service)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://api") as http:
+                                 base_url="http://localhost") as http:
         down = await http.get("/health/ready")
         assert down.status_code == 503
         assert down.json()["temporal"] == "ok" and down.json()["database"].startswith("lỗi")
