@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 from api import calendar, live, notifications, organisation, plans, recurring, substitutes
 from api.cost import QueryCost
 from api.errors import PublicErrors, public_error
+from api.observe import OperationMetrics
 from api.policy import signed_in
 from api.suggestions import HideSuggestions
 from api.tally import briefings, tallies
@@ -133,6 +134,7 @@ class Subscription:
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     # Factories: each request gets fresh extension instances.
     extensions: list[Callable[[], SchemaExtension]] = [
+        OperationMetrics,  # first: its timing wraps the rest, it sees the public error codes
         lambda: AddValidationRules(list(_LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         PublicErrors,

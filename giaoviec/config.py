@@ -87,6 +87,17 @@ class Settings(BaseSettings):
     rate_expensive_reads_per_minute: int = Field(
         20, ge=0, validation_alias=_env("GIAOVIEC_RATE_EXPENSIVE_READS_PER_MINUTE"))
 
+    # Operators: `json` logs one JSON object a line with request and task ids (the cluster,
+    # containers); the worker answers /metrics and /health/* on metrics_port (0: not at all);
+    # the Temporal SDK exports its metrics on a loopback port (unset: a free one). 9464, not
+    # 9100: node_exporter holds that one on most hosts.
+    log_format: Literal["text", "json"] = Field(
+        "text", validation_alias=_env("GIAOVIEC_LOG_FORMAT"))
+    log_level: str = Field("INFO", validation_alias=_env("GIAOVIEC_LOG_LEVEL"))
+    metrics_port: int = Field(9464, ge=0, validation_alias=_env("GIAOVIEC_METRICS_PORT"))
+    temporal_metrics_port: int | None = Field(
+        None, validation_alias=_env("GIAOVIEC_TEMPORAL_METRICS_PORT"))
+
     @model_validator(mode="after")
     def _default_public_url(self) -> Settings:
         # Computed from host and port when not given, so GIAOVIEC_PORT=9000 alone gives right

@@ -7,8 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from temporalio import activity
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+    Worker,
+)
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.calendar import CalendarActivities
@@ -18,7 +24,10 @@ from activities.recurring import RecurringActivities
 from activities.tally import TallyActivities
 from domain.calendar import WorkingCalendar  # importing warms the holiday tables
 from giaoviec.config import Settings, get_settings
+from giaoviec.observability import logs
+from giaoviec.observability.metrics import ACTIVITIES
 from workflows.calendar import CalendarRefreshWorkflow
+from workflows.contracts import TASK_WORKFLOW_PREFIX
 from workflows.digest import DigestWorkflow
 from workflows.recurring import RecurringRunWorkflow
 from workflows.tally import BriefingWorkflow, TallyWorkflow
@@ -35,6 +44,28 @@ RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
         "holidays", "domain", "workflows.contracts", "workflows.converter")
 )
+
+
+class _ActivityLogs(ActivityInboundInterceptor):
+    """Each activity's log lines carry the task it works for (its workflow's id names it);
+    each activity run is counted by name and outcome."""
+
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        info = activity.info()
+        if info.workflow_id and info.workflow_id.startswith(TASK_WORKFLOW_PREFIX):
+            logs.for_task(info.workflow_id.removeprefix(TASK_WORKFLOW_PREFIX))
+        try:
+            result = await super().execute_activity(input)
+        except BaseException:
+            ACTIVITIES.labels(info.activity_type, "failed").inc()
+            raise
+        ACTIVITIES.labels(info.activity_type, "completed").inc()
+        return result
+
+
+class Observed(Interceptor):
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _ActivityLogs(next)
 
 
 def build_worker_activities(
@@ -67,4 +98,5 @@ def build_worker(
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         max_concurrent_activities=max_threads,
         max_cached_workflows=max_cached_workflows,
+        interceptors=[Observed()],
     )

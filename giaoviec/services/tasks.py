@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from domain.substitution import acting_for, signed_as
 from domain.subtasks import check_submit
 from domain.task import TaskDraft, validate_draft, validate_reassignment
 from domain.timezone import local_date
+from giaoviec.observability import logs
 from giaoviec.reads.org import draft_facts, load_actor, org_facts, task_parties
 from giaoviec.reads.substitutes import standing_in_for
 from giaoviec.reads.subtasks import open_subtasks
@@ -59,6 +61,7 @@ from workflows.contracts import (
 from workflows.task import TaskWorkflow
 
 UPDATE_TIMEOUT_SECONDS = 60
+log = logging.getLogger(__name__)
 
 
 def new_task_id() -> str:
@@ -117,11 +120,13 @@ class TaskService:
         digest = request_hash(draft, parent_id)
         task_id, record = await asyncio.to_thread(
             self._prepare_assign, assigner_id, key, digest, draft, now, parent_id)
+        logs.for_task(task_id)
         if record is None:  # a retry whose task is already recorded
             return await self.record(task_id)
         created = await self.start(record)
         if created.request_hash != digest:
             raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ khác.")
+        log.info("task assigned", extra={"actor": assigner_id, "state": created.state.value})
         return created
 
     async def start(self, record: TaskRecord) -> TaskRecord:
@@ -219,6 +224,7 @@ class TaskService:
         """Run a command whose relations are known. A cancellation cancels the open sub-tasks
         first (so a retry finishes what a crash interrupted); an approved extension may shift
         them (domain.subtasks)."""
+        logs.for_task(task_id)
         if cmd.action is Action.CANCEL:
             await cascade.cancel_subtasks(self, task_id, cmd)
         before = await self.record(task_id) if shift_subtasks else None
@@ -235,6 +241,8 @@ class TaskService:
             raise
         if before is not None and after.deadline > before.deadline:
             await cascade.shift_subtasks(self, task_id, cmd, before.deadline, after.deadline)
+        log.info("task command done", extra={"action": cmd.action.value, "actor": cmd.actor_id,
+                                             "state": after.state.value})
         return after
 
     def _relations(self, cmd: Command, task_id: str) -> list[Relation]:
