@@ -48,7 +48,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from api.auth import issue_dev_token
@@ -89,7 +90,7 @@ def _psql(admin: str, sql: str) -> None:
 class Redmine:
     url: str
     key: str
-    pg_pid: int
+    database_url: str  # its own PostgreSQL database
 
 
 def _rails_env(instance: str) -> dict[str, str]:
@@ -140,7 +141,7 @@ def redmine(postgres: str, say: Callable[[str], None]) -> Iterator[Redmine]:
                     180, "Redmine did not start: see its log above")
         say(f"Redmine {_redmine_version()} up (migrated, default data, REST API on) in "
             f"{time.perf_counter() - t0:.0f} s: {url}")
-        yield Redmine(url, key, server.pid)
+        yield Redmine(url, key, _admin_url(postgres, database))
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -385,21 +386,37 @@ async def against_redmine(rm: Redmine, units: list[tuple[str, str, str | None]],
           f"{time.perf_counter() - t0:.0f} s", flush=True)
     known = (await api.get("/issue_statuses.json"))["issue_statuses"]
     statuses = {s["name"]: s["id"] for s in known}
+    closed = {s["id"] for s in known if s.get("is_closed")}
     c = COLUMN
+    by_status: dict[int, list[int]] = {}
 
     async def create(i: int) -> None:
         row = work[i]
         unit = row[c["lead_unit_id"]]
         due: date = row[c["deadline"]].date()
         start = min(row[c["created_at"]].date(), due)
-        await api.post("/issues.json", {"issue": {
+        got = await api.post("/issues.json", {"issue": {
             "project_id": projects[unit], "tracker_id": 3, "subject": row[c["title"]],
             "description": "Tổng hợp, báo cáo kết quả thực hiện.",
             "assigned_to_id": users[unit], "start_date": start.isoformat(),
-            "due_date": due.isoformat(), "status_id": statuses[STATUS_OF[row[c["state"]]]]}})
+            "due_date": due.isoformat()}})
+        status = statuses[STATUS_OF[row[c["state"]]]]
+        by_status.setdefault(status, []).append(got["issue"]["id"])
 
     created = await timed(len(work), in_flight, create)
-    print(f"Redmine: created {len(work)} issues", flush=True)
+    # A new issue takes its tracker's default status whatever is asked (Redmine's default
+    # workflows have no transitions from "new issue"); the states the tasks stand in are set
+    # in its database in bulk, as setup, not timed.
+    engine = create_engine(rm.database_url, poolclass=NullPool)
+    with engine.begin() as conn:
+        for status, ids in by_status.items():
+            conn.execute(text("UPDATE issues SET status_id = :s, closed_on = CASE WHEN :c "
+                              "THEN now() END WHERE id = ANY(:ids)"),
+                         {"s": status, "c": status in closed, "ids": ids})
+    engine.dispose()
+    print(f"Redmine: created {len(work)} issues, then set their statuses: "
+          + ", ".join(f"{n} {len(by_status.get(i, []))}" for n, i in statuses.items()),
+          flush=True)
     yesterday = (now.date() - timedelta(days=1)).isoformat()
     overdue = {"status_id": "o", "due_date": f"<={yesterday}"}
     ids = [u[0] for u in units]
