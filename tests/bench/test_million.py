@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session
 
 from bench.million import HOME, TASK_LIST, plan, prepare, run, sample_units, statements, task_rows
@@ -88,3 +89,16 @@ def test_a_provinces_reads_use_the_indexes_made_for_them(postgres_url: str) -> N
     assert any("Index Only Scan using ix_task_subtree" in p for p in subtree), subtree
     awaiting = [p for s, p in found["lists"].items() if "DISTINCT task.assigner_id" in s]
     assert awaiting and all("ix_task_awaiting_decision" in p for p in awaiting), found["lists"]
+
+
+def test_postgresql_plans_each_statement_for_its_values(postgres_url: str) -> None:
+    """No statement is prepared on the server however often it runs, so none is given a
+    generic plan that cannot use the subtree's pattern index (docs/benchmarks.md)."""
+    engine = make_engine(postgres_url)
+    with engine.connect() as conn:
+        for i in range(12):
+            conn.execute(text("SELECT count(*) FROM pg_class WHERE relname LIKE :p || '%'"),
+                         {"p": f"pg_{i % 2}"})
+        prepared = conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+    engine.dispose()
+    assert prepared == 0
