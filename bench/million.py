@@ -280,7 +280,7 @@ class Reader:
         service = TaskService(None, engine, "bench", WorkingCalendar(), CalendarConfig())  # type: ignore[arg-type]
         self.app = create_app(self.settings, engine=engine, service=service)
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
-                                      base_url="http://bench", timeout=300)
+                                      base_url="http://localhost", timeout=300)
         self.db_seconds = 0.0
         starts: dict[int, float] = {}
 

@@ -61,15 +61,14 @@ class Official(SQLModel, table=True):
         return self.roles.split()
 
 
-# What the counts of giaoviec.reads.counts read of a task besides its path, state and deadline.
+# What giaoviec.reads.counts reads of a task besides its path, state and deadline; what the
+# awaiting-decision conditions and the visibility test read (both for index-only scans).
 SUBTREE_COUNT_COLUMNS = ("lead_unit_id", "created_at", "submitted_at", "completed_at",
                          "paused_at", "cancelled_at", "declined_at", "returned_at", "flagged",
                          "extension_requested_deadline")
-
-AWAITING_DECISION_SUPERSET = "state = 'submitted' OR extension_requested_deadline IS NOT NULL"
-# What the awaiting-decision conditions and the visibility test read (index-only on PostgreSQL).
 AWAITING_DECISION_COLUMNS = ("id", "state", "extension_requested_deadline", "lead_unit_path",
                              "owner_id")
+AWAITING_DECISION_SUPERSET = "state = 'submitted' OR extension_requested_deadline IS NOT NULL"
 
 
 class Task(SQLModel, table=True):
@@ -77,10 +76,9 @@ class Task(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_task_state_deadline", "state", "deadline"),
-        # A unit's subtree is `lead_unit_path LIKE '/p/u/%'`: on PostgreSQL only a
-        # pattern-ops index serves LIKE when the database's collation is not "C". The columns
-        # every count reads ride along (INCLUDE), so counting a province's tens of thousands
-        # of tasks is an index-only scan, not as many random heap reads (docs/benchmarks.md).
+        # A subtree is `lead_unit_path LIKE '/p/u/%'`: on PostgreSQL only a pattern-ops index
+        # serves LIKE unless the collation is "C"; with what counts read riding along, a
+        # province's figures are an index-only scan, not random heap reads (docs/benchmarks.md).
         Index("ix_task_subtree", "lead_unit_path", "state", "deadline",
               postgresql_ops={"lead_unit_path": "varchar_pattern_ops"},
               postgresql_include=list(SUBTREE_COUNT_COLUMNS)),

@@ -69,7 +69,7 @@ def postgres_url() -> Iterator[str]:
 
 
 def test_a_provinces_reads_use_the_indexes_made_for_them(postgres_url: str) -> None:
-    """Migration 0007's indexes serve what a province's chairman reads: his subtree's list and
+    """Migration 0009's indexes serve what a province's chairman reads: his subtree's list and
     counts (LIKE on the unit path: a pattern-ops index, the counts index-only) and what awaits
     his decision. Seq scans are turned off, as a small table would otherwise always be read
     whole: what is held is that the query's shape can use the index at all."""

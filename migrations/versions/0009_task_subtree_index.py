@@ -1,7 +1,7 @@
 """indexes for a million tasks: subtree, awaiting a decision, a unit's own by deadline
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06 03:30:00.000000
 
 `lead_unit_path LIKE '/p/u/%'` (a unit's subtree) could use no index on PostgreSQL: the old
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
