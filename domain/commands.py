@@ -7,13 +7,15 @@ activity, so every rule here is tested without Temporal.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from domain.authority import decide
 from domain.calendar import WorkingCalendar
 from domain.errors import Code, DomainError, FieldIssue, forbidden
-from domain.escalation import DEFAULT_POLICY, Phase, PlannedStep, Recipient
+from domain.escalation import Phase, PlannedStep, Recipient, raised_at_giao_ban
 from domain.inputs import Add, check_text, instant_issue
 from domain.lifecycle import Action, Relation, TaskState, check_transition, next_state
 from domain.record import Command, EventRecord, ExtensionRequest, Notice, TaskRecord
@@ -50,7 +52,11 @@ def validate(record: TaskRecord, cmd: Command, now: datetime) -> None:
     """Raise the DomainError that refuses `cmd` on the task as it stands, or return None.
 
     FORBIDDEN and ILLEGAL_TRANSITION come first and alone (an outsider learns nothing about
-    the fields); then one VALIDATION error names every bad field."""
+    the fields); then one VALIDATION error names every bad field. Who the actor is to the task
+    is decided here, on the task's own state (domain.authority)."""
+    relations, _ = decide(record.owner_id, record.assigner_id, record.lead_unit_id, cmd.org,
+                          cmd.relations, cmd.on_behalf_of)
+    cmd = dataclasses.replace(cmd, relations=relations)
     check_transition(
         cmd.action, record.state, set(cmd.relations), resume_to=record.resume_to,
         has_pending_extension=record.extension is not None,
@@ -194,8 +200,7 @@ def reminded(record: TaskRecord, step: PlannedStep, now: datetime) -> Change:
     if step.phase is Phase.OVERDUE:
         t.overdue_reminders += 1
         kind = "escalation" if len(step.recipients) > 1 else "overdue"
-        if step.flags:
-            t.flagged = True
+        t.flagged = t.flagged or raised_at_giao_ban(t.overdue_reminders)
     data = {"step": step.days_label, "overdue_reminders": str(t.overdue_reminders),
             "flagged": str(t.flagged).lower()}
     event = _event(t, "remind", None, t.state, now, data=data)
@@ -286,8 +291,7 @@ def _remind_manually(t: TaskRecord, now: datetime) -> str:
     if now <= t.deadline:
         return "manual_reminder"
     t.overdue_reminders += 1
-    if t.overdue_reminders > DEFAULT_POLICY.flag_after_overdue_reminders:
-        t.flagged = True
+    t.flagged = t.flagged or raised_at_giao_ban(t.overdue_reminders)
     return "manual_overdue"
 
 

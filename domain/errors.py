@@ -21,6 +21,8 @@ class Code:
     VALIDATION = "VALIDATION"
     CONFLICT = "CONFLICT"
     ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+    # The database is away: nothing was changed, the same request may be sent again.
+    UNAVAILABLE = "UNAVAILABLE"
 
 
 @dataclass(frozen=True)

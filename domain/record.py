@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.authority import OrgFacts
 from domain.escalation import Recipient
 from domain.lifecycle import Action, Relation, TaskState
 from domain.task import Coordinator, Milestone, Product, TaskDraft
@@ -101,8 +102,9 @@ def new_record(
 
 @dataclass
 class Command:
-    """One action on a task, by one official; the service has already worked out how he
-    stands to the task (`relations`), from the organisation."""
+    """One action on a task, by one official. `org`: the organisation's facts about him, which
+    the workflow turns into his relations against its own state (domain.authority); without
+    them (the engine's own commands) `relations` stand as given."""
 
     action: Action
     actor_id: str
@@ -116,6 +118,7 @@ class Command:
     new_lead_unit_id: str | None = None
     on_behalf_of: str | None = None  # the official the actor stands in for (a substitute)
     signed_as: str | None = None  # "KT. Chủ tịch UBND tỉnh", as the paper would read
+    org: OrgFacts | None = None
 
 
 @dataclass

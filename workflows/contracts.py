@@ -160,14 +160,17 @@ class ActivityRef(Generic[I, O]):
             heartbeat_timeout=self.heartbeat,
         )
 
-    async def run_local(self, arg: I | None = None) -> O:
+    async def run_local(self, arg: I | None = None, *, within: timedelta | None = None,
+                        retry: RetryPolicy | None = None) -> O:
         """As a local activity: run by the worker that runs the workflow, inside the workflow
         task, its result recorded as a marker — no round trip through the server's activity
-        queue. For short, idempotent work (a read-model write), not for long jobs."""
+        queue. For short, idempotent work (a read-model write), not for long jobs. `within`:
+        give up, retries and all, after this long (`retry` instead of the ref's policy)."""
         args = [] if self.arg_type is None else [arg]
         return await workflow.execute_local_activity(
             self.name, args=args, result_type=self.result_type,
-            start_to_close_timeout=self.timeout, retry_policy=self.retry,
+            start_to_close_timeout=min(self.timeout, within) if within else self.timeout,
+            schedule_to_close_timeout=within, retry_policy=retry or self.retry,
         )
 
 
@@ -177,6 +180,24 @@ RECORD_TASK_EVENT: ActivityRef[RecordInput, bool] = ActivityRef(
     # away for a while) is retried, at most every 30 s, until it comes back.
     RetryPolicy(maximum_interval=timedelta(seconds=30)),
 )
+# Since the task workflow's "serial-updates" patch the write is retried with backoff for
+# RECORD_WITHIN at most: a caller waits no longer, and hears UNAVAILABLE (nothing changed).
+RECORD_WITHIN = timedelta(seconds=12)
+RECORD_RETRY_BOUNDED = RetryPolicy(initial_interval=timedelta(milliseconds=200),
+                                   backoff_coefficient=2.0,
+                                   maximum_interval=timedelta(seconds=3))
+BAD_DATA = "BAD_DATA"  # the read model refused the data itself (never retried)
+
+
+def refused_as_bad_data(err: BaseException | None) -> bool:
+    """Whether a failed read-model write was refused for its data (not a database away)."""
+    while err is not None:
+        if isinstance(err, ApplicationError) and err.type == BAD_DATA:
+            return True
+        err = getattr(err, "cause", None) or err.__cause__
+    return False
+
+
 TALLY_AND_BRIEF: ActivityRef[TallyRequest, TallyOutcome] = ActivityRef(
     "tally_and_brief", TallyRequest, TallyOutcome, timedelta(minutes=10),
     RetryPolicy(maximum_interval=timedelta(minutes=1)),

@@ -24,6 +24,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.authority import OrgFacts, is_stale, standing
 from domain.calendar import WorkingCalendar
 from domain.errors import (
     Code,
@@ -34,7 +35,7 @@ from domain.errors import (
     not_found,
     validation_error,
 )
-from domain.lifecycle import Action, Relation
+from domain.lifecycle import Action
 from domain.org import Actor, relations_to_task
 from domain.record import new_record
 from domain.substitution import acting_for, signed_as
@@ -60,6 +61,8 @@ from workflows.contracts import (
 from workflows.task import TaskWorkflow
 
 UPDATE_TIMEOUT_SECONDS = 60
+# A command refused because the task changed under it is read again and sent afresh.
+STALE_ATTEMPTS = 3
 MAX_CLIENT_KEY = 255
 
 
@@ -212,13 +215,22 @@ class TaskService:
         new_lead_unit_id: str | None = None,
         shift_subtasks: bool = False,
     ) -> TaskRecord:
-        cmd = Command(
-            action=action, actor_id=actor_id, relations=[], note=note, percent=percent,
-            output=output, new_deadline=new_deadline, approve=approve,
-            new_owner_id=new_owner_id, new_lead_unit_id=new_lead_unit_id,
-        )
-        cmd.relations = await asyncio.to_thread(self._relations, cmd, task_id)
-        return await self.execute(task_id, cmd, shift_subtasks=shift_subtasks)
+        """Check the command against the read model (the fast answer) and send it with the
+        organisation's facts; the workflow decides on its own state. Should the task change in
+        between (the facts are stale), read again and ask afresh."""
+        for attempt in range(STALE_ATTEMPTS):
+            cmd = Command(
+                action=action, actor_id=actor_id, relations=[], note=note, percent=percent,
+                output=output, new_deadline=new_deadline, approve=approve,
+                new_owner_id=new_owner_id, new_lead_unit_id=new_lead_unit_id,
+            )
+            await asyncio.to_thread(self.prepare, cmd, task_id)
+            try:
+                return await self.execute(task_id, cmd, shift_subtasks=shift_subtasks)
+            except DomainError as err:
+                if not is_stale(err) or attempt == STALE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     async def execute(self, task_id: str, cmd: Command, *, shift_subtasks: bool = False
                       ) -> TaskRecord:
@@ -243,11 +255,13 @@ class TaskService:
             await cascade.shift_subtasks(self, task_id, cmd, before.deadline, after.deadline)
         return after
 
-    def _relations(self, cmd: Command, task_id: str) -> list[Relation]:
-        """Who the actor is to this task (the workflow judges the rest on its own state), and
-        the checks that need the organisation. Whoever may not read the task hears it does
-        not exist. A substitute acts with the relations of the official he stands in for
-        today, and the command says so (domain.substitution)."""
+    def prepare(self, cmd: Command, task_id: str) -> None:
+        """Who the actor is to this task as the read model has it (the fast answer), the
+        checks that need the organisation, and the organisation's facts the workflow decides
+        on (domain.authority), with the lead unit and assigner they were read against.
+        Whoever may not read the task hears it does not exist. A substitute acts with the
+        relations of the official he stands in for today, and the command says so
+        (domain.substitution)."""
         with session_scope(self.engine) as session:
             actor = load_actor(session, cmd.actor_id)
             row = session.get(Task, task_id)
@@ -256,9 +270,9 @@ class TaskService:
                                       for a in [actor, *(p for p, _ in principals)]):
                 raise not_found("Không tìm thấy nhiệm vụ.")
             parties = task_parties(session, row)
-            relations, for_whom = acting_for(
-                relations_to_task(actor, parties),
-                [(p.id, relations_to_task(p, parties)) for p, _ in principals])
+            own = relations_to_task(actor, parties)
+            theirs = [(p.id, relations_to_task(p, parties)) for p, _ in principals]
+            relations, for_whom = acting_for(own, theirs)
             acting = actor
             if for_whom is not None:
                 acting, official = next((p, o) for p, o in principals if p.id == for_whom)
@@ -268,7 +282,9 @@ class TaskService:
                 self._check_reassign(session, acting, row, cmd)
             if cmd.action is Action.SUBMIT:
                 check_submit(len(open_subtasks(session, task_id)), relations, cmd.note)
-            return sorted(relations)
+            cmd.relations = sorted(relations)
+            cmd.org = OrgFacts(row.lead_unit_id, row.assigner_id, standing(actor.id, own),
+                               [standing(pid, rels) for pid, rels in theirs])
 
     @staticmethod
     def _check_reassign(session: Session, actor: Actor, row: Task, cmd: Command) -> None:
