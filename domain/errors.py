@@ -58,6 +58,12 @@ def validation_error(issues: list[FieldIssue], subject: str = "Nhiệm vụ") ->
     return DomainError(Code.VALIDATION, f"{subject} chưa hợp lệ{suffix}.", list(issues))
 
 
+def unavailable() -> DomainError:
+    """The database is away: nothing was changed, the same request may be sent again."""
+    return DomainError(Code.UNAVAILABLE, "Hệ thống tạm thời không ghi được dữ liệu, thao tác "
+                       "chưa được thực hiện; đề nghị thử lại sau ít phút.")
+
+
 def forbidden(message: str) -> DomainError:
     return DomainError(Code.FORBIDDEN, message)
 

@@ -160,17 +160,17 @@ class ActivityRef(Generic[I, O]):
             heartbeat_timeout=self.heartbeat,
         )
 
-    async def run_local(self, arg: I | None = None, *, within: timedelta | None = None,
+    async def run_local(self, arg: I | None = None, *, attempt: timedelta | None = None,
                         retry: RetryPolicy | None = None) -> O:
         """As a local activity: run by the worker that runs the workflow, inside the workflow
         task, its result recorded as a marker — no round trip through the server's activity
-        queue. For short, idempotent work (a read-model write), not for long jobs. `within`:
-        give up, retries and all, after this long (`retry` instead of the ref's policy)."""
+        queue. For short, idempotent work (a read-model write), not for long jobs. `attempt`:
+        each try at most this long, `retry` instead of the ref's policy."""
         args = [] if self.arg_type is None else [arg]
         return await workflow.execute_local_activity(
             self.name, args=args, result_type=self.result_type,
-            start_to_close_timeout=min(self.timeout, within) if within else self.timeout,
-            schedule_to_close_timeout=within, retry_policy=retry or self.retry,
+            start_to_close_timeout=attempt or self.timeout,
+            retry_policy=retry or self.retry,
         )
 
 
@@ -180,12 +180,14 @@ RECORD_TASK_EVENT: ActivityRef[RecordInput, bool] = ActivityRef(
     # away for a while) is retried, at most every 30 s, until it comes back.
     RetryPolicy(maximum_interval=timedelta(seconds=30)),
 )
-# Since the task workflow's "serial-updates" patch the write is retried with backoff for
-# RECORD_WITHIN at most: a caller waits no longer, and hears UNAVAILABLE (nothing changed).
-RECORD_WITHIN = timedelta(seconds=12)
+# Since the task workflow's "serial-updates" patch the write is retried with backoff a bounded
+# number of times, each try at most RECORD_ATTEMPT: with the database refusing connections
+# the caller hears UNAVAILABLE (nothing changed) after ≈7 s, with it hanging after ≈37 s at
+# worst — both within the service's wait for an update.
+RECORD_ATTEMPT = timedelta(seconds=5)
 RECORD_RETRY_BOUNDED = RetryPolicy(initial_interval=timedelta(milliseconds=200),
                                    backoff_coefficient=2.0,
-                                   maximum_interval=timedelta(seconds=3))
+                                   maximum_interval=timedelta(seconds=3), maximum_attempts=6)
 BAD_DATA = "BAD_DATA"  # the read model refused the data itself (never retried)
 
 

@@ -17,14 +17,14 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import CalendarOverrides, WorkingCalendar
     from domain.commands import Change, apply, assigned, reminded, validate
-    from domain.errors import Code, DomainError
+    from domain.errors import Code, DomainError, unavailable
     from domain.escalation import DEFAULT_POLICY, next_step
     from domain.lifecycle import TERMINAL_STATES, WORKING_STATES
     from domain.milestones import MILESTONE_PATCH, milestone_reminded, next_milestone_step
     from workflows.contracts import (
+        RECORD_ATTEMPT,
         RECORD_RETRY_BOUNDED,
         RECORD_TASK_EVENT,
-        RECORD_WITHIN,
         CalendarConfig,
         Command,
         RecordInput,
@@ -41,8 +41,9 @@ LOCAL_RECORD_PATCH = "read-model-local-activity"
 # One change at a time: each update (and each ladder step) validates, applies and records
 # under one lock, and the change becomes the workflow's state only once the read model has it
 # — a refused or failed write leaves nothing behind, and the task never ends on a final
-# write that failed. The read-model write is retried for RECORD_WITHIN at most; past that the
-# database is away and the change is refused as UNAVAILABLE (nothing changed; safe to retry).
+# write that failed. The read-model write is retried a bounded number of times
+# (RECORD_RETRY_BOUNDED); past that the database is away and the change is refused as
+# UNAVAILABLE (nothing changed; safe to retry).
 # Histories recorded before this took the change first and undid it on failure.
 SERIAL_PATCH = "serial-updates"
 # While the read model is away the ladder (and the first write) look again this much later.
@@ -94,7 +95,7 @@ class TaskWorkflow:
         """Answers once the assignment is recorded in the read model (idempotent assign)."""
         await workflow.wait_condition(lambda: self.created or self.start_unavailable)
         if not self.created:
-            raise to_failure(_unavailable())
+            raise to_failure(unavailable())
         return self.t
 
     # The main loop: the reminder ladder ------------------------------------------------
@@ -211,7 +212,7 @@ class TaskWorkflow:
         inp = RecordInput(change.record, change.event, change.notices)
         try:
             if serial:
-                await RECORD_TASK_EVENT.run_local(inp, within=RECORD_WITHIN,
+                await RECORD_TASK_EVENT.run_local(inp, attempt=RECORD_ATTEMPT,
                                                   retry=RECORD_RETRY_BOUNDED)
             elif workflow.patched(LOCAL_RECORD_PATCH):
                 await RECORD_TASK_EVENT.run_local(inp)
@@ -225,7 +226,7 @@ class TaskWorkflow:
             workflow.logger.error("task %s: event %s not recorded: %s", before.id,
                                   change.event.seq, err.cause or err)
             if serial and not refused_as_bad_data(err):
-                raise to_failure(_unavailable()) from None
+                raise to_failure(unavailable()) from None
             raise to_failure(DomainError(
                 Code.VALIDATION, "Dữ liệu không ghi được, thao tác không được thực hiện.",
             )) from None
@@ -251,8 +252,3 @@ class TaskWorkflow:
             validate(self.t, cmd, workflow.now())
         except DomainError as err:
             raise to_failure(err) from None
-
-
-def _unavailable() -> DomainError:
-    return DomainError(Code.UNAVAILABLE, "Hệ thống tạm thời không ghi được dữ liệu, thao tác "
-                       "chưa được thực hiện; đề nghị thử lại sau ít phút.")

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -33,6 +33,7 @@ from domain.errors import (
     conflict,
     illegal_transition,
     not_found,
+    unavailable,
     validation_error,
 )
 from domain.lifecycle import Action
@@ -224,7 +225,10 @@ class TaskService:
                 output=output, new_deadline=new_deadline, approve=approve,
                 new_owner_id=new_owner_id, new_lead_unit_id=new_lead_unit_id,
             )
-            await asyncio.to_thread(self.prepare, cmd, task_id)
+            try:
+                await asyncio.to_thread(self.prepare, cmd, task_id)
+            except OperationalError:  # the database is away: say so, nothing was changed
+                raise unavailable() from None
             try:
                 return await self.execute(task_id, cmd, shift_subtasks=shift_subtasks)
             except DomainError as err:
