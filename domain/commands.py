@@ -54,9 +54,7 @@ def validate(record: TaskRecord, cmd: Command, now: datetime) -> None:
     FORBIDDEN and ILLEGAL_TRANSITION come first and alone (an outsider learns nothing about
     the fields); then one VALIDATION error names every bad field. Who the actor is to the task
     is decided here, on the task's own state (domain.authority)."""
-    relations, _ = decide(record.owner_id, record.assigner_id, record.lead_unit_id, cmd.org,
-                          cmd.relations, cmd.on_behalf_of)
-    cmd = dataclasses.replace(cmd, relations=relations)
+    cmd = authorised(record, cmd)
     check_transition(
         cmd.action, record.state, set(cmd.relations), resume_to=record.resume_to,
         has_pending_extension=record.extension is not None,
@@ -88,6 +86,13 @@ def validate(record: TaskRecord, cmd: Command, now: datetime) -> None:
             add("ownerId", "MISSING_OWNER", "", "Thiếu người chịu trách nhiệm mới.")
     if issues:
         raise command_error(issues)
+
+
+def authorised(record: TaskRecord, cmd: Command) -> Command:
+    """The command with the actor's relations as the task stands (domain.authority)."""
+    relations, _ = decide(record.owner_id, record.assigner_id, record.lead_unit_id, cmd.org,
+                          cmd.relations, cmd.on_behalf_of)
+    return dataclasses.replace(cmd, relations=relations)
 
 
 def command_error(issues: list[FieldIssue]) -> DomainError:
@@ -314,6 +319,8 @@ def event_data(cmd: Command, before: TaskRecord | None = None,
                  "flagged": str(after.flagged).lower()}
     if cmd.on_behalf_of:
         data["on_behalf_of"] = cmd.on_behalf_of
+    if cmd.cause:
+        data["cause"] = cmd.cause
     if cmd.signed_as:
         data["signed_as"] = cmd.signed_as
     if cmd.action is Action.HAND_OVER and before is not None:

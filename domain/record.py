@@ -76,6 +76,9 @@ class TaskRecord:
     parent_id: str | None = None  # the task it was split from (a sub-task)
     rule_id: str | None = None  # the recurring duty (nhiệm vụ định kỳ) that gave it
     period: str | None = None  # and of which occurrence: "2026-11", "2026-12-05"
+    # Its workflow carries cancellations and shifts down to its sub-tasks itself (durably);
+    # False for workflows started before that, whose caller still does it.
+    carries_down: bool = False
 
     @property
     def self_assigned(self) -> bool:
@@ -119,6 +122,9 @@ class Command:
     on_behalf_of: str | None = None  # the official the actor stands in for (a substitute)
     signed_as: str | None = None  # "KT. Chủ tịch UBND tỉnh", as the paper would read
     org: OrgFacts | None = None
+    # Carry an approved extension (or a carried-down shift) on to the open sub-tasks.
+    shift_subtasks: bool = False
+    cause: str | None = None  # the parent's event ("<task id>#<seq>") that carried it down
 
 
 @dataclass
@@ -142,3 +148,18 @@ class EventRecord:
     to_state: TaskState
     note: str | None = None
     data: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CarryDown:
+    """A change on a task to carry down to its open sub-tasks (domain.subtasks.carry_down)."""
+
+    parent_id: str
+    parent_title: str
+    cause: str  # "<task id>#<seq>" of the parent's event: a retry finds what it already did
+    action: Action  # CANCEL or SHIFT_DEADLINE
+    actor_id: str
+    relations: list[Relation]
+    note: str | None = None
+    old_deadline: datetime | None = None  # SHIFT_DEADLINE: the parent's deadline before
+    new_deadline: datetime | None = None  # and after

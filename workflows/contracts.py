@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 from domain.errors import Code, DomainError, FieldIssue
 from domain.record import (
+    CarryDown,
     Command,
     EventRecord,
     ExtensionRequest,
@@ -26,7 +27,7 @@ from domain.record import (
 )
 
 __all__ = [
-    "Command", "EventRecord", "ExtensionRequest", "Notice", "Output", "TaskRecord",
+    "CarryDown", "Command", "EventRecord", "ExtensionRequest", "Notice", "Output", "TaskRecord",
 ]
 
 TASK_WORKFLOW_PREFIX = "task-"
@@ -216,6 +217,13 @@ OPEN_OCCURRENCES: ActivityRef[RecurringAsOf, OccurrencesOpened] = ActivityRef(
     # Idempotent (claimed keys, workflow ids): a retry starts only what is still missing.
     RetryPolicy(maximum_interval=timedelta(minutes=1)),
 )
+CARRY_DOWN: ActivityRef[CarryDown, int] = ActivityRef(
+    "carry_down", CarryDown, int, timedelta(minutes=10),
+    # Idempotent (a cancelled sub-task refuses again, a shift names its cause): a retry after
+    # a crash does only what is still missing.
+    RetryPolicy(maximum_interval=timedelta(minutes=1)), heartbeat=timedelta(minutes=1),
+)
 ACTIVITIES: tuple[ActivityRef[Any, Any], ...] = (
     RECORD_TASK_EVENT, TALLY_AND_BRIEF, SEND_EMAIL_DIGESTS, SIGNAL_OPEN_TASKS, OPEN_OCCURRENCES,
+    CARRY_DOWN,
 )

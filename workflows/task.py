@@ -16,12 +16,14 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import CalendarOverrides, WorkingCalendar
-    from domain.commands import Change, apply, assigned, reminded, validate
+    from domain.commands import Change, apply, assigned, authorised, reminded, validate
     from domain.errors import Code, DomainError, unavailable
     from domain.escalation import DEFAULT_POLICY, next_step
     from domain.lifecycle import TERMINAL_STATES, WORKING_STATES
     from domain.milestones import MILESTONE_PATCH, milestone_reminded, next_milestone_step
+    from domain.subtasks import carry_down
     from workflows.contracts import (
+        CARRY_DOWN,
         RECORD_ATTEMPT,
         RECORD_RETRY_BOUNDED,
         RECORD_TASK_EVENT,
@@ -46,6 +48,10 @@ LOCAL_RECORD_PATCH = "read-model-local-activity"
 # UNAVAILABLE (nothing changed; safe to retry).
 # Histories recorded before this took the change first and undid it on failure.
 SERIAL_PATCH = "serial-updates"
+# A cancellation or a shifted deadline is carried down to the open sub-tasks by the task's own
+# workflow, as an activity its update waits for (before, the API process did it after the
+# update, and a crash in between left them unchanged for good).
+CARRY_DOWN_PATCH = "carry-down-in-workflow"
 # While the read model is away the ladder (and the first write) look again this much later.
 RETRY_AFTER = timedelta(minutes=1)
 
@@ -102,6 +108,8 @@ class TaskWorkflow:
 
     @workflow.run
     async def run(self, start: TaskStart) -> TaskRecord:
+        if not self.t.carries_down and workflow.patched(CARRY_DOWN_PATCH):
+            self.t.carries_down = True
         if not start.resumed:
             while True:
                 try:
@@ -237,12 +245,20 @@ class TaskWorkflow:
         async with self._serial():
             now = workflow.now()
             try:  # again: an update delivered with this one may have changed the task since
+                cmd = authorised(self.t, cmd)
                 validate(self.t, cmd, now)
             except DomainError as err:
                 raise to_failure(err) from None
+            before = self.t
             await self._commit(apply(self.t, cmd, now, self.calendar))
             self.replan = True
-            return self.t
+            after = self.t
+        # Outside the lock: the sub-tasks' own updates may take a while; the task itself is
+        # done, and run() does not end before this handler has.
+        carried = carry_down(before, after, cmd) if after.carries_down else None
+        if carried is not None:
+            await CARRY_DOWN.run(carried)
+        return after
 
     @act.validator
     def validate_act(self, cmd: Command) -> None:

@@ -238,12 +238,17 @@ class TaskService:
 
     async def execute(self, task_id: str, cmd: Command, *, shift_subtasks: bool = False
                       ) -> TaskRecord:
-        """Run a command whose relations are known. A cancellation cancels the open sub-tasks
-        first (so a retry finishes what a crash interrupted); an approved extension may shift
-        them (domain.subtasks)."""
-        if cmd.action is Action.CANCEL:
+        """Run a command whose relations are known. A cancellation cancels the open sub-tasks;
+        an approved extension may shift them (domain.subtasks): the task's workflow does it
+        itself, durably, before it answers. For a workflow started before it could
+        (`carries_down` false) this process still does, as it always did: cancelling the
+        sub-tasks first (so a retry finishes what a crash interrupted), shifting after."""
+        cmd.shift_subtasks = cmd.shift_subtasks or shift_subtasks
+        before = (await self.record(task_id)
+                  if cmd.action is Action.CANCEL or cmd.shift_subtasks else None)
+        legacy = before is not None and not before.carries_down
+        if legacy and cmd.action is Action.CANCEL:
             await cascade.cancel_subtasks(self, task_id, cmd)
-        before = await self.record(task_id) if shift_subtasks else None
         handle = self.client.get_workflow_handle(workflow_id_for(task_id))
         try:
             after = await asyncio.wait_for(
@@ -255,7 +260,8 @@ class TaskService:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise illegal_transition("Nhiệm vụ đã kết thúc, không thể thay đổi.") from None
             raise
-        if before is not None and after.deadline > before.deadline:
+        if (legacy and before is not None and cmd.shift_subtasks
+                and after.deadline > before.deadline):
             await cascade.shift_subtasks(self, task_id, cmd, before.deadline, after.deadline)
         return after
 

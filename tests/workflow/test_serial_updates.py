@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -30,9 +29,9 @@ from activities.readmodel import ReadModelActivities
 from domain.calendar import WorkingCalendar
 from domain.errors import Code, DomainError
 from domain.lifecycle import Action, TaskState
-from giaoviec.programs.worker import RUNNER, WORKFLOWS
 from giaoviec.services.tasks import TaskService
-from tests.workflow.harness import draft, events, new_key, task_row, working_day_after
+from tests.workflow.harness import draft, events, new_key, task_row, worker_with
+from tests.workflow.harness import working_day_after as day_after
 from workflows.contracts import (
     RECORD_TASK_EVENT,
     CalendarConfig,
@@ -132,14 +131,12 @@ def service_for(env: WorkflowEnvironment, db: Engine) -> TaskService:
 
 
 def worker(env: WorkflowEnvironment, gate: GatedReadModel) -> Worker:
-    return Worker(env.client, task_queue=QUEUE, workflows=WORKFLOWS,
-                  activities=[gate.activity()], workflow_runner=RUNNER,
-                  activity_executor=ThreadPoolExecutor(4))
+    return worker_with(env.client, gate.real.engine, QUEUE, gate.activity())
 
 
 async def accepted(service: TaskService, env: WorkflowEnvironment) -> TaskRecord:
     now = await env.get_current_time()
-    rec = await service.assign("chutich", new_key(), draft(deadline=working_day_after(now, 8)),
+    rec = await service.assign("chutich", new_key(), draft(deadline=day_after(now, 8)),
                                now=now)
     return await service.act("snv.cb1", rec.id, Action.ACCEPT)
 
