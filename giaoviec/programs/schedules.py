@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -99,13 +100,16 @@ def periodic_report_schedule(settings: Settings, month: int, kind: str, comment:
 
 
 async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> bool:
-    """Create the schedule, or bring an existing one in line; True when newly created."""
+    """Create the schedule, or bring an existing one in line; True when newly created. An
+    operator's pause (and its note) is kept: a start-up never silently resumes a schedule."""
     try:
         await client.create_schedule(schedule_id, schedule)
         return True
     except ScheduleAlreadyRunningError:
-        def update(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=schedule)
+        def update(current: ScheduleUpdateInput) -> ScheduleUpdate:
+            now = current.description.schedule.state
+            state = dataclasses.replace(schedule.state, paused=now.paused, note=now.note)
+            return ScheduleUpdate(schedule=dataclasses.replace(schedule, state=state))
 
         await client.get_schedule_handle(schedule_id).update(update)
         return False
