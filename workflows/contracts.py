@@ -204,6 +204,9 @@ def refused_as_bad_data(err: BaseException | None) -> bool:
 TALLY_AND_BRIEF: ActivityRef[TallyRequest, TallyOutcome] = ActivityRef(
     "tally_and_brief", TallyRequest, TallyOutcome, timedelta(minutes=10),
     RetryPolicy(maximum_interval=timedelta(minutes=1)),
+    # It heartbeats once counted and every BATCH briefings: a dead worker is noticed within
+    # this, and the retry resumes after the briefings it had settled.
+    heartbeat=timedelta(minutes=2),
 )
 SEND_EMAIL_DIGESTS: ActivityRef[Any, DigestResult] = ActivityRef(
     "send_email_digests", None, DigestResult, timedelta(minutes=5), RetryPolicy(),
