@@ -43,7 +43,9 @@ from domain.substitution import acting_for, signed_as
 from domain.subtasks import check_submit
 from domain.task import TaskDraft, validate_draft, validate_reassignment
 from domain.timezone import local_date
+from giaoviec.reads import read
 from giaoviec.reads.org import draft_facts, load_actor, org_facts, task_parties
+from giaoviec.reads.records import recorded
 from giaoviec.reads.substitutes import standing_in_for
 from giaoviec.reads.subtasks import open_subtasks
 from giaoviec.reads.visibility import can_read
@@ -195,9 +197,15 @@ class TaskService:
                 return found
 
     async def record(self, task_id: str) -> TaskRecord:
-        """The workflow's own view of a task (running or closed)."""
+        """The workflow's own view of a task (running or closed); once its workflow is gone
+        (past the retention of closed workflows), the read model's."""
         handle = self.client.get_workflow_handle(workflow_id_for(task_id))
-        return await handle.query(TaskWorkflow.view)
+        try:
+            return await handle.query(TaskWorkflow.view)
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+        return await asyncio.to_thread(read, self.engine, lambda s: recorded(s, task_id))
 
     # Act ----------------------------------------------------------------------------
 
