@@ -12,7 +12,6 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api import graphiql
-from api.briefing_api import files_router
 from api.context import AppServices, RequestContext
 from api.dashboard.web import CookieAuth, dashboard_router
 from api.headers import SecurityHeaders
@@ -20,6 +19,7 @@ from api.http_errors import install_error_handlers
 from api.json_limits import body_problem, query_problem
 from api.ratelimit import CountingAuthenticator, Limits, RateLimits, replaying
 from api.schema import build_schema
+from api.tally.files import files_router
 from giaoviec.config import Settings
 from giaoviec.reads import database_ok, read
 from giaoviec.services.recurring import Scheduler, TemporalScheduler

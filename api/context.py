@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import strawberry
 from sqlalchemy.engine import Engine
 from strawberry.fastapi import BaseContext
 
@@ -90,3 +91,7 @@ def _viewer_for(session: Session, username: str) -> Viewer:
     if viewer is None:
         raise unauthenticated("Tài khoản không có trong danh sách cán bộ hoặc đã bị khóa.")
     return viewer
+
+
+# What a resolver's `info` is here: `info.context` is a RequestContext to the type checker too.
+Info = strawberry.Info[RequestContext, None]

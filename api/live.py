@@ -4,7 +4,8 @@ The worker writes events in another process, so the API follows the `taskevent` 
 increasing id: one small poller per process and database (every ~0.5 s, only while someone
 listens) fans new event ids out to the subscribers; each subscriber then keeps only the events
 whose task its viewer may read — the same rule as `task(id)` (giaoviec.reads.visibility).
-Polling by id works on SQLite and PostgreSQL alike.
+A subscriber that falls QUEUE_LIMIT batches behind loses its oldest batches: nothing tells it
+so, the changes in them never reach it.
 """
 
 from __future__ import annotations
@@ -17,17 +18,16 @@ from collections.abc import AsyncGenerator, AsyncIterator
 
 import strawberry
 from sqlalchemy.engine import Engine
-from strawberry.types import Info
 
-from api.context import RequestContext
-from api.types import Task, TaskEvent
+from api.context import Info
+from api.tasks.types import Task, TaskEvent
 from giaoviec.reads import read
 from giaoviec.reads.events import NewEvent, events_after, latest_event_id, readable_events
 from giaoviec.reads.org import get_unit
 
 log = logging.getLogger("giaoviec.live")
 POLL_SECONDS = 0.5
-QUEUE_LIMIT = 100  # batches a slow subscriber may fall behind before it is told to refetch
+QUEUE_LIMIT = 100  # batches a slow subscriber may fall behind; past that its oldest are dropped
 
 
 class EventFeed:
@@ -94,28 +94,26 @@ class TaskChange:
     task: Task = strawberry.field(description="Nhiệm vụ sau bước đó.")
 
 
-@strawberry.type
-class LiveSubscription:
-    @strawberry.subscription(description="Theo dõi trực tiếp các thay đổi của những nhiệm vụ "
-                                         "người đăng nhập được xem (giao thức "
-                                         "graphql-transport-ws); lọc theo một nhiệm vụ hoặc các "
-                                         "nhiệm vụ do một đơn vị (gồm trực thuộc) chủ trì.")
-    async def task_changes(
-        self, info: Info, task_id: strawberry.ID | None = None,
-        unit_id: strawberry.ID | None = None,
-    ) -> AsyncGenerator[TaskChange, None]:
-        ctx: RequestContext = info.context
-        viewer = await ctx.viewer()
-        unit_path = None
-        if unit_id is not None:
-            unit_path = (await ctx.db(lambda s: get_unit(s, str(unit_id)))).path
-        wanted = str(task_id) if task_id is not None else None
-        async with feed_for(ctx.app.engine).listen() as queue:
-            while True:
-                batch = await queue.get()
-                found = await ctx.db(lambda s, b=batch: readable_events(
-                    s, viewer, b, task_id=wanted, unit_path=unit_path))
-                if found:
-                    ctx.renew()  # a long-lived connection: fresh clock and loaders per change
-                for event, task in found:
-                    yield TaskChange(event=TaskEvent(row=event), task=Task(row=task))
+@strawberry.subscription(description="Theo dõi trực tiếp các thay đổi của những nhiệm vụ "
+                                     "người đăng nhập được xem (giao thức "
+                                     "graphql-transport-ws); lọc theo một nhiệm vụ hoặc các "
+                                     "nhiệm vụ do một đơn vị (gồm trực thuộc) chủ trì.")
+async def task_changes(
+    info: Info, task_id: strawberry.ID | None = None,
+    unit_id: strawberry.ID | None = None,
+) -> AsyncGenerator[TaskChange, None]:
+    ctx = info.context
+    viewer = await ctx.viewer()
+    unit_path = None
+    if unit_id is not None:
+        unit_path = (await ctx.db(lambda s: get_unit(s, str(unit_id)))).path
+    wanted = str(task_id) if task_id is not None else None
+    async with feed_for(ctx.app.engine).listen() as queue:
+        while True:
+            batch = await queue.get()
+            found = await ctx.db(lambda s, b=batch: readable_events(
+                s, viewer, b, task_id=wanted, unit_path=unit_path))
+            if found:
+                ctx.renew()  # a long-lived connection: fresh clock and loaders per change
+            for event, task in found:
+                yield TaskChange(event=TaskEvent(row=event), task=Task(row=task))

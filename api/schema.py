@@ -21,17 +21,13 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
-from api.briefing_api import BriefingMutation, BriefingQuery
-from api.calendar_api import CalendarMutation, CalendarQuery
-from api.dashboard.queries import DashboardQuery
+from api import calendar, live, notifications, organisation, plans, recurring, substitutes
 from api.errors import PublicErrors, public_error
-from api.live import LiveSubscription
-from api.plan_api import PlanMutation, PlanQuery
-from api.recurring_api import RecurringMutation, RecurringQuery
-from api.resolvers import Mutation, Query
-from api.substitute_api import SubstituteMutation, SubstituteQuery
-from api.subtask_api import SubtaskMutation
 from api.suggestions import HideSuggestions
+from api.tally import briefings, tallies
+from api.tasks import mutations as task_mutations
+from api.tasks import queries as task_queries
+from api.tasks import subtasks
 from api.ws_only_subscriptions import SubscriptionsOnlyOverWebsocket
 from domain.errors import DomainError
 
@@ -46,17 +42,61 @@ _LIMIT_RULES = (*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
                 *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules)
 
 
+# Every field is defined by its concept's module; here they are put together, in the order the
+# published schema (api/schema.graphql) lists them.
+
 @strawberry.type(name="Query", description="Các câu hỏi đọc dữ liệu.")
-class FullQuery(Query, BriefingQuery, CalendarQuery, DashboardQuery, PlanQuery, SubstituteQuery,
-                RecurringQuery):
-    pass
+class Query:
+    me = organisation.me
+    task = task_queries.task
+    tasks = task_queries.tasks
+    unit = organisation.unit
+    units = organisation.units
+    notifications = notifications.notifications
+    task_history = task_queries.task_history
+    tally = tallies.tally
+    briefing = briefings.briefing
+    scores = briefings.scores
+    calendar_overrides = calendar.calendar_overrides
+    official = organisation.official
+    check_assignment = task_queries.check_assignment
+    tally_trend = tallies.tally_trend
+    plan = plans.plan
+    plans = plans.plans
+    substitutions = substitutes.substitutions
+    recurring_rule = recurring.recurring_rule
+    recurring_rules = recurring.recurring_rules
 
 
 @strawberry.type(name="Mutation", description="Các thao tác thay đổi dữ liệu; mỗi thao tác trả "
                                               "lại đối tượng đã cập nhật.")
-class FullMutation(Mutation, BriefingMutation, CalendarMutation, PlanMutation, SubtaskMutation,
-                   SubstituteMutation, RecurringMutation):
-    pass
+class Mutation:
+    assign_task = task_mutations.assign_task
+    accept_task = task_mutations.accept_task
+    report_progress = task_mutations.report_progress
+    submit_output = task_mutations.submit_output
+    approve_task = task_mutations.approve_task
+    return_task = task_mutations.return_task
+    decline_task = task_mutations.decline_task
+    request_extension = task_mutations.request_extension
+    decide_extension = task_mutations.decide_extension
+    reassign_task = task_mutations.reassign_task
+    pause_task = task_mutations.pause_task
+    resume_task = task_mutations.resume_task
+    remind_task = task_mutations.remind_task
+    cancel_task = task_mutations.cancel_task
+    mark_notifications_read = notifications.mark_notifications_read
+    generate_briefing = briefings.generate_briefing
+    set_calendar_overrides = calendar.set_calendar_overrides
+    create_plan = plans.create_plan
+    import_plan = plans.import_plan
+    split_task = subtasks.split_task
+    set_substitute = substitutes.set_substitute
+    cancel_substitute = substitutes.cancel_substitute
+    create_recurring_rule = recurring.create_recurring_rule
+    pause_recurring_rule = recurring.pause_recurring_rule
+    resume_recurring_rule = recurring.resume_recurring_rule
+    end_recurring_rule = recurring.end_recurring_rule
 
 
 class GiaoviecSchema(strawberry.Schema):
@@ -83,8 +123,8 @@ async def _public_results(source: AsyncIterator[Any]) -> AsyncIterator[Any]:
 
 @strawberry.type(name="Subscription", description="Theo dõi trực tiếp (WebSocket, giao thức "
                                                   "graphql-transport-ws).")
-class FullSubscription(LiveSubscription):
-    pass
+class Subscription:
+    task_changes = live.task_changes
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
@@ -101,8 +141,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions += [DisableIntrospection, HideSuggestions]
-    return GiaoviecSchema(query=FullQuery, mutation=FullMutation,
-                          subscription=FullSubscription, extensions=extensions)
+    return GiaoviecSchema(query=Query, mutation=Mutation,
+                          subscription=Subscription, extensions=extensions)
 
 
 def sdl() -> str:

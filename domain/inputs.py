@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
-from domain.errors import FieldIssue
+from domain.errors import FieldIssue, validation_error
 from domain.ro import RO_THOI_GIAN
 from domain.text import is_blank
 
@@ -56,6 +56,25 @@ def date_issue(field_name: str, value: date, ro: str = RO_THOI_GIAN) -> FieldIss
     return None
 
 
+# A client key names one request of one user (retries reuse it); the database column is this
+# wide.
+MAX_CLIENT_KEY = 255
+
+
+def client_key_issue(client_key: str) -> FieldIssue | None:
+    """A client key is 1 to MAX_CLIENT_KEY characters once trimmed."""
+    if 0 < len(client_key.strip()) <= MAX_CLIENT_KEY:
+        return None
+    return FieldIssue("clientKey", "INVALID_CLIENT_KEY",
+                      f"Mã yêu cầu (clientKey) phải có từ 1 đến {MAX_CLIENT_KEY} ký tự.")
+
+
+def check_client_key(client_key: str) -> str:
+    """The trimmed client key, or a VALIDATION error naming the field."""
+    issue = client_key_issue(client_key)
+    if issue is not None:
+        raise validation_error([issue])
+    return client_key.strip()
 
 
 MAX_OVERRIDE_DAYS = 366

@@ -25,15 +25,6 @@ class Role(StrEnum):
     ADMIN = "admin"  # runs the system: the working calendar's yearly overrides
 
 
-ROLE_LABELS_VI = {
-    Role.CHAIRMAN: "Chủ tịch",
-    Role.VICE_CHAIRMAN: "Phó Chủ tịch",
-    Role.UNIT_HEAD: "Thủ trưởng đơn vị",
-    Role.OFFICER: "Cán bộ, công chức",
-    Role.OFFICE_STAFF: "Văn phòng",
-    Role.ADMIN: "Quản trị hệ thống",
-}
-
 LEADER_ROLES = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN, Role.UNIT_HEAD})
 # Rank inside one unit: a chairman is above a vice-chairman of the same People's Committee.
 _RANK = {Role.CHAIRMAN: 3, Role.VICE_CHAIRMAN: 2, Role.UNIT_HEAD: 2}
@@ -209,7 +200,8 @@ class TaskScope:
 
 def can_read_task(viewer: Actor, task: TaskScope) -> bool:
     """A viewer reads the tasks he owns or assigned, and those led or coordinated inside his
-    jurisdiction. `giaoviec.reads.tasks.visible_tasks` is the SQL form of this rule."""
+    jurisdiction. `giaoviec.reads.visibility.visible_tasks` is the SQL form of this rule
+    (tests/unit/test_visibility.py holds the two equal)."""
     if viewer.id in (task.owner_id, task.assigner_id):
         return True
     root = jurisdiction(viewer)[-1]

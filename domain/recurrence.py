@@ -173,10 +173,6 @@ def due_to_open(rule: Recurrence, window: RuleWindow, now: datetime) -> list[Occ
     return [o for o in occurrences(rule, since, now) if window.allows(o)]
 
 
-def deadline_of(occ: Occurrence, calendar: WorkingCalendar) -> datetime:
-    return calendar.deadline_for_date(occ.due)
-
-
 def task_title(title: str, occ: Occurrence) -> str:
     return f"{title.strip()} ({occ.label})"
 

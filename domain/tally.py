@@ -207,12 +207,6 @@ def stopped_at(fact: TaskFact, at: datetime) -> datetime | None:
     return None
 
 
-def in_period_base(fact: TaskFact, period: Period) -> bool:
-    """Whether a task belongs to the base of the period's on-time rate."""
-    done_in = fact.completed_at is not None and period.contains(as_aware(fact.completed_at))
-    return period.contains(as_aware(fact.deadline)) or done_in
-
-
 # The tree ------------------------------------------------------------------------------------
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+# The IANA name, for what takes one (Temporal Schedules' calendars).
+TIME_ZONE = "Asia/Ho_Chi_Minh"
 # A fixed offset, not zoneinfo: Vietnam has no DST and this keeps workflow code free of tzdata I/O.
-VN_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+VN_TZ = timezone(timedelta(hours=7), TIME_ZONE)
 END_OF_DAY = time(23, 59, 59)
 
 

@@ -6,6 +6,10 @@ the converter into every sandboxed workflow instance with an empty cache, so eac
 workflow rebuilt the schema of TaskStart, TaskRecord and Command: ~20 ms of CPU per task
 started. Here the cache lives in this module, which the sandbox passes through (see
 giaoviec.programs.worker.RUNNER), so every workflow shares it.
+
+Only the SDK's public surface is used: `from_payload` (the EncodingPayloadConverter contract)
+is overridden to read through the module's cache, and the SDK's own per-instance cache is
+switched off with its public `max_cached_type_adapters` argument; encoding is the SDK's.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import functools
 from typing import Any
 
 from pydantic import TypeAdapter
+from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
 from temporalio.converter import (
     CompositePayloadConverter,
@@ -25,26 +30,30 @@ from temporalio.converter import (
 _ADAPTERS = functools.lru_cache(maxsize=1024)(TypeAdapter)
 
 
-class _SharedCacheJSON(PydanticJSONPlainPayloadConverter):
+def type_adapter(type_hint: Any) -> TypeAdapter[Any]:
+    """The process-wide adapter for a type hint; an unhashable hint gets a fresh one."""
+    try:
+        hash(type_hint)
+    except TypeError:
+        return TypeAdapter(type_hint)
+    return _ADAPTERS(type_hint)
+
+
+class SharedCacheJSON(PydanticJSONPlainPayloadConverter):
+    """Pydantic JSON, decoding through the module-wide cache of type adapters."""
+
     def __init__(self) -> None:
-        super().__init__()
-        self._type_adapter = _ADAPTERS
+        super().__init__(max_cached_type_adapters=0)
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_type_adapter"] = None
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._type_adapter = _ADAPTERS
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        return type_adapter(Any if type_hint is None else type_hint).validate_json(payload.data)
 
 
 class PayloadConverter(CompositePayloadConverter):
     """Temporal's default converters, with pydantic JSON in place of plain JSON."""
 
     def __init__(self) -> None:
-        json = _SharedCacheJSON()
+        json = SharedCacheJSON()
         super().__init__(*(
             json if isinstance(c, JSONPlainPayloadConverter) else c
             for c in DefaultPayloadConverter.default_encoding_payload_converters

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -11,22 +10,21 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
     ScheduleSpec,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.timezone import TIME_ZONE
 from giaoviec.config import Settings
 from giaoviec.reads import read
 from giaoviec.reads.recurring import live_rules
 from giaoviec.services.recurring import SCHEDULE_PREFIX, TemporalScheduler
+from giaoviec.services.schedules import ensure_schedule
 from workflows.contracts import TallyRequest
 from workflows.digest import DigestWorkflow
 from workflows.tally import BriefingWorkflow
@@ -39,7 +37,6 @@ PERIODIC_REPORTS = {
     "giaoviec-half-year-report": (6, "half", "Báo cáo sơ kết 6 tháng (trước ngày 05/6)"),
     "giaoviec-annual-report": (12, "year", "Báo cáo tổng kết năm (trước ngày 05/12)"),
 }
-TIME_ZONE = "Asia/Ho_Chi_Minh"
 
 
 def digest_schedule(settings: Settings) -> Schedule:
@@ -50,7 +47,8 @@ def digest_schedule(settings: Settings) -> Schedule:
         spec=ScheduleSpec(
             intervals=[ScheduleIntervalSpec(every=timedelta(minutes=settings.digest_every_minutes))]
         ),
-        # A digest that is still running makes the next one wait its turn, never pile up.
+        # A digest still running when the next is due: that next one is skipped (dropped,
+        # not queued), so digests never pile up; the following interval mails what is due.
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )
 
@@ -97,22 +95,6 @@ def periodic_report_schedule(settings: Settings, month: int, kind: str, comment:
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP,
                               catchup_window=timedelta(days=3)),
     )
-
-
-async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> bool:
-    """Create the schedule, or bring an existing one in line; True when newly created. An
-    operator's pause (and its note) is kept: a start-up never silently resumes a schedule."""
-    try:
-        await client.create_schedule(schedule_id, schedule)
-        return True
-    except ScheduleAlreadyRunningError:
-        def update(current: ScheduleUpdateInput) -> ScheduleUpdate:
-            now = current.description.schedule.state
-            state = dataclasses.replace(schedule.state, paused=now.paused, note=now.note)
-            return ScheduleUpdate(schedule=dataclasses.replace(schedule, state=state))
-
-        await client.get_schedule_handle(schedule_id).update(update)
-        return False
 
 
 async def ensure_schedules(client: Client, settings: Settings) -> None:

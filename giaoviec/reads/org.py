@@ -27,10 +27,6 @@ from giaoviec.store.models import Official, Task, TaskCoordinator, TaskMilestone
 R = TypeVar("R")
 
 
-def path_of(unit: Unit) -> tuple[str, ...]:
-    return unit.path_ids
-
-
 def actor_of(session: Session, official: Official) -> Actor:
     unit = session.get(Unit, official.unit_id)
     path = unit.path_ids if unit else (official.unit_id,)

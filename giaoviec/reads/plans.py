@@ -16,8 +16,8 @@ from domain.plan import (
     PlanFacts,
     UnitFacts,
     orders_a_plan,
-    unit_group,
 )
+from domain.plan_wording import unit_group
 from domain.tally import Figures
 from domain.text import fold
 from giaoviec.reads.counts import Clock, counts_grouped

@@ -18,7 +18,8 @@ from giaoviec.store.models import Task, TaskCoordinator, TaskEvent, Unit
 
 def visible_tasks(viewer: Viewer) -> ColumnElement[bool]:
     """The SQL form of `domain.org.can_read_task`: tasks led or coordinated inside the viewer's
-    jurisdiction, and every task he owns or assigned (a test holds the two equal)."""
+    jurisdiction, and every task he owns or assigned (tests/unit/test_visibility.py holds the
+    two equal on a varied population of tasks and viewers)."""
     return or_(
         col(Task.lead_unit_path).startswith(viewer.scope_path, autoescape=True),
         Task.owner_id == viewer.id,

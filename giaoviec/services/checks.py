@@ -8,19 +8,18 @@ import asyncio
 from datetime import UTC, datetime
 
 from domain.errors import DomainError, FieldIssue
+from domain.inputs import client_key_issue
 from domain.task import TaskDraft, validate_draft
 from giaoviec.reads import read
 from giaoviec.reads.org import draft_facts, load_actor
-from giaoviec.services.tasks import MAX_CLIENT_KEY, TaskService
+from giaoviec.services.tasks import TaskService
 
 
 def _check(service: TaskService, assigner_id: str, client_key: str | None, draft: TaskDraft,
            now: datetime) -> list[FieldIssue]:
     issues: list[FieldIssue] = []
-    if client_key is not None and not 0 < len(client_key.strip()) <= MAX_CLIENT_KEY:
-        issues.append(FieldIssue("clientKey", "INVALID_CLIENT_KEY",
-                                 f"Mã yêu cầu (clientKey) phải có từ 1 đến {MAX_CLIENT_KEY} "
-                                 f"ký tự."))
+    if client_key is not None and (issue := client_key_issue(client_key)) is not None:
+        issues.append(issue)
 
     def run(session) -> None:  # noqa: ANN001
         actor = load_actor(session, assigner_id)

@@ -1,5 +1,5 @@
 """Handing over the open tasks of officials who left their unit (`giaoviec import` records
-them, giaoviec.orgdata.importer.record_handovers): each goes to the head of its lead unit, to
+them, giaoviec.orgdata.handovers.record_handovers): each goes to the head of its lead unit, to
 reassign — or, with no head, to the one who assigned it — through the task's own workflow, so
 the trail says who had it, who has it now and why. Idempotent: run again after a crash, it
 finishes what is left and repeats nothing."""

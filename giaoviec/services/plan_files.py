@@ -21,7 +21,8 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from domain.errors import Code, DomainError, FieldIssue
-from domain.plan import PlanDraft, PlanItem, PlanProduct, split_lines
+from domain.plan import PlanDraft, PlanItem, PlanProduct
+from domain.plan_wording import split_lines
 from domain.ro import RO_NGUOI, RO_SAN_PHAM, RO_THOI_GIAN, RO_TRACH_NHIEM
 from domain.task import Coordinator, DeadlineSpec
 from domain.text import fold

@@ -20,6 +20,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 
 from domain.errors import DomainError, FieldIssue, conflict, validation_error
+from domain.inputs import check_client_key
 from domain.plan import (
     PlanDraft,
     PlannedTask,
@@ -40,7 +41,7 @@ from giaoviec.services.plan_files import (
     read_sheet,
     resolve,
 )
-from giaoviec.services.tasks import MAX_CLIENT_KEY, TaskService, new_task_id, request_hash
+from giaoviec.services.tasks import TaskService, new_task_id, request_hash
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import Plan, PlanTask, TaskRequest, Unit
 
@@ -51,15 +52,6 @@ PARALLEL_STARTS = 8
 def plan_hash(draft: PlanDraft) -> str:
     return request_digest(json.dumps(asdict(draft), sort_keys=True, default=str,
                                      ensure_ascii=False))
-
-
-def check_client_key(client_key: str) -> str:
-    key = client_key.strip()
-    if not key or len(key) > MAX_CLIENT_KEY:
-        raise validation_error([FieldIssue(
-            "clientKey", "INVALID_CLIENT_KEY",
-            f"Mã yêu cầu (clientKey) phải có từ 1 đến {MAX_CLIENT_KEY} ký tự.")])
-    return key
 
 
 @dataclass

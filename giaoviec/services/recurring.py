@@ -3,9 +3,11 @@ ended — each recorded in the rule's trail — and run by a Temporal Schedule o
 starts RecurringRunWorkflow every morning at 06:00 (Asia/Ho_Chi_Minh).
 
 The rule in the database is what counts: a run creates nothing for a rule that is not active.
-So pausing and resuming change the rule alone (its Schedule keeps waking every morning and
-finds nothing to do — nothing to keep in step), and a Schedule left behind by a crash changes
-nothing; installing and removing a Schedule are idempotent, a retry brings it in line.
+Pausing and resuming record the rule's new state first, then pause or unpause its Schedule so
+it stops waking (a note in Temporal's UI says why); should that second step fail, the
+Schedule wakes, finds the rule paused and opens nothing. Likewise a Schedule left behind by a
+crash changes nothing; installing and removing a Schedule are idempotent, a retry brings it in
+line, and `giaoviec schedules` makes a lost one again.
 """
 
 from __future__ import annotations
@@ -24,19 +26,17 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
     ScheduleSpec,
     ScheduleState,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.errors import conflict, forbidden, not_found
+from domain.inputs import check_client_key
 from domain.recurrence import (
     OPENS_AT,
     RuleDraft,
@@ -45,8 +45,9 @@ from domain.recurrence import (
     next_rule_state,
     to_json,
 )
+from domain.timezone import TIME_ZONE
 from giaoviec.reads.org import actor_of, load_actor, org_facts, unit_heads
-from giaoviec.services.plans import check_client_key
+from giaoviec.services.schedules import ensure_schedule
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import Official, RecurringRule, RecurringRuleEvent, Unit
@@ -54,7 +55,6 @@ from workflows.contracts import RecurringRun
 from workflows.recurring import RecurringRunWorkflow
 
 SCHEDULE_PREFIX = "giaoviec-recurring-"
-TIME_ZONE = "Asia/Ho_Chi_Minh"
 
 
 PAUSED_NOTE = "Nhiệm vụ định kỳ đang tạm dừng"
@@ -103,14 +103,8 @@ class TemporalScheduler:
                       paused: bool = False) -> None:
         """Create the rule's Schedule or bring it in line (asleep for a paused rule);
         `run_now`: open today's occurrences at once rather than at the next 06:00."""
-        schedule = self.schedule(rule_id, title, paused)
-        try:
-            await self.client.create_schedule(schedule_id(rule_id), schedule)
-        except ScheduleAlreadyRunningError:
-            def update(_: ScheduleUpdateInput) -> ScheduleUpdate:
-                return ScheduleUpdate(schedule=schedule)
-
-            await self.client.get_schedule_handle(schedule_id(rule_id)).update(update)
+        await ensure_schedule(self.client, schedule_id(rule_id),
+                              self.schedule(rule_id, title, paused))
         if run_now:
             await self.client.get_schedule_handle(schedule_id(rule_id)).trigger()
 

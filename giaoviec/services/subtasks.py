@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from domain.calendar import WorkingCalendar
 from domain.errors import DomainError, FieldIssue, not_found, validation_error
+from domain.inputs import check_client_key
 from domain.lifecycle import TaskState
 from domain.org import Actor, path_ids, relations_to_task
 from domain.record import TaskRecord
@@ -20,7 +21,6 @@ from domain.task import TaskDraft, validate_draft
 from giaoviec.reads.org import draft_facts, load_actor, task_parties
 from giaoviec.reads.subtasks import ancestors
 from giaoviec.reads.visibility import can_read
-from giaoviec.services.plans import check_client_key
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import Task

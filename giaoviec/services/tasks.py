@@ -29,13 +29,12 @@ from domain.calendar import WorkingCalendar
 from domain.errors import (
     Code,
     DomainError,
-    FieldIssue,
     conflict,
     illegal_transition,
     not_found,
     unavailable,
-    validation_error,
 )
+from domain.inputs import check_client_key
 from domain.lifecycle import Action
 from domain.org import Actor, relations_to_task
 from domain.record import new_record
@@ -66,7 +65,6 @@ from workflows.task import TaskWorkflow
 UPDATE_TIMEOUT_SECONDS = 60
 # A command refused because the task changed under it is read again and sent afresh.
 STALE_ATTEMPTS = 3
-MAX_CLIENT_KEY = 255
 
 
 def new_task_id() -> str:
@@ -121,11 +119,7 @@ class TaskService:
         round trip (update-with-start). The same assigner and client key always give the same
         task: the first request claims the key; a retry finds the claim and its task."""
         now = now or datetime.now(UTC)
-        key = client_key.strip()
-        if not key or len(key) > MAX_CLIENT_KEY:
-            raise validation_error([FieldIssue(
-                "clientKey", "INVALID_CLIENT_KEY",
-                f"Mã yêu cầu (clientKey) phải có từ 1 đến {MAX_CLIENT_KEY} ký tự.")])
+        key = check_client_key(client_key)
         digest = request_hash(draft, parent_id)
         task_id, record = await asyncio.to_thread(
             self._prepare_assign, assigner_id, key, digest, draft, now, parent_id)

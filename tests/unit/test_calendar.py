@@ -33,6 +33,7 @@ def eod(y: int, m: int, d: int) -> datetime:
     (date(2026, 11, 23), True),  # Monday
     (date(2027, 3, 13), False),  # an ordinary Saturday
     (date(2027, 3, 14), False),  # an ordinary Sunday
+    (date(2026, 4, 26), False),  # Giỗ Tổ Hùng Vương (10/3 âm lịch) on a Sunday
 ])
 def test_weekends_are_days_off(day: date, working: bool) -> None:
     assert CAL.is_working_day(day) is working
@@ -284,6 +285,7 @@ def test_due_soon_horizon_defaults_to_three_working_days() -> None:
 
 @pytest.mark.parametrize(("deadline", "now", "expected"), [
     (eod(2026, 11, 20), local(2026, 11, 19, 9), 0),  # not yet due
+    (eod(2026, 11, 19), local(2026, 11, 23, 9), 2),  # Fri 20 and Mon 23
     (eod(2026, 11, 20), local(2026, 11, 20, 23, 59, 59), 0),
     (eod(2026, 11, 20), local(2026, 11, 21, 0, 0, 1), 0),  # late, but only the weekend
     (eod(2026, 11, 20), local(2026, 11, 23, 9), 1),

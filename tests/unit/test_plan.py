@@ -1,4 +1,5 @@
-"""domain.plan: the office's wording of deadlines and products, and a plan validated whole."""
+"""domain.plan and domain.plan_wording: the office's wording of deadlines and products, and a
+plan validated whole."""
 
 from __future__ import annotations
 
@@ -15,15 +16,11 @@ from domain.plan import (
     PlanItem,
     PlanProduct,
     UnitFacts,
-    add_months,
     plan_basis,
-    product_kind,
-    resolve_term,
-    split_lines,
-    unit_group,
     validate_plan,
     with_named,
 )
+from domain.plan_wording import add_months, product_kind, resolve_term, split_lines, unit_group
 from domain.task import Coordinator, DeadlineSpec
 
 CAL = WorkingCalendar()

@@ -240,9 +240,27 @@ def test_every_code_in_the_module_is_tested() -> None:
         codes_in |= set(re.findall(r'"([A-Z][A-Z_]{3,})"', source))
     tested = {c[4][1] for c in CASES}
     # BLANK_TEXT belongs to optional texts (notes, references): domain.commands tests it; the
-    # calendar override codes: tests/workflow/test_calendar_change.py.
-    others = {"BLANK_TEXT", "TOO_MANY_DAYS", "DAY_BOTH_OFF_AND_WORKING"}
+    # calendar override codes: tests/workflow/test_calendar_change.py; the client key: below.
+    others = {"BLANK_TEXT", "TOO_MANY_DAYS", "DAY_BOTH_OFF_AND_WORKING", "INVALID_CLIENT_KEY"}
     assert {c for c in codes_in if not c.startswith("RO_")} - others == tested
+
+
+@pytest.mark.parametrize(("key", "valid"), [
+    ("k", True), (" k ", True), ("k" * domain.inputs.MAX_CLIENT_KEY, True),
+    (" " + "k" * domain.inputs.MAX_CLIENT_KEY + " ", True),
+    ("", False), ("   ", False), ("k" * (domain.inputs.MAX_CLIENT_KEY + 1), False),
+])
+def test_a_client_key_is_one_to_max_characters_once_trimmed(key: str, valid: bool) -> None:
+    issue = domain.inputs.client_key_issue(key)
+    if valid:
+        assert issue is None
+        assert domain.inputs.check_client_key(key) == key.strip()
+    else:
+        assert issue is not None and (issue.field, issue.code) == ("clientKey",
+                                                                   "INVALID_CLIENT_KEY")
+        with pytest.raises(DomainError) as caught:
+            domain.inputs.check_client_key(key)
+        assert caught.value.code == Code.VALIDATION and caught.value.fields == [issue]
 
 
 # Everything at once ---------------------------------------------------------------------------

@@ -59,9 +59,11 @@ def test_labels_and_threshold() -> None:
     # Monday 23/11: Wed 25, Thu 26, Fri 27 — three, thanks to the holiday on Tuesday.
     (local(2026, 11, 23, 0, 0), T.DUE_SOON),
     (local(2026, 11, 24, 12), T.DUE_SOON),  # on the holiday itself
+    (local(2026, 11, 25, 9), T.DUE_SOON),
     (local(2026, 11, 27, 8), T.DUE_SOON),
     (DEADLINE, T.DUE_SOON),  # the very last second is still in time
     (DEADLINE + timedelta(seconds=1), T.OVERDUE),
+    (local(2026, 11, 28, 0, 0, 1), T.OVERDUE),
     (local(2026, 11, 30, 9), T.OVERDUE),
     (local(2027, 3, 1, 9), T.OVERDUE),
     # Instants in UTC are judged on Hà Nội time: 17:00Z on Sunday is Monday 00:00 local.
@@ -97,6 +99,9 @@ def test_due_soon_for_a_deadline_during_the_day() -> None:
     # A deadline at 10:00 on Wednesday 25/11, seen the Thursday before (Fri, Mon, Wed ahead).
     assert open_task(local(2026, 11, 19, 9), deadline=local(2026, 11, 25, 10)) is T.DUE_SOON
     assert open_task(local(2026, 11, 18, 9), deadline=local(2026, 11, 25, 10)) is T.IN_TIME
+    # The end of that Wednesday is just as near: the third working day ahead counts whole.
+    assert open_task(local(2026, 11, 19, 9), deadline=eod(2026, 11, 25),
+                     state=TaskState.ASSIGNED) is T.DUE_SOON
 
 
 def test_due_soon_follows_the_configured_calendar() -> None:

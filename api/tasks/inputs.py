@@ -1,4 +1,4 @@
-"""GraphQL inputs, and their translation into domain drafts and filters."""
+"""Task inputs, and their translation into domain drafts and filters."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from enum import Enum
 
 import strawberry
 
-from api.types import TaskStateEnum, TimelinessEnum
-from domain.lifecycle import TaskState
+from api.tasks.enums import TaskState, Timeliness
 from domain.task import Coordinator, DeadlineSpec, Milestone, Product, TaskDraft
-from domain.timeliness import Timeliness
 from giaoviec.reads.tasks import TaskFilter as TaskFilterQuery
 from workflows.contracts import Output
 
@@ -102,9 +100,9 @@ class TaskFilter:
         default=TaskRole.LEAD, description="Đơn vị với vai trò chủ trì, phối hợp hay cả hai.")
     owner_id: strawberry.ID | None = strawberry.field(
         default=None, description="Theo người chịu trách nhiệm chính.")
-    states: list[TaskStateEnum] | None = strawberry.field(  # type: ignore[valid-type]
+    states: list[TaskState] | None = strawberry.field(
         default=None, description="Theo trạng thái.")
-    timeliness: list[TimelinessEnum] | None = strawberry.field(  # type: ignore[valid-type]
+    timeliness: list[Timeliness] | None = strawberry.field(
         default=None, description="Theo tình hình thời hạn.")
     deadline_from: datetime | None = strawberry.field(default=None, description="Hạn từ.")
     deadline_to: datetime | None = strawberry.field(default=None, description="Hạn đến.")
@@ -128,8 +126,8 @@ class TaskFilter:
             include_descendants=self.include_descendants,
             role=self.role.value,
             owner_id=str(self.owner_id) if self.owner_id else None,
-            states=[TaskState(s.value) for s in self.states or ()],
-            timeliness=[Timeliness(t.value) for t in self.timeliness or ()],
+            states=list(self.states or ()),
+            timeliness=list(self.timeliness or ()),
             deadline_from=self.deadline_from,
             deadline_to=self.deadline_to,
             basis=self.basis,

@@ -1,4 +1,4 @@
-"""GraphQL for plans (kế hoạch): createPlan, importPlan, plan, plans."""
+"""Plans (kế hoạch): the Plan type and its inputs, `plan`, `plans`, `createPlan`, `importPlan`."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from datetime import date, datetime
 
 import strawberry
 from strawberry.file_uploads import Upload
-from strawberry.types import Info
 
-from api.inputs import CoordinatorInput
-from api.types import Counts, Official, Task, Unit, load_official, load_unit
+from api.context import Info
+from api.counts import Counts
+from api.organisation import Official, Unit, load_official, load_unit
+from api.tasks.inputs import CoordinatorInput
+from api.tasks.types import Task
 from domain.errors import not_found
 from domain.plan import PlanDraft, PlanItem, PlanProduct
 from domain.tally import Figures
@@ -245,47 +247,45 @@ def _service(info: Info) -> PlanService:
     return PlanService(info.context.service)
 
 
-@strawberry.type
-class PlanQuery:
-    @strawberry.field(description="Một kế hoạch; null nếu không có hoặc người hỏi không được xem.")
-    async def plan(self, info: Info, id: strawberry.ID) -> Plan | None:
-        viewer = await info.context.viewer()
-        row = await info.context.db(lambda s: readable_plan(s, viewer, str(id)))
-        return Plan(row=row) if row else None
-
-    @strawberry.field(description=f"Các kế hoạch người hỏi được xem, mới nhất trước (tối đa "
-                                  f"{MAX_PLANS}).")
-    async def plans(self, info: Info, filter: PlanFilterInput | None = None,
-                    first: int | None = 50) -> list[Plan]:
-        viewer = await info.context.viewer()
-        f = PlanFilter(
-            issuer_unit_id=str(filter.issuer_unit_id) if filter and filter.issuer_unit_id
-            else None, search=filter.search if filter else None)
-        limit = max(0, min(MAX_PLANS, 50 if first is None else first))
-        rows = await info.context.db(lambda s: list_plans(s, viewer, f, limit))
-        return [Plan(row=r) for r in rows]
+@strawberry.field(description="Một kế hoạch; null nếu không có hoặc người hỏi không được xem.")
+async def plan(info: Info, id: strawberry.ID) -> Plan | None:
+    viewer = await info.context.viewer()
+    row = await info.context.db(lambda s: readable_plan(s, viewer, str(id)))
+    return Plan(row=row) if row else None
 
 
-@strawberry.type
-class PlanMutation:
-    @strawberry.mutation(description="Ban hành kế hoạch: tạo kế hoạch và tất cả nhiệm vụ của nó "
-                                     "trong một bước; một dòng sai thì không tạo gì, mọi lỗi nêu "
-                                     "kèm dòng (extensions.fields[].row).")
-    async def create_plan(self, info: Info, input: PlanInput) -> Plan:
-        viewer = await info.context.viewer()
-        plan_id = await _service(info).create(viewer.id, input.client_key, input.to_draft())
-        return await _plan(info, plan_id)
+@strawberry.field(description=f"Các kế hoạch người hỏi được xem, mới nhất trước (tối đa "
+                              f"{MAX_PLANS}).")
+async def plans(info: Info, filter: PlanFilterInput | None = None,
+                first: int | None = 50) -> list[Plan]:
+    viewer = await info.context.viewer()
+    f = PlanFilter(
+        issuer_unit_id=str(filter.issuer_unit_id) if filter and filter.issuer_unit_id
+        else None, search=filter.search if filter else None)
+    limit = max(0, min(MAX_PLANS, 50 if first is None else first))
+    rows = await info.context.db(lambda s: list_plans(s, viewer, f, limit))
+    return [Plan(row=r) for r in rows]
 
-    @strawberry.mutation(description=f"Nhập kế hoạch từ tệp: XLSX (cột STT, Nội dung nhiệm vụ, Đơn "
-                                     f"vị chủ trì, Đơn vị phối hợp, Sản phẩm, Thời hạn…), YAML "
-                                     f"hoặc JSON (các trường của createPlan); tối đa "
-                                     f"{MAX_FILE_BYTES // 1024} KB.")
-    async def import_plan(self, info: Info, file: Upload, client_key: str,
-                          fulfils_task_id: strawberry.ID | None = None) -> Plan:
-        viewer = await info.context.viewer()
-        data = await file.read(MAX_FILE_BYTES + 1)  # type: ignore[attr-defined]
-        name = getattr(file, "filename", None) or ""
-        plan_id = await _service(info).import_file(
-            viewer.id, client_key, name, data,
-            fulfils_task_id=str(fulfils_task_id) if fulfils_task_id else None)
-        return await _plan(info, plan_id)
+
+@strawberry.mutation(description="Ban hành kế hoạch: tạo kế hoạch và tất cả nhiệm vụ của nó "
+                                 "trong một bước; một dòng sai thì không tạo gì, mọi lỗi nêu "
+                                 "kèm dòng (extensions.fields[].row).")
+async def create_plan(info: Info, input: PlanInput) -> Plan:
+    viewer = await info.context.viewer()
+    plan_id = await _service(info).create(viewer.id, input.client_key, input.to_draft())
+    return await _plan(info, plan_id)
+
+
+@strawberry.mutation(description=f"Nhập kế hoạch từ tệp: XLSX (cột STT, Nội dung nhiệm vụ, Đơn "
+                                 f"vị chủ trì, Đơn vị phối hợp, Sản phẩm, Thời hạn…), YAML "
+                                 f"hoặc JSON (các trường của createPlan); tối đa "
+                                 f"{MAX_FILE_BYTES // 1024} KB.")
+async def import_plan(info: Info, file: Upload, client_key: str,
+                      fulfils_task_id: strawberry.ID | None = None) -> Plan:
+    viewer = await info.context.viewer()
+    data = await file.read(MAX_FILE_BYTES + 1)  # type: ignore[attr-defined]
+    name = getattr(file, "filename", None) or ""
+    plan_id = await _service(info).import_file(
+        viewer.id, client_key, name, data,
+        fulfils_task_id=str(fulfils_task_id) if fulfils_task_id else None)
+    return await _plan(info, plan_id)

@@ -1,17 +1,19 @@
-"""GraphQL for recurring duties (nhiệm vụ định kỳ): createRecurringRule, pause, resume, end;
+"""Recurring duties (nhiệm vụ định kỳ): createRecurringRule, pause, resume, end;
 recurringRule and recurringRules with each period's roll-up."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from enum import Enum
 
 import strawberry
-from strawberry.types import Info
 
-from api.inputs import ProductInput
-from api.types import Counts, Official, Task, Unit, load_official, load_unit
+from api.context import Info
+from api.counts import Counts
+from api.enums import graphql_enum
+from api.organisation import Official, Unit, load_official, load_unit
+from api.tasks.inputs import ProductInput
+from api.tasks.types import Task
 from domain.errors import not_found
 from domain.recurrence import (
     FREQUENCY_LABELS_VI,
@@ -36,10 +38,8 @@ from giaoviec.reads.recurring import (
 from giaoviec.services.recurring import RecurringService
 from giaoviec.store import models
 
-FrequencyEnum = strawberry.enum(
-    Enum("Frequency", {f.name: strawberry.enum_value(f.value, description=FREQUENCY_LABELS_VI[f])
-                       for f in Frequency}),  # type: ignore[misc]
-    name="Frequency", description="Chu kỳ của nhiệm vụ định kỳ.")
+graphql_enum(Frequency, FREQUENCY_LABELS_VI, name="Frequency",
+             description="Chu kỳ của nhiệm vụ định kỳ.")
 
 
 @strawberry.input(description="Một ngày hạn trong năm, ví dụ 05/6 (báo cáo 6 tháng).")
@@ -54,7 +54,7 @@ class DueDateInput:
                               "lùi sang ngày làm việc kế tiếp); nhiệm vụ của kỳ được giao lúc "
                               "06:00, openDays ngày trước hạn.")
 class RecurrenceInput:
-    frequency: FrequencyEnum = strawberry.field(description="Chu kỳ.")  # type: ignore[valid-type]
+    frequency: Frequency = strawberry.field(description="Chu kỳ.")
     weekday: int | None = strawberry.field(
         default=None, description="Hằng tuần: thứ của ngày hạn (1 = thứ Hai … 5 = thứ Sáu).")
     day: int | None = strawberry.field(
@@ -70,7 +70,7 @@ class RecurrenceInput:
 
     def to_recurrence(self) -> Recurrence:
         return Recurrence(
-            frequency=Frequency(self.frequency.value), weekday=self.weekday, day=self.day,
+            frequency=self.frequency, weekday=self.weekday, day=self.day,
             month_in_quarter=self.month_in_quarter,
             dates=tuple(DueDate(d.month, d.day, d.label) for d in self.dates or ()),
             open_days=self.open_days,
@@ -199,8 +199,8 @@ class RecurringRule:
         return self.row.basis
 
     @strawberry.field(description="Chu kỳ.")
-    def frequency(self) -> FrequencyEnum:  # type: ignore[valid-type]
-        return FrequencyEnum(from_json(self.row.recurrence).frequency.value)  # type: ignore[misc]
+    def frequency(self) -> Frequency:
+        return from_json(self.row.recurrence).frequency
 
     @strawberry.field(description="Lịch, bằng lời.")
     def schedule(self) -> str:
@@ -258,52 +258,52 @@ async def _rule(info: Info, rule_id: str) -> RecurringRule:
     return RecurringRule(row=row)
 
 
-@strawberry.type
-class RecurringQuery:
-    @strawberry.field(description="Một nhiệm vụ định kỳ; null nếu không có hoặc không được xem.")
-    async def recurring_rule(self, info: Info, id: strawberry.ID) -> RecurringRule | None:
-        viewer = await info.context.viewer()
-        row = await info.context.db(lambda s: readable_rule(s, viewer, str(id)))
-        return RecurringRule(row=row) if row else None
-
-    @strawberry.field(description=f"Các nhiệm vụ định kỳ người hỏi được xem (tối đa {MAX_RULES}), "
-                                  f"có thể lọc theo đơn vị thực hiện.")
-    async def recurring_rules(self, info: Info, unit_id: strawberry.ID | None = None
-                              ) -> list[RecurringRule]:
-        viewer = await info.context.viewer()
-        uid = str(unit_id) if unit_id else None
-        rows = await info.context.db(lambda s: list_rules(s, viewer, uid, MAX_RULES))
-        return [RecurringRule(row=r) for r in rows]
+@strawberry.field(description="Một nhiệm vụ định kỳ; null nếu không có hoặc không được xem.")
+async def recurring_rule(info: Info, id: strawberry.ID) -> RecurringRule | None:
+    viewer = await info.context.viewer()
+    row = await info.context.db(lambda s: readable_rule(s, viewer, str(id)))
+    return RecurringRule(row=row) if row else None
 
 
-@strawberry.type
-class RecurringMutation:
-    @strawberry.mutation(description="Lập nhiệm vụ định kỳ; một Temporal Schedule giao nhiệm vụ "
-                                     "của từng kỳ cho từng đơn vị.")
-    async def create_recurring_rule(self, info: Info, input: RecurringRuleInput
-                                    ) -> RecurringRule:
-        viewer = await info.context.viewer()
-        rule_id = await _service(info).create(viewer.id, input.client_key, input.to_draft())
-        return await _rule(info, rule_id)
+@strawberry.field(description=f"Các nhiệm vụ định kỳ người hỏi được xem (tối đa {MAX_RULES}), "
+                              f"có thể lọc theo đơn vị thực hiện.")
+async def recurring_rules(info: Info, unit_id: strawberry.ID | None = None
+                          ) -> list[RecurringRule]:
+    viewer = await info.context.viewer()
+    uid = str(unit_id) if unit_id else None
+    rows = await info.context.db(lambda s: list_rules(s, viewer, uid, MAX_RULES))
+    return [RecurringRule(row=r) for r in rows]
 
-    @strawberry.mutation(description="Tạm dừng (người lập hoặc lãnh đạo cấp trên), nêu lý do; "
-                                     "không giao nhiệm vụ của các kỳ mở trong thời gian dừng.")
-    async def pause_recurring_rule(self, info: Info, id: strawberry.ID, reason: str
-                                   ) -> RecurringRule:
-        viewer = await info.context.viewer()
-        await _service(info).pause(viewer.id, str(id), reason)
-        return await _rule(info, str(id))
 
-    @strawberry.mutation(description="Tiếp tục nhiệm vụ định kỳ đang tạm dừng.")
-    async def resume_recurring_rule(self, info: Info, id: strawberry.ID) -> RecurringRule:
-        viewer = await info.context.viewer()
-        await _service(info).resume(viewer.id, str(id))
-        return await _rule(info, str(id))
+@strawberry.mutation(description="Lập nhiệm vụ định kỳ; một Temporal Schedule giao nhiệm vụ "
+                                 "của từng kỳ cho từng đơn vị.")
+async def create_recurring_rule(info: Info, input: RecurringRuleInput
+                                ) -> RecurringRule:
+    viewer = await info.context.viewer()
+    rule_id = await _service(info).create(viewer.id, input.client_key, input.to_draft())
+    return await _rule(info, rule_id)
 
-    @strawberry.mutation(description="Kết thúc nhiệm vụ định kỳ, nêu lý do; các nhiệm vụ đã giao "
-                                     "vẫn tiếp tục.")
-    async def end_recurring_rule(self, info: Info, id: strawberry.ID, reason: str
-                                 ) -> RecurringRule:
-        viewer = await info.context.viewer()
-        await _service(info).end(viewer.id, str(id), reason)
-        return await _rule(info, str(id))
+
+@strawberry.mutation(description="Tạm dừng (người lập hoặc lãnh đạo cấp trên), nêu lý do; "
+                                 "không giao nhiệm vụ của các kỳ mở trong thời gian dừng.")
+async def pause_recurring_rule(info: Info, id: strawberry.ID, reason: str
+                               ) -> RecurringRule:
+    viewer = await info.context.viewer()
+    await _service(info).pause(viewer.id, str(id), reason)
+    return await _rule(info, str(id))
+
+
+@strawberry.mutation(description="Tiếp tục nhiệm vụ định kỳ đang tạm dừng.")
+async def resume_recurring_rule(info: Info, id: strawberry.ID) -> RecurringRule:
+    viewer = await info.context.viewer()
+    await _service(info).resume(viewer.id, str(id))
+    return await _rule(info, str(id))
+
+
+@strawberry.mutation(description="Kết thúc nhiệm vụ định kỳ, nêu lý do; các nhiệm vụ đã giao "
+                                 "vẫn tiếp tục.")
+async def end_recurring_rule(info: Info, id: strawberry.ID, reason: str
+                             ) -> RecurringRule:
+    viewer = await info.context.viewer()
+    await _service(info).end(viewer.id, str(id), reason)
+    return await _rule(info, str(id))

@@ -1,4 +1,4 @@
-"""GraphQL for substitutes (người thay): setSubstitute, cancelSubstitute, substitutions."""
+"""Substitutes (người thay): setSubstitute, cancelSubstitute, substitutions."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import asyncio
 from datetime import date, datetime
 
 import strawberry
-from strawberry.types import Info
 
-from api.types import Official, load_official
+from api.context import Info
+from api.organisation import Official, load_official
 from domain.errors import forbidden
 from domain.substitution import can_see_substitutions
 from domain.timezone import as_aware
 from giaoviec.reads import Session
 from giaoviec.reads.org import load_actor
 from giaoviec.reads.substitutes import substitutions_of
-from giaoviec.services.substitutes import cancel_substitute, set_substitute
+from giaoviec.services import substitutes as substitute_service
 from giaoviec.store import models
 
 
@@ -72,45 +72,43 @@ class Substitution:
         return as_aware(self.row.cancelled_at) if self.row.cancelled_at else None
 
 
-@strawberry.type
-class SubstituteQuery:
-    @strawberry.field(description="Các lần cử người thay của một cán bộ (bỏ trống: của mình); "
-                                  "cho chính cán bộ, người thay và lãnh đạo cấp trên.")
-    async def substitutions(self, info: Info, official_id: strawberry.ID | None = None
-                            ) -> list[Substitution]:
-        viewer = await info.context.viewer()
-        oid = str(official_id) if official_id else viewer.id
+@strawberry.field(description="Các lần cử người thay của một cán bộ (bỏ trống: của mình); "
+                              "cho chính cán bộ, người thay và lãnh đạo cấp trên.")
+async def substitutions(info: Info, official_id: strawberry.ID | None = None
+                        ) -> list[Substitution]:
+    viewer = await info.context.viewer()
+    oid = str(official_id) if official_id else viewer.id
 
-        def read(s: Session) -> list[models.Substitution]:
-            rows = substitutions_of(s, oid)
-            principal = load_actor(s, oid)
-            if not can_see_substitutions(viewer.actor, principal,
-                                         [r.substitute_id for r in rows]):
-                raise forbidden("Không được xem việc cử người thay của cán bộ này.")
-            return rows
+    def read(s: Session) -> list[models.Substitution]:
+        rows = substitutions_of(s, oid)
+        principal = load_actor(s, oid)
+        if not can_see_substitutions(viewer.actor, principal,
+                                     [r.substitute_id for r in rows]):
+            raise forbidden("Không được xem việc cử người thay của cán bộ này.")
+        return rows
 
-        return [Substitution(row=r) for r in await info.context.db(read)]
+    return [Substitution(row=r) for r in await info.context.db(read)]
 
 
-@strawberry.type
-class SubstituteMutation:
-    @strawberry.mutation(description="Cử người thay (bản thân cán bộ hoặc lãnh đạo cấp trên); "
-                                     "mỗi ngày chỉ một người thay.")
-    async def set_substitute(self, info: Info, input: SubstituteInput) -> Substitution:
-        viewer = await info.context.viewer()
-        row = await asyncio.to_thread(
-            set_substitute, info.context.app.engine, viewer.id,
-            str(input.official_id) if input.official_id else viewer.id,
-            str(input.substitute_id), input.starts_on, input.ends_on, input.reason)
-        return Substitution(row=row)
+@strawberry.mutation(description="Cử người thay (bản thân cán bộ hoặc lãnh đạo cấp trên); "
+                                 "mỗi ngày chỉ một người thay.")
+async def set_substitute(info: Info, input: SubstituteInput) -> Substitution:
+    viewer = await info.context.viewer()
+    row = await asyncio.to_thread(
+        substitute_service.set_substitute, info.context.app.engine, viewer.id,
+        str(input.official_id) if input.official_id else viewer.id,
+        str(input.substitute_id), input.starts_on, input.ends_on, input.reason)
+    return Substitution(row=row)
 
-    @strawberry.mutation(description="Hủy việc cử người thay.")
-    async def cancel_substitute(self, info: Info, id: strawberry.ID) -> Substitution:
-        viewer = await info.context.viewer()
-        try:
-            sid = int(str(id))
-        except ValueError:
-            sid = -1
-        row = await asyncio.to_thread(cancel_substitute, info.context.app.engine, viewer.id,
-                                      sid)
-        return Substitution(row=row)
+
+@strawberry.mutation(description="Hủy việc cử người thay.")
+async def cancel_substitute(info: Info, id: strawberry.ID) -> Substitution:
+    viewer = await info.context.viewer()
+    try:
+        sid = int(str(id))
+    except ValueError:
+        sid = -1
+    row = await asyncio.to_thread(substitute_service.cancel_substitute, info.context.app.engine,
+                                  viewer.id,
+                                  sid)
+    return Substitution(row=row)

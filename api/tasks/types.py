@@ -1,168 +1,29 @@
-"""GraphQL output types. Every type and field says in Vietnamese what it is."""
+"""Task types: a task and its parts, its thread (`chain`), its history, and the page of tasks
+a list returns."""
 
 from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry.types import Info
 
-from domain.lifecycle import ACTION_LABELS_VI, STATE_LABELS_VI, Action, TaskState
-from domain.tally import Figures, task_timeliness
-from domain.timeliness import TIMELINESS_LABELS_VI, Timeliness
+from api.context import Info
+from api.counts import Counts
+from api.organisation import Official, Unit, load_official, load_unit
+from api.tasks.enums import Action, TaskState, Timeliness
+from domain.tally import task_timeliness
 from domain.timezone import as_aware
 from giaoviec.reads import Session, plans
-from giaoviec.reads.dashboard import available_actions, jurisdiction_of
+from giaoviec.reads.dashboard import available_actions
 from giaoviec.reads.facts import fact_of
-from giaoviec.reads.org import unit_head
 from giaoviec.reads.subtasks import ancestors, plan_of, subtask_rollup
 from giaoviec.reads.visibility import readable_task
 from giaoviec.store import models
 
 if TYPE_CHECKING:
-    from api.plan_api import Plan
-
-
-def _enum_from(
-    source: type[Enum], labels: dict, name: str, description: str  # type: ignore[type-arg]
-) -> type[Enum]:
-    members = {
-        m.name: strawberry.enum_value(m.value, description=labels[m]) for m in source
-    }
-    return strawberry.enum(Enum(name, members), name=name, description=description)  # type: ignore[misc]
-
-
-TaskStateEnum = _enum_from(
-    TaskState, STATE_LABELS_VI, "TaskState", "Trạng thái xử lý của nhiệm vụ."
-)
-TaskActionEnum = strawberry.enum(  # type: ignore[misc]
-    Enum("TaskAction", {
-        a.name: strawberry.enum_value(a.value, description=ACTION_LABELS_VI[a])
-        for a in Action if a is not Action.ASSIGN
-    }),
-    name="TaskAction", description="Thao tác trên một nhiệm vụ đã giao.",
-)
-TimelinessEnum = _enum_from(
-    Timeliness, TIMELINESS_LABELS_VI, "Timeliness",
-    "Tình hình thời hạn, tính từ hạn xử lý hiện hành và thời điểm nộp sản phẩm được chấp nhận.",
-)
-
-
-@strawberry.type(description="Kiểm đếm nhiệm vụ: bốn nhóm cộng lại bằng tổng số; "
-                             "sắp đến hạn là một phần của chưa hoàn thành trong hạn.")
-class Counts:
-    total: int = strawberry.field(description="Tổng số nhiệm vụ (không tính nhiệm vụ đã hủy).")
-    completed_on_time: int = strawberry.field(description="Đã hoàn thành đúng hạn.")
-    completed_late: int = strawberry.field(description="Đã hoàn thành quá hạn.")
-    open_in_time: int = strawberry.field(description="Chưa hoàn thành, trong hạn.")
-    open_overdue: int = strawberry.field(description="Chưa hoàn thành, quá hạn.")
-    due_soon: int = strawberry.field(description="Sắp đến hạn (còn không quá 3 ngày làm việc).")
-    figures: strawberry.Private[Figures | None] = None
-
-    @strawberry.field(description="Tỷ lệ hoàn thành đúng hạn (%) trên các nhiệm vụ đã đến hạn "
-                                  "hoặc đã hoàn thành; null khi chưa có nhiệm vụ nào như vậy "
-                                  "(không phải 0). Tỷ lệ của một kỳ: `tally`.")
-    def on_time_rate(self) -> float | None:
-        return self.figures.on_time_rate_so_far if self.figures else None
-
-    @classmethod
-    def of(cls, f: Figures) -> Counts:
-        return cls(total=f.total, completed_on_time=f.completed_on_time,
-                   completed_late=f.completed_late, open_in_time=f.open_in_time,
-                   open_overdue=f.open_overdue, due_soon=f.due_soon, figures=f)
-
-
-@strawberry.type(description="Cán bộ, công chức.")
-class Official:
-    row: strawberry.Private[models.Official]
-
-    @strawberry.field(description="Mã cán bộ.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row.id)
-
-    @strawberry.field(description="Tên đăng nhập.")
-    def username(self) -> str:
-        return self.row.username
-
-    @strawberry.field(description="Họ và tên.")
-    def full_name(self) -> str:
-        return self.row.full_name
-
-    @strawberry.field(description="Chức vụ.")
-    def title(self) -> str | None:
-        return self.row.title
-
-    @strawberry.field(description="Vai trò: chairman, vice_chairman, unit_head, officer, "
-                                  "office_staff.")
-    def roles(self) -> list[str]:
-        return self.row.role_list
-
-    @strawberry.field(description="Đơn vị công tác.")
-    async def unit(self, info: Info) -> Unit:
-        return await load_unit(info, self.row.unit_id)
-
-    @strawberry.field(description="Đơn vị thuộc phạm vi theo dõi của cán bộ: đơn vị mình; với "
-                                  "cán bộ Văn phòng là UBND mà Văn phòng phục vụ.")
-    async def jurisdiction(self, info: Info) -> Unit:
-        await info.context.viewer()
-        return Unit(row=await info.context.db(lambda s: jurisdiction_of(s, self.row)))
-
-    @strawberry.field(description="Kiểm đếm nhiệm vụ cán bộ là người chịu trách nhiệm chính "
-                                  "(trong phạm vi người hỏi được xem); cán bộ của một đơn vị "
-                                  "cộng lại bằng kiểm đếm của chính đơn vị đó.")
-    async def counts(self, info: Info) -> Counts:
-        await info.context.viewer()
-        return Counts.of(await info.context.loaders.owner_counts.load(self.row.id))
-
-
-@strawberry.type(description="Đơn vị: tỉnh, sở, ban, ngành, xã, phường, phòng…")
-class Unit:
-    row: strawberry.Private[models.Unit]
-
-    @strawberry.field(description="Mã đơn vị.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row.id)
-
-    @strawberry.field(description="Tên đơn vị.")
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field(description="Loại đơn vị: province, department, commune, division…")
-    def kind(self) -> str:
-        return self.row.kind
-
-    @strawberry.field(description="Đơn vị cấp trên trực tiếp.")
-    async def parent(self, info: Info) -> Unit | None:
-        if self.row.parent_id is None:
-            return None
-        return await load_unit(info, self.row.parent_id)
-
-    @strawberry.field(description="Các đơn vị trực thuộc.")
-    async def children(self, info: Info) -> list[Unit]:
-        rows = await info.context.loaders.children.load(self.row.id)
-        return [Unit(row=r) for r in rows]
-
-    @strawberry.field(description="Người đứng đầu đơn vị (Thủ trưởng; ở UBND là Chủ tịch).")
-    async def head(self, info: Info) -> Official | None:
-        head = unit_head(await info.context.loaders.members.load(self.row.id))
-        return Official(row=head) if head else None
-
-    @strawberry.field(description="Cán bộ, công chức của đơn vị.")
-    async def officials(self, info: Info) -> list[Official]:
-        return [Official(row=o) for o in await info.context.loaders.members.load(self.row.id)]
-
-    @strawberry.field(description="Kiểm đếm nhiệm vụ do chính đơn vị chủ trì (trong phạm vi "
-                                  "người hỏi được xem).")
-    async def counts(self, info: Info) -> Counts:
-        return Counts.of(await info.context.loaders.counts.load(self.row.id))
-
-    @strawberry.field(description="Kiểm đếm nhiệm vụ do đơn vị và các đơn vị trực thuộc chủ trì.")
-    async def counts_with_descendants(self, info: Info) -> Counts:
-        return Counts.of(await info.context.loaders.counts_with_descendants.load(self.row.id))
-
+    from api.plans import Plan
 
 @strawberry.type(description="Đơn vị phối hợp và nhiệm vụ được phân công.")
 class Coordinator:
@@ -217,14 +78,13 @@ class Task:
         return self.row.description
 
     @strawberry.field(description="Trạng thái xử lý.")
-    def state(self) -> TaskStateEnum:  # type: ignore[valid-type]
-        return TaskStateEnum(self.row.state)  # type: ignore[misc]
+    def state(self) -> TaskState:
+        return TaskState(self.row.state)
 
     @strawberry.field(description="Tình hình thời hạn, tính tại thời điểm hỏi.")
-    def timeliness(self, info: Info) -> TimelinessEnum:  # type: ignore[valid-type]
-        value = task_timeliness(fact_of(self.row), info.context.clock.now,
-                                info.context.app.calendar)
-        return TimelinessEnum(value.value)  # type: ignore[misc]
+    def timeliness(self, info: Info) -> Timeliness:
+        return task_timeliness(fact_of(self.row), info.context.clock.now,
+                               info.context.app.calendar)
 
     @strawberry.field(description="Hạn xử lý hiện hành (sau các lần gia hạn được chấp thuận).")
     def deadline(self) -> datetime:
@@ -306,10 +166,10 @@ class Task:
     @strawberry.field(description="Các thao tác người hỏi được làm trên nhiệm vụ lúc này (theo "
                                   "quan hệ với nhiệm vụ và trạng thái); quy trình vẫn kiểm tra "
                                   "lại khi thực hiện.")
-    async def available_actions(self, info: Info) -> list[TaskActionEnum]:  # type: ignore[valid-type]
+    async def available_actions(self, info: Info) -> list[Action]:
         viewer = await info.context.viewer()
         found = await info.context.db(lambda s: available_actions(s, viewer, self.row))
-        return [TaskActionEnum(a) for a in found]  # type: ignore[misc]
+        return [Action(a) for a in found]
     # "01 xuyên suốt": the thread from the plan or directive down to this task ------------
 
     @strawberry.field(description="Nhiệm vụ cấp trên mà nhiệm vụ này được chia ra; null nếu "
@@ -343,8 +203,8 @@ class Task:
         return [TaskLink(row=r) for r in found]
 
     @strawberry.field(description="Kế hoạch giao nhiệm vụ này, hoặc giao nhiệm vụ gốc của nó.")
-    async def plan(self, info: Info) -> Annotated[Plan, strawberry.lazy("api.plan_api")] | None:
-        from api.plan_api import Plan
+    async def plan(self, info: Info) -> Annotated[Plan, strawberry.lazy("api.plans")] | None:
+        from api.plans import Plan  # a cycle by nature: a plan lists tasks
 
         viewer = await info.context.viewer()
         row = self.row
@@ -359,8 +219,8 @@ class Task:
     @strawberry.field(description="Kế hoạch mà đơn vị ban hành để thực hiện nhiệm vụ này (khi "
                                   "sản phẩm của nhiệm vụ là một kế hoạch).")
     async def fulfilled_by(self, info: Info
-                           ) -> Annotated[Plan, strawberry.lazy("api.plan_api")] | None:
-        from api.plan_api import Plan
+                           ) -> Annotated[Plan, strawberry.lazy("api.plans")] | None:
+        from api.plans import Plan  # a cycle by nature: a plan lists tasks
 
         viewer = await info.context.viewer()
         task_id = self.row.id
@@ -396,8 +256,8 @@ class TaskLink:
         return self.row.basis
 
     @strawberry.field(description="Trạng thái xử lý.")
-    def state(self) -> TaskStateEnum:  # type: ignore[valid-type]
-        return TaskStateEnum(self.row.state)  # type: ignore[misc]
+    def state(self) -> TaskState:
+        return TaskState(self.row.state)
 
     @strawberry.field(description="Hạn xử lý hiện hành.")
     def deadline(self) -> datetime:
@@ -406,15 +266,6 @@ class TaskLink:
     @strawberry.field(description="Đơn vị chủ trì.")
     async def lead_unit(self, info: Info) -> Unit:
         return await load_unit(info, self.row.lead_unit_id)
-
-
-def _frozen_at(row: models.Task, state: TaskState) -> datetime | None:
-    """A paused task stands as it was when paused; a cancelled one as when cancelled."""
-    if state is TaskState.PAUSED:
-        return row.paused_at
-    if state is TaskState.CANCELLED:
-        return row.cancelled_at or row.updated_at
-    return None
 
 
 @strawberry.type(description="Một bước trong quá trình xử lý nhiệm vụ.")
@@ -440,12 +291,12 @@ class TaskEvent:
         return await load_official(info, self.row.actor_id)
 
     @strawberry.field(description="Trạng thái trước.")
-    def from_state(self) -> TaskStateEnum | None:  # type: ignore[valid-type]
-        return TaskStateEnum(self.row.from_state) if self.row.from_state else None  # type: ignore[misc]
+    def from_state(self) -> TaskState | None:
+        return TaskState(self.row.from_state) if self.row.from_state else None
 
     @strawberry.field(description="Trạng thái sau.")
-    def to_state(self) -> TaskStateEnum:  # type: ignore[valid-type]
-        return TaskStateEnum(self.row.to_state)  # type: ignore[misc]
+    def to_state(self) -> TaskState:
+        return TaskState(self.row.to_state)
 
     @strawberry.field(description="Ghi chú, lý do.")
     def note(self) -> str | None:
@@ -467,39 +318,6 @@ class TaskEvent:
         return json.loads(self.row.data or "{}").get("signed_as")
 
 
-@strawberry.type(description="Thông báo trong ứng dụng.")
-class Notification:
-    row: strawberry.Private[models.Notification]
-
-    @strawberry.field(description="Mã thông báo.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field(description="Loại: assigned, reminder, overdue, escalation, event…")
-    def kind(self) -> str:
-        return self.row.kind
-
-    @strawberry.field(description="Tiêu đề.")
-    def title(self) -> str:
-        return self.row.title
-
-    @strawberry.field(description="Nội dung.")
-    def body(self) -> str:
-        return self.row.body
-
-    @strawberry.field(description="Thời điểm tạo.")
-    def created_at(self) -> datetime:
-        return as_aware(self.row.created_at)
-
-    @strawberry.field(description="Thời điểm đã đọc; trống nếu chưa đọc.")
-    def read_at(self) -> datetime | None:
-        return as_aware(self.row.read_at) if self.row.read_at else None
-
-    @strawberry.field(description="Mã nhiệm vụ liên quan.")
-    def task_id(self) -> strawberry.ID | None:
-        return strawberry.ID(self.row.task_id) if self.row.task_id else None
-
-
 @strawberry.type(description="Thông tin phân trang.")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="Còn trang sau.")
@@ -519,18 +337,3 @@ class TaskConnection:
     edges: list[TaskEdge] = strawberry.field(description="Các nhiệm vụ của trang này.")
     page_info: PageInfo = strawberry.field(description="Thông tin phân trang.")
     total_count: int = strawberry.field(description="Tổng số nhiệm vụ khớp bộ lọc.")
-
-
-async def load_unit(info: Info, unit_id: str) -> Unit:
-    row = await info.context.loaders.unit.load(unit_id)
-    if row is None:  # referential integrity makes this unreachable; say so plainly if not
-        raise LookupError(f"unit {unit_id} missing")
-    return Unit(row=row)
-
-
-async def load_official(info: Info, official_id: str) -> Official:
-    row = await info.context.loaders.official.load(official_id)
-    if row is None:
-        raise LookupError(f"official {official_id} missing")
-    return Official(row=row)
-

@@ -1,0 +1,146 @@
+"""The organisation: units and officials, who is asking (`me`), the org chart (`unit`, `units`,
+`official`)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.counts import Counts
+from giaoviec.reads.dashboard import jurisdiction_of
+from giaoviec.reads.org import root_units, unit_head
+from giaoviec.store import models
+
+
+@strawberry.type(description="Cán bộ, công chức.")
+class Official:
+    row: strawberry.Private[models.Official]
+
+    @strawberry.field(description="Mã cán bộ.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field(description="Tên đăng nhập.")
+    def username(self) -> str:
+        return self.row.username
+
+    @strawberry.field(description="Họ và tên.")
+    def full_name(self) -> str:
+        return self.row.full_name
+
+    @strawberry.field(description="Chức vụ.")
+    def title(self) -> str | None:
+        return self.row.title
+
+    @strawberry.field(description="Vai trò: chairman, vice_chairman, unit_head, officer, "
+                                  "office_staff.")
+    def roles(self) -> list[str]:
+        return self.row.role_list
+
+    @strawberry.field(description="Đơn vị công tác.")
+    async def unit(self, info: Info) -> Unit:
+        return await load_unit(info, self.row.unit_id)
+
+    @strawberry.field(description="Đơn vị thuộc phạm vi theo dõi của cán bộ: đơn vị mình; với "
+                                  "cán bộ Văn phòng là UBND mà Văn phòng phục vụ.")
+    async def jurisdiction(self, info: Info) -> Unit:
+        await info.context.viewer()
+        return Unit(row=await info.context.db(lambda s: jurisdiction_of(s, self.row)))
+
+    @strawberry.field(description="Kiểm đếm nhiệm vụ cán bộ là người chịu trách nhiệm chính "
+                                  "(trong phạm vi người hỏi được xem); cán bộ của một đơn vị "
+                                  "cộng lại bằng kiểm đếm của chính đơn vị đó.")
+    async def counts(self, info: Info) -> Counts:
+        await info.context.viewer()
+        return Counts.of(await info.context.loaders.owner_counts.load(self.row.id))
+
+
+@strawberry.type(description="Đơn vị: tỉnh, sở, ban, ngành, xã, phường, phòng…")
+class Unit:
+    row: strawberry.Private[models.Unit]
+
+    @strawberry.field(description="Mã đơn vị.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field(description="Tên đơn vị.")
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field(description="Loại đơn vị: province, department, commune, division…")
+    def kind(self) -> str:
+        return self.row.kind
+
+    @strawberry.field(description="Đơn vị cấp trên trực tiếp.")
+    async def parent(self, info: Info) -> Unit | None:
+        if self.row.parent_id is None:
+            return None
+        return await load_unit(info, self.row.parent_id)
+
+    @strawberry.field(description="Các đơn vị trực thuộc.")
+    async def children(self, info: Info) -> list[Unit]:
+        rows = await info.context.loaders.children.load(self.row.id)
+        return [Unit(row=r) for r in rows]
+
+    @strawberry.field(description="Người đứng đầu đơn vị (Thủ trưởng; ở UBND là Chủ tịch).")
+    async def head(self, info: Info) -> Official | None:
+        head = unit_head(await info.context.loaders.members.load(self.row.id))
+        return Official(row=head) if head else None
+
+    @strawberry.field(description="Cán bộ, công chức của đơn vị.")
+    async def officials(self, info: Info) -> list[Official]:
+        return [Official(row=o) for o in await info.context.loaders.members.load(self.row.id)]
+
+    @strawberry.field(description="Kiểm đếm nhiệm vụ do chính đơn vị chủ trì (trong phạm vi "
+                                  "người hỏi được xem).")
+    async def counts(self, info: Info) -> Counts:
+        return Counts.of(await info.context.loaders.counts.load(self.row.id))
+
+    @strawberry.field(description="Kiểm đếm nhiệm vụ do đơn vị và các đơn vị trực thuộc chủ trì.")
+    async def counts_with_descendants(self, info: Info) -> Counts:
+        return Counts.of(await info.context.loaders.counts_with_descendants.load(self.row.id))
+
+
+async def load_unit(info: Info, unit_id: str) -> Unit:
+    row = await info.context.loaders.unit.load(unit_id)
+    if row is None:  # referential integrity makes this unreachable; say so plainly if not
+        raise LookupError(f"unit {unit_id} missing")
+    return Unit(row=row)
+
+
+async def load_official(info: Info, official_id: str) -> Official:
+    row = await info.context.loaders.official.load(official_id)
+    if row is None:
+        raise LookupError(f"official {official_id} missing")
+    return Official(row=row)
+
+
+# Query fields (assembled into Query by api/schema.py) ---------------------------------------
+
+@strawberry.field(description="Cán bộ đang đăng nhập.")
+async def me(info: Info) -> Official:
+    viewer = await info.context.viewer()
+    return await load_official(info, viewer.id)
+
+
+@strawberry.field(description="Một đơn vị.")
+async def unit(info: Info, id: strawberry.ID) -> Unit | None:
+    await info.context.viewer()
+    row = await info.context.loaders.unit.load(str(id))
+    return Unit(row=row) if row else None
+
+
+@strawberry.field(description="Các đơn vị trực thuộc parentId; các đơn vị gốc khi bỏ trống.")
+async def units(info: Info, parent_id: strawberry.ID | None = None) -> list[Unit]:
+    await info.context.viewer()
+    if parent_id is not None:
+        return [Unit(row=r) for r in await info.context.loaders.children.load(str(parent_id))]
+    return [Unit(row=r) for r in await info.context.db(root_units)]
+
+
+@strawberry.field(description="Một cán bộ (sơ đồ tổ chức ai cũng xem được; số liệu của cán "
+                              "bộ chỉ trong phạm vi người hỏi được xem).")
+async def official(info: Info, id: strawberry.ID) -> Official | None:
+    await info.context.viewer()
+    row = await info.context.loaders.official.load(str(id))
+    return Official(row=row) if row is not None and row.active else None
