@@ -76,6 +76,7 @@ class TaskWorkflow:
         self.wake_at: datetime | None = None
         self.lock = asyncio.Lock()
         self.start_unavailable = False  # the first write found the read model away
+        self.retry_start = False  # a retried assign asks to try the first write again now
 
     # Reads ------------------------------------------------------------------------
 
@@ -98,7 +99,12 @@ class TaskWorkflow:
 
     @workflow.update
     async def created(self) -> TaskRecord:
-        """Answers once the assignment is recorded in the read model (idempotent assign)."""
+        """Answers once the assignment is recorded in the read model (idempotent assign). With
+        the read model away it answers UNAVAILABLE; a retry has the first write tried again at
+        once and answers its outcome."""
+        if self.start_unavailable:
+            self.retry_start = True
+            await workflow.wait_condition(lambda: not self.start_unavailable)
         await workflow.wait_condition(lambda: self.created or self.start_unavailable)
         if not self.created:
             raise to_failure(unavailable())
@@ -119,7 +125,10 @@ class TaskWorkflow:
                     if err.type != Code.UNAVAILABLE:
                         raise
                     self.start_unavailable = True  # a waiting assign hears it; retry later
-                    await workflow.sleep(RETRY_AFTER)
+                    self.retry_start = False
+                    with contextlib.suppress(TimeoutError):
+                        await workflow.wait_condition(lambda: self.retry_start,
+                                                      timeout=RETRY_AFTER)
                     self.start_unavailable = False
             self.created = True
         turns = 0

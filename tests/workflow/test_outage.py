@@ -116,3 +116,25 @@ async def test_an_update_during_an_outage_is_refused_in_time_and_the_task_recove
         assert [e.seq for e in events(db, rec.id)] == list(range(1, after.seq + 1))
         done = await service.act("chutich", rec.id, Action.CANCEL, note="Kết thúc thử nghiệm")
         assert done.state is TaskState.CANCELLED
+
+
+async def test_an_assignment_during_an_outage_is_refused_and_its_retry_goes_through(
+    env: WorkflowEnvironment, db: Engine, proxied: tuple[Proxy, Engine],
+) -> None:
+    proxy, through_proxy = proxied
+    service = TaskService(env.client, db, QUEUE, WorkingCalendar(), CalendarConfig())
+    key = new_key()
+    async with build_worker(env.client, through_proxy, QUEUE):
+        now = await env.get_current_time()
+        the_draft = draft(deadline=working_day_after(now, 8))
+        await proxy.stop()
+        with pytest.raises(DomainError) as refused:
+            await asyncio.wait_for(service.assign("chutich", key, the_draft, now=now), 40)
+        assert refused.value.code == Code.UNAVAILABLE
+        await proxy.start()
+        started = time.monotonic()
+        rec = await service.assign("chutich", key, the_draft, now=now)  # the same request
+        assert time.monotonic() - started < 20  # tried again at once, not a minute later
+        assert task_row(db, rec.id).state == TaskState.ASSIGNED.value
+        assert [e.action for e in events(db, rec.id)] == ["assign"]
+        await service.act("chutich", rec.id, Action.CANCEL, note="Kết thúc thử nghiệm")
