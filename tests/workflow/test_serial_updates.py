@@ -28,11 +28,13 @@ from temporalio.worker import Worker
 from activities.readmodel import ReadModelActivities
 from domain.calendar import WorkingCalendar
 from domain.errors import Code, DomainError
+from domain.escalation import DEFAULT_POLICY, planned_steps
 from domain.lifecycle import Action, TaskState
 from giaoviec.services.tasks import TaskService
 from tests.workflow.harness import draft, events, new_key, task_row, worker_with
 from tests.workflow.harness import working_day_after as day_after
 from workflows.contracts import (
+    RECORD_RETRY_BOUNDED,
     RECORD_TASK_EVENT,
     CalendarConfig,
     Command,
@@ -57,6 +59,8 @@ class GatedReadModel:
         self.holding = threading.Event()
         self.release = threading.Event()
         self.refuse: str | None = None
+        self.away: set[str] = set()  # the database is away for these actions' writes
+        self.failures = 0
 
     @contextmanager
     def holding_back(self, action: Action) -> Iterator[None]:
@@ -70,6 +74,9 @@ class GatedReadModel:
     def activity(self) -> Callable[[RecordInput], bool]:
         @activity.defn(name=RECORD_TASK_EVENT.name)
         def record_task_event(inp: RecordInput) -> bool:
+            if inp.event.action in self.away:
+                self.failures += 1
+                raise RuntimeError("the database is away")  # retryable, as a lost connection
             if inp.event.action == self.refuse:
                 self.refuse = None
                 raise ApplicationError("refused", type="BAD_DATA", non_retryable=True)
@@ -229,4 +236,29 @@ async def test_the_old_owners_command_checked_before_a_reassignment_is_refused(
         assert again.value.code == Code.FORBIDDEN
         view = await agree(svc, db, rec.id)
         assert view.owner_id == "snv.cb2" and view.submitted_by is None
+        await svc.act("chutich", rec.id, Action.CANCEL, note="Kết thúc thử nghiệm")
+
+
+async def test_a_reminder_due_while_the_database_is_away_is_sent_once_it_is_back(
+    env: WorkflowEnvironment, db: Engine, gate: GatedReadModel,
+) -> None:
+    """The bounded write gives up, but the ladder keeps the step and tries again later."""
+    svc = service_for(env, db)
+    async with worker(env, gate):
+        rec = await accepted(svc, env)
+        first = next(iter(planned_steps(DEFAULT_POLICY, WorkingCalendar(), rec.deadline)))
+        gate.away = {"remind"}
+        await env.sleep(first.at + timedelta(seconds=30) - await env.get_current_time())
+        for _ in range(300):  # every bounded attempt fails (in real time)
+            if gate.failures >= RECORD_RETRY_BOUNDED.maximum_attempts:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
+        assert [e.action for e in events(db, rec.id)].count("remind") == 0
+        gate.away = set()
+        await env.sleep(timedelta(minutes=2))
+        reminders = [e for e in events(db, rec.id) if e.action == "remind"]
+        assert len(reminders) == 1 and first.days_label in reminders[0].data
+        assert first.key in (await svc.record(rec.id)).sent_steps
+        await agree(svc, db, rec.id)
         await svc.act("chutich", rec.id, Action.CANCEL, note="Kết thúc thử nghiệm")
