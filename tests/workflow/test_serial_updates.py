@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -153,6 +153,16 @@ async def submitted(service: TaskService, env: WorkflowEnvironment) -> TaskRecor
     return await service.act("snv.cb1", rec.id, Action.SUBMIT, output=Output("Báo cáo số 7"))
 
 
+@asynccontextmanager
+async def on_a_task(env: WorkflowEnvironment, db: Engine, gate: GatedReadModel,
+                    setup: Callable[..., Awaitable[TaskRecord]]
+                    ) -> AsyncIterator[tuple[TaskService, TaskRecord]]:
+    """A worker with the gated read model, and a task brought to where the test starts."""
+    svc = service_for(env, db)
+    async with worker(env, gate):
+        yield svc, await setup(svc, env)
+
+
 async def pending_extension(service: TaskService, env: WorkflowEnvironment) -> TaskRecord:
     rec = await accepted(service, env)
     return await service.act("snv.cb1", rec.id, Action.REQUEST_EXTENSION, note="Chờ số liệu",
@@ -176,9 +186,7 @@ async def test_conflicting_updates_one_wins(
     env: WorkflowEnvironment, db: Engine, gate: GatedReadModel,
     setup: Callable[..., Awaitable[TaskRecord]], first: Step, second: Step, ends: TaskState,
 ) -> None:
-    svc = service_for(env, db)
-    async with worker(env, gate):
-        rec = await setup(svc, env)
+    async with on_a_task(env, db, gate, setup) as (svc, rec):
         won = one_wins(await race(
             gate, first[1], svc.act(first[0], rec.id, first[1], **first[2]),
             lambda: svc.act(second[0], rec.id, second[1], **second[2])))
@@ -196,9 +204,7 @@ async def test_conflicting_updates_one_wins(
 async def test_a_failed_final_write_never_ends_the_task(
     env: WorkflowEnvironment, db: Engine, gate: GatedReadModel,
 ) -> None:
-    svc = service_for(env, db)
-    async with worker(env, gate):
-        rec = await submitted(svc, env)
+    async with on_a_task(env, db, gate, submitted) as (svc, rec):
         gate.refuse = "approve"
         with pytest.raises(DomainError) as refused:
             await svc.act("chutich", rec.id, Action.APPROVE)
@@ -220,9 +226,7 @@ async def test_the_old_owners_command_checked_before_a_reassignment_is_refused(
 ) -> None:
     """Deterministic: the old owner's command is checked (and its facts read), then the
     chairman reassigns, then the old owner's command reaches the workflow."""
-    svc = service_for(env, db)
-    async with worker(env, gate):
-        rec = await accepted(svc, env)
+    async with on_a_task(env, db, gate, accepted) as (svc, rec):
         cmd = Command(Action.SUBMIT, "snv.cb1", [], output=Output("Báo cáo số 9"))
         await asyncio.to_thread(svc.prepare, cmd, rec.id)  # the fast answer: he may
         await svc.act("chutich", rec.id, Action.REASSIGN, new_owner_id="snv.cb2",
@@ -243,9 +247,7 @@ async def test_a_reminder_due_while_the_database_is_away_is_sent_once_it_is_back
     env: WorkflowEnvironment, db: Engine, gate: GatedReadModel,
 ) -> None:
     """The bounded write gives up, but the ladder keeps the step and tries again later."""
-    svc = service_for(env, db)
-    async with worker(env, gate):
-        rec = await accepted(svc, env)
+    async with on_a_task(env, db, gate, accepted) as (svc, rec):
         first = next(iter(planned_steps(DEFAULT_POLICY, WorkingCalendar(), rec.deadline)))
         gate.away = {"remind"}
         await env.sleep(first.at + timedelta(seconds=30) - await env.get_current_time())
