@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,9 @@ from tests.e2e.test_dev_command import Running, _start, _stop
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SECRET = "e2e-dashboard-secret-0123456789abcdef"
-LIVE_SECONDS = 2.0
+# Well under the page's 60-second refresh timer, so only the live feed can bring the change in;
+# not a speed target (a loaded CI machine may take several seconds): bench/ measures speed.
+LIVE_SECONDS = 20.0
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not "
                                "installed: `make install` installs the dev extras")
@@ -226,10 +227,8 @@ def test_another_users_action_appears_live(browser: Any, site: Site) -> None:
     before = figure(page, "total")
     site.gql(COMMUNE_OFFICER, """mutation($id: ID!) { submitOutput(id: $id, output:
       {description: "Biên bản kiểm tra"}) { id } }""", id=task_id)
-    start = time.monotonic()
     page.wait_for_selector(f'#decisions li[data-task="{task_id}"]',
                            timeout=LIVE_SECONDS * 1000)
-    assert time.monotonic() - start < LIVE_SECONDS
     assert figure(page, "total") == before
     shot(page, "live")
 
