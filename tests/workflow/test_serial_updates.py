@@ -264,3 +264,28 @@ async def test_a_reminder_due_while_the_database_is_away_is_sent_once_it_is_back
         assert first.key in (await svc.record(rec.id)).sent_steps
         await agree(svc, db, rec.id)
         await svc.act("chutich", rec.id, Action.CANCEL, note="Kết thúc thử nghiệm")
+
+
+async def test_reassign_and_submit_sent_at_once_never_record_the_old_owner_after(
+    env: WorkflowEnvironment, db: Engine, gate: GatedReadModel,
+) -> None:
+    """The probe of the issue, through the service: pairs sent at the same moment. Whatever
+    the order, no submission by the old owner is recorded after the reassignment."""
+    svc = service_for(env, db)
+    async with worker(env, gate):
+        tasks = [await accepted(svc, env) for _ in range(10)]
+
+        async def pair(rec: TaskRecord) -> None:
+            await asyncio.gather(
+                svc.act("chutich", rec.id, Action.REASSIGN, new_owner_id="snv.cb2",
+                        note="Giao đồng chí khác"),
+                svc.act("snv.cb1", rec.id, Action.SUBMIT, output=Output("Báo cáo")),
+                return_exceptions=True)
+
+        await asyncio.gather(*(pair(rec) for rec in tasks))
+        for rec in tasks:
+            trail = [(e.action, e.actor_id) for e in events(db, rec.id)]
+            if ("reassign", "chutich") in trail:
+                after = trail[trail.index(("reassign", "chutich")):]
+                assert ("submit", "snv.cb1") not in after, trail
+            await agree(svc, db, rec.id)
