@@ -13,7 +13,8 @@ $(BIN)/.installed: pyproject.toml
 
 # GraphiQL (dev mode), the dashboard's scripts and the graphql-http audit come from the npm
 # registry at install time, never from a CDN at run time. Without npm, GraphiQL says how to get
-# it, the dashboard draws no chart and updates on a timer, and the audit skips.
+# it, the dashboard draws no chart and updates on a timer, and the audit skips (with CI=true,
+# fails: .ci/run installs npm first).
 NPM_DIRS := api/graphiql api/dashboard tests/api/audit
 NPM_STAMPS := $(addsuffix /node_modules/.installed,$(NPM_DIRS))
 

@@ -41,6 +41,16 @@ def issue_dev_token(settings: Settings, username: str, *, now: datetime | None =
     return jwt.encode(claims, dev_jwt_secret(settings), algorithm="HS256")
 
 
+def expires_at(authorization: str) -> datetime | None:
+    """When an already verified bearer token expires (its `exp`)."""
+    token = authorization.partition(" ")[2].strip()
+    try:
+        exp = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    except jwt.PyJWTError:
+        return None
+    return datetime.fromtimestamp(exp, UTC) if isinstance(exp, int | float) else None
+
+
 class Authenticator:
     """Turns an Authorization header into a username, or refuses with UNAUTHENTICATED."""
 

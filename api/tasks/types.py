@@ -15,11 +15,9 @@ from api.organisation import Official, Unit, load_official, load_unit
 from api.tasks.enums import Action, TaskState, Timeliness
 from domain.tally import task_timeliness
 from domain.timezone import as_aware
-from giaoviec.reads import Session, plans
-from giaoviec.reads.dashboard import available_actions
+from giaoviec.reads import plans
 from giaoviec.reads.facts import fact_of
-from giaoviec.reads.subtasks import ancestors, plan_of, subtask_rollup
-from giaoviec.reads.visibility import readable_task
+from giaoviec.reads.subtasks import plan_id_of
 from giaoviec.store import models
 
 if TYPE_CHECKING:
@@ -167,8 +165,8 @@ class Task:
                                   "quan hệ với nhiệm vụ và trạng thái); quy trình vẫn kiểm tra "
                                   "lại khi thực hiện.")
     async def available_actions(self, info: Info) -> list[Action]:
-        viewer = await info.context.viewer()
-        found = await info.context.db(lambda s: available_actions(s, viewer, self.row))
+        await info.context.viewer()  # the loader's viewer, known from here on
+        found = await info.context.loaders.actions.load(self.row)
         return [Action(a) for a in found]
     # "01 xuyên suốt": the thread from the plan or directive down to this task ------------
 
@@ -177,9 +175,8 @@ class Task:
     async def parent(self, info: Info) -> Task | None:
         if not self.row.parent_id:
             return None
-        viewer = await info.context.viewer()
-        parent_id = self.row.parent_id
-        row = await info.context.db(lambda s: readable_task(s, viewer, parent_id))
+        await info.context.viewer()
+        row = await info.context.loaders.readable_task.load(self.row.parent_id)
         return Task(row=row) if row else None
 
     @strawberry.field(description="Các nhiệm vụ con (người hỏi được xem), theo hạn xử lý.")
@@ -189,32 +186,25 @@ class Task:
     @strawberry.field(description="Kiểm đếm mọi nhiệm vụ con, cháu… của nhiệm vụ (người hỏi được "
                                   "xem): bốn nhóm cộng lại bằng tổng số.")
     async def subtask_counts(self, info: Info) -> Counts:
-        viewer = await info.context.viewer()
-        clock, task_id = info.context.clock, self.row.id
-        return Counts.of(await info.context.db(
-            lambda s: subtask_rollup(s, viewer, task_id, clock)))
+        await info.context.viewer()
+        return Counts.of(await info.context.loaders.subtask_counts.load(self.row.id))
 
     @strawberry.field(description="Mạch nhiệm vụ: các nhiệm vụ cấp trên, từ nhiệm vụ gốc (do kế "
                                   "hoạch hoặc văn bản chỉ đạo giao) xuống nhiệm vụ cha. Ai xem "
                                   "được nhiệm vụ thì xem được mạch của nó.")
     async def chain(self, info: Info) -> list[TaskLink]:
-        row = self.row
-        found = await info.context.db(lambda s: ancestors(s, row))
+        found = await info.context.loaders.chain.load(self.row) if self.row.parent_id else []
         return [TaskLink(row=r) for r in found]
 
     @strawberry.field(description="Kế hoạch giao nhiệm vụ này, hoặc giao nhiệm vụ gốc của nó.")
     async def plan(self, info: Info) -> Annotated[Plan, strawberry.lazy("api.plans")] | None:
         from api.plans import Plan  # a cycle by nature: a plan lists tasks
 
-        viewer = await info.context.viewer()
-        row = self.row
-
-        def find(s: Session) -> models.Plan | None:
-            plan = plan_of(s, row, ancestors(s, row) if row.parent_id else ())
-            return plan if plan is not None and plans.readable(viewer, plan) else None
-
-        found = await info.context.db(find)
-        return Plan(row=found) if found else None
+        viewer, loaders = await info.context.viewer(), info.context.loaders
+        chain = await loaders.chain.load(self.row) if self.row.parent_id else []
+        plan_id = plan_id_of(self.row, chain)
+        found = await loaders.plan.load(plan_id) if plan_id else None
+        return Plan(row=found) if found and plans.readable(viewer, found) else None
 
     @strawberry.field(description="Kế hoạch mà đơn vị ban hành để thực hiện nhiệm vụ này (khi "
                                   "sản phẩm của nhiệm vụ là một kế hoạch).")
@@ -223,14 +213,8 @@ class Task:
         from api.plans import Plan  # a cycle by nature: a plan lists tasks
 
         viewer = await info.context.viewer()
-        task_id = self.row.id
-
-        def find(s: Session) -> models.Plan | None:
-            plan = plans.plan_fulfilling(s, task_id)
-            return plan if plan is not None and plans.readable(viewer, plan) else None
-
-        found = await info.context.db(find)
-        return Plan(row=found) if found else None
+        found = await info.context.loaders.fulfilled_by.load(self.row.id)
+        return Plan(row=found) if found and plans.readable(viewer, found) else None
 
     @strawberry.field(description="Các mốc tiến độ.")
     async def milestones(self, info: Info) -> list[Milestone]:

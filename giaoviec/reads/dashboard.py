@@ -15,15 +15,12 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from domain.calendar import WorkingCalendar
-from domain.commands import approval_refusal
-from domain.errors import DomainError, FieldIssue, forbidden, validation_error
-from domain.lifecycle import RULES, Action, TaskState, check_transition
+from domain.errors import FieldIssue, forbidden, validation_error
 from domain.org import (
     Actor,
     can_read_figures,
     jurisdiction,
     parse_roles,
-    relations_to_task,
 )
 from domain.periods import Period, PeriodKind, period_containing
 from domain.tally import Figures, tally_instant
@@ -34,7 +31,7 @@ from giaoviec.reads.counts import (
     own_figures,
     total_figures,
 )
-from giaoviec.reads.org import Viewer, actor_of, get_unit, task_parties
+from giaoviec.reads.org import Viewer, actor_of, get_unit
 from giaoviec.reads.visibility import visible_tasks
 from giaoviec.store.models import Official, TallySnapshot, Task, Unit
 
@@ -159,31 +156,6 @@ def _stored_rolled(session: Session, unit_id: str, keys: list[str]
         if period not in best or revision > best[period][0]:
             best[period] = (revision, as_of, rolled)
     return {k: (v[1], Figures.from_dict(json.loads(v[2]))) for k, v in best.items()}
-
-
-# What a viewer may do on a task -----------------------------------------------------------
-
-
-def available_actions(session: Session, viewer: Viewer, task: Task) -> list[str]:
-    """The lifecycle actions the viewer may take on the task as it stands (who, then when:
-    `domain.lifecycle.check_transition`, with his relations from `domain.org`), and "remind"
-    when `domain.org.can_remind` lets him. The workflow still has the last word."""
-    relations = relations_to_task(viewer.actor, task_parties(session, task))
-    state = TaskState(task.state)
-    pending = task.extension_requested_deadline is not None
-    found: list[str] = []
-    for action in RULES:
-        try:
-            check_transition(action, state, relations, has_pending_extension=pending)
-        except DomainError:
-            continue
-        if action is Action.APPROVE and approval_refusal(
-            approver_id=viewer.id, relations=relations, submitted_by=task.submitted_by,
-            self_assigned=task.owner_id == task.assigner_id,
-        ):
-            continue
-        found.append(action.value)
-    return found
 
 
 # Dev sign-in --------------------------------------------------------------------------------

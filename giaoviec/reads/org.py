@@ -20,6 +20,7 @@ from domain.org import (
     jurisdiction,
     parse_roles,
     path_ids,
+    tracking_unit,
 )
 from domain.task import OrgFacts, TaskDraft
 from giaoviec.store.models import Official, Task, TaskCoordinator, TaskMilestone, Unit
@@ -30,7 +31,20 @@ R = TypeVar("R")
 def actor_of(session: Session, official: Official) -> Actor:
     unit = session.get(Unit, official.unit_id)
     path = unit.path_ids if unit else (official.unit_id,)
-    return Actor(official.id, path, parse_roles(official.roles), unit.kind if unit else "")
+    # The People's Committee that named his unit to track its tasks, if any.
+    tracked = session.exec(select(Unit.path).where(
+        Unit.tracking_unit_id == official.unit_id)).first()
+    return Actor(official.id, path, parse_roles(official.roles), unit.kind if unit else "",
+                 tracks_path=path_ids(tracked) if tracked else ())
+
+
+def tracking_unit_of(session: Session, unit: Unit) -> Unit:
+    """The unit that tracks this People's Committee's (or department's) tasks and prepares its
+    weekly briefing (domain.org.tracking_unit)."""
+    children = session.exec(select(Unit.id, Unit.kind).where(Unit.parent_id == unit.id)
+                            .order_by(col(Unit.sort_order), col(Unit.id))).all()
+    found = tracking_unit(unit.id, unit.tracking_unit_id, [(c[0], c[1]) for c in children])
+    return unit if found == unit.id else session.get(Unit, found) or unit
 
 
 def load_actor(session: Session, official_id: str) -> Actor:

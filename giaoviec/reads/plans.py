@@ -183,5 +183,11 @@ def plan_cascade(session: Session, viewer: Viewer, plan_id: str) -> list[Cascade
     return [CascadeItem(t, plans.get(t.id)) for t in tasks]
 
 
-def plan_fulfilling(session: Session, task_id: str) -> Plan | None:
-    return session.exec(select(Plan).where(Plan.fulfils_task_id == task_id)).first()
+def plans_fulfilling(session: Session, task_ids: Iterable[str]) -> dict[str, Plan]:
+    """The plan issued to carry out each task, by task (one plan per task at most)."""
+    rows = session.exec(select(Plan).where(col(Plan.fulfils_task_id).in_(list(task_ids)))).all()
+    return {p.fulfils_task_id: p for p in rows if p.fulfils_task_id}
+
+
+def plans_by_id(session: Session, ids: Iterable[str]) -> dict[str, Plan]:
+    return {p.id: p for p in session.exec(select(Plan).where(col(Plan.id).in_(list(ids)))).all()}

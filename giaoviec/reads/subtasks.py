@@ -14,28 +14,39 @@ from domain.tally import Figures
 from giaoviec.reads.counts import Clock, counts_grouped
 from giaoviec.reads.org import Viewer
 from giaoviec.reads.visibility import visible_tasks
-from giaoviec.store.models import Plan, Task
+from giaoviec.store.models import Task
 
 _CLOSED = [s.value for s in TERMINAL_STATES]
 
 
 def ancestors(session: Session, task: Task) -> list[Task]:
     """The tasks above this one, the one it was first split from first."""
-    chain: list[Task] = []
-    current = task
-    while current.parent_id and len(chain) <= MAX_DEPTH:
-        parent = session.get(Task, current.parent_id)
-        if parent is None:
+    return ancestors_of(session, [task])[task.id]
+
+
+def ancestors_of(session: Session, tasks: Sequence[Task]) -> dict[str, list[Task]]:
+    """Each task's chain (as `ancestors`), for many tasks at once: one query per level."""
+    chains: dict[str, list[Task]] = {t.id: [] for t in tasks}
+    top = {t.id: t for t in tasks}  # each task's highest ancestor found so far
+    known: dict[str, Task] = {}
+    for _ in range(MAX_DEPTH + 1):
+        wanted = {t.parent_id for t in top.values() if t.parent_id} - set(known)
+        if wanted:
+            known.update((p.id, p) for p in session.exec(
+                select(Task).where(col(Task.id).in_(wanted))).all())
+        climbing = {tid: known[t.parent_id] for tid, t in top.items()
+                    if t.parent_id and t.parent_id in known}
+        if not climbing:
             break
-        chain.append(parent)
-        current = parent
-    return list(reversed(chain))
+        for tid, parent in climbing.items():
+            chains[tid].append(parent)
+        top = climbing
+    return {tid: list(reversed(chain)) for tid, chain in chains.items()}
 
 
-def plan_of(session: Session, task: Task, chain: Sequence[Task] = ()) -> Plan | None:
+def plan_id_of(task: Task, chain: Sequence[Task] = ()) -> str | None:
     """The plan a task serves: its own, or that of the task it was first split from."""
-    plan_id = next((t.plan_id for t in [*chain, task] if t.plan_id), None)
-    return session.get(Plan, plan_id) if plan_id else None
+    return next((t.plan_id for t in [*chain, task] if t.plan_id), None)
 
 
 def open_subtasks(session: Session, task_id: str) -> list[Task]:
@@ -45,24 +56,36 @@ def open_subtasks(session: Session, task_id: str) -> list[Task]:
         .order_by(col(Task.deadline), col(Task.id))).all())
 
 
-def descendant_ids(session: Session, task_id: str) -> list[str]:
-    """Every task split from this one, at any depth."""
-    found: list[str] = []
-    level = [task_id]
-    for _ in range(MAX_DEPTH + 1):
-        level = list(session.exec(select(Task.id).where(col(Task.parent_id).in_(level))).all())
-        if not level:
-            break
-        found += level
-    return found
-
-
 def subtask_rollup(session: Session, viewer: Viewer, task_id: str, clock: Clock) -> Figures:
     """The kiểm đếm of everything split from a task, at any depth (what the viewer may read)."""
-    ids = descendant_ids(session, task_id)
-    if not ids:
-        return Figures()
-    return counts_grouped(session, viewer, None, [col(Task.id).in_(ids)], clock)[""]
+    return subtask_rollups(session, viewer, [task_id], clock)[task_id]
+
+
+def subtask_rollups(session: Session, viewer: Viewer, task_ids: Sequence[str], clock: Clock
+                    ) -> dict[str, Figures]:
+    """`subtask_rollup` of many tasks at once: a query per level of the tree, and one count
+    (by task, added up under each task it descends from — a page may hold a task and its
+    parent both)."""
+    roots_of: dict[str, set[str]] = defaultdict(set)  # descendant → the page's tasks above it
+    level: dict[str, set[str]] = {t: {t} for t in task_ids}
+    for _ in range(MAX_DEPTH + 1):
+        rows = session.execute(select(Task.id, Task.parent_id)
+                               .where(col(Task.parent_id).in_(list(level)))).all()
+        below: dict[str, set[str]] = defaultdict(set)
+        for child, parent in rows:
+            below[child] |= level[parent]
+        for child, roots in below.items():
+            roots_of[child] |= roots
+        level = below
+        if not level:
+            break
+    found = {t: Figures() for t in task_ids}
+    if roots_of:
+        for tid, figures in counts_grouped(session, viewer, col(Task.id),
+                                           [col(Task.id).in_(list(roots_of))], clock).items():
+            for root in roots_of[tid]:
+                found[root].add(figures)
+    return found
 
 
 def subtasks_of(session: Session, viewer: Viewer, task_ids: Sequence[str]

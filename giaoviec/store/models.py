@@ -34,6 +34,10 @@ class Unit(SQLModel, table=True):
     path: str = Field(index=True, max_length=2000)
     code: str | None = Field(default=None, max_length=32)
     sort_order: int = 0
+    # The unit a People's Committee names to track its tasks, remind and prepare its weekly
+    # briefing ("để theo dõi, tổng hợp"); None: its Văn phòng (domain.org.tracking_unit).
+    tracking_unit_id: str | None = Field(default=None, foreign_key="unit.id", index=True,
+                                         max_length=64)
 
     @property
     def path_ids(self) -> tuple[str, ...]:
@@ -206,6 +210,9 @@ class Briefing(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("period", "root_unit_id", "revision", name="uq_briefing_rev"),
+        # One number once in an issuing unit's yearly register (drafts have none: NULL).
+        UniqueConstraint("issuer_unit_id", "register_year", "register_number",
+                         name="uq_briefing_register"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -218,6 +225,19 @@ class Briefing(SQLModel, table=True):
     directory: str = Field(max_length=1000)  # relative to the data directory
     # An unchanged rerun makes no revision.
     content_hash: str | None = Field(default=None, max_length=64)
+    # Draft until issued: "DỰ THẢO", no number; issuing numbers it in the issuing unit's
+    # register once and freezes it. A correction after issue is a new document naming the one
+    # it corrects.
+    issuer_unit_id: str | None = Field(default=None, foreign_key="unit.id", max_length=64)
+    issued_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    issued_by_id: str | None = Field(default=None, foreign_key="official.id", max_length=64)
+    register_year: int | None = None
+    register_number: int | None = None
+    corrects_id: int | None = Field(default=None, foreign_key="briefing.id")
+
+    @property
+    def is_draft(self) -> bool:
+        return self.issued_at is None
 
 
 class DocumentCounter(SQLModel, table=True):

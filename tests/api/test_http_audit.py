@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,15 +17,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.api.harness import Api, running_api
 from tests.conftest import free_port
+from tests.services import node_and_npm
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 AUDIT_DIR = Path(__file__).parent / "audit"
 
 
 def _audit_tool() -> str:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.skip("node and npm are needed for the graphql-http audit (apt-get install nodejs)")
+    node, npm = node_and_npm()
     if not (AUDIT_DIR / "node_modules" / "graphql-http").exists():
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=AUDIT_DIR, check=True,
                        capture_output=True, timeout=300)

@@ -4,7 +4,6 @@ styles are allowed by their hashes."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import threading
 import time
@@ -18,7 +17,6 @@ import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api import graphiql
 from api.app import create_app
 from api.headers import inline_styles_csp
 from domain.calendar import WorkingCalendar
@@ -26,18 +24,12 @@ from giaoviec.services.tasks import TaskService
 from tests.api.harness import make_settings
 from tests.conftest import free_port
 from tests.org_fixture import seed_small_org
+from tests.services import chromium, graphiql_assets
 from workflows.contracts import CalendarConfig
 
 # GraphiQL's default header editor content: stored like a real token would be, if it were.
 PLACEHOLDER = "PASTE-TOKEN-HERE"
 SAMPLE = Path(__file__).parents[2] / "docs" / "briefing-sample.html"
-
-
-def chromium() -> str:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("needs Chromium")
-    return browser
 
 
 def render(url: str, profile: Path) -> tuple[str, str]:
@@ -72,8 +64,7 @@ def served(engine: Engine) -> Iterator[str]:
 
 def test_graphiql_renders_under_the_csp_and_keeps_no_token(served: str, tmp_path: Path) -> None:
     chromium()
-    if not graphiql.installed():
-        pytest.skip("needs the GraphiQL assets (`make install`)")
+    graphiql_assets()
     page = httpx.get(f"{served}/graphql", headers={"Accept": "text/html"})
     assert "'unsafe-inline'" not in page.headers["content-security-policy"]
     assert "<script>" not in page.text and "<style>" not in page.text

@@ -1,13 +1,13 @@
 """The leadership dashboard end to end: `giaoviec dev` as a real process, the page in headless
 Chromium (Playwright, the Debian chromium), other users acting through the GraphQL API.
 
-Screenshots go to test-artifacts/. Where Chromium or Playwright is missing, these skip.
+Screenshots go to test-artifacts/. Where Chromium or Playwright is missing, these skip (fail
+in CI: tests/services.py).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,19 +21,13 @@ from giaoviec.config import Settings
 from tests.conftest import free_port
 from tests.e2e.dashboard_data import ASSIGN, COMMUNE, COMMUNE_OFFICER, populate, task_input
 from tests.e2e.test_dev_command import Running, _start, _stop
+from tests.services import chromium, need
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SECRET = "e2e-dashboard-secret-0123456789abcdef"
 # Well under the page's 60-second refresh timer, so only the live feed can bring the change in;
 # not a speed target (a loaded CI machine may take several seconds): bench/ measures speed.
 LIVE_SECONDS = 20.0
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not "
-                               "installed: `make install` installs the dev extras")
-if CHROMIUM is None:
-    pytest.skip("Chromium is not installed (CI installs Debian's chromium; see .ci/run)",
-                allow_module_level=True)
 
 
 @dataclass
@@ -58,6 +52,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    chromium()  # before starting anything: skips here, fails in CI
     port = free_port()
     env = {**os.environ, "GIAOVIEC_DATA_DIR": str(tmp_path_factory.mktemp("dash") / "data"),
            "GIAOVIEC_PORT": str(port), "TEMPORAL_DEV_PORT": str(free_port()),
@@ -77,9 +72,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    executable = chromium()
+    try:
+        from playwright import sync_api
+    except ImportError:
+        need("Playwright for Python", "`make install` installs the dev extras")
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+        browser = p.chromium.launch(executable_path=executable, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         yield browser
         browser.close()

@@ -7,7 +7,6 @@ Ctrl-C stops everything cleanly; a restart finds every task where it was left.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,8 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from api import graphiql
 from tests.conftest import free_port
+from tests.services import chromium, graphiql_assets
 
 GIAOVIEC = str(Path(sys.executable).parent / "giaoviec")
 START_TIMEOUT = 90.0
@@ -100,9 +99,8 @@ DRILL = """{ units { id countsWithDescendants { total openInTime }
 
 def graphiql_renders(url: str) -> bool:
     """GraphiQL, from this server's own assets, renders in headless Chromium (offline)."""
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None or not graphiql.installed():
-        return True  # nothing to render with here; the page itself is tested in tests/api
+    browser = chromium()  # skips here, fails in CI: never a pass without rendering
+    graphiql_assets()
     run = subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu",
          "--disable-background-networking", "--enable-logging=stderr", "--v=0",

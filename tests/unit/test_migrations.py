@@ -7,7 +7,6 @@ test in a database of its own (or, without CREATEDB, a schema of its own), dropp
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from giaoviec.store.migrate import (
     downgrade_database,
     upgrade_database,
 )
+from tests.services import need, postgres_url
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 MODEL_TABLES = set(SQLModel.metadata.tables)
@@ -43,19 +43,16 @@ def _tables(url: str) -> set[str]:
 
 
 def _admin_engine() -> tuple[Engine, URL]:
-    raw = os.environ.get("TEST_DATABASE_URL")
-    if not raw:
-        pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL migration tests skipped")
-    url = make_url(raw)
+    url = make_url(postgres_url())
     if url.get_backend_name() != "postgresql":
-        pytest.skip(f"TEST_DATABASE_URL is not a PostgreSQL URL: {url.get_backend_name()}")
+        need("PostgreSQL", f"TEST_DATABASE_URL is a {url.get_backend_name()} URL")
     admin = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(text("SELECT 1"))
     except OperationalError as exc:
         admin.dispose()
-        pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {exc.orig}")
+        need("PostgreSQL", f"TEST_DATABASE_URL is unreachable: {exc.orig}")
     return admin, url
 
 

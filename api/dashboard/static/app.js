@@ -307,7 +307,7 @@ const RANKING = `query($u: ID!) { unit(id: $u) {
   children { id name kind countsWithDescendants { ${COUNTS} } } } }`;
 const TREND = `query($u: ID!) { tallyTrend(unitId: $u, weeks: 12) {
   period label asOf stored counts { ${COUNTS} } } }`;
-const BRIEFING = "{ briefing { period number files { html docx xlsx } } }";
+const BRIEFING = "{ briefing { period number draft files { html docx xlsx } } }";
 
 function section(id, title, body) {
   return h("section", { "aria-labelledby": `${id}-h`, id },
@@ -390,7 +390,7 @@ function renderBriefing(view, b) {
     return;
   }
   const pdf = b.files.html.replace(/\/html$/, "/pdf");
-  box.append(h("p", {}, h("strong", {}, `Báo cáo giao ban ${b.period} (số ${b.number}): `),
+  box.append(h("p", {}, h("strong", {}, `Báo cáo giao ban ${b.period} (${b.draft ? "dự thảo, chưa ban hành" : `số ${b.number}`}): `),
     h("a", { href: b.files.html, target: "_blank", rel: "noopener" }, "HTML"), " · ",
     h("a", { href: b.files.docx }, "DOCX"), " · ",
     h("a", { href: b.files.xlsx }, "XLSX"), " · ",
