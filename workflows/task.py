@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import Change, apply, assigned, authorised, reminded, validate
     from domain.errors import Code, DomainError, unavailable
     from domain.escalation import DEFAULT_POLICY, next_step
-    from domain.lifecycle import TERMINAL_STATES, WORKING_STATES
+    from domain.lifecycle import TERMINAL_STATES, WORKING_STATES, Action
     from domain.milestones import MILESTONE_PATCH, milestone_reminded, next_milestone_step
     from domain.subtasks import carry_down
     from workflows.contracts import (
@@ -40,6 +40,9 @@ with workflow.unsafe.imports_passed_through():
 # through the activity queue: an assignment answers in half the time). Histories recorded
 # before this ran it as an ordinary activity, and still replay that way.
 LOCAL_RECORD_PATCH = "read-model-local-activity"
+# Approval compares the submitter and the approver with whom each acts for (a substitute):
+# histories recorded before judged people alone, and must replay as they ran.
+APPROVAL_PRINCIPALS_PATCH = "approval-compares-principals"
 # One change at a time: each update (and each ladder step) validates, applies and records
 # under one lock, and the change becomes the workflow's state only once the read model has it
 # — a refused or failed write leaves nothing behind, and the task never ends on a final
@@ -254,8 +257,10 @@ class TaskWorkflow:
         async with self._serial():
             now = workflow.now()
             try:  # again: an update delivered with this one may have changed the task since
+                principals = cmd.action is not Action.APPROVE or workflow.patched(
+                    APPROVAL_PRINCIPALS_PATCH)
                 cmd = authorised(self.t, cmd)
-                validate(self.t, cmd, now)
+                validate(self.t, cmd, now, principals=principals)
             except DomainError as err:
                 raise to_failure(err) from None
             before = self.t

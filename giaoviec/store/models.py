@@ -280,6 +280,9 @@ class Plan(SQLModel, table=True):
     fulfils_task_id: str | None = Field(default=None, unique=True, max_length=64)
     task_count: int = 0
     created_at: datetime = Field(sa_column=_ts(index=True, nullable=False))
+    # Products with no day to hold anyone to ("Theo yêu cầu"): JSON list of
+    # {row, description, term, why} (domain.plan_terms.UntrackedProduct).
+    untracked: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class PlanTask(SQLModel, table=True):
@@ -307,6 +310,17 @@ class Substitution(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts(nullable=False))
     cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
     cancelled_by: str | None = Field(default=None, foreign_key="official.id", max_length=64)
+
+
+class SubstitutionDay(SQLModel, table=True):
+    """One day an official has a substitute: the primary key makes "one substitute a day" hold
+    in the database, whatever requests run at once. Freed when the substitution is cancelled."""
+
+    __tablename__ = "substitution_day"
+
+    official_id: str = Field(foreign_key="official.id", primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
+    substitution_id: int = Field(foreign_key="substitution.id", index=True)
 
 
 class HandOver(SQLModel, table=True):
@@ -345,6 +359,8 @@ class RecurringRule(SQLModel, table=True):
     state: str = Field(default="active", max_length=16)  # active | paused | ended
     created_at: datetime = Field(sa_column=_ts(nullable=False))
     ended_at: datetime | None = Field(default=None, sa_column=_ts())
+    # A plan's row whose term is periodic ("Hằng tuần"): the plan it belongs to.
+    plan_id: str | None = Field(default=None, foreign_key="plan.id", index=True, max_length=64)
 
 
 class RecurringRuleEvent(SQLModel, table=True):
