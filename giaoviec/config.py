@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     # One store of rate-limit buckets for every API process (redis://host:port/db); unset,
     # each process counts alone (`make run`: one process).
     redis_url: str | None = Field(None, validation_alias=_env("GIAOVIEC_REDIS_URL"))
+    # Reads whose cost reaches api.cost.EXPENSIVE, per minute per official (0: unlimited).
+    rate_expensive_reads_per_minute: int = Field(
+        20, ge=0, validation_alias=_env("GIAOVIEC_RATE_EXPENSIVE_READS_PER_MINUTE"))
 
     @model_validator(mode="after")
     def _default_public_url(self) -> Settings:
