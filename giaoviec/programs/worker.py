@@ -18,6 +18,7 @@ from temporalio.worker import (
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.calendar import CalendarActivities
+from activities.cascade import CascadeActivities
 from activities.mail import MailActivities
 from activities.readmodel import ReadModelActivities
 from activities.recurring import RecurringActivities
@@ -78,8 +79,9 @@ def build_worker_activities(
     tally = TallyActivities(engine, settings, calendar)
     calendars = CalendarActivities(engine, client)
     recurring = RecurringActivities(engine, settings, calendar, client)
+    cascade = CascadeActivities(engine, calendar, client)
     return [readmodel.record_task_event, mail.send_email_digests, tally.tally_and_brief,
-            calendars.signal_open_tasks, recurring.open_occurrences]
+            calendars.signal_open_tasks, recurring.open_occurrences, cascade.carry_down]
 
 
 def build_worker(
