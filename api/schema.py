@@ -25,6 +25,7 @@ from api import calendar, live, notifications, organisation, plans, recurring, s
 from api.errors import PublicErrors, public_error
 from api.suggestions import HideSuggestions
 from api.tally import briefings, tallies
+from api.tasks import labels as task_label_api
 from api.tasks import mutations as task_mutations
 from api.tasks import queries as task_queries
 from api.tasks import subtasks
@@ -66,6 +67,7 @@ class Query:
     substitutions = substitutes.substitutions
     recurring_rule = recurring.recurring_rule
     recurring_rules = recurring.recurring_rules
+    task_labels = task_label_api.task_labels
 
 
 @strawberry.type(name="Mutation", description="Các thao tác thay đổi dữ liệu; mỗi thao tác trả "
