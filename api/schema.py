@@ -65,6 +65,7 @@ class Query:
     plan = plans.plan
     plans = plans.plans
     substitutions = substitutes.substitutions
+    standing_in_for = substitutes.standing_in_for
     recurring_rule = recurring.recurring_rule
     recurring_rules = recurring.recurring_rules
     task_labels = task_label_api.task_labels
