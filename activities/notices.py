@@ -78,10 +78,16 @@ def compose(
             f"đã nhắc {count} lần. Tiến độ: {task.progress}%.{flagged}",
         )
     label = ACTION_LABELS_VI[Action(event.action)] if event.action in _ACTIONS else event.action
+    if event.action == Action.DECIDE_EXTENSION:  # say which way it was decided
+        label = ("đồng ý gia hạn" if event.data.get("approve") == "true"
+                 else "không đồng ý gia hạn")
     who = actor_name or "Hệ thống"
-    body = f"{who} đã {label} nhiệm vụ “{task.title}”."
+    # "từ chối nhiệm vụ", "giao nhiệm vụ" already name what they act on
+    what = "" if label.endswith("nhiệm vụ") else " nhiệm vụ"
+    body = f"{who} đã {label}{what} “{task.title}”."
     if event.note:
-        body += f" Ghi chú: {event.note}"
+        note = event.note.strip()
+        body += f" Ghi chú: {note}{'' if note.endswith(('.', '!', '?', '…')) else '.'}"
     if event.action in (Action.DECIDE_EXTENSION, Action.SHIFT_DEADLINE):
         body += f" Hạn xử lý hiện tại: {deadline}."
     if event.action == Action.REQUEST_EXTENSION and task.extension is not None:

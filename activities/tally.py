@@ -24,6 +24,7 @@ from temporalio import activity
 from activities.briefing import BriefingData
 from activities.briefing.data import KIND_CODE
 from activities.briefing.store import dump
+from activities.briefing.text import day
 from domain.calendar import WorkingCalendar
 from domain.org import briefing_recipients, holds_briefings
 from domain.periods import Period, parse_period
@@ -31,7 +32,7 @@ from domain.tally import UnitNode, UnitTally, roll_up, tally_instant, walk
 from giaoviec.config import Settings
 from giaoviec.reads.calendar import current_calendar
 from giaoviec.reads.counts import Clock, own_figures, own_lists
-from giaoviec.reads.org import get_unit
+from giaoviec.reads.org import get_unit, tracking_unit_of
 from giaoviec.reads.tally import latest_briefing, latest_snapshots, previous_figures
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import (
@@ -106,8 +107,12 @@ def content_hash(node: UnitTally) -> str:
 
 
 def next_number(session: Session, unit_id: str, year: int, kind: str = KIND_CODE) -> int:
-    """The next number in the issuing unit's register for the year."""
-    counter = session.get(DocumentCounter, (unit_id, year, kind))
+    """The next number in the issuing unit's register for the year. The counter's row is
+    locked until the transaction ends (PostgreSQL; SQLite writes one at a time), so two
+    issues never take the same number; a unique constraint on the numbers holds it too."""
+    counter = session.exec(select(DocumentCounter).where(
+        DocumentCounter.unit_id == unit_id, DocumentCounter.year == year,
+        DocumentCounter.kind == kind).with_for_update()).first()
     if counter is None:
         counter = DocumentCounter(unit_id=unit_id, year=year, kind=kind, last=0)
     counter.last += 1
@@ -134,6 +139,9 @@ class Readers:
                 offices.setdefault(u.parent_id, []).append(u.id)
         return cls(by_unit, offices)
 
+    def members(self, unit_id: str) -> list[str]:
+        return sorted(member_id for member_id, _ in self.by_unit.get(unit_id, []))
+
     def of(self, unit_id: str) -> list[str]:
         office = [m for o in self.offices.get(unit_id, []) for m in self.by_unit.get(o, [])]
         return briefing_recipients(self.by_unit.get(unit_id, []), office)
@@ -141,35 +149,49 @@ class Readers:
 
 def write_briefing(session: Session, settings: Settings, calendar: WorkingCalendar,
                    period: Period, node: UnitTally, at: datetime, now: datetime,
-                   digest: str, revision: int, readers: list[str]) -> Briefing:
+                   digest: str, existing: Briefing | None, preparers: list[str]) -> Briefing:
+    """Make or refresh the period's draft: a draft is refreshed in place (still no number);
+    after an issued one, a new draft that corrects it. The preparers (the tracking unit) are
+    told it awaits signing; nobody else sees a number until it is issued."""
     unit = get_unit(session, node.unit.id)
-    sequence = next_number(session, unit.id, now.year)
-    directory = Path("briefings") / period.key / unit.id / f"r{revision}"
     previous = {uid: asdict(f) for uid, f in previous_figures(session, period).items()}
-    data = BriefingData.build(session, period, node, at, now, revision, calendar, previous,
-                              sequence=sequence)
+    if existing is not None and existing.is_draft:
+        briefing, corrects = existing, session.get(Briefing, existing.corrects_id or 0)
+    else:
+        corrects = existing
+        briefing = Briefing(period=period.key, root_unit_id=unit.id,
+                            revision=existing.revision + 1 if existing else 1,
+                            corrects_id=existing.id if existing else None,
+                            as_of=at, generated_at=now, number="", directory="")
+    named = (f"{corrects.number} ngày {day(corrects.issued_at)}"
+             if corrects is not None and corrects.issued_at else "")
+    data = BriefingData.build(session, period, node, at, now, briefing.revision, calendar,
+                              previous, corrects=named)
+    # Each refresh in a directory of its own: files rendered from an older draft never linger.
+    directory = Path("briefings") / period.key / unit.id / f"r{briefing.revision}" / digest[:16]
     dump(data, settings.data_dir / directory)
-    briefing = Briefing(period=period.key, root_unit_id=unit.id, revision=revision, as_of=at,
-                        generated_at=now, number=data.number, directory=str(directory),
-                        content_hash=digest)
+    briefing.as_of, briefing.generated_at, briefing.content_hash = at, now, digest
+    briefing.directory, briefing.issuer_unit_id = str(directory), data.issuer_unit_id
     session.add(briefing)
     session.flush()
-    correction = " (bản điều chỉnh)" if revision > 1 else ""
     link = f"{settings.public_url.rstrip('/')}/briefings/{briefing.id}/html"
-    for reader in readers:
+    correction = " (bản điều chỉnh)" if named else ""
+    for reader in preparers:
         session.add(Notification(
             recipient_id=reader, kind="briefing",
-            title=f"Báo cáo kiểm đếm nhiệm vụ {period.label}{correction}"[:500],
-            body=(f"{unit.name}: {data.summary_line} Xem báo cáo: {link} "
+            title=f"Dự thảo báo cáo kiểm đếm nhiệm vụ {period.label}{correction}"[:500],
+            body=(f"{unit.name}: {data.summary_line} Dự thảo chờ trình ký, ban hành: {link} "
                   "(kèm bản DOCX, XLSX, PDF)."),
-            dedup_key=f"briefing:{period.key}:{unit.id}:{revision}", created_at=now,
+            dedup_key=f"briefing-draft:{period.key}:{unit.id}:{briefing.id}:{digest[:16]}",
+            created_at=now,
         ))
     return briefing
 
 
 def run_tally(engine: Engine, settings: Settings, calendar: WorkingCalendar,
               request: TallyRequest, now: datetime) -> TallyOutcome:
-    """Count, keep the snapshots, and draw up each briefing whose content changed."""
+    """Count, keep the snapshots, and make or refresh each draft whose content changed (an
+    issued briefing is never touched: a change after issue is a new draft correcting it)."""
     period = parse_period(request.period or "")
     at = tally_instant(period, now)
     with session_scope(engine) as session:
@@ -188,11 +210,14 @@ def run_tally(engine: Engine, settings: Settings, calendar: WorkingCalendar,
                 if existing is not None and existing.content_hash == digest:
                     ids.append(existing.id or 0)  # unchanged, or a retried activity
                     continue
-                revision = existing.revision + 1 if existing else 1
+                preparer = tracking_unit_of(session, units[node.unit.id])
+                # The tracking unit prepares it; a body tracking itself: its leaders, office.
+                told = readers.of(node.unit.id) if preparer.id == node.unit.id else (
+                    readers.members(preparer.id))
                 briefing = write_briefing(session, settings, calendar, period, node, at, now,
-                                          digest, revision, readers.of(node.unit.id))
+                                          digest, existing, told)
                 ids.append(briefing.id or 0)
-                corrections += revision > 1
+                corrections += existing is not None and existing is not briefing
         session.commit()
     return TallyOutcome(period.key, ids, corrections)
 

@@ -6,6 +6,7 @@ SQL or internal name ever leaves the server (it is logged instead)."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -26,17 +27,55 @@ def _domain_error(error: GraphQLError, cause: DomainError) -> GraphQLError:
              **({"ro": f.ro} if f.ro else {}), **({"row": f.row} if f.row is not None else {})}
             for f in cause.fields
         ]
+    if cause.more_fields:
+        extensions["moreFields"] = cause.more_fields
     return GraphQLError(cause.message, nodes=error.nodes, path=error.path,
                         extensions=extensions)
 
 
+# A value the schema cannot take ("15/01/2027" for a DateTime): graphql's English, in words
+# people read, with a stable code per kind of value.
+_UNREADABLE = re.compile(r"(?:Value cannot represent an? (\w+)|(\w+) cannot represent[^:]*): "
+                         r"\\?\"?(.*?)\\?\"?(?:\. |$)")
+_VALUE_WORDS = {
+    "DateTime": ("INVALID_DATETIME", "Thời điểm “{}” không đúng dạng: ghi năm-tháng-ngày và giờ "
+                                     "theo ISO 8601, ví dụ 2027-01-15T17:00:00+07:00."),
+    "Date": ("INVALID_DATE", "Ngày “{}” không đúng dạng: ghi năm-tháng-ngày, ví dụ 2027-01-15."),
+    "Int": ("INVALID_NUMBER", "“{}” không phải là số nguyên."),
+    "Float": ("INVALID_NUMBER", "“{}” không phải là số."),
+    "Boolean": ("INVALID_BOOLEAN", "“{}” không phải là giá trị đúng/sai."),
+}
+def _unreadable(error: GraphQLError, text: str) -> GraphQLError | None:
+    """A value the schema cannot read, in Vietnamese with a code of its own; None when `text`
+    (graphql's words) is about something else."""
+    found = _UNREADABLE.search(text)
+    kind = (found.group(1) or found.group(2)) if found else None
+    if found is None or kind not in _VALUE_WORDS:
+        return None
+    code, words = _VALUE_WORDS[kind]
+    message = words.format(found.group(3))
+    variable = re.search(r"Variable '\$(\w+)'", f"{error.message} {text}")
+    return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={
+        "code": "VALIDATION",
+        "fields": [{"field": variable.group(1) if variable else "", "code": code,
+                    "message": message}]})
+
+
+def _malformed(error: GraphQLError) -> GraphQLError:
+    """A request the schema refuses before any resolver runs: a value it cannot read in words
+    people read; otherwise graphql's own message, which says to the developer how."""
+    return _unreadable(error, error.message) or error
+
+
 def public_error(error: GraphQLError) -> GraphQLError:
     cause = error.original_error
-    if cause is None:
-        return error  # the request itself is malformed: graphql's own message says how
+    if cause is None:  # the request itself is malformed
+        return _malformed(error)
     if isinstance(cause, DomainError):
         return _domain_error(error, cause)
-    if isinstance(cause, GraphQLError):  # e.g. a limit extension refusing the query
+    if isinstance(cause, GraphQLError):  # a limit refusing the query, a value unreadable
+        if (unreadable := _unreadable(error, cause.message)) is not None:
+            return unreadable
         return public_error(cause) if cause.original_error else GraphQLError(
             cause.message, nodes=error.nodes, path=error.path,
             extensions={"code": "VALIDATION", **(cause.extensions or {})})

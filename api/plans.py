@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import strawberry
@@ -44,9 +45,13 @@ class PlanProductInput:
     title: str | None = strawberry.field(
         default=None, description="Tên nhiệm vụ; bỏ trống thì là mô tả sản phẩm.")
     term: str | None = strawberry.field(
-        default=None, description="Thời hạn theo cách ghi của văn bản, tính từ ngày nhập kế "
-                                  "hoạch: \"01 tháng\", \"10 ngày làm việc\", \"05/12\" (ngày "
-                                  "05/12 kế tiếp), \"31/12/2026\".")
+        default=None, description="Thời hạn theo cách ghi của văn bản, tính từ ngày ban hành "
+                                  "(không có thì từ ngày nhập): \"01 tháng kể từ ngày Kế hoạch "
+                                  "được ban hành\", \"10 ngày làm việc\", \"Trước ngày 05/12\" "
+                                  "(hết ngày làm việc liền trước), \"31/12/2026\"; \"Hằng tuần\", "
+                                  "\"Hằng tháng\", \"Hằng quý\", \"06 tháng, năm\", \"Thường "
+                                  "xuyên\" thành nhiệm vụ định kỳ; \"Theo yêu cầu\" ghi vào kế "
+                                  "hoạch, không theo dõi.")
     deadline: datetime | None = strawberry.field(default=None, description="Hạn là thời điểm.")
     deadline_date: date | None = strawberry.field(default=None, description="Hạn là hết ngày.")
     working_days: int | None = strawberry.field(
@@ -149,6 +154,16 @@ class PlanCascadeItem:
         return Plan(row=self.plan_row) if self.plan_row else None
 
 
+@strawberry.type(description="Một sản phẩm của kế hoạch không có hạn để theo dõi (\"Theo yêu "
+                             "cầu\"), và vì sao. Các dòng có thời hạn định kỳ là nhiệm vụ định "
+                             "kỳ của kế hoạch: recurringRules(planId).")
+class PlanUntracked:
+    row: int = strawberry.field(description="Dòng của kế hoạch.")
+    description: str = strawberry.field(description="Sản phẩm.")
+    term: str = strawberry.field(description="Thời hạn như kế hoạch ghi.")
+    why: str = strawberry.field(description="Vì sao không theo dõi.")
+
+
 @strawberry.type(description="Kế hoạch: một văn bản giao nhiều nhiệm vụ cho nhiều đơn vị.")
 class Plan:
     row: strawberry.Private[models.Plan]
@@ -180,6 +195,12 @@ class Plan:
     @strawberry.field(description="Thời điểm nhập vào hệ thống.")
     def created_at(self) -> datetime:
         return as_aware(self.row.created_at)
+
+    @strawberry.field(description="Các sản phẩm không theo dõi (thời hạn \"Theo yêu cầu\"), "
+                                  "mỗi sản phẩm kèm lý do.")
+    def untracked(self) -> list[PlanUntracked]:
+        return [PlanUntracked(row=u["row"], description=u["description"], term=u["term"],
+                              why=u["why"]) for u in json.loads(self.row.untracked or "[]")]
 
     @strawberry.field(description="Người ban hành (giao các nhiệm vụ).")
     async def issued_by(self, info: Info) -> Official:
@@ -244,7 +265,7 @@ async def _plan(info: Info, plan_id: str) -> Plan:
 
 
 def _service(info: Info) -> PlanService:
-    return PlanService(info.context.service)
+    return PlanService(info.context.service, info.context.app.scheduler)
 
 
 @strawberry.field(description="Một kế hoạch; null nếu không có hoặc người hỏi không được xem.")

@@ -198,6 +198,10 @@ class RecurringRule:
     def basis(self) -> str:
         return self.row.basis
 
+    @strawberry.field(description="Kế hoạch có dòng là nhiệm vụ định kỳ này; null nếu lập riêng.")
+    def plan_id(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row.plan_id) if self.row.plan_id else None
+
     @strawberry.field(description="Chu kỳ.")
     def frequency(self) -> Frequency:
         return from_json(self.row.recurrence).frequency
@@ -266,12 +270,14 @@ async def recurring_rule(info: Info, id: strawberry.ID) -> RecurringRule | None:
 
 
 @strawberry.field(description=f"Các nhiệm vụ định kỳ người hỏi được xem (tối đa {MAX_RULES}), "
-                              f"có thể lọc theo đơn vị thực hiện.")
-async def recurring_rules(info: Info, unit_id: strawberry.ID | None = None
-                          ) -> list[RecurringRule]:
+                              f"có thể lọc theo đơn vị thực hiện (kể cả các đơn vị thuộc đơn "
+                              f"vị ấy) và theo kế hoạch.")
+async def recurring_rules(info: Info, unit_id: strawberry.ID | None = None,
+                          plan_id: strawberry.ID | None = None) -> list[RecurringRule]:
     viewer = await info.context.viewer()
     uid = str(unit_id) if unit_id else None
-    rows = await info.context.db(lambda s: list_rules(s, viewer, uid, MAX_RULES))
+    pid = str(plan_id) if plan_id else None
+    rows = await info.context.db(lambda s: list_rules(s, viewer, uid, MAX_RULES, plan_id=pid))
     return [RecurringRule(row=r) for r in rows]
 
 

@@ -90,6 +90,7 @@ class Mutation:
     cancel_task = task_mutations.cancel_task
     mark_notifications_read = notifications.mark_notifications_read
     generate_briefing = briefings.generate_briefing
+    issue_briefing = briefings.issue_briefing
     set_calendar_overrides = calendar.set_calendar_overrides
     create_plan = plans.create_plan
     import_plan = plans.import_plan

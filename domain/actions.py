@@ -28,7 +28,7 @@ class TaskStanding:
     submitted_by: str | None = None
     self_assigned: bool = False
     open_subtasks: int = 0
-    last_manual_reminder_at: datetime | None = None
+    last_manual_reminder_at: datetime | None = None  # by this viewer: the pace is per person
 
 
 def available_actions(actor_id: str, relations: Set[Relation], task: TaskStanding,

@@ -73,7 +73,7 @@ def check_client_key(client_key: str) -> str:
     """The trimmed client key, or a VALIDATION error naming the field."""
     issue = client_key_issue(client_key)
     if issue is not None:
-        raise validation_error([issue])
+        raise validation_error([issue], "Yêu cầu")
     return client_key.strip()
 
 

@@ -20,10 +20,23 @@ class Role(StrEnum):
     CHAIRMAN = "chairman"
     VICE_CHAIRMAN = "vice_chairman"
     UNIT_HEAD = "unit_head"
+    # Phó Chánh Văn phòng, Phó Trưởng phòng: assists the head, signs "KT." for him; not a
+    # leader in his own right (assigns, approves and decides nothing by this role).
+    DEPUTY_HEAD = "deputy_head"
     OFFICER = "officer"
     OFFICE_STAFF = "office_staff"
     ADMIN = "admin"  # runs the system: the working calendar's yearly overrides
 
+
+ROLE_LABELS_VI = {
+    Role.CHAIRMAN: "Chủ tịch",
+    Role.VICE_CHAIRMAN: "Phó Chủ tịch",
+    Role.UNIT_HEAD: "Thủ trưởng đơn vị",
+    Role.DEPUTY_HEAD: "Cấp phó của người đứng đầu đơn vị",
+    Role.OFFICER: "Cán bộ, công chức",
+    Role.OFFICE_STAFF: "Văn phòng",
+    Role.ADMIN: "Quản trị hệ thống",
+}
 
 LEADER_ROLES = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN, Role.UNIT_HEAD})
 # Rank inside one unit: a chairman is above a vice-chairman of the same People's Committee.
@@ -45,6 +58,9 @@ class Actor:
     unit_path: tuple[str, ...]
     roles: frozenset[Role] = field(default_factory=frozenset)
     unit_kind: str = ""
+    # The path of the People's Committee whose tasks his unit tracks (its tracking unit,
+    # `tracking_unit`); () when his unit tracks none.
+    tracks_path: tuple[str, ...] = ()
 
     @property
     def unit_id(self) -> str:
@@ -77,13 +93,70 @@ def heads_of(members: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
 
 
 def deputies_of(members: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
-    """Vice-chairmen of a People's Committee (deputy heads have no role of their own yet)."""
-    return [member_id for member_id, roles in members if Role.VICE_CHAIRMAN in roles]
+    """A unit's deputies: vice-chairmen of a People's Committee, deputy heads of any other."""
+    return [member_id for member_id, roles in members
+            if Role.VICE_CHAIRMAN in roles or Role.DEPUTY_HEAD in roles]
+
+
+DEPUTY_ROLES = frozenset({Role.VICE_CHAIRMAN, Role.DEPUTY_HEAD})
+
+
+def is_deputy(actor: Actor) -> bool:
+    """A deputy (vice-chairman, Phó Chánh Văn phòng, Phó Trưởng phòng): assists the head and
+    signs "KT." for him; a deputy head by that role alone assigns, approves and decides
+    nothing (a vice-chairman is a leader in his own right)."""
+    return bool(actor.roles & DEPUTY_ROLES)
 
 
 def is_office_staff(actor: Actor) -> bool:
-    """Of an office (Văn phòng): by role, or by belonging to a unit of kind office."""
-    return Role.OFFICE_STAFF in actor.roles or actor.unit_kind == OFFICE_KIND
+    """Of an office (Văn phòng) or of the unit a People's Committee named to track its tasks:
+    by role, by belonging to a unit of kind office, or to its tracking unit — but the system's
+    admin, seated there, is not its staff (`admin_only`)."""
+    return Role.OFFICE_STAFF in actor.roles or (
+        (actor.unit_kind == OFFICE_KIND or bool(actor.tracks_path)) and not admin_only(actor))
+
+
+def admin_only(actor: Actor) -> bool:
+    """An admin with no other role: he runs the system (the calendar), not the province's
+    tasks — no office's reading and reminding of every task comes with his seat."""
+    return actor.roles == frozenset({Role.ADMIN})
+
+
+def tracking_unit(committee_id: str, named: str | None,
+                  children: Iterable[tuple[str, str]]) -> str:
+    """The unit that tracks a People's Committee's (or department's) tasks, reminds and
+    prepares its weekly briefing: the one it named; else its Văn phòng (its first child of
+    kind office, among (id, kind)); else the body itself."""
+    if named:
+        return named
+    return next((uid for uid, kind in children if kind == OFFICE_KIND), committee_id)
+
+
+# Who signs --------------------------------------------------------------------------------------
+
+SIGNER_ROLES = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN, Role.UNIT_HEAD, Role.DEPUTY_HEAD})
+
+
+def signs_as_deputy(roles: Iterable[str], *, committee: bool) -> bool | None:
+    """How an official of the issuing unit signs its document: False as its head, True as a
+    deputy ("KT." — only a vice-chairman or a deputy head), None when he may not sign it (an
+    officer signs nothing for the body, even standing in for its head)."""
+    held = parse_roles(list(roles))
+    head = Role.CHAIRMAN if committee else Role.UNIT_HEAD
+    deputy = Role.VICE_CHAIRMAN if committee else Role.DEPUTY_HEAD
+    if head in held:
+        return False
+    return True if deputy in held else None
+
+
+def can_issue_briefing(actor: Actor, issuer_unit_id: str, issuer_is_committee: bool,
+                       tracking_unit_id: str) -> bool:
+    """Issuing a briefing (giving it its number): whoever may sign it for the issuing unit
+    (its head or a deputy), or the head of the unit that tracks and prepared it."""
+    if actor.unit_id == issuer_unit_id and signs_as_deputy(
+            actor.roles, committee=issuer_is_committee) is not None:
+        return True
+    return actor.unit_id == tracking_unit_id and Role.UNIT_HEAD in actor.roles
 
 
 def office_served(office_path: Sequence[str]) -> tuple[str, ...]:
@@ -96,7 +169,7 @@ def holds_briefings(unit_kind: str) -> bool:
     return unit_kind in COMMITTEE_KINDS or unit_kind in DEPARTMENT_KINDS
 
 
-def parse_roles(values: Sequence[str] | str) -> frozenset[Role]:
+def parse_roles(values: Iterable[str] | str) -> frozenset[Role]:
     items = values.split() if isinstance(values, str) else values
     return frozenset(Role(v) for v in items if v in Role.__members__.values())
 
@@ -116,8 +189,12 @@ def is_within(unit_path: Sequence[str], root_id: str) -> bool:
 
 def jurisdiction(actor: Actor) -> tuple[str, ...]:
     """The path of the subtree an official oversees and reads: his own unit's; for the staff
-    of an office unit, the whole subtree of the unit it serves (the office tracks its UBND's
-    tasks)."""
+    of the unit tracking a People's Committee's tasks, that committee's whole subtree; for the
+    staff of an office unit, the whole subtree of the unit it serves."""
+    if admin_only(actor):
+        return actor.unit_path
+    if actor.tracks_path:
+        return actor.tracks_path
     return office_served(actor.unit_path) if actor.unit_kind == OFFICE_KIND else actor.unit_path
 
 

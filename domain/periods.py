@@ -84,7 +84,7 @@ def _invalid(value: str) -> Exception:
     return validation_error([FieldIssue(
         "period", "INVALID_PERIOD",
         f"Kỳ báo cáo “{value}” không hợp lệ: dùng 2026-W48, 2026-11, 2026-Q4, 2026-H2 hoặc 2026.",
-    )])
+    )], "Kỳ báo cáo")
 
 
 def _month_end(year: int, month: int) -> date:

@@ -20,8 +20,28 @@ from domain.calendar import WorkingCalendar
 from domain.errors import Code, DomainError, FieldIssue, validation_error
 from domain.inputs import Add, check_text, date_issue
 from domain.lifecycle import TERMINAL_STATES, TaskState
-from domain.org import Actor, Role
-from domain.plan_wording import TERM_HELP, product_kind, resolve_term
+from domain.org import Actor, Role, can_assign
+from domain.plan_limits import (
+    MAX_ITEMS,
+    MAX_LEAD_UNITS,
+    MAX_PRODUCTS,
+    MAX_TASKS,
+    capped,
+    size_issues,
+)
+from domain.plan_terms import (
+    TERM_HELP,
+    WEEKLY_REPORTING,
+    Deadline,
+    Periodic,
+    PlannedRule,
+    TermReading,
+    Untracked,
+    UntrackedProduct,
+    read_term,
+)
+from domain.plan_wording import product_kind
+from domain.recurrence import Recurrence, RuleDraft
 from domain.ro import RO_NGUOI, RO_SAN_PHAM, RO_THAM_QUYEN, RO_THOI_GIAN, RO_VIEC
 from domain.task import (
     MAX_SHORT,
@@ -39,11 +59,8 @@ from domain.timezone import local_date
 
 MAX_NUMBER = 64  # số, ký hiệu: "135/KH-UBND"
 MAX_SUBJECT = MAX_TITLE  # trích yếu
-MAX_ITEMS = 200
-MAX_PRODUCTS = 20  # per item
-MAX_LEAD_UNITS = 500  # per item: every commune of the largest province fits
-MAX_TASKS = 2_000  # per plan
 MAX_TERM = 100
+__all__ = ["MAX_ITEMS", "MAX_LEAD_UNITS", "MAX_PRODUCTS", "MAX_TASKS"]  # re-exported
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,7 @@ class PlanDraft:
     basis: str | None
     items: tuple[PlanItem, ...]
     fulfils_task_id: str | None = None  # the task whose product this plan is (a cascade)
+    reporting: Recurrence = WEEKLY_REPORTING  # "Thường xuyên" duties recur on this cycle
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,13 @@ class PlannedTask:
     unit_id: str
     draft: TaskDraft
     deadline: datetime
+
+
+@dataclass(frozen=True)
+class ValidPlan:
+    tasks: list[PlannedTask]
+    rules: list[PlannedRule]
+    untracked: list[UntrackedProduct]
 
 
 PLAN_KIND = "kế hoạch"
@@ -199,9 +224,22 @@ def _item_field(name: str, i: int, j: int, u: int) -> str:
 def validate_plan(
     draft: PlanDraft, issuer: Actor, facts: PlanFacts, calendar: WorkingCalendar, now: datetime
 ) -> list[PlannedTask]:
-    """Every task of the plan, each checked on all six "rõ" like a task assigned alone; or one
-    error naming every fault with its row: FORBIDDEN when the issuer lacks authority over a
-    lead unit, else VALIDATION. Nothing is created unless every row passes."""
+    """The plan's tasks (`check_plan`), without its recurring duties."""
+    return check_plan(draft, issuer, facts, calendar, now).tasks
+
+
+def check_plan(
+    draft: PlanDraft, issuer: Actor, facts: PlanFacts, calendar: WorkingCalendar, now: datetime
+) -> ValidPlan:
+    """Every task and recurring duty of the plan, each checked on all six "rõ" like a task
+    assigned alone, and what it leaves untracked; or one error naming every fault with its row
+    (at most MAX_FAULTS listed): FORBIDDEN when the issuer lacks authority over a lead unit,
+    else VALIDATION. Nothing is created unless every row passes. Terms count from the plan's
+    issue date."""
+    # The counts first: a plan over the caps costs nothing more. Each product of each lead
+    # unit becomes at most one task or duty, so this bounds both.
+    if too_big := size_issues(len(draft.items), _shape(draft)):
+        raise validation_error(too_big, "Kế hoạch")
     issues: list[FieldIssue] = []
 
     def add(field_name: str, code: str, ro: str, message: str, row: int | None = None) -> None:
@@ -220,17 +258,19 @@ def validate_plan(
         issues += fulfils_issues(facts.fulfils or FulfilsFacts(readable=False))
     if not draft.items:
         add("items", "EMPTY_PLAN", RO_VIEC, "Kế hoạch chưa có nhiệm vụ nào.")
-    elif len(draft.items) > MAX_ITEMS:
-        add("items", "TOO_MANY_ITEMS", RO_VIEC, f"Một kế hoạch có tối đa {MAX_ITEMS} dòng.")
-        raise validation_error(issues, "Kế hoạch")
     basis = plan_basis(draft.number or "", draft.issued_on)
-    planned: list[PlannedTask] = []
+    valid = ValidPlan([], [], [])
     for i, item in enumerate(draft.items):
-        planned += _check_item(i, item, basis, issuer, facts, calendar, now, issues)
-    if len(planned) > MAX_TASKS:
-        add("items", "TOO_MANY_TASKS", RO_VIEC, f"Một kế hoạch giao tối đa {MAX_TASKS} nhiệm vụ.")
-    raise_if_any(issues, "Kế hoạch")
-    return planned
+        _check_item(i, item, basis, draft, issuer, facts, calendar, now, issues, valid)
+    try:
+        raise_if_any(issues, "Kế hoạch")
+    except DomainError as err:
+        raise capped(err) from None
+    return valid
+
+
+def _shape(draft: PlanDraft) -> list[tuple[int, int]]:
+    return [(len(i.lead_unit_ids), len(i.products)) for i in draft.items]
 
 
 def with_named(named: list[FieldIssue], err: DomainError) -> DomainError:
@@ -240,13 +280,14 @@ def with_named(named: list[FieldIssue], err: DomainError) -> DomainError:
         return err
     places = {(i.field, i.row) for i in named}
     rest = [i for i in err.fields if (i.field, i.row) not in places]
-    return validation_error(list(dict.fromkeys([*named, *rest])), "Kế hoạch")
+    merged = validation_error(list(dict.fromkeys([*named, *rest])), "Kế hoạch")
+    return capped(replace(merged, more_fields=err.more_fields))
 
 
 def _check_item(
-    i: int, item: PlanItem, basis: str, issuer: Actor, facts: PlanFacts,
-    calendar: WorkingCalendar, now: datetime, issues: list[FieldIssue],
-) -> list[PlannedTask]:
+    i: int, item: PlanItem, basis: str, plan: PlanDraft, issuer: Actor, facts: PlanFacts,
+    calendar: WorkingCalendar, now: datetime, issues: list[FieldIssue], valid: ValidPlan,
+) -> None:
     row = item.row if item.row is not None else i + 1
     here = f"items[{i}]"
 
@@ -258,25 +299,35 @@ def _check_item(
     elif len(item.lead_unit_ids) > MAX_LEAD_UNITS:
         add(f"{here}.leadUnitIds", "TOO_MANY_LEAD_UNITS", RO_NGUOI,
             f"Một dòng giao tối đa {MAX_LEAD_UNITS} đơn vị chủ trì.")
-        return []
+        return
     elif len(set(item.lead_unit_ids)) < len(item.lead_unit_ids):
         add(f"{here}.leadUnitIds", "DUPLICATE_LEAD_UNIT", RO_NGUOI,
             "Một đơn vị chủ trì được nêu hai lần trong cùng một dòng.")
+        return  # nothing else of the row is worth checking once per duplicate
     if item.owner_id and len(item.lead_unit_ids) > 1:
         add(f"{here}.ownerId", "OWNER_FOR_MANY_UNITS", RO_NGUOI,
             "Dòng giao cho nhiều đơn vị thì người chịu trách nhiệm chính là thủ trưởng từng "
             "đơn vị; không nêu một người cho tất cả.")
-        return []
+        return
     if not item.products:
         add(f"{here}.products", "MISSING_PRODUCT", RO_SAN_PHAM, "Thiếu sản phẩm đầu ra.")
-        return []
+        return
     if len(item.products) > MAX_PRODUCTS:
         add(f"{here}.products", "TOO_MANY_PRODUCTS", RO_SAN_PHAM,
             f"Một dòng có tối đa {MAX_PRODUCTS} sản phẩm.")
-        return []
-    products = [_resolved(j, p, here, now, add) for j, p in enumerate(item.products)]
-    unclear = {j for j, p in enumerate(products) if p is None}  # its deadline already refused
-    planned: list[PlannedTask] = []
+        return
+    start = plan.issued_on or local_date(now)
+    readings = [_reading(j, p, here, start, plan.reporting, calendar, add)
+                for j, p in enumerate(item.products)]
+    products: list[PlanProduct | None] = []
+    for j, (p, reading) in enumerate(zip(item.products, readings, strict=True)):
+        if isinstance(reading, Untracked):
+            valid.untracked.append(UntrackedProduct(row, j, p.description, p.term or "",
+                                                    reading.why))
+        spec = reading.spec if isinstance(reading, Deadline) else DeadlineSpec(working_days=1)
+        products.append(None if reading is None else _with_kind(p, spec))
+    # A deadline already refused, or none to hold anyone to, is left out; the rest is checked.
+    unclear = {j for j, r in enumerate(readings) if r is None or isinstance(r, Untracked)}
     for u, unit_id in enumerate(item.lead_unit_ids):
         unit = facts.units.get(unit_id)
         owner_id = item.owner_id or (unit.heads[0] if unit and unit.heads else "")
@@ -284,6 +335,11 @@ def _check_item(
             add(f"{here}.ownerId", "UNIT_WITHOUT_HEAD", RO_NGUOI,
                 f"Đơn vị “{unit.name or unit_id}” chưa có thủ trưởng: cần nêu người chịu "
                 f"trách nhiệm chính.")
+            continue
+        if unit is not None and not can_assign(issuer, unit.path):
+            # Once per unit, not once per product: nothing else matters without authority.
+            add(f"{here}.leadUnitIds[{u}]", "NO_AUTHORITY", RO_THAM_QUYEN,
+                "Người giao không có thẩm quyền giao việc cho đơn vị này.")
             continue
         org = _org_facts(unit_id, owner_id, item.coordinators, facts)
         for j, resolved in enumerate(products):
@@ -299,21 +355,35 @@ def _check_item(
             try:
                 deadline = validate_draft(draft, issuer, org, calendar, now)
             except DomainError as err:
-                issues.extend(replace(f, field=_item_field(f.field, i, j, u), row=row)
+                issues.extend(replace(f, field=_item_field(f.field, i, j, u), row=row,
+                                      message=_quoted(f, product.description))
                               for f in err.fields
                               if j not in unclear or f.field not in _DEADLINE_FIELDS)
                 continue
-            if j in unclear:
-                continue
-            planned.append(PlannedTask(row, j, unit_id, draft, deadline))
-    return planned
+            reading = readings[j]
+            if isinstance(reading, Periodic):
+                valid.rules.append(PlannedRule(row, j, unit_id, RuleDraft(
+                    title=draft.title, description=draft.description, basis=basis,
+                    product_kind=product.kind or "", product_description=product.description,
+                    product_measure=product.measure, unit_ids=(unit_id,),
+                    recurrence=reading.recurrence, starts_on=start)))
+            elif j not in unclear:
+                valid.tasks.append(PlannedTask(row, j, unit_id, draft, deadline))
 
 
-def _resolved(j: int, p: PlanProduct, here: str, now: datetime, add: Add) -> PlanProduct | None:
-    """The product with its kind inferred and its wording of the deadline resolved; None when
-    the wording is refused."""
+def _quoted(issue: FieldIssue, description: str) -> str:
+    """A kind not named nor read from the wording: the fault quotes the product."""
+    if issue.code != "MISSING_PRODUCT_KIND":
+        return issue.message
+    return f"{issue.message.rstrip('.')} — không nhận ra loại từ “{description}”."
+
+
+def _reading(j: int, p: PlanProduct, here: str, start: date, reporting: Recurrence,
+             calendar: WorkingCalendar, add: Add) -> TermReading | None:
+    """The product's term read (a deadline counted from `start`, the plan's issue date; a
+    recurring duty; untracked); None when it is refused."""
     if is_blank(p.term):
-        return _with_kind(p, p.deadline)
+        return Deadline(p.deadline)
     assert p.term is not None
     where = f"{here}.products[{j}].deadline"
     if len(p.term) > MAX_TERM:
@@ -324,11 +394,11 @@ def _resolved(j: int, p: PlanProduct, here: str, now: datetime, add: Add) -> Pla
             "Chỉ nêu thời hạn theo một cách: cách ghi của văn bản hoặc ngày, thời điểm, "
             "số ngày làm việc.")
         return None
-    spec = resolve_term(p.term, local_date(now))
-    if spec is None:
-        add(where, "INVALID_TERM", RO_THOI_GIAN, f"Không hiểu thời hạn “{p.term}”: {TERM_HELP}.")
-        return None
-    return _with_kind(p, spec)
+    reading = read_term(p.term, start, calendar, reporting)
+    if reading is None:
+        add(where, "INVALID_TERM", RO_THOI_GIAN,
+            f"Không hiểu thời hạn “{p.term}”; các cách ghi được: {TERM_HELP}.")
+    return reading
 
 
 def _with_kind(p: PlanProduct, deadline: DeadlineSpec) -> PlanProduct:
@@ -344,5 +414,7 @@ def _org_facts(unit_id: str, owner_id: str, coordinators: Sequence[Coordinator],
         lead_unit_path=unit.path if unit else None,
         owner_unit_id=owner[0] if owner else None,
         known_unit_ids=frozenset(c.unit_id for c in coordinators if c.unit_id in facts.units),
+        coordinator_paths={c.unit_id: facts.units[c.unit_id].path for c in coordinators
+                           if c.unit_id in facts.units},
         owner_roles=owner[1] if owner else frozenset(),
     )

@@ -68,9 +68,14 @@ class TaskRecord:
     replanned_at: datetime | None = None  # ladder steps planned before this are skipped
     sent_steps: list[str] = field(default_factory=list)
     submitted_by: str | None = None  # who submitted the product now awaiting approval
+    submitted_for: str | None = None  # whom the submitter acted for (he was a substitute)
     declined_at: datetime | None = None
     returned_at: datetime | None = None
     last_manual_reminder_at: datetime | None = None
+    # Đôn đốc is once a day per task for each person who may remind: when each last did, and
+    # who (by name, for the refusal) reminded last.
+    manual_reminders: dict[str, datetime] = field(default_factory=dict)
+    last_manual_reminder_by: str | None = None
     plan_id: str | None = None  # the plan (kế hoạch) that assigned it
     parent_id: str | None = None  # the task it was split from (a sub-task)
     rule_id: str | None = None  # the recurring duty (nhiệm vụ định kỳ) that gave it
@@ -116,6 +121,7 @@ class Command:
     new_lead_unit_id: str | None = None
     on_behalf_of: str | None = None  # the official the actor stands in for (a substitute)
     signed_as: str | None = None  # "KT. Chủ tịch UBND tỉnh", as the paper would read
+    actor_name: str | None = None  # as people read it in a refusal ("Lê Văn Cường")
 
 
 @dataclass

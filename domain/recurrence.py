@@ -32,14 +32,15 @@ from domain.task import (
     raise_if_any,
     validate_draft,
 )
-from domain.text import is_blank
-from domain.timezone import as_aware, at_local
+from domain.text import fold, is_blank
+from domain.timezone import as_aware, at_local, end_of_day
 
 OPENS_AT = time(6, 0)  # when the day's occurrences are assigned (the Schedule runs then)
 MAX_OPEN_DAYS = 180
 MAX_DATES = 12
 MAX_UNITS = 500
 CATCH_UP_DAYS = 40  # a run looks this far back for occurrences it has not created yet
+MAX_FIRST_TASKS = 500  # tasks a rule's first run may open at once (every unit once)
 _ROMAN = ("I", "II", "III", "IV")
 
 
@@ -96,17 +97,24 @@ class Occurrence:
 
 @dataclass(frozen=True)
 class RuleWindow:
-    """When a rule may open occurrences: from its first day, until it ended, never paused."""
+    """When a rule may open occurrences: from its first day, until it ended, never paused; and
+    never a period already late when the rule was made (`late_when_made`)."""
 
     starts_on: date
     ends_on: date | None = None
     ended_at: datetime | None = None
     paused: Sequence[tuple[datetime, datetime | None]] = field(default_factory=tuple)
+    created_at: datetime | None = None  # None: a rule recorded before this was kept
 
-    def allows(self, occ: Occurrence) -> bool:
-        opens = occ.opens_at
-        if opens < at_local(self.starts_on, time(0)):
-            return False
+    def allows(self, occ: Occurrence, now: datetime | None = None) -> bool:
+        """Whether the occurrence opens; one that opened before the rule's first day opens
+        then after all (at a run at `now`) when it falls due from that day on and its deadline
+        is still ahead: a weekly rule made on Thursday gives this Friday's task."""
+        opens, start = occ.opens_at, at_local(self.starts_on, time(0))
+        if opens < start:
+            if now is None or occ.due < self.starts_on or end_of_day(occ.due) <= as_aware(now):
+                return False
+            opens = start
         if self.ends_on is not None and occ.due > self.ends_on:
             return False
         if self.ended_at is not None and opens >= as_aware(self.ended_at):
@@ -170,7 +178,21 @@ def due_to_open(rule: Recurrence, window: RuleWindow, now: datetime) -> list[Occ
     """The occurrences a run at `now` should have opened (a few weeks back: runs missed while
     the system was down are caught up), as the rule's window allows."""
     since = as_aware(now) - timedelta(days=CATCH_UP_DAYS)
-    return [o for o in occurrences(rule, since, now) if window.allows(o)]
+    return [o for o in occurrences(rule, since, now) if window.allows(o, now)]
+
+
+def late_when_made(occ: Occurrence, window: RuleWindow, calendar: WorkingCalendar) -> bool:
+    """A deadline past when the rule was made: catching up covers a stopped system's missed
+    days, never a `startsOn` in the past (work late at once, escalated at once)."""
+    return window.created_at is not None and \
+        calendar.deadline_for_date(occ.due) < as_aware(window.created_at)
+
+
+def to_open(rule: Recurrence, window: RuleWindow, now: datetime,
+            calendar: WorkingCalendar) -> list[Occurrence]:
+    """What a run at `now` opens: what is due to open, less what was late when it was made."""
+    return [o for o in due_to_open(rule, window, now)
+            if not late_when_made(o, window, calendar)]
 
 
 def task_title(title: str, occ: Occurrence) -> str:
@@ -241,6 +263,17 @@ def check_recurrence(rule: Recurrence, starts_on: date, ends_on: date | None,
         add("unitIds", "INVALID_UNITS", f"Tối đa {MAX_UNITS} đơn vị, mỗi đơn vị một lần.")
     if issues:
         raise validation_error(issues, "Nhiệm vụ định kỳ")
+
+
+def duplicates(draft: RuleDraft, title: str, unit_ids: Iterable[str], recurrence: Recurrence
+               ) -> frozenset[str]:
+    """The units a live rule (`title`, `unit_ids`, `recurrence`) shares with the draft when both
+    name the same duty on the same calendar: each would get the same task twice a period."""
+    if fold(" ".join(title.split())) != fold(" ".join(draft.title.split())):
+        return frozenset()
+    if recurrence != draft.recurrence:
+        return frozenset()
+    return frozenset(unit_ids) & frozenset(draft.unit_ids)
 
 
 def can_manage_rule(actor: Actor, creator: Actor) -> bool:
@@ -342,7 +375,23 @@ def check_rule(draft: RuleDraft, creator: Actor, facts: Sequence[OrgFacts],
                     issues.append(replace(f, field=f"unitIds[{i}]", row=i + 1))
                 else:
                     issues.append(f)
+    issues += first_run_issues(draft, now, calendar)
     raise_if_any(issues, "Nhiệm vụ định kỳ")
+
+
+def first_run_issues(draft: RuleDraft, now: datetime,
+                     calendar: WorkingCalendar) -> list[FieldIssue]:
+    """A rule's first run opens at most MAX_FIRST_TASKS tasks at once."""
+    window = RuleWindow(draft.starts_on, draft.ends_on, created_at=now)
+    try:
+        first = len(to_open(draft.recurrence, window, now, calendar)) * len(draft.unit_ids)
+    except (ValueError, TypeError, KeyError, OverflowError):
+        return []  # a recurrence already refused above
+    if first <= MAX_FIRST_TASKS:
+        return []
+    return [FieldIssue("recurrence", "TOO_MANY_FIRST_TASKS", f"Lần chạy đầu tiên sẽ giao {first}"
+                       f" nhiệm vụ cùng lúc; tối đa {MAX_FIRST_TASKS}: giảm số ngày giao trước "
+                       "hạn hoặc số đơn vị.", RO_THOI_GIAN)]
 
 
 RULE_STATE_LABELS_VI = {"active": "Đang áp dụng", "paused": "Tạm dừng", "ended": "Đã kết thúc"}

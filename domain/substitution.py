@@ -13,7 +13,7 @@ from datetime import date
 from domain.errors import FieldIssue, forbidden, validation_error
 from domain.inputs import check_text, date_issue
 from domain.lifecycle import Relation
-from domain.org import Actor, heads_of, is_above
+from domain.org import DEPUTY_ROLES, Actor, heads_of, is_above, is_deputy
 from domain.task import MAX_NOTE
 
 MAX_DAYS = 366  # one substitution covers at most a year
@@ -92,15 +92,19 @@ def acting_for(own: Set[Relation], principals: Sequence[tuple[str, Set[Relation]
 
 
 def signed_as(principal: Actor, title: str | None, name: str, substitute: Actor) -> str:
-    """How a document signed in someone's stead reads: "KT. Chủ tịch UBND tỉnh" when a deputy of
-    the same unit signs for its head, "TL. …" when another leader signs by the head's order,
-    "Thay đồng chí …" (by name) for an official who is not a leader."""
+    """How a document signed in someone's stead reads: "KT. Chủ tịch UBND tỉnh" only when a
+    deputy of the same unit (a vice-chairman, a deputy head) signs for its head; "TL. …" when
+    another leader signs by the head's order; "Thay đồng chí …" (by name) otherwise — an
+    officer standing in for his head is no deputy and never signs "KT."."""
     if not principal.is_leader:
         return f"Thay đồng chí {name}"
     label = title or name
-    if substitute.unit_id == principal.unit_id and is_above(principal, substitute):
+    if substitute.unit_id == principal.unit_id and is_deputy(substitute) and \
+            not principal.roles & DEPUTY_ROLES:
         return f"KT. {label}"
-    return f"TL. {label}"
+    if substitute.is_leader:
+        return f"TL. {label}"
+    return f"Thay đồng chí {name}"
 
 
 def handover_target(departing_id: str, lead_unit_members: Iterable[tuple[str, Sequence[str]]],

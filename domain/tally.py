@@ -10,8 +10,14 @@ Rules (what the office expects of the weekly tally):
   product against the effective deadline. Otherwise open: in time (due soon is a part of it)
   or overdue — judged by the submission for a product awaiting approval (the wait is the
   approver's), as it stood when paused for a paused task, against the instant otherwise.
-- The four groups add up to the total. The on-time rate is over the tasks due or completed
-  in the period; a unit with none has no rate ("—"), not 0.
+- The four groups add up to the total.
+- One on-time rate everywhere (`rate_standing`, `in_rate_base`): it is over the tasks that
+  have come due or been delivered — completed, overdue, or a product submitted and awaiting
+  approval — and a product submitted on time counts as delivered on time, pending the
+  approver, in the numerator as in the base. An open task still in time is not rated yet. A
+  period's rate takes those due or delivered in the period; a unit with none has no rate
+  ("—"), not 0. The tally, the briefing and its files, the org chart and the dashboard all
+  read it from `Figures`, which the SQL counts fill by this rule.
 - A unit's figures include its own tasks and all its descendants' (the tree roll-up).
 
 `judge` is the rule for one task; `giaoviec.reads.counts` counts in SQL by the same rule (a
@@ -85,21 +91,25 @@ class Figures:
     # declined tasks to reassign or cancel. Neither counts against the lead unit.
     awaiting_approval: int = 0
     declined: int = 0
+    # Products submitted on time, awaiting approval at the instant (whatever the deadline):
+    # on time in every rate, pending the approver.
+    pending_on_time: int = 0
 
     @property
     def on_time_rate(self) -> float | None:
-        """% of the tasks due or completed in the period that were completed on time; None
-        when the unit had none (shown "—", never ranked as 0)."""
+        """% on time of the tasks due or delivered in the period (`in_rate_base`); None when
+        the unit had none (shown "—", never ranked as 0)."""
         if not self.base_in_period:
             return None
         return round(100.0 * self.on_time_in_period / self.base_in_period, 1)
 
     @property
     def on_time_rate_so_far(self) -> float | None:
-        """Without a period (the org chart, as of now): % on time of the tasks that have come
-        due or been completed; None when there are none."""
-        base = self.completed_on_time + self.completed_late + self.open_overdue
-        return round(100.0 * self.completed_on_time / base, 1) if base else None
+        """Without a period (the org chart, as of now): % on time of the tasks rated at all
+        (`rate_standing`); None when there are none."""
+        on_time = self.completed_on_time + self.pending_on_time
+        base = on_time + self.completed_late + self.open_overdue
+        return round(100.0 * on_time / base, 1) if base else None
 
     @property
     def overdue_rate(self) -> float | None:
@@ -192,19 +202,66 @@ def task_timeliness(fact: TaskFact, now: datetime, calendar: WorkingCalendar) ->
     return standing
 
 
-def stopped_at(fact: TaskFact, at: datetime) -> datetime | None:
-    """When an open task's clock stopped, as of `at`: its submission while the product awaits
-    approval (or was approved only after `at`, or returned only after it), its pause while
-    paused."""
+def awaiting_since(fact: TaskFact, at: datetime) -> datetime | None:
+    """The submission of a product awaiting approval at `at` (approved only after `at`, or
+    returned only after it, counts as awaiting then); None otherwise."""
     submitted = fact.submitted_at
-    if submitted is not None and as_aware(submitted) <= at:
+    if submitted is not None and as_aware(submitted) <= as_aware(at):
         waiting = fact.state in (TaskState.SUBMITTED, TaskState.COMPLETED)
         returned_later = fact.returned_at is not None and as_aware(fact.returned_at) > at
         if waiting or (returned_later and fact.state is not TaskState.PAUSED):
             return submitted
+    return None
+
+
+def stopped_at(fact: TaskFact, at: datetime) -> datetime | None:
+    """When an open task's clock stopped, as of `at`: its submission while the product awaits
+    approval, its pause while paused."""
+    submitted = awaiting_since(fact, at)
+    if submitted is not None:
+        return submitted
     if fact.state is TaskState.PAUSED and fact.paused_at is not None:
         return fact.paused_at
     return None
+
+
+def pending_on_time(fact: TaskFact, at: datetime, calendar: WorkingCalendar) -> bool:
+    """A product submitted on time and awaiting approval at `at`: delivered on time, pending
+    the approver."""
+    standing = judge(fact, at, calendar)
+    return standing in (Timeliness.IN_TIME, Timeliness.DUE_SOON) and \
+        awaiting_since(fact, as_aware(at)) is not None
+
+
+def rate_standing(fact: TaskFact, at: datetime, calendar: WorkingCalendar) -> bool | None:
+    """How a task weighs in every on-time rate at `at`: True on time (completed on time, or
+    submitted on time and awaiting approval), False late (completed late, or overdue), None
+    not rated (not counted, or open and still in time)."""
+    standing = judge(fact, at, calendar)
+    if standing is Timeliness.COMPLETED_ON_TIME:
+        return True
+    if standing in (Timeliness.COMPLETED_LATE, Timeliness.OVERDUE):
+        return False
+    return True if pending_on_time(fact, at, calendar) else None
+
+
+def delivered_at(fact: TaskFact, at: datetime, calendar: WorkingCalendar) -> datetime | None:
+    """When the task's product was delivered as of `at`: its completion, or its submission
+    while it awaits approval on time."""
+    if judge(fact, at, calendar) in (Timeliness.COMPLETED_ON_TIME, Timeliness.COMPLETED_LATE):
+        return fact.completed_at or fact.submitted_at
+    return fact.submitted_at if pending_on_time(fact, at, calendar) else None
+
+
+def in_rate_base(fact: TaskFact, period: Period, at: datetime,
+                 calendar: WorkingCalendar) -> bool:
+    """Whether a task is in the base of the period's on-time rate: rated at `at`
+    (`rate_standing`) and due or delivered in the period."""
+    if rate_standing(fact, at, calendar) is None:
+        return False
+    delivered = delivered_at(fact, at, calendar)
+    return period.contains(as_aware(fact.deadline)) or (
+        delivered is not None and period.contains(as_aware(delivered)))
 
 
 # The tree ------------------------------------------------------------------------------------

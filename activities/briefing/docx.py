@@ -20,7 +20,14 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from activities.briefing import nd30, text
-from activities.briefing.data import COLUMNS, FLAGGED_MARK, OVERDUE_COLUMNS, BriefingData, Row
+from activities.briefing.data import (
+    COLUMNS,
+    DRAFT_MARK,
+    OVERDUE_COLUMNS,
+    RANKING_TITLE,
+    BriefingData,
+    Row,
+)
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -198,6 +205,8 @@ def _header_row(table: Table, labels: Sequence[str]) -> None:
 def _header(doc: DocumentObject, data: BriefingData) -> None:
     """Issuer and số on the left; quốc hiệu, tiêu ngữ and the place and date on the right."""
     center = WD_ALIGN_PARAGRAPH.CENTER
+    if data.draft:
+        _para(doc, DRAFT_MARK, bold=True, size=13, align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
     table = _table(doc, 2, HEAD_WIDTHS, grid=False)
     (issuer, nation), (number, place) = (r.cells for r in table.rows)
     left, right = HEAD_WIDTHS
@@ -210,7 +219,7 @@ def _header(doc: DocumentObject, data: BriefingData) -> None:
     _first(nation, nd30.QUOC_HIEU, bold=True, size=12, align=center, after=0)
     _first(nation, nd30.TIEU_NGU, bold=True, size=13, align=center, after=0)
     _rule(nation, TIEU_NGU_WIDTH, right)
-    _first(number, f"Số: {data.number}", size=13, align=center, after=0)
+    _first(number, data.number_line, size=13, align=center, after=0)
     _first(place, data.place_date, italic=True, size=BODY_PT, align=center, after=0)
     for cell in (number, place):
         cell.paragraphs[0].paragraph_format.space_before = Pt(6)
@@ -218,6 +227,8 @@ def _header(doc: DocumentObject, data: BriefingData) -> None:
         = Pt(18)
     _para(doc, data.subject, bold=True, align=center, after=0)
     _rule(doc, TEXT_WIDTH / 4, TEXT_WIDTH, after=12)
+    if data.addressee:
+        _para(doc, f"Kính gửi: {data.addressee}", align=center)
 
 
 def _body(doc: DocumentObject, data: BriefingData) -> None:
@@ -240,24 +251,19 @@ def _body(doc: DocumentObject, data: BriefingData) -> None:
         overdue = _table(doc, 1, OVERDUE_WIDTHS, grid=True)
         _header_row(overdue, OVERDUE_COLUMNS)
         for item in data.overdue:
-            _row(overdue, [item.title + (FLAGGED_MARK if item.flagged else ""), item.unit,
+            _row(overdue, [item.title_cell, item.unit,
                            item.owner, item.deadline, item.days_overdue, item.reminders],
                  OVERDUE_WIDTHS, numeric_from=4)
     else:
         _para(doc, "Không có nhiệm vụ quá hạn.", indent=True)
-    _para(doc, "IV. ĐỀ XUẤT CHỦ TỊCH CHO Ý KIẾN", bold=True, indent=True).paragraph_format \
-        .space_before = Pt(6)
-    for ext in data.extensions:
-        _para(doc, f"- Gia hạn nhiệm vụ “{ext.title}” ({ext.unit}, {ext.owner}) từ "
-                   f"{ext.deadline} đến {ext.requested}: {ext.reason}", indent=True,
-              align=justify)
-    for item in data.flagged:
-        _para(doc, f"- Nêu tên tại giao ban: “{item.title}” ({item.unit}), "
-                   f"{item.overdue_text}, đã nhắc {item.reminders} lần.",
-              indent=True, align=justify)
-    if not data.extensions and not data.flagged:
-        _para(doc, "Không có đề xuất.", indent=True)
-    _para(doc, "V. XẾP HẠNG ĐƠN VỊ THEO TỶ LỆ HOÀN THÀNH ĐÚNG HẠN", bold=True, indent=True)
+    for section in data.sections:
+        _para(doc, section.title, bold=True, indent=True).paragraph_format.space_before = Pt(6)
+        for level, line in section.lines:
+            _para(doc, line if level == 0 else f"- {line}", bold=level == 0, indent=True,
+                  align=justify)
+        if not section.lines:
+            _para(doc, section.empty, indent=True)
+    _para(doc, RANKING_TITLE, bold=True, indent=True)
     for n, row in enumerate(data.ranking, 1):
         _para(doc, f"{n}. {row.name}: {text.number(row.figures.on_time_rate)}% đúng hạn, "
                    f"{row.figures.open_overdue} nhiệm vụ quá hạn.", indent=True, align=justify)

@@ -10,7 +10,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from activities.briefing import nd30, text
-from activities.briefing.data import COLUMNS, FLAGGED_MARK, OVERDUE_COLUMNS, BriefingData
+from activities.briefing.data import (
+    COLUMNS,
+    DRAFT_MARK,
+    FLAGGED_MARK,
+    OVERDUE_COLUMNS,
+    RANKING_TITLE,
+    BriefingData,
+)
 
 
 def _finalize(value: object) -> object:
@@ -28,6 +35,7 @@ _env.filters["signed"] = text.signed
 def render_html(data: BriefingData) -> str:
     return _env.get_template("briefing.html").render(
         d=data, columns=COLUMNS, overdue_columns=OVERDUE_COLUMNS, flagged_mark=FLAGGED_MARK,
+        ranking_title=RANKING_TITLE, draft_mark=DRAFT_MARK,
         quoc_hieu=nd30.QUOC_HIEU, tieu_ngu=nd30.TIEU_NGU)
 
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from activities.briefing.data import BriefingData, ExtensionItem, OverdueItem, Row
+from activities.briefing.data import BriefingData, ExtensionItem, OverdueItem, Row, Section
 from domain.periods import parse_period
 from domain.tally import Figures
 
@@ -44,5 +44,7 @@ def load(directory: Path) -> BriefingData:
         "overdue": [OverdueItem(**i) for i in raw["overdue"]],
         "flagged": [OverdueItem(**i) for i in raw["flagged"]],
         "extensions": [ExtensionItem(**i) for i in raw["extensions"]],
+        "sections": [Section(v["title"], v["empty"], [(int(a), str(b)) for a, b in v["lines"]])
+                     for v in raw.get("sections", [])],
     }
     return BriefingData(**values)

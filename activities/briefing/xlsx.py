@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from activities.briefing import text
-from activities.briefing.data import COLUMNS, OVERDUE_COLUMNS, BriefingData, Row
+from activities.briefing.data import COLUMNS, DRAFT_MARK, OVERDUE_COLUMNS, BriefingData, Row
 
 # What spreadsheet programs read as the start of a formula (or, for tab/CR, hide it).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,7 +38,9 @@ def write_xlsx(data: BriefingData, path: Path) -> None:
     assert ws is not None
     ws.title = "Kiểm đếm"
     parent = f"{data.issuer_parent} — " if data.issuer_parent else ""
-    append(ws, [f"{parent}{data.issuer} — Số: {data.number}"])
+    if data.draft:
+        append(ws, [DRAFT_MARK], bold=True)
+    append(ws, [f"{parent}{data.issuer} — {data.number_line}"])
     append(ws, [f"{data.kind_title}: {data.subject}"])
     append(ws, [f"Kỳ báo cáo {data.period_range}; số liệu tính đến {data.generated_at}"])
     append(ws, [])
@@ -50,10 +52,15 @@ def write_xlsx(data: BriefingData, path: Path) -> None:
     append(ws, Row("Tổng cộng", data.total.figures).cells(), bold=True)
     ws.column_dimensions["A"].width = 48
     overdue = wb.create_sheet("Quá hạn")
-    append(overdue, [*OVERDUE_COLUMNS, "Nêu tên tại giao ban"], bold=True)
+    append(overdue, [*OVERDUE_COLUMNS, "Nêu tên tại giao ban", "Ghi chú"], bold=True)
     for item in data.overdue:
         append(overdue, [item.title, item.unit, item.owner, item.deadline, item.days_overdue,
-                         item.reminders, "Có" if item.flagged else ""])
+                         item.reminders, "Có" if item.flagged else "", item.note])
     overdue.column_dimensions["A"].width = 60
+    for section in data.sections:  # late completions, decisions awaited, names for giao ban
+        sheet = wb.create_sheet(section.title.split(". ", 1)[-1].capitalize()[:31])
+        for level, line in section.lines or [(1, section.empty)]:
+            append(sheet, [line], bold=level == 0)
+        sheet.column_dimensions["A"].width = 120
     wb.save(str(path))
 

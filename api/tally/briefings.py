@@ -1,8 +1,9 @@
-"""Giao ban: the briefing a unit's meeting reads (`briefing`, `generateBriefing`) and the
-officials' proposed scores (`scores`)."""
+"""Giao ban: the briefing a unit's meeting reads (`briefing`; `generateBriefing` drafts it,
+`issueBriefing` numbers and issues it) and the officials' proposed scores (`scores`)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import strawberry
@@ -15,7 +16,7 @@ from domain.errors import Code, DomainError
 from domain.periods import parse_period, period_title
 from domain.scores import Score as ScoreRow
 from giaoviec.reads import tally as tally_reads
-from giaoviec.services.briefings import generate
+from giaoviec.services.briefings import generate, issue
 from giaoviec.store import models
 
 
@@ -31,6 +32,10 @@ class BriefingFiles:
 class Briefing:
     row: strawberry.Private[models.Briefing]
 
+    @strawberry.field(description="Mã báo cáo (để ban hành: issueBriefing).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
     @strawberry.field(description="Kỳ báo cáo.")
     def period(self) -> str:
         return self.row.period
@@ -43,10 +48,24 @@ class Briefing:
     def generated_at(self) -> datetime:
         return self.row.generated_at
 
-    @strawberry.field(description="Số, ký hiệu văn bản (số thứ tự trong năm của cơ quan ban "
-                                  "hành, ví dụ 15/BC-UBND).")
+    @strawberry.field(description="Số, ký hiệu văn bản (số thứ tự trong năm của đơn vị ban "
+                                  "hành, ví dụ 05/BC-VP); chuỗi rỗng khi còn là dự thảo.")
     def number(self) -> str:
         return self.row.number
+
+    @strawberry.field(description="Còn là dự thảo (“DỰ THẢO”, chưa có số): chờ người ký ban "
+                                  "hành (issueBriefing).")
+    def draft(self) -> bool:
+        return self.row.is_draft
+
+    @strawberry.field(description="Thời điểm ban hành; null khi còn là dự thảo.")
+    def issued_at(self) -> datetime | None:
+        return self.row.issued_at
+
+    @strawberry.field(description="Báo cáo đã ban hành mà báo cáo này điều chỉnh, thay thế.")
+    async def corrects(self, info: Info) -> Briefing | None:
+        row = await info.context.db(lambda s: s.get(models.Briefing, self.row.corrects_id or 0))
+        return Briefing(row=row) if row else None
 
     @strawberry.field(description="Đơn vị tổ chức giao ban (UBND hoặc sở, ban, ngành).")
     async def unit(self, info: Info) -> Unit:
@@ -134,10 +153,10 @@ async def scores(info: Info, unit_id: strawberry.ID, period: str) -> list[Score]
     return [Score(row=r) for r in rows]
 
 
-@strawberry.mutation(description="Lập báo cáo kiểm đếm ngay cho một UBND hoặc sở, ban, ngành "
-                                 "(mặc định: đơn vị của mình), cùng quy trình với lịch hằng "
-                                 "tuần; dành cho lãnh đạo và Văn phòng của đơn vị. Kỳ mặc "
-                                 "định: tuần vừa kết thúc.")
+@strawberry.mutation(description="Lập hoặc cập nhật dự thảo báo cáo kiểm đếm cho một UBND "
+                                 "hoặc sở, ban, ngành (mặc định: đơn vị của mình), cùng quy "
+                                 "trình với lịch hằng tuần; chưa cấp số. Dành cho lãnh đạo "
+                                 "và đơn vị theo dõi. Kỳ mặc định: tuần vừa kết thúc.")
 async def generate_briefing(info: Info, unit_id: strawberry.ID | None = None,
                             period: str | None = None) -> Briefing:
     ctx = info.context
@@ -149,4 +168,18 @@ async def generate_briefing(info: Info, unit_id: strawberry.ID | None = None,
     row = await ctx.db(lambda s: tally_reads.latest_briefing(s, unit, target))
     if row is None:
         raise DomainError(Code.NOT_FOUND, "Không lập được báo cáo cho đơn vị này.")
+    return Briefing(row=row)
+
+
+@strawberry.mutation(description="Ban hành dự thảo: cấp số tiếp theo trong sổ văn bản năm "
+                                 "của đơn vị ban hành, một lần, và giữ nguyên số liệu. Dành "
+                                 "cho người ký hoặc người đứng đầu đơn vị theo dõi.")
+async def issue_briefing(info: Info, id: strawberry.ID) -> Briefing:  # noqa: A002
+    ctx = info.context
+    viewer = await ctx.viewer()
+    text = str(id)
+    # Digits only, at most ten: the read refuses anything outside an INTEGER key as NOT_FOUND.
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else 0
+    row = await asyncio.to_thread(issue, ctx.app.engine, ctx.app.settings, viewer, number,
+                                  ctx.clock.now)
     return Briefing(row=row)

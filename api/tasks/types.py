@@ -15,6 +15,7 @@ from api.organisation import Official, Unit, load_official, load_unit
 from api.tasks.enums import Action, TaskState, Timeliness
 from domain.tally import task_timeliness
 from domain.timezone import as_aware
+from domain.trail import event_detail
 from giaoviec.reads import plans
 from giaoviec.reads.facts import fact_of
 from giaoviec.reads.subtasks import plan_id_of
@@ -289,6 +290,12 @@ class TaskEvent:
     @strawberry.field(description="Chi tiết (tiến độ, thời hạn mới…) dạng JSON.")
     def data(self) -> str:
         return json.dumps(json.loads(self.row.data or "{}"), ensure_ascii=False)
+
+    @strawberry.field(description="Chi tiết bằng lời để hiển thị (\"tiến độ 40%\", \"nhắc: còn 3 "
+                                  "ngày làm việc đến hạn\"); trống nếu không có.")
+    def detail(self) -> str | None:
+        data = json.loads(self.row.data or "{}")
+        return event_detail(self.row.action, {k: str(v) for k, v in data.items()})
 
     @strawberry.field(description="Người được làm thay (người thực hiện là người thay); trống nếu "
                                   "người thực hiện tự làm.")

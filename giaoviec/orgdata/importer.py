@@ -18,6 +18,7 @@ from giaoviec.orgdata.handovers import record_handovers
 from giaoviec.orgdata.org_checks import (
     Issues,
     check_officials,
+    check_tracking_units,
     check_units,
     compute_paths,
     file_order,
@@ -60,6 +61,7 @@ def import_org(session: Session, path: Path) -> dict[str, int]:
     paths = compute_paths(parents, unit_ids, file_units, raws_by_key, issues)
     existing_officials = {o.id: o for o in session.exec(select(Official)).all()}
     file_officials = check_officials(official_raws, unit_ids, existing_officials, issues)
+    check_tracking_units(file_units, paths, raws_by_key, issues)
     if issues.items:
         raise validation_failure(sorted(issues.items, key=file_order))
 
@@ -69,6 +71,8 @@ def import_org(session: Session, path: Path) -> dict[str, int]:
     # only then move existing units, whose new parent may be one of the new units.
     # (The unit of work inserts rows of one table in the order they were added.)
     next_order = max((u.sort_order for u in existing_units.values()), default=-1) + 1
+    tracking = {u.id: u.optional.pop("tracking_unit_id") for u in file_units
+                if "tracking_unit_id" in u.optional}
     for position, u in sorted(enumerate(file_units), key=lambda p: paths[p[1].id].count("/")):
         if u.id not in existing_units:
             values = {"sort_order": next_order + position, **u.optional}
@@ -92,7 +96,12 @@ def import_org(session: Session, path: Path) -> dict[str, int]:
             session.exec(
                 update(Task).where(Task.lead_unit_id == uid).values(lead_unit_path=paths[uid])
             )
-    counts["units_updated"] = len(touched)
+    session.flush()
+    for uid, target in tracking.items():  # every unit exists now
+        row = existing_units.get(uid) or session.get(Unit, uid)
+        if row is not None and _assign(row, {"tracking_unit_id": target}):
+            touched.add(uid)
+    counts["units_updated"] = len(touched & set(existing_units))
     session.flush()
 
     departures: list[tuple[str, str]] = []

@@ -29,7 +29,7 @@ class UnitIn:
     name: str
     kind: str
     parent: str | None
-    optional: dict[str, Any]  # code / sort_order, only when the file gives them
+    optional: dict[str, Any]  # code / sort_order / tracking unit, when the file gives them
 
 
 @dataclass
@@ -98,6 +98,12 @@ def check_units(raws: Sequence[Raw], issues: Issues) -> list[UnitIn]:
             code = issues.text(raw, "code", "mã hành chính", 32, required=False)
             if code is not _MISSING:
                 optional["code"] = code
+        if raw.data.get("tracking_unit") not in (None, ""):
+            # The unit it names to track its tasks and prepare its briefing (default: its
+            # Văn phòng); set once every unit exists, checked to lie inside it.
+            tracking = issues.text(raw, "tracking_unit", "đơn vị theo dõi", 64, required=False)
+            if tracking is not _MISSING:
+                optional["tracking_unit_id"] = tracking
         if raw.data.get("sort_order") not in (None, ""):
             try:
                 optional["sort_order"] = int(raw.data["sort_order"])
@@ -271,3 +277,14 @@ def file_order(issue: FieldIssue) -> tuple[int, int]:
     if m is None:
         return (-1 if issue.field == "file" else 2, 0)
     return (0 if m.group(1) == "units" else 1, int(m.group(2)))
+
+
+def check_tracking_units(file_units: Sequence[UnitIn], paths: dict[str, str],
+                         raws_by_key: dict[str, Raw], issues: Issues) -> None:
+    """A unit's tracking unit must be one of the units inside it."""
+    for u in file_units:
+        target = u.optional.get("tracking_unit_id")
+        if target is not None and (target == u.id or target not in paths or u.id not in paths
+                                   or not paths[target].startswith(paths[u.id])):
+            issues.add(raws_by_key[u.key], "tracking_unit", "UNKNOWN_UNIT",
+                       f"đơn vị theo dõi “{target}” phải là một đơn vị thuộc “{u.id}”.")

@@ -1,8 +1,10 @@
 """Regenerate the sample briefing under docs/ from real workflow runs: the demo province (An
-Giang, six communes), tasks from the seeds' plans assigned through the task service, worked
-on, extended, submitted and approved by their officials while the reminder ladder runs on
-Temporal's time-skipping test server; then the Monday kiểm đếm through the same workflow as
-the weekly Schedule. Every reminder count in it is one the ladder produced.
+Giang, six communes; the first commune given the structure the seeds name — its Văn phòng
+HĐND và UBND, Phòng Kinh tế, Phòng Văn hóa - Xã hội), tasks from the seeds' plans assigned
+through the task service, worked on, extended, submitted and approved by their officials while
+the reminder ladder runs on Temporal's time-skipping test server; then the Monday kiểm đếm
+through the same workflow as the weekly Schedule, and the commune's draft issued by its Chánh
+Văn phòng. Every reminder count in it is one the ladder produced.
 
     .venv/bin/python -m giaoviec.programs.sample_briefing   # docs/briefing-sample.*
 
@@ -35,8 +37,9 @@ from giaoviec.config import Settings
 from giaoviec.orgdata.seed import seed_demo
 from giaoviec.programs.temporal import DATA_CONVERTER
 from giaoviec.programs.worker import build_worker
+from giaoviec.reads.org import Viewer, load_actor
 from giaoviec.services.briefing_files import briefing_path
-from giaoviec.services.briefings import generate
+from giaoviec.services.briefings import generate, issue
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import make_engine
 from giaoviec.store.models import Briefing, Official, Unit
@@ -71,12 +74,14 @@ def _draft(rng: random.Random, unit: Unit, owner: str, working_days: int) -> Tas
 
 
 async def _play(env: WorkflowEnvironment, svc: TaskService, rng: random.Random,
-                session: Session) -> datetime:
+                session: Session, commune: Unit, chairman: str) -> datetime:
     """Assign every department and commune a few tasks, then let the weeks run: each official
     acts at his own moment; whoever does nothing is reminded by the ladder."""
     start = await env.get_current_time()
-    leads = session.exec(select(Unit).where(col(Unit.kind).in_(["department", "commune"]))
-                         .order_by(col(Unit.sort_order))).all()
+    leads = session.exec(select(Unit).where(col(Unit.kind).in_(
+        ["department", "commune", "office", "division"])).order_by(col(Unit.sort_order))).all()
+    leads = [u for u in leads if u.kind in ("department", "commune")
+             or u.parent_id == commune.id]
     people = session.exec(select(Official)).all()
     steps: list[Step] = []
     n = 0
@@ -84,12 +89,14 @@ async def _play(env: WorkflowEnvironment, svc: TaskService, rng: random.Random,
         staff = [o.id for o in people if o.unit_id == unit.id and "officer" in o.role_list]
         head = next(o.id for o in people if o.unit_id == unit.id and o.role_list[0] in (
             "unit_head", "chairman"))
+        # Inside the sample commune its own chairman assigns and approves.
+        assigner = chairman if unit.path.startswith(commune.path) else "chutich"
         for _ in range(rng.randint(2, 5)):
             n += 1
             owner = rng.choice(staff) if staff else head
-            rec = await svc.assign("chutich", f"mau-{n}", _draft(
+            rec = await svc.assign(assigner, f"mau-{n}", _draft(
                 rng, unit, owner, rng.randint(4, 14)), now=start)
-            steps += _life(rng, svc, rec.id, owner, rec.deadline, start)
+            steps += _life(rng, svc, rec.id, owner, rec.deadline, start, assigner)
     for when, act in sorted(steps, key=lambda s: s[0]):
         if when > await env.get_current_time():
             await env.sleep(when - await env.get_current_time())
@@ -98,7 +105,7 @@ async def _play(env: WorkflowEnvironment, svc: TaskService, rng: random.Random,
 
 
 def _life(rng: random.Random, svc: TaskService, task_id: str, owner: str, deadline: datetime,
-          start: datetime) -> list[Step]:
+          start: datetime, assigner: str) -> list[Step]:
     """What one official does with one task, and when."""
     def at(base: datetime, days: float) -> datetime:
         return base + timedelta(days=days)
@@ -111,16 +118,19 @@ def _life(rng: random.Random, svc: TaskService, task_id: str, owner: str, deadli
     if roll < 0.45:  # delivered on time, approved a day later
         done = at(deadline, -rng.uniform(0.5, 2.5))
         steps += [(done, act(owner, Action.SUBMIT, output=Output("Báo cáo kết quả", "BC"))),
-                  (at(done, 1), act("chutich", Action.APPROVE))]
+                  (at(done, 1), act(assigner, Action.APPROVE))]
     elif roll < 0.6:  # delivered late
         done = at(deadline, rng.uniform(1, 4))
         steps += [(done, act(owner, Action.SUBMIT, output=Output("Báo cáo kết quả", "BC"))),
-                  (at(done, 0.5), act("chutich", Action.APPROVE))]
+                  (at(done, 0.5), act(assigner, Action.APPROVE))]
+    elif roll < 0.66:  # delivered, still awaiting the approver
+        done = at(deadline, rng.uniform(-2, 3))
+        steps.append((done, act(owner, Action.SUBMIT, output=Output("Báo cáo kết quả", "BC"))))
     elif roll < 0.72:  # asks for more time, granted
         ask = at(deadline, -2)
         steps += [(ask, act(owner, Action.REQUEST_EXTENSION, note="Chờ số liệu của các sở",
                             new_deadline=deadline + timedelta(days=21))),
-                  (at(ask, 1), act("chutich", Action.DECIDE_EXTENSION, approve=True))]
+                  (at(ask, 1), act(assigner, Action.DECIDE_EXTENSION, approve=True))]
     elif roll < 0.8:  # asks for more time, still waiting
         steps.append((at(deadline, -1), act(owner, Action.REQUEST_EXTENSION,
                                             note="Chờ ý kiến thẩm định của các sở, ngành",
@@ -136,6 +146,7 @@ async def run(work: Path) -> Path:
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
         seed_demo(session, max_communes=6)
+        commune, chairman = _give_structure(session)
     settings = Settings(_env_file=None, data_dir=work)  # type: ignore[call-arg]
     server = shutil.which("temporal-test-server") or str(
         Path(sys.executable).parent / "temporal-test-server")
@@ -144,7 +155,7 @@ async def run(work: Path) -> Path:
     ) as env, build_worker(env.client, engine, QUEUE, settings=settings):
         svc = TaskService(env.client, engine, QUEUE, CAL, CalendarConfig())
         with Session(engine) as session:
-            start = await _play(env, svc, random.Random(47), session)
+            start = await _play(env, svc, random.Random(47), session, commune, chairman)
         # The Monday after three full weeks: giao ban reads the week just ended.
         monday = CAL.next_working_day(local_date(start) + timedelta(days=21 - local_date(
             start).weekday()), include_today=True)
@@ -152,12 +163,48 @@ async def run(work: Path) -> Path:
         await env.sleep(max(morning - await env.get_current_time(), timedelta(0)))
         period = week_just_ended(await env.get_current_time())
         await generate(env.client, QUEUE, period)
-    with Session(engine) as session:
-        briefing = session.exec(select(Briefing).where(
-            Briefing.root_unit_id == "ag", Briefing.period == period.key)).one()
+        with Session(engine) as session:
+            draft = session.exec(select(Briefing).where(
+                Briefing.root_unit_id == commune.id, Briefing.period == period.key)).one()
+            chief = Viewer(load_actor(session, f"cvp.{commune.code}"))
+        # Issued by the commune's Chánh Văn phòng on Monday morning: "Số: 01/BC-VP".
+        briefing = issue(engine, settings, chief, draft.id or 0,
+                         await env.get_current_time())
     for kind in ("html", "docx", "xlsx") + (("pdf",) if find_chromium() else ()):
         shutil.copy(briefing_path(settings, briefing, kind), DOCS / f"briefing-sample.{kind}")
     return work / briefing.directory
+
+
+def _give_structure(session: Session) -> tuple[Unit, str]:
+    """The first demo commune as the seeds name one: a Văn phòng HĐND và UBND (Chánh, Phó
+    Chánh Văn phòng, an officer), a Phòng Kinh tế and a Phòng Văn hóa - Xã hội (a Trưởng phòng,
+    an officer each). Returns the commune and its chairman's id."""
+    commune = session.exec(select(Unit).where(Unit.kind == "commune")
+                           .order_by(col(Unit.sort_order))).first()
+    assert commune is not None and commune.code
+    code = commune.code
+    chairman = f"ct.{code}"
+    units = [("vp", "Văn phòng HĐND và UBND", "office", [
+                 (f"cvp.{code}", "unit_head", "Chánh Văn phòng", "Nguyễn Thị Thu Hà"),
+                 (f"pcvp.{code}", "deputy_head", "Phó Chánh Văn phòng", "Lê Minh Tâm"),
+                 (f"vp.{code}", "officer", "Công chức Văn phòng - Thống kê", "Trần Văn Lộc")]),
+             ("kt", "Phòng Kinh tế", "division", [
+                 (f"tpkt.{code}", "unit_head", "Trưởng phòng Kinh tế", "Phạm Quốc Bảo"),
+                 (f"kt.{code}", "officer", "Công chức Phòng Kinh tế", "Võ Thị Hồng")]),
+             ("vhxh", "Phòng Văn hóa - Xã hội", "division", [
+                 (f"tpvh.{code}", "unit_head", "Trưởng phòng Văn hóa - Xã hội", "Đặng Văn Khải"),
+                 (f"vh.{code}", "officer", "Công chức Phòng Văn hóa - Xã hội", "Huỳnh Thị Mai")])]
+    for order, (slug, name, kind, people) in enumerate(units, 1):
+        uid = f"{commune.id}-{slug}"
+        session.add(Unit(id=uid, name=name, kind=kind, parent_id=commune.id,
+                         path=f"{commune.path}{uid}/", sort_order=commune.sort_order * 10 + order))
+        session.flush()
+        for oid, roles, title, full_name in people:
+            session.add(Official(id=oid, username=oid, full_name=full_name, title=title,
+                                 unit_id=uid, roles=roles, email=f"{oid}@giaoviec.local"))
+    session.commit()
+    session.refresh(commune)
+    return commune, chairman
 
 
 def main() -> None:

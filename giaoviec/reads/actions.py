@@ -35,7 +35,7 @@ def actions_on(session: Session, viewer: Viewer, tasks: Sequence[Task], now: dat
              .items()}
     principals = standing_in_for(session, viewer.id, local_date(now))
     open_below = _open_subtask_counts(session, ids)
-    reminded = _last_manual_reminders(session, ids)
+    reminded = _last_manual_reminders(session, ids, viewer.id)
     found: dict[str, list[Action]] = {}
     for t in tasks:
         parties = TaskParties(
@@ -61,11 +61,13 @@ def _open_subtask_counts(session: Session, task_ids: Sequence[str]) -> dict[str,
     return {r[0]: int(r[1]) for r in rows}
 
 
-def _last_manual_reminders(session: Session, task_ids: Sequence[str]) -> dict[str, datetime]:
-    """When each task was last reminded by hand (the ladder's reminders have no actor)."""
+def _last_manual_reminders(session: Session, task_ids: Sequence[str], actor_id: str
+                           ) -> dict[str, datetime]:
+    """When the viewer last reminded each task by hand: the once-a-day pace is each person's
+    own (`domain.commands`), so another's reminder leaves his REMIND on offer."""
     rows = session.execute(
         select(TaskEvent.task_id, func.max(TaskEvent.at)).where(
             col(TaskEvent.task_id).in_(task_ids), TaskEvent.action == Action.REMIND.value,
-            col(TaskEvent.actor_id).is_not(None))
+            TaskEvent.actor_id == actor_id)
         .group_by(TaskEvent.task_id)).all()
     return {r[0]: r[1] for r in rows}

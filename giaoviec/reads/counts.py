@@ -98,15 +98,19 @@ def _on_time(clock: Clock) -> ColumnElement[bool]:
     return and_(_completed(clock), submitted <= Task.deadline)
 
 
-def _stopped(clock: Clock) -> ColumnElement[datetime]:
-    """domain.tally.stopped_at: the submission while a product awaits approval, the pause
-    while paused; NULL while the clock runs."""
-    awaiting = and_(
+def _awaiting(clock: Clock) -> ColumnElement[bool]:
+    """domain.tally.awaiting_since: a product submitted and awaiting approval at the instant."""
+    return and_(
         clock.by_then(col(Task.submitted_at)),
         or_(col(Task.state).in_([_S.SUBMITTED.value, _S.COMPLETED.value]),
             and_(clock.after(col(Task.returned_at)), Task.state != _S.PAUSED.value)),
     )
-    return case((awaiting, Task.submitted_at),
+
+
+def _stopped(clock: Clock) -> ColumnElement[datetime]:
+    """domain.tally.stopped_at: the submission while a product awaits approval, the pause
+    while paused; NULL while the clock runs."""
+    return case((_awaiting(clock), Task.submitted_at),
                 (Task.state == _S.PAUSED.value, Task.paused_at), else_=None)
 
 
@@ -143,11 +147,15 @@ def _declined(clock: Clock) -> ColumnElement[bool]:
 
 # How a task stands, as one value per row: each row's standing is worked out once, however
 # many figures read it (SQLite evaluates every condition of every CASE anew).
-_GONE, _ON_TIME, _LATE, _OVERDUE, _DUE_SOON, _IN_TIME = "x", "ot", "lt", "od", "ds", "it"
-_OPEN_STANDINGS = (_OVERDUE, _DUE_SOON, _IN_TIME)
+# _PENDING: open, its product submitted on time and awaiting approval (in time, and on time in
+# every rate: domain.tally.rate_standing).
+_GONE, _ON_TIME, _LATE, _OVERDUE, _DUE_SOON, _IN_TIME, _PENDING = (
+    "x", "ot", "lt", "od", "ds", "it", "pt")
+_OPEN_STANDINGS = (_OVERDUE, _DUE_SOON, _IN_TIME, _PENDING)
+_RATED_ON_TIME = (_ON_TIME, _PENDING)
 _NO_LIMIT = 2**62
 FOUR_WAY = ("total", "completed_on_time", "completed_late", "open_in_time", "open_overdue",
-            "due_soon")
+            "due_soon", "pending_on_time")
 
 
 def _standing(clock: Clock) -> ColumnElement[str]:
@@ -157,6 +165,7 @@ def _standing(clock: Clock) -> ColumnElement[str]:
         (_on_time(clock), _ON_TIME),
         (_completed(clock), _LATE),
         (func.coalesce(stopped, clock.instant) > Task.deadline, _OVERDUE),
+        (_awaiting(clock), _PENDING),
         (and_(stopped.is_(None), Task.deadline <= clock.horizon), _DUE_SOON),
         else_=_IN_TIME,
     )
@@ -171,13 +180,14 @@ def _figure_columns(clock: Clock, period: Period | None, standing: ColumnElement
         "total": standing != _GONE,
         "completed_on_time": standing == _ON_TIME,
         "completed_late": standing == _LATE,
-        "open_in_time": standing.in_((_DUE_SOON, _IN_TIME)),
+        "open_in_time": standing.in_((_DUE_SOON, _IN_TIME, _PENDING)),
         "open_overdue": standing == _OVERDUE,
         "due_soon": standing == _DUE_SOON,
         "flagged": and_(is_open, col(Task.flagged).is_(True)),
         "pending_extensions": and_(is_open, col(Task.extension_requested_deadline).is_not(None)),
         "awaiting_approval": _awaiting_approval(clock),
         "declined": _declined(clock),
+        "pending_on_time": standing == _PENDING,
     }
     if period is not None:
         # Flows within the period, so a half-year is its two quarters: assigned in it (a later
@@ -188,13 +198,17 @@ def _figure_columns(clock: Clock, period: Period | None, standing: ColumnElement
         due_in = and_(_within(col(Task.deadline), period), ~gone_first)
         done_in = and_(standing.in_((_ON_TIME, _LATE)),
                        _within(col(Task.completed_at), period))
-        base = and_(standing != _GONE, or_(due_in, done_in))
+        # domain.tally.in_rate_base: rated, and due or delivered in the period.
+        delivered_in = or_(done_in, and_(standing == _PENDING,
+                                         _within(col(Task.submitted_at), period)))
+        base = and_(standing.in_((*_RATED_ON_TIME, _LATE, _OVERDUE)),
+                    or_(_within(col(Task.deadline), period), delivered_in))
         figures |= {
             "due_in_period": due_in,
             "assigned_in_period": _within(col(Task.created_at), period),
             "completed_in_period": done_in,
             "base_in_period": base,
-            "on_time_in_period": and_(base, standing == _ON_TIME),
+            "on_time_in_period": and_(base, standing.in_(_RATED_ON_TIME)),
         }
     return {k: v for k, v in figures.items() if only is None or k in only}
 

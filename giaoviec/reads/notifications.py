@@ -16,7 +16,8 @@ def notifications_for(session: Session, viewer: Viewer, *, unread_only: bool = F
     """Newest first."""
     if not 0 <= first <= MAX_NOTIFICATIONS:
         raise validation_error([FieldIssue(
-            "first", "INVALID_PAGE_SIZE", f"Số thông báo phải từ 0 đến {MAX_NOTIFICATIONS}.")])
+            "first", "INVALID_PAGE_SIZE", f"Số thông báo phải từ 0 đến {MAX_NOTIFICATIONS}.")],
+            "Yêu cầu")
     stmt = select(Notification).where(Notification.recipient_id == viewer.id)
     if unread_only:
         stmt = stmt.where(col(Notification.read_at).is_(None))

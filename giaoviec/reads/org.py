@@ -20,6 +20,7 @@ from domain.org import (
     jurisdiction,
     parse_roles,
     path_ids,
+    tracking_unit,
 )
 from domain.task import OrgFacts, TaskDraft
 from giaoviec.store.models import Official, Task, TaskCoordinator, TaskMilestone, Unit
@@ -30,7 +31,20 @@ R = TypeVar("R")
 def actor_of(session: Session, official: Official) -> Actor:
     unit = session.get(Unit, official.unit_id)
     path = unit.path_ids if unit else (official.unit_id,)
-    return Actor(official.id, path, parse_roles(official.roles), unit.kind if unit else "")
+    # The People's Committee that named his unit to track its tasks, if any.
+    tracked = session.exec(select(Unit.path).where(
+        Unit.tracking_unit_id == official.unit_id)).first()
+    return Actor(official.id, path, parse_roles(official.roles), unit.kind if unit else "",
+                 tracks_path=path_ids(tracked) if tracked else ())
+
+
+def tracking_unit_of(session: Session, unit: Unit) -> Unit:
+    """The unit that tracks this People's Committee's (or department's) tasks and prepares its
+    weekly briefing (domain.org.tracking_unit)."""
+    children = session.exec(select(Unit.id, Unit.kind).where(Unit.parent_id == unit.id)
+                            .order_by(col(Unit.sort_order), col(Unit.id))).all()
+    found = tracking_unit(unit.id, unit.tracking_unit_id, [(c[0], c[1]) for c in children])
+    return unit if found == unit.id else session.get(Unit, found) or unit
 
 
 def load_actor(session: Session, official_id: str) -> Actor:
@@ -93,13 +107,15 @@ def org_facts(session: Session, lead_unit_id: str, owner_id: str,
     lead = session.get(Unit, lead_unit_id) if lead_unit_id else None
     owner = session.get(Official, owner_id) if owner_id else None
     ids = list(coordinator_ids)
-    known = set(session.exec(select(Unit.id).where(col(Unit.id).in_(ids))).all()) if ids else set()
+    paths = {u.id: u.path_ids for u in session.exec(select(Unit).where(col(Unit.id).in_(ids)))
+             } if ids else {}
     active = owner is not None and owner.active
     return OrgFacts(
         lead_unit_path=lead.path_ids if lead else None,
         owner_unit_id=owner.unit_id if active and owner else None,
-        known_unit_ids=frozenset(known),
+        known_unit_ids=frozenset(paths),
         owner_roles=parse_roles(owner.roles) if active and owner else frozenset(),
+        coordinator_paths=paths,
     )
 
 

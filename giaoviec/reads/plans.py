@@ -17,13 +17,13 @@ from domain.plan import (
     UnitFacts,
     orders_a_plan,
 )
-from domain.plan_wording import unit_group
+from domain.plan_wording import EVERY_UNIT, head_title, unit_group
 from domain.tally import Figures
 from domain.text import fold
 from giaoviec.reads.counts import Clock, counts_grouped
 from giaoviec.reads.org import Viewer, members, task_parties
 from giaoviec.reads.visibility import can_read, visible_tasks
-from giaoviec.store.models import Official, Plan, PlanTask, Task, Unit
+from giaoviec.store.models import Official, Plan, PlanTask, RecurringRule, Task, Unit
 
 MAX_PLANS = 100
 
@@ -85,7 +85,8 @@ def resolve_units(session: Session, issuer_unit_id: str, names: Iterable[str]
     for name in names:
         kinds = unit_group(name)
         if kinds is not None:
-            found[name] = [u.id for u in inside if u.parent_id == issuer.id and u.kind in kinds]
+            found[name] = [u.id for u in inside if u.parent_id == issuer.id
+                           and (kinds == EVERY_UNIT or u.kind in kinds)]
         elif name.strip() in by_id:
             found[name] = [name.strip()]
         elif fold(name) in by_name and len(by_name[fold(name)]) == 1:
@@ -94,7 +95,13 @@ def resolve_units(session: Session, issuer_unit_id: str, names: Iterable[str]
 
 
 def resolve_official(session: Session, unit_id: str, name: str) -> str | None:
-    """An official named by id, username or full name, among the active members of a unit."""
+    """An official named by id, username or full name, among the active members of a unit; or
+    by the title of its head ("Chánh Văn phòng", "Trưởng phòng Kinh tế")."""
+    rest = head_title(name)
+    unit = session.get(Unit, unit_id)
+    if rest is not None and unit is not None and rest in fold(unit.name):
+        heads = heads_of(members(session, unit_id))
+        return heads[0] if heads else None
     rows = session.exec(select(Official).where(
         Official.unit_id == unit_id, col(Official.active).is_(True))).all()
     for o in rows:
@@ -110,6 +117,12 @@ def resolve_official(session: Session, unit_id: str, name: str) -> str | None:
 def plan_by_client_key(session: Session, issuer_id: str, key: str) -> Plan | None:
     return session.exec(select(Plan).where(Plan.issuer_id == issuer_id,
                                            Plan.client_key == key)).first()
+
+
+def plan_rules(session: Session, plan_id: str) -> list[RecurringRule]:
+    """The recurring duties a plan's periodic rows became, in the plan's order."""
+    return list(session.exec(select(RecurringRule).where(RecurringRule.plan_id == plan_id)
+                             .order_by(col(RecurringRule.client_key))).all())
 
 
 def unstarted_records(session: Session, plan_id: str) -> list[str]:

@@ -15,7 +15,7 @@ from domain.tally import Figures
 from giaoviec.reads.counts import Clock, counts_grouped
 from giaoviec.reads.org import Viewer
 from giaoviec.reads.visibility import visible_tasks
-from giaoviec.store.models import RecurringRule, RecurringRuleEvent, Task
+from giaoviec.store.models import RecurringRule, RecurringRuleEvent, Task, Unit
 
 MAX_RULES = 100
 SUBMITTED = frozenset({TaskState.SUBMITTED.value, TaskState.COMPLETED.value})
@@ -32,15 +32,25 @@ def readable_rule(session: Session, viewer: Viewer, rule_id: str) -> RecurringRu
 
 
 def list_rules(session: Session, viewer: Viewer, unit_id: str | None = None,
-               first: int = 50) -> list[RecurringRule]:
-    out: list[RecurringRule] = []
-    for rule in session.exec(select(RecurringRule).order_by(
-            col(RecurringRule.created_at).desc(), col(RecurringRule.id))).all():
-        if readable(viewer, rule) and (unit_id is None or unit_id in json.loads(rule.unit_ids)):
-            out.append(rule)
-            if len(out) >= first:
-                break
-    return out
+               first: int = 50, *, plan_id: str | None = None) -> list[RecurringRule]:
+    """The rules the viewer may read, newest first; `unit_id`: those given to that unit or to a
+    unit inside it (a commune's chairman sees his phòng's duties); `plan_id`: a plan's."""
+    query = select(RecurringRule).order_by(col(RecurringRule.created_at).desc(),
+                                           col(RecurringRule.id))
+    if plan_id is not None:
+        query = query.where(RecurringRule.plan_id == plan_id)
+    rules = [r for r in session.exec(query).all() if readable(viewer, r)]
+    if unit_id is not None:
+        inside = _units_inside(session, unit_id, {u for r in rules
+                                                  for u in json.loads(r.unit_ids)})
+        rules = [r for r in rules if inside.intersection(json.loads(r.unit_ids))]
+    return rules[:first]
+
+
+def _units_inside(session: Session, unit_id: str, candidates: set[str]) -> set[str]:
+    """Those of `candidates` that are `unit_id` or lie inside it."""
+    rows = session.exec(select(Unit.id, Unit.path).where(col(Unit.id).in_(candidates))).all()
+    return {uid for uid, path in rows if unit_id in path_ids(path)}
 
 
 def live_rules(session: Session) -> dict[str, tuple[str, bool]]:

@@ -152,8 +152,13 @@ def latest_briefing(session: Session, unit: Unit, period: Period) -> Briefing | 
 
 def briefing_for(session: Session, viewer: Viewer, unit_id: str | None,
                  period: Period) -> Briefing | None:
-    """The newest revision of a unit's briefing for the period."""
-    return latest_briefing(session, briefing_unit(session, viewer, unit_id), period)
+    """A unit's briefing for the period as the dashboard links it: the newest issued one; the
+    draft while none is issued."""
+    unit = briefing_unit(session, viewer, unit_id)
+    issued = session.exec(select(Briefing).where(
+        Briefing.period == period.key, Briefing.root_unit_id == unit.id,
+        col(Briefing.issued_at).is_not(None)).order_by(col(Briefing.revision).desc())).first()
+    return issued or latest_briefing(session, unit, period)
 
 
 MAX_ROW_ID = 2**31 - 1  # an INTEGER key on PostgreSQL: 32 bits

@@ -67,8 +67,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return as_aware(datetime.fromisoformat(when)), task_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise validation_error(
-            [FieldIssue("after", "INVALID_CURSOR", "Con trỏ phân trang (after) không hợp lệ.")]
-        ) from None
+            [FieldIssue("after", "INVALID_CURSOR", "Con trỏ phân trang (after) không hợp lệ.")],
+            "Yêu cầu") from None
 
 
 def _unit_scope(session: Session, f: TaskFilter) -> list[ColumnElement[bool]]:
@@ -129,7 +129,8 @@ def list_tasks(
     """Tasks by deadline (earliest first), then id; keyset paging with opaque cursors."""
     if first < 0 or first > MAX_PAGE:
         raise validation_error([FieldIssue(
-            "first", "INVALID_PAGE_SIZE", f"Số bản ghi mỗi trang phải từ 0 đến {MAX_PAGE}.")])
+            "first", "INVALID_PAGE_SIZE", f"Số bản ghi mỗi trang phải từ 0 đến {MAX_PAGE}.")],
+            "Yêu cầu")
     too_long = [FieldIssue(f"filter.{name}", "TEXT_TOO_LONG",
                            f"Chuỗi lọc dài quá {MAX_SEARCH} ký tự.")
                 for name, value in (("search", f.search), ("basis", f.basis))

@@ -22,13 +22,13 @@ def parse_notification_ids(ids: Sequence[str]) -> list[int]:
     superscript "²", a number too large for the database) is refused, naming the field."""
     if len(ids) > MAX_IDS:
         raise validation_error([FieldIssue(
-            "ids", "TOO_MANY_IDS", f"Mỗi lần đánh dấu tối đa {MAX_IDS} thông báo.")])
+            "ids", "TOO_MANY_IDS", f"Mỗi lần đánh dấu tối đa {MAX_IDS} thông báo.")], "Yêu cầu")
     numbers: set[int] = set()
     for i, raw in enumerate(ids):
         text = str(raw)
         if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= _MAX_ID:
             raise validation_error([FieldIssue(
-                f"ids[{i}]", "INVALID_ID", "Mã thông báo không hợp lệ.")])
+                f"ids[{i}]", "INVALID_ID", "Mã thông báo không hợp lệ.")], "Yêu cầu")
         numbers.add(int(text))
     return sorted(numbers)
 

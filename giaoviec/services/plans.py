@@ -18,20 +18,22 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from domain.errors import DomainError, FieldIssue, conflict, validation_error
 from domain.inputs import check_client_key
 from domain.plan import (
     PlanDraft,
     PlannedTask,
+    check_plan,
     request_digest,
     task_client_key,
-    validate_plan,
     with_named,
 )
+from domain.plan_limits import check_size
 from domain.record import TaskRecord, new_record
 from giaoviec.reads.org import load_actor
-from giaoviec.reads.plans import plan_by_client_key, plan_facts, unstarted_records
+from giaoviec.reads.plans import plan_by_client_key, plan_facts, plan_rules, unstarted_records
 from giaoviec.services.plan_files import (
     MAX_FILE_BYTES,
     Resolved,
@@ -40,10 +42,20 @@ from giaoviec.services.plan_files import (
     read_document,
     read_sheet,
     resolve,
+    with_rows,
 )
+from giaoviec.services.recurring import Scheduler, new_rule, refuse_duplicate, rule_hash
 from giaoviec.services.tasks import TaskService, new_task_id, request_hash
+from giaoviec.services.xlsx_rows import off_loop
 from giaoviec.store.db import session_scope
-from giaoviec.store.models import Plan, PlanTask, TaskRequest, Unit
+from giaoviec.store.models import (
+    Plan,
+    PlanTask,
+    RecurringRule,
+    RecurringRuleEvent,
+    TaskRequest,
+    Unit,
+)
 
 RECORDS = TypeAdapter(TaskRecord)
 PARALLEL_STARTS = 8
@@ -57,6 +69,8 @@ def plan_hash(draft: PlanDraft) -> str:
 @dataclass
 class PlanService:
     tasks: TaskService
+    # Runs the plan's recurring duties; without one (tests) they wait for `giaoviec schedules`.
+    scheduler: Scheduler | None = None
 
     async def create(
         self, issuer_id: str, client_key: str, draft: PlanDraft, *, now: datetime | None = None,
@@ -66,10 +80,18 @@ class PlanService:
         `named`: names in a file that matched nothing, refused with the plan's other faults."""
         now = now or datetime.now(UTC)
         key = check_client_key(client_key)
+        # Before hashing, looking up or validating anything: the counts alone may refuse it.
+        check_size(len(draft.items), [(len(i.lead_unit_ids), len(i.products))
+                                      for i in draft.items])
         digest = plan_hash(draft)
         plan_id, records = await asyncio.to_thread(
             self._prepare, issuer_id, key, digest, draft, now, named or [])
         await self._start_all(records)
+        if self.scheduler is not None:  # again on a retry: installing is idempotent
+            with session_scope(self.tasks.engine) as session:
+                rules = [(r.id, r.title) for r in plan_rules(session, plan_id)]
+            for rule_id, title in rules:
+                await self.scheduler.install(rule_id, title)
         return plan_id
 
     async def import_file(
@@ -83,13 +105,16 @@ class PlanService:
             raise file_error("FILE_TOO_LARGE",
                              f"Tệp kế hoạch quá {MAX_FILE_BYTES // 1024} KB.")
         if suffix == ".xlsx":
-            sheet = read_sheet(data)
+            sheet = await off_loop(read_sheet, data)  # bounded, and never on the event loop
             resolved = await asyncio.to_thread(self._resolve, issuer_id, sheet)
             draft = replace(resolved.draft, fulfils_task_id=fulfils_task_id)
-            return await self.create(issuer_id, client_key, draft, now=now,
-                                     named=resolved.issues)
+            try:
+                return await self.create(issuer_id, client_key, draft, now=now,
+                                         named=resolved.issues)
+            except DomainError as err:
+                raise with_rows(err) from None
         if suffix in (".yaml", ".yml", ".json"):
-            draft = read_document(data, suffix)
+            draft = await off_loop(read_document, data, suffix)
             if fulfils_task_id:
                 draft = replace(draft, fulfils_task_id=fulfils_task_id)
             return await self.create(issuer_id, client_key, draft, now=now)
@@ -112,12 +137,14 @@ class PlanService:
             found = plan_by_client_key(session, actor.id, key)
             if found is None:
                 try:
-                    planned = validate_plan(draft, actor, plan_facts(session, draft, actor),
-                                            self.tasks.calendar, now)
+                    valid = check_plan(draft, actor, plan_facts(session, draft, actor),
+                                       self.tasks.calendar, now)
                 except DomainError as err:
                     raise with_named(named, err) from None
                 if named:
                     raise validation_error(named, "Kế hoạch")
+                for rule in valid.rules:  # a periodic row some rule already gives the unit
+                    refuse_duplicate(session, rule.draft, rule.row)
                 issuer_unit = session.get(Unit, actor.unit_id)
                 assert issuer_unit is not None
         if found is not None:
@@ -127,9 +154,15 @@ class PlanService:
             issuer_unit_path=issuer_unit.path, client_key=key, request_hash=digest,
             number=draft.number.strip(), issued_on=draft.issued_on,
             subject=draft.subject.strip(), basis=(draft.basis or "").strip() or None,
-            fulfils_task_id=draft.fulfils_task_id, task_count=len(planned), created_at=now,
+            fulfils_task_id=draft.fulfils_task_id, task_count=len(valid.tasks), created_at=now,
+            untracked=json.dumps([asdict(u) for u in valid.untracked], ensure_ascii=False)
+            if valid.untracked else None,
         )
+        planned = valid.tasks
         records = [self._record(plan.id, actor.id, p, now) for p in planned]
+        rules = [new_rule(r.draft, actor.id, issuer_unit.path,
+                          f"{task_client_key(plan.id, r.row, r.position, r.unit_id)}:rule",
+                          rule_hash(r.draft), now, plan_id=plan.id) for r in valid.rules]
         try:
             with session_scope(engine) as session:
                 session.add(plan)
@@ -141,6 +174,7 @@ class PlanService:
                     session.add(TaskRequest(assigner_id=actor.id, client_key=r.client_key,
                                             task_id=r.id, request_hash=r.request_hash,
                                             created_at=now))
+                self._add_rules(session, rules, actor.id, now)
         except IntegrityError:  # a concurrent twin claimed the plan first
             with session_scope(engine) as session:
                 twin = plan_by_client_key(session, actor.id, key)
@@ -148,6 +182,15 @@ class PlanService:
                 raise conflict("Nhiệm vụ này đã có kế hoạch thực hiện.") from None
             return self._retry(twin, digest)
         return plan.id, records
+
+    @staticmethod
+    def _add_rules(session: Session, rules: list[RecurringRule], actor_id: str,
+                   now: datetime) -> None:
+        for rule in rules:
+            session.add(rule)
+            session.flush()
+            session.add(RecurringRuleEvent(rule_id=rule.id, at=now, actor_id=actor_id,
+                                           action="create"))
 
     def _retry(self, plan: Plan, digest: str) -> tuple[str, list[TaskRecord]]:
         if plan.request_hash != digest:

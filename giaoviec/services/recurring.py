@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio.client import (
     Client,
     Schedule,
@@ -35,18 +35,23 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.errors import conflict, forbidden, not_found
+from domain.errors import Code, DomainError, FieldIssue, conflict, forbidden, not_found
 from domain.inputs import check_client_key
 from domain.recurrence import (
     OPENS_AT,
     RuleDraft,
     can_manage_rule,
     check_rule,
+    describe,
+    duplicates,
+    from_json,
     next_rule_state,
     to_json,
 )
-from domain.timezone import TIME_ZONE
-from giaoviec.reads.org import actor_of, load_actor, org_facts, unit_heads
+from domain.ro import RO_VIEC
+from domain.timezone import TIME_ZONE, local_date
+from giaoviec.reads.org import actor_of, load_actor, org_facts, unit_heads, viewer_for
+from giaoviec.reads.recurring import readable_rule
 from giaoviec.services.schedules import ensure_schedule
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import session_scope
@@ -155,6 +160,7 @@ class RecurringService:
                 facts = [org_facts(session, u, h or "") for u, h in zip(draft.unit_ids, heads,
                                                                         strict=True)]
                 check_rule(draft, creator, facts, heads, self.tasks.calendar, now)
+                refuse_duplicate(session, draft)
                 unit = session.get(Unit, creator.unit_id)
                 assert unit is not None
         if found is not None:
@@ -162,17 +168,7 @@ class RecurringService:
                 raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ định kỳ "
                                "khác.")
             return found
-        assert draft.product_kind is not None and draft.product_description is not None
-        rule = RecurringRule(
-            id=uuid.uuid4().hex, creator_id=creator.id, creator_unit_path=unit.path,
-            client_key=key, request_hash=digest, title=draft.title.strip(),
-            description=(draft.description or "").strip(), basis=(draft.basis or "").strip(),
-            product_kind=draft.product_kind.strip(),
-            product_description=draft.product_description.strip(),
-            product_measure=draft.product_measure, recurrence=to_json(draft.recurrence),
-            unit_ids=json.dumps(list(draft.unit_ids)), starts_on=draft.starts_on,
-            ends_on=draft.ends_on, created_at=now,
-        )
+        rule = new_rule(draft, creator.id, unit.path, key, digest, now)
         try:
             with session_scope(self.tasks.engine) as session:
                 session.add(rule)
@@ -208,7 +204,9 @@ class RecurringService:
         now = now or datetime.now(UTC)
         with session_scope(self.tasks.engine) as session:
             actor = load_actor(session, actor_id)
-            rule = session.get(RecurringRule, rule_id)
+            viewer = viewer_for(session, actor_id)
+            # A rule the actor may not read is as unknown to him as one that does not exist.
+            rule = readable_rule(session, viewer, rule_id) if viewer else None
             creator = session.get(Official, rule.creator_id) if rule else None
             if rule is None or creator is None:
                 raise not_found("Không tìm thấy nhiệm vụ định kỳ.")
@@ -221,6 +219,41 @@ class RecurringService:
             session.add(rule)
             session.add(RecurringRuleEvent(rule_id=rule.id, at=now, actor_id=actor.id,
                                            action=action, note=(reason or "").strip() or None))
+
+
+def refuse_duplicate(session: Session, draft: RuleDraft, row: int | None = None) -> None:
+    """CONFLICT naming the live rule that already gives these units this duty on this
+    calendar (domain.recurrence.duplicates); `row`: the plan's row the draft comes from."""
+    for rule in session.exec(select(RecurringRule).where(RecurringRule.state != "ended")
+                             .order_by(col(RecurringRule.created_at))).all():
+        shared = duplicates(draft, rule.title, json.loads(rule.unit_ids),
+                            from_json(rule.recurrence))
+        if shared:
+            creator = session.get(Official, rule.creator_id)
+            names = ", ".join(sorted(u.name for u in session.exec(
+                select(Unit).where(col(Unit.id).in_(shared))).all()))
+            raise DomainError(Code.CONFLICT, (
+                f"Đã có nhiệm vụ định kỳ “{rule.title}” ({describe(from_json(rule.recurrence))}) "
+                f"giao cho {names}, do {creator.full_name if creator else rule.creator_id} lập "
+                f"ngày {local_date(rule.created_at):%d/%m/%Y}; không lập trùng."),
+                [FieldIssue("unitIds", "DUPLICATE_RULE", f"Trùng nhiệm vụ định kỳ mã {rule.id}.",
+                            RO_VIEC, row)])
+
+
+def new_rule(draft: RuleDraft, creator_id: str, creator_unit_path: str, key: str, digest: str,
+             now: datetime, plan_id: str | None = None) -> RecurringRule:
+    """The rule as recorded; `plan_id`: the plan whose row it is."""
+    assert draft.product_kind is not None and draft.product_description is not None
+    return RecurringRule(
+        id=uuid.uuid4().hex, creator_id=creator_id, creator_unit_path=creator_unit_path,
+        client_key=key, request_hash=digest, title=draft.title.strip(),
+        description=(draft.description or "").strip(), basis=(draft.basis or "").strip(),
+        product_kind=draft.product_kind.strip(),
+        product_description=draft.product_description.strip(),
+        product_measure=draft.product_measure, recurrence=to_json(draft.recurrence),
+        unit_ids=json.dumps(list(draft.unit_ids)), starts_on=draft.starts_on,
+        ends_on=draft.ends_on, created_at=now, plan_id=plan_id,
+    )
 
 
 def _by_key(session: Session, creator_id: str, key: str) -> RecurringRule | None:

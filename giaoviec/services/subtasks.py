@@ -42,7 +42,8 @@ class SubtaskService:
         keys = [check_client_key(p.client_key) for p in parts]
         if len(set(keys)) < len(keys):
             raise validation_error([FieldIssue("parts", "DUPLICATE_CLIENT_KEY",
-                                               "Mỗi nhiệm vụ con cần một mã yêu cầu riêng.")])
+                                               "Mỗi nhiệm vụ con cần một mã yêu cầu riêng.")],
+                                   "Nhiệm vụ con")
         drafts = await asyncio.to_thread(self._check, actor_id, parent_id, parts, now)
         return [await self.tasks.assign(actor_id, key, draft, now=now, parent_id=parent_id)
                 for key, draft in zip(keys, drafts, strict=True)]

@@ -46,7 +46,7 @@ from giaoviec.reads.subtasks import open_subtasks
 from giaoviec.reads.visibility import can_read
 from giaoviec.services import cascade
 from giaoviec.store.db import session_scope
-from giaoviec.store.models import Task, TaskRequest
+from giaoviec.store.models import Official, Task, TaskRequest
 from workflows.contracts import (
     CalendarConfig,
     Command,
@@ -250,6 +250,8 @@ class TaskService:
                                       for a in [actor, *(p for p, _ in principals)]):
                 raise not_found("Không tìm thấy nhiệm vụ.")
             parties = task_parties(session, row)
+            person = session.get(Official, actor.id)
+            cmd.actor_name = person.full_name if person else None
             relations, for_whom = acting_for(
                 relations_to_task(actor, parties),
                 [(p.id, relations_to_task(p, parties)) for p, _ in principals])

@@ -34,6 +34,10 @@ class Unit(SQLModel, table=True):
     path: str = Field(index=True, max_length=2000)
     code: str | None = Field(default=None, max_length=32)
     sort_order: int = 0
+    # The unit a People's Committee names to track its tasks, remind and prepare its weekly
+    # briefing ("để theo dõi, tổng hợp"); None: its Văn phòng (domain.org.tracking_unit).
+    tracking_unit_id: str | None = Field(default=None, foreign_key="unit.id", index=True,
+                                         max_length=64)
 
     @property
     def path_ids(self) -> tuple[str, ...]:
@@ -206,6 +210,9 @@ class Briefing(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("period", "root_unit_id", "revision", name="uq_briefing_rev"),
+        # One number once in an issuing unit's yearly register (drafts have none: NULL).
+        UniqueConstraint("issuer_unit_id", "register_year", "register_number",
+                         name="uq_briefing_register"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -218,6 +225,19 @@ class Briefing(SQLModel, table=True):
     directory: str = Field(max_length=1000)  # relative to the data directory
     # An unchanged rerun makes no revision.
     content_hash: str | None = Field(default=None, max_length=64)
+    # Draft until issued: "DỰ THẢO", no number; issuing numbers it in the issuing unit's
+    # register once and freezes it. A correction after issue is a new document naming the one
+    # it corrects.
+    issuer_unit_id: str | None = Field(default=None, foreign_key="unit.id", max_length=64)
+    issued_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    issued_by_id: str | None = Field(default=None, foreign_key="official.id", max_length=64)
+    register_year: int | None = None
+    register_number: int | None = None
+    corrects_id: int | None = Field(default=None, foreign_key="briefing.id")
+
+    @property
+    def is_draft(self) -> bool:
+        return self.issued_at is None
 
 
 class DocumentCounter(SQLModel, table=True):
@@ -260,6 +280,9 @@ class Plan(SQLModel, table=True):
     fulfils_task_id: str | None = Field(default=None, unique=True, max_length=64)
     task_count: int = 0
     created_at: datetime = Field(sa_column=_ts(index=True, nullable=False))
+    # Products with no day to hold anyone to ("Theo yêu cầu"): JSON list of
+    # {row, description, term, why} (domain.plan_terms.UntrackedProduct).
+    untracked: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class PlanTask(SQLModel, table=True):
@@ -287,6 +310,17 @@ class Substitution(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts(nullable=False))
     cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
     cancelled_by: str | None = Field(default=None, foreign_key="official.id", max_length=64)
+
+
+class SubstitutionDay(SQLModel, table=True):
+    """One day an official has a substitute: the primary key makes "one substitute a day" hold
+    in the database, whatever requests run at once. Freed when the substitution is cancelled."""
+
+    __tablename__ = "substitution_day"
+
+    official_id: str = Field(foreign_key="official.id", primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
+    substitution_id: int = Field(foreign_key="substitution.id", index=True)
 
 
 class HandOver(SQLModel, table=True):
@@ -325,6 +359,8 @@ class RecurringRule(SQLModel, table=True):
     state: str = Field(default="active", max_length=16)  # active | paused | ended
     created_at: datetime = Field(sa_column=_ts(nullable=False))
     ended_at: datetime | None = Field(default=None, sa_column=_ts())
+    # A plan's row whose term is periodic ("Hằng tuần"): the plan it belongs to.
+    plan_id: str | None = Field(default=None, foreign_key="plan.id", index=True, max_length=64)
 
 
 class RecurringRuleEvent(SQLModel, table=True):

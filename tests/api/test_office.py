@@ -55,9 +55,17 @@ async def test_the_office_reads_and_reminds_across_its_ubnd(api: Api) -> None:
         told = s.exec(select(Notification).where(
             Notification.task_id == tid, col(Notification.kind) == "manual_reminder")).all()
     assert [n.recipient_id for n in told] == ["snv.cb1"] and "đôn đốc" in told[0].body
-    # Not twice within a day: the owner is not flooded.
+    # Not twice within a day by the same person: the owner is not flooded; the refusal names
+    # who reminded last and when.
     again = await api.error("vp.cv", REMIND, id=tid)
     assert again["extensions"]["code"] == "RATE_LIMITED"
+    assert "Lần đôn đốc gần nhất: Lê Văn Cường, lúc" in again["message"]
+    # Another who may remind still may, once: the lead unit's head.
+    head = (await api.ok("gd.snv", REMIND, id=tid))["remindTask"]
+    assert head["id"] == tid
+    twice = await api.error("gd.snv", REMIND, id=tid)
+    assert twice["extensions"]["code"] == "RATE_LIMITED"
+    assert "Lần đôn đốc gần nhất: Phạm Thị Dung" in twice["message"]
     # Nobody else's office, and not a colleague.
     other = await api.error("xa1.vp", REMIND, id=tid)
     assert other["extensions"]["code"] == "NOT_FOUND"
@@ -84,3 +92,36 @@ async def test_assigning_to_a_division_tells_the_department_above_it(api: Api) -
     assert told == {"tccb.cb": "assigned", "gd.snv": "assigned_below"}
     seen = (await api.ok("gd.snv", GET, id=task["id"]))["task"]
     assert seen is not None
+
+
+GENERATE = "mutation { generateBriefing(period: \"2026-W47\") { number draft } }"
+
+
+async def test_the_unit_a_committee_names_tracks_reads_reminds_and_prepares(api: Api) -> None:
+    """Seed 000 sends everything to Phòng Văn hóa - Xã hội "để theo dõi, tổng hợp": the
+    commune names it its tracking unit, and its head reads every task of the commune, reminds
+    and prepares the briefing — where before he heard NOT_FOUND."""
+    with Session(api.engine) as s:
+        s.add(Unit(id="xa1-vhxh", name="Phòng Văn hóa - Xã hội", kind="division",
+                   parent_id="xa1", path="/tinh/xa1/xa1-vhxh/"))
+        s.flush()
+        s.add(Official(id="xa1.tpvh", username="xa1.tpvh", full_name="Kiều Thị Vân",
+                       unit_id="xa1-vhxh", roles="unit_head"))
+        s.commit()
+    task = (await api.ok("ct.xa1", ASSIGN, input=assign_input(
+        leadUnitId="xa1", ownerId="xa1.cb", coordinators=[])))["assignTask"]
+    before = await api.error("xa1.tpvh", REMIND, id=task["id"])
+    assert before["extensions"]["code"] == "NOT_FOUND"
+    with Session(api.engine) as s:
+        xa1 = s.get(Unit, "xa1")
+        assert xa1 is not None
+        xa1.tracking_unit_id = "xa1-vhxh"
+        s.add(xa1)
+        s.commit()
+    assert (await api.ok("xa1.tpvh", GET, id=task["id"]))["task"]["id"] == task["id"]
+    assert (await api.ok("xa1.tpvh", REMIND, id=task["id"]))["remindTask"]["id"] == task["id"]
+    draft = (await api.ok("xa1.tpvh", GENERATE))["generateBriefing"]
+    assert draft == {"number": "", "draft": True}
+    # Still nothing outside the commune.
+    outside = await api.error("xa1.tpvh", BRIEFING, u="tinh")
+    assert outside["extensions"]["code"] == "FORBIDDEN"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ from sqlmodel import Session, col, func, select
 from temporalio.testing import WorkflowEnvironment
 
 from domain.plan import PlanDraft, PlanItem, PlanProduct
+from domain.timezone import local_date
 from giaoviec.orgdata.seed import seed_demo
+from giaoviec.programs import sample_plan
 from giaoviec.services.plans import PlanService
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.models import Plan, PlanTask, Task, TaskRequest, Unit
@@ -32,6 +35,7 @@ SEED_YAML = EXAMPLES / "ke-hoach-hoa-xa.yaml"
 SEED_XLSX = EXAMPLES / "ke-hoach-hoa-xa.xlsx"
 DEPARTMENTS = 9
 SEED_TASKS = 4 + 4 + 2 + 2 * DEPARTMENTS
+ISSUED = local_date(datetime.now(UTC))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -68,9 +72,24 @@ GET_PLAN = f"query($id: ID!) {{ plan(id: $id) {{ {PLAN_FIELDS} }} }}"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def seed_input(key: str) -> dict[str, Any]:
+def seed_plan() -> dict[str, Any]:
+    """The example plan as if signed today: its terms count from its issue date, so the
+    example's own date (15/06/2026) would put every "01 tháng" in the past."""
     plan = yaml.safe_load(SEED_YAML.read_text(encoding="utf-8"))
-    return {"clientKey": key, **plan}
+    return {**plan, "issuedOn": ISSUED.isoformat()}
+
+
+def seed_input(key: str) -> dict[str, Any]:
+    return {"clientKey": key, **seed_plan()}
+
+
+@pytest.fixture(scope="module")
+def seed_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The example plan dated today, as YAML and as the XLSX sheet an office keeps."""
+    folder = tmp_path_factory.mktemp("seed")
+    source = folder / SEED_YAML.name
+    source.write_text(yaml.safe_dump(seed_plan(), allow_unicode=True), encoding="utf-8")
+    return source, sample_plan.write(source, folder / SEED_XLSX.name)
 
 
 async def upload(api: Api, user: str, name: str, data: bytes, key: str) -> dict[str, Any]:
@@ -103,17 +122,19 @@ def comparable(tasks: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         for t in tasks)
 
 
-async def test_the_seed_plan_gives_the_same_tasks_through_the_api_xlsx_and_yaml(api: Api) -> None:
+async def test_the_seed_plan_gives_the_same_tasks_through_the_api_xlsx_and_yaml(
+        api: Api, seed_files: tuple[Path, Path]) -> None:
+    seed_yaml, seed_xlsx = seed_files
     by_api = (await api.ok("phochutich1", CREATE, input=seed_input(new_key())))["createPlan"]
-    body = await upload(api, "phochutich1", SEED_XLSX.name, SEED_XLSX.read_bytes(), new_key())
+    body = await upload(api, "phochutich1", seed_xlsx.name, seed_xlsx.read_bytes(), new_key())
     assert "errors" not in body, body["errors"]
     by_xlsx = body["data"]["importPlan"]
-    body = await upload(api, "phochutich1", SEED_YAML.name, SEED_YAML.read_bytes(), new_key())
+    body = await upload(api, "phochutich1", seed_yaml.name, seed_yaml.read_bytes(), new_key())
     assert "errors" not in body, body["errors"]
     by_yaml = body["data"]["importPlan"]
 
     for plan in (by_api, by_xlsx, by_yaml):
-        assert plan["number"] == "112/KH-UBND" and plan["issuedOn"] == "2026-06-15"
+        assert plan["number"] == "112/KH-UBND" and plan["issuedOn"] == ISSUED.isoformat()
         assert plan["issuedBy"]["id"] == "phochutich1" and plan["issuerUnit"]["id"] == "ag"
         assert plan["taskCount"] == SEED_TASKS
         assert plan["counts"]["total"] == SEED_TASKS == plan["counts"]["openInTime"]
@@ -129,7 +150,7 @@ async def test_the_seed_plan_gives_the_same_tasks_through_the_api_xlsx_and_yaml(
     sample = next(t for t in tasks["xlsx"] if t["title"] == "Dự toán kinh phí thực hiện Kế hoạch")
     assert sample["leadUnit"]["id"] == "ag-stc" and sample["owner"]["id"] == "gd.stc"
     assert sample["product"]["kind"] == "dự toán"
-    assert sample["basis"] == "Kế hoạch số 112/KH-UBND ngày 15/06/2026"
+    assert sample["basis"] == f"Kế hoạch số 112/KH-UBND ngày {ISSUED:%d/%m/%Y}"
     assert sample["description"].startswith("Chủ trì tham mưu cân đối, bố trí kinh phí")
     weekly = next(t for t in tasks["xlsx"] if t["title"].startswith("Báo cáo kiểm đếm"))
     assert weekly["coordinators"][0]["unit"]["id"] == "ag-svhttdl"
@@ -165,7 +186,7 @@ async def test_a_faulty_plan_creates_nothing_and_names_every_row(api: Api) -> No
            "items": [good,
                      {**good, "leadUnitIds": ["ag-stc", "khong-co"]},
                      good,
-                     {**good, "products": [{"description": "Báo cáo", "term": "hằng tuần",
+                     {**good, "products": [{"description": "Báo cáo", "term": "sớm",
                                             "measure": "Trình"}],
                       "coordinators": [{"unitId": "ag-stc", "duty": ""}]}]}
     err = await api.error("phochutich1", CREATE, input=bad)
@@ -207,7 +228,7 @@ async def test_an_xlsx_names_the_sheet_rows_and_the_names_it_cannot_find(api: Ap
         ["I", "NHÓM NHIỆM VỤ VỀ CHUYỂN ĐỔI SỐ"],  # a heading row: no unit, product or term
         ["2", "Chuyển đổi số", "Phòng Không Có", "Sở Tài chính: Bố trí kinh phí",
          "Báo cáo\nKế hoạch", "05/12\n01 tháng\n2 tuần", "Trình UBND tỉnh"],
-        ["3", "Kinh phí", "sở tài chinh", "Sở Ma: hỗ trợ", "Dự toán kinh phí", "hằng tuần",
+        ["3", "Kinh phí", "sở tài chinh", "Sở Ma: hỗ trợ", "Dự toán kinh phí", "sớm",
          "Trình UBND tỉnh"],
     ])
     body = await upload(api, "chutich", "ke-hoach.xlsx", data, new_key())

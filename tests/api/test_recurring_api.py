@@ -6,18 +6,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from domain.calendar import WorkingCalendar
+from domain.timezone import local_date
 from giaoviec.programs.worker import build_worker
 from giaoviec.services.tasks import TaskService
+from giaoviec.store.models import Official, Unit
 from tests.api.harness import QUEUE, Api, make_settings, new_key
 from tests.workflow.test_recurring import DrivenScheduler, wait_created
 from workflows.contracts import CalendarConfig, RecurringRun
@@ -47,7 +51,7 @@ async def api(env: WorkflowEnvironment, db: Engine) -> AsyncIterator[Api]:
         await stack.enter_async_context(build_worker(env.client, db, QUEUE, settings=settings))
         transport = httpx.ASGITransport(app=app)
         http = await stack.enter_async_context(
-            httpx.AsyncClient(transport=transport, base_url="http://api"))
+            httpx.AsyncClient(transport=transport, base_url="http://localhost"))
         yield Api(app, http, settings, db, service)
 
 
@@ -91,8 +95,16 @@ async def test_the_seeds_periodic_reports_as_a_recurring_duty(
     assert task["title"] == "Báo cáo kết quả thực hiện Kế hoạch (năm 2026 (hạn 05/12/2026))"
     assert task["deadline"].startswith("2026-12-07")  # Saturday 05/12 → Monday
 
+    # One who reads it but did not make it (nor leads above its maker) may not pause it.
     denied = await api.error("snv.cb1", PAUSE, id=rule["id"], r="Thử")
     assert denied["extensions"]["code"] == "FORBIDDEN"
+    # A rule he may not read answers as an unknown one (issue 16, item 12): no oracle.
+    division = (await api.ok("gd.snv", CREATE, input={
+        **seed, "clientKey": new_key(), "unitIds": ["snv-tccb"]}))["createRecurringRule"]
+    hidden = await api.error("stc.cb", PAUSE, id=division["id"], r="Thử")
+    unknown = await api.error("stc.cb", PAUSE, id="no-such-rule", r="Thử")
+    assert hidden["extensions"]["code"] == unknown["extensions"]["code"] == "NOT_FOUND"
+    assert hidden["message"] == unknown["message"]
     paused = (await api.ok("chutich", PAUSE, id=rule["id"], r="Chờ hướng dẫn"))
     assert paused["pauseRecurringRule"]["state"] == "paused"
     resumed = (await api.ok("chutich", RESUME, id=rule["id"]))["resumeRecurringRule"]
@@ -108,3 +120,91 @@ async def test_the_seeds_periodic_reports_as_a_recurring_duty(
     assert [r["id"] for r in (await api.ok("gd.snv", listed, u="snv"))["recurringRules"]] == [
         rule["id"]]
     assert (await api.ok("gd.snv", listed, u="vp"))["recurringRules"] == []
+
+
+PLAN = """mutation($input: PlanInput!) { createPlan(input: $input) {
+  id taskCount untracked { row description term why } } }"""
+PLAN_RULES = """query($p: ID) { recurringRules(planId: $p) {
+  id title schedule startsOn planId units { id } } }"""
+
+
+async def test_a_plans_periodic_rows_become_its_recurring_duties(api: Api) -> None:
+    """Issue 19, item 9: "Hằng tuần" and "06 tháng, năm" rows are recurring duties linked to
+    the plan, installed to run; "Theo yêu cầu" is listed, untracked, with why."""
+    scheduler = api.app.state.services.scheduler
+    before = len(scheduler.installed)
+    good = {"leadUnitIds": ["snv"], "description": "Theo dõi, tổng hợp kết quả kiểm đếm."}
+    measure = "Gửi Văn phòng UBND tỉnh"
+    plan_input = {
+        "clientKey": new_key(), "number": "45/KH-UBND", "subject": "Chấn chỉnh lề lối làm việc",
+        "basis": "Quyết định số 534/QĐ-TTg", "issuedOn": "2026-11-02",
+        "items": [
+            {**good, "products": [
+                {"description": "Báo cáo kiểm đếm nhiệm vụ hằng tuần", "term": "Hằng tuần",
+                 "measure": measure},
+                {"description": "Báo cáo đột xuất", "term": "Theo yêu cầu", "measure": measure},
+                {"description": "Báo cáo năm", "term": "31/12/2026",
+                 "measure": measure}]},
+            {"leadUnitIds": ["snv", "stc"], "description": "Báo cáo kết quả thực hiện.",
+             "products": [{"description": "Báo cáo kết quả thực hiện Kế hoạch",
+                           "term": "06 tháng, năm", "measure": measure}]}]}
+    plan = (await api.ok("chutich", PLAN, input=plan_input))["createPlan"]
+    assert plan["taskCount"] == 1
+    linked = (await api.ok("chutich", PLAN_RULES, p=plan["id"]))["recurringRules"]
+    assert {r["planId"] for r in linked} == {plan["id"]}
+    rules = {(r["title"], r["units"][0]["id"]): r for r in linked}
+    assert set(rules) == {("Báo cáo kiểm đếm nhiệm vụ hằng tuần", "snv"),
+                          ("Báo cáo kết quả thực hiện Kế hoạch", "snv"),
+                          ("Báo cáo kết quả thực hiện Kế hoạch", "stc")}
+    weekly = rules[("Báo cáo kiểm đếm nhiệm vụ hằng tuần", "snv")]
+    assert weekly["schedule"] == "Hằng tuần, hạn thứ Sáu" and weekly["startsOn"] == "2026-11-02"
+    assert rules[("Báo cáo kết quả thực hiện Kế hoạch", "snv")]["schedule"] == (
+        "Hằng năm, hạn 6 tháng đầu năm 05/06, năm 05/12")
+    assert set(scheduler.installed[before:]) == {r["id"] for r in linked}
+    assert [(u["row"], u["term"]) for u in plan["untracked"]] == [(1, "Theo yêu cầu")]
+    assert "khi có yêu cầu" in plan["untracked"][0]["why"]
+    # The same plan keyed again: its weekly duty is the first plan's, named, with its row.
+    again = await api.error("chutich", PLAN, input={**plan_input, "clientKey": new_key()})
+    assert again["extensions"]["code"] == "CONFLICT"
+    assert "“Báo cáo kiểm đếm nhiệm vụ hằng tuần”" in again["message"]
+    assert again["extensions"]["fields"][0]["row"] == 1
+
+
+async def test_a_communes_duties_are_listed_once_and_open_this_period(
+    api: Api, env: WorkflowEnvironment
+) -> None:
+    """Issue 19, item 16: the commune chairman lists the duties of the units inside his
+    commune; the same duty for the same units again is CONFLICT naming the first; a rule made
+    while this period's deadline is still ahead opens this period (its `periods` filled)."""
+    with Session(api.engine) as s:
+        s.add(Unit(id="xa1-vhxh", name="Phòng Văn hóa - Xã hội", kind="division",
+                   parent_id="xa1", path="/tinh/xa1/xa1-vhxh/", sort_order=200))
+        s.flush()
+        s.add(Official(id="tp.vhxh", username="tp.vhxh", full_name="Tạ Văn Quang",
+                       unit_id="xa1-vhxh", roles="unit_head"))
+        s.commit()
+    today = local_date(datetime.now(UTC))
+    weekly = {"clientKey": new_key(), "title": "Báo cáo kiểm đếm nhiệm vụ hằng tuần",
+              "description": "Tổng hợp kết quả kiểm đếm nhiệm vụ.",
+              "basis": "Kế hoạch số 45/KH-UBND", "unitIds": ["xa1-vhxh"],
+              "product": {"kind": "báo cáo", "description": "Báo cáo kiểm đếm",
+                          "measure": "Gửi Văn phòng HĐND và UBND xã"},
+              # due today: this period opened days ago, before the rule existed
+              "recurrence": {"frequency": "WEEKLY", "weekday": today.isoweekday()},
+              "startsOn": today.isoformat()}
+    rule = (await api.ok("ct.xa1", CREATE, input=weekly))["createRecurringRule"]
+    listed = "query($u: ID) { recurringRules(unitId: $u) { id } }"
+    assert [r["id"] for r in (await api.ok("ct.xa1", listed, u="xa1"))["recurringRules"]] == [
+        rule["id"]]
+    twin = await api.error("ct.xa1", CREATE, input={**weekly, "clientKey": new_key(),
+                                                     "title": " báo cáo kiểm đếm nhiệm vụ "
+                                                              "hằng tuần"})
+    assert twin["extensions"]["code"] == "CONFLICT"
+    assert "“Báo cáo kiểm đếm nhiệm vụ hằng tuần”" in twin["message"]
+    assert "Dương Văn Minh" in twin["message"] and "Phòng Văn hóa - Xã hội" in twin["message"]
+    assert rule["id"] in twin["extensions"]["fields"][0]["message"]
+
+    await run(api, env, rule["id"])
+    got = (await api.ok("ct.xa1", GET, id=rule["id"]))["recurringRule"]
+    (period,) = got["periods"]
+    assert period["due"] == today.isoformat() and period["counts"]["total"] == 1

@@ -49,8 +49,8 @@ def world(engine: Engine) -> Engine:
 
 
 def briefing(engine: Engine, unit_id: str = "tinh", *, now: datetime = RUN_AT,
-             **kw: object) -> BriefingData:
-    period = parse_period(PERIOD)
+             period_key: str = PERIOD, **kw: object) -> BriefingData:
+    period = parse_period(period_key)
     with Session(engine) as s:
         at = tally_instant(period, now)
         roots, _ = compute(s, period, at, CAL)
@@ -92,8 +92,19 @@ def styled(p: Paragraph, *, bold: bool | None = None, italic: bool | None = None
 # --------------------------------------------------------------------------- DOCX (NĐ 30)
 
 
+def add_chief_of_office(engine: Engine) -> None:
+    with Session(engine) as s:
+        s.add(Official(id="cvp", username="cvp", full_name="Trịnh Văn Phúc", unit_id="vp",
+                       roles="unit_head"))
+        s.add(Official(id="pcvp", username="pcvp", full_name="Mai Thị Quyên", unit_id="vp",
+                       roles="deputy_head"))
+        s.commit()
+
+
 def test_the_docx_is_laid_out_as_decree_30_prescribes(world: Engine, tmp_path: Path) -> None:
-    data = briefing(world, now=datetime(2027, 1, 5, 8, tzinfo=VN_TZ))
+    """The weekly kiểm đếm, issued: the Văn phòng's report to the chairman."""
+    add_chief_of_office(world)
+    data = briefing(world, now=datetime(2027, 1, 5, 8, tzinfo=VN_TZ), sequence=5)
     path = render("docx", data, tmp_path)
     doc = Document(str(path))
     section = doc.sections[0]
@@ -106,19 +117,21 @@ def test_the_docx_is_laid_out_as_decree_30_prescribes(world: Engine, tmp_path: P
     assert {fonts.get(qn(f"w:{a}")) for a in ("ascii", "hAnsi", "eastAsia", "cs")} == {
         "Times New Roman"}
 
-    assert styled(find(path, "ỦY BAN NHÂN DÂN"), bold=True)
-    assert styled(find(path, "TỈNH THỬ NGHIỆM"), bold=True)
-    assert find(path, "Số: 47/BC-UBND")
+    assert styled(find(path, "UBND TỈNH THỬ NGHIỆM"), size=13)
+    assert styled(find(path, "VĂN PHÒNG UBND TỈNH"), bold=True)
+    assert find(path, "Số: 05/BC-VP")
+    assert find(path, "Kính gửi: Chủ tịch UBND tỉnh Thử Nghiệm")
+    assert "DỰ THẢO" not in [p.text for p in paragraphs(path)]
     assert styled(find(path, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), bold=True, size=12)
     assert styled(find(path, "Độc lập - Tự do - Hạnh phúc"), bold=True, size=13)
     assert styled(find(path, "Thử Nghiệm, ngày 05 tháng 01 năm 2027"), italic=True)
     assert styled(find(path, "BÁO CÁO"), bold=True)
     assert styled(find(path, "Kết quả kiểm đếm nhiệm vụ tuần 47 năm 2026"), bold=True)
     assert styled(find(path, "Nơi nhận:"), bold=True, italic=True, size=12)
-    assert find(path, "- Chủ tịch, các PCT UBND tỉnh;") and find(path, "- Lưu: VT, VP.")
-    assert styled(find(path, "TM. ỦY BAN NHÂN DÂN"), bold=True)
-    assert styled(find(path, "CHỦ TỊCH"), bold=True)
-    assert styled(find(path, "Nguyễn Văn An"), bold=True)
+    assert find(path, "- Chủ tịch, các Phó Chủ tịch UBND tỉnh;") and find(path, "- Lưu: VT, VP.")
+    assert styled(find(path, "CHÁNH VĂN PHÒNG"), bold=True)
+    assert "TM. ỦY BAN NHÂN DÂN" not in [p.text for p in paragraphs(path)]
+    assert styled(find(path, "Trịnh Văn Phúc"), bold=True)
     # Header and signature blocks are borderless two-column tables; the rules are borders.
     header, *_, footer = doc.tables
     for table in (header, footer):
@@ -133,7 +146,7 @@ def test_a_commune_briefing_names_the_commune(world: Engine, tmp_path: Path) -> 
     data = briefing(world, "xa1")
     assert data.issuer_lines == ["ỦY BAN NHÂN DÂN", "XÃ HÒA XÁ"] and data.issuer_parent == ""
     assert data.place_date == "Hòa Xá, ngày 23 tháng 11 năm 2026"
-    assert data.number == "47/BC-UBND"
+    assert data.draft and data.number == "" and data.number_line == "Số:      /BC-UBND"
     assert data.recipients == ["- Chủ tịch, các PCT UBND xã;",
                                "- Các cơ quan, đơn vị, địa phương;", "- Lưu: VT."]
     path = render("docx", data, tmp_path)
@@ -143,15 +156,18 @@ def test_a_commune_briefing_names_the_commune(world: Engine, tmp_path: Path) -> 
 
 
 def test_a_vice_chairman_signs_for_the_chairman(world: Engine, tmp_path: Path) -> None:
-    data = briefing(world, signer_id="pct")
+    """The half-year report to the level above is the People's Committee's own."""
+    data = briefing(world, signer_id="pct", period_key="2026-H2")
+    assert data.number_suffix == "/BC-UBND"
     assert data.signature_lines == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
     path = render("docx", data, tmp_path)
     for line in ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Trần Thị Bình"):
         assert styled(find(path, line), bold=True), line
     # Without a chairman, the vice-chairman signs by default, still as KT.
     edit(world, Official, "chutich", active=False)
-    assert briefing(world).signer_name == "Trần Thị Bình"
-    assert briefing(world).signature_lines[1:] == ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+    assert briefing(world, period_key="2026-H2").signer_name == "Trần Thị Bình"
+    assert briefing(world, period_key="2026-H2").signature_lines[1:] == [
+        "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
 
 
 def test_a_department_briefing_is_signed_by_its_director(world: Engine) -> None:

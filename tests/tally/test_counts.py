@@ -20,7 +20,10 @@ from domain.tally import (
     ADDITIVE_OVER_PERIODS,
     Figures,
     TaskFact,
+    in_rate_base,
     judge,
+    pending_on_time,
+    rate_standing,
     walk,
 )
 from domain.timeliness import Timeliness
@@ -121,9 +124,10 @@ def expected(facts: list[TaskFact], period: Period, at: datetime) -> dict[str, F
         done_in = not is_open and fact.completed_at is not None and period.contains(
             fact.completed_at)
         f.completed_in_period += done_in
-        base = due_in or done_in
+        base = in_rate_base(fact, period, at, CAL)
         f.base_in_period += base
-        f.on_time_in_period += base and standing is Timeliness.COMPLETED_ON_TIME
+        f.on_time_in_period += base and rate_standing(fact, at, CAL) is True
+        f.pending_on_time += pending_on_time(fact, at, CAL)
         f.flagged += is_open and fact.flagged
         f.pending_extensions += is_open and fact.extension_requested is not None
         f.awaiting_approval += (fact.state is S.SUBMITTED and fact.submitted_at is not None

@@ -21,7 +21,7 @@ from domain.lifecycle import TaskState
 from domain.tally import Figures
 from domain.timezone import VN_TZ
 from giaoviec.services.briefing_files import briefing_path
-from giaoviec.store.models import Briefing, Notification, TallySnapshot, Task
+from giaoviec.store.models import Briefing, Notification, Official, TallySnapshot, Task
 from tests.api.harness import make_settings
 from tests.api.test_queries import put
 from tests.org_fixture import seed_small_org
@@ -108,10 +108,12 @@ def test_every_number_and_its_roll_up(world: tuple[Engine, Path]) -> None:
         "total": 8, "completed_on_time": 1, "completed_late": 1, "open_in_time": 4,
         "open_overdue": 2, "due_soon": 1, "due_in_period": 5, "assigned_in_period": 1,
         "completed_in_period": 2, "flagged": 1, "pending_extensions": 1,
-        "base_in_period": 5, "on_time_in_period": 1, "awaiting_approval": 0, "declined": 0,
+        "base_in_period": 4, "on_time_in_period": 1, "awaiting_approval": 0, "declined": 0,
+        "pending_on_time": 0,
     }
-    # On time over what fell due or was completed in the week (a, b, c, f, j), not over all.
-    assert Figures.from_dict(tinh).on_time_rate == 20.0
+    # On time over what fell due or was delivered in the week (a, b, c, j), not over all: the
+    # paused f, its clock stopped before its deadline, is not rated yet.
+    assert Figures.from_dict(tinh).on_time_rate == 25.0
     assert figures(engine, "snv", "own")["total"] == 4  # a, b, h, j
     assert figures(engine, "snv")["total"] == 5  # + c in Phòng TCCB
     assert figures(engine, "stc") == {**figures(engine, "stc"), "total": 2, "due_soon": 1}
@@ -140,12 +142,13 @@ def test_a_rerun_is_identical_or_a_correction(world: tuple[Engine, Path]) -> Non
         s.add(late)
         s.commit()
     fixed = run_tally(engine, settings, CAL, TallyRequest("2026-W47"), RUN_AT)
-    # Corrected: the province's briefing and Sở Tài chính's, whose task it was; no other.
-    assert fixed.corrections == 2 and fixed.briefings != first.briefings
+    # Still drafts: refreshed in place (the province's and Sở Tài chính's), no number spent.
+    assert fixed.corrections == 0 and fixed.briefings == first.briefings
     with Session(engine) as s:
-        revisions = sorted((b.root_unit_id, b.revision) for b in s.exec(select(Briefing)).all())
-        assert revisions == [("snv", 1), ("stc", 1), ("stc", 2), ("tinh", 1), ("tinh", 2),
-                             ("xa1", 1)]
+        rows = s.exec(select(Briefing)).all()
+        assert sorted((b.root_unit_id, b.revision) for b in rows) == [
+            ("snv", 1), ("stc", 1), ("tinh", 1), ("xa1", 1)]
+        assert all(b.is_draft and b.number == "" for b in rows)
         assert len(s.exec(select(TallySnapshot).where(TallySnapshot.unit_id == "tinh")).all()) == 2
         assert len(s.exec(select(Notification)).all()) > notified
     assert figures(engine, "tinh")["total"] == 7
@@ -161,10 +164,10 @@ def test_the_briefing_files_and_who_gets_them(world: tuple[Engine, Path]) -> Non
             select(Notification).where(Notification.kind == "briefing",
                                        col(Notification.dedup_key).contains(f":{unit}:")))
         ) for unit in ("tinh", "snv", "xa1")}
-    # Each briefing to its own leaders and office: the commune's never to the province.
-    assert readers == {"tinh": ["chutich", "pct", "vp.cv"], "snv": ["gd.snv"],
-                       "xa1": ["ct.xa1"]}
-    assert briefing.number == "01/BC-UBND"  # the first in the province's register this year
+    # Each draft to whoever prepares it: the province's to its Văn phòng; a body without a
+    # tracking unit of its own to its leaders; the commune's never to the province.
+    assert readers == {"tinh": ["vp.cv"], "snv": ["gd.snv"], "xa1": ["ct.xa1"]}
+    assert briefing.is_draft and briefing.number == ""  # no number until issued
     folder = data / briefing.directory
     assert not (folder / "bao-cao-kiem-dem-2026-W47.docx").exists()  # rendered on request
     for kind in ("html", "docx", "xlsx"):
@@ -207,3 +210,42 @@ def screenshot(html: Path, png: Path) -> None:
         check=True, capture_output=True, timeout=120,
     )
     assert png.stat().st_size > 20_000
+
+
+def test_issuing_numbers_each_draft_once_in_the_issuer_s_register(
+        world: tuple[Engine, Path]) -> None:
+    """Two drafts issued at the same moment by two threads take two numbers of the Văn
+    phòng's register, never the same one; a third issue of either is refused."""
+    import threading
+
+    from domain.errors import DomainError
+    from giaoviec.reads.org import Viewer, load_actor
+    from giaoviec.services.briefings import issue
+
+    engine, data = world
+    settings = make_settings(data_dir=data)
+    with Session(engine) as s:
+        s.add(Official(id="cvp", username="cvp", full_name="Trịnh Văn Phúc", unit_id="vp",
+                       roles="unit_head"))
+        s.commit()
+    for week in ("2026-W46", "2026-W47"):
+        run_tally(engine, settings, CAL, TallyRequest(week), RUN_AT)
+    with Session(engine) as s:
+        drafts = [b.id or 0 for b in s.exec(select(Briefing).where(
+            Briefing.root_unit_id == "tinh")).all()]
+        chief = Viewer(load_actor(s, "cvp"))
+    numbers: list[str] = []
+    refused: list[str] = []
+
+    def go(briefing_id: int) -> None:
+        try:
+            numbers.append(issue(engine, settings, chief, briefing_id, RUN_AT).number)
+        except DomainError as err:
+            refused.append(err.code)
+
+    threads = [threading.Thread(target=go, args=(b,)) for b in (*drafts, drafts[0])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(numbers) == ["01/BC-VP", "02/BC-VP"] and refused == ["CONFLICT"]

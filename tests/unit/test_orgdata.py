@@ -367,3 +367,29 @@ def test_csv_errors_name_the_line_and_unknown_header_is_refused(
         import_org(session, write(tmp_path, "what.csv", "a,b,c\n1,2,3\n"))
     assert caught.value.fields[0].code == "UNKNOWN_CSV_HEADER"
     assert count(session, Official) == 0
+
+
+COMMUNE_YAML = """
+units:
+  - {id: xa, name: UBND xã Hòa Bình, kind: commune, tracking_unit: xa-vhxh}
+  - {id: xa-vp, name: Văn phòng HĐND và UBND, kind: office, parent: xa}
+  - {id: xa-vhxh, name: Phòng Văn hóa - Xã hội, kind: division, parent: xa}
+officials:
+  - {username: cvp, full_name: Đinh Văn Sơn, unit: xa-vp, roles: unit_head}
+  - {username: pcvp, full_name: Lâm Thị Tuyết, unit: xa-vp, roles: deputy_head,
+     title: Phó Chánh Văn phòng}
+"""
+
+
+def test_a_commune_names_its_tracking_unit_and_has_deputies(session: Session,
+                                                            tmp_path: Path) -> None:
+    import_org(session, write(tmp_path, "xa.yaml", COMMUNE_YAML))
+    assert session.get(Unit, "xa").tracking_unit_id == "xa-vhxh"  # type: ignore[union-attr]
+    assert session.get(Official, "pcvp").roles == "deputy_head"  # type: ignore[union-attr]
+    again = import_org(session, write(tmp_path, "xa.yaml", COMMUNE_YAML))
+    assert again["units_updated"] == 0  # the same file twice changes nothing
+    outside = COMMUNE_YAML.replace("tracking_unit: xa-vhxh", "tracking_unit: nowhere")
+    with pytest.raises(DomainError) as err:
+        import_org(session, write(tmp_path, "bad.yaml", outside))
+    assert [(i.field, i.code) for i in err.value.fields] == [("units[0].tracking_unit",
+                                                             "UNKNOWN_UNIT")]

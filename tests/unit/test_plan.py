@@ -20,7 +20,8 @@ from domain.plan import (
     validate_plan,
     with_named,
 )
-from domain.plan_wording import add_months, product_kind, resolve_term, split_lines, unit_group
+from domain.plan_terms import Deadline, read_term
+from domain.plan_wording import add_months, product_kind, split_lines, unit_group
 from domain.task import Coordinator, DeadlineSpec
 
 CAL = WorkingCalendar()
@@ -58,7 +59,7 @@ def item(*units: str, products: tuple[PlanProduct, ...] | None = None, **kw: obj
 
 
 def plan(*items: PlanItem, **kw: object) -> PlanDraft:
-    values: dict[str, object] = {"number": "112/KH-UBND", "issued_on": date(2026, 6, 15),
+    values: dict[str, object] = {"number": "112/KH-UBND", "issued_on": TODAY,
                                  "subject": "Chấn chỉnh lề lối làm việc",
                                  "basis": "Kế hoạch số 208/KH-UBND"}
     values.update(kw)
@@ -68,21 +69,21 @@ def plan(*items: PlanItem, **kw: object) -> PlanDraft:
 @pytest.mark.parametrize(("term", "expected"), [
     ("01 tháng", DeadlineSpec(on_date=date(2026, 12, 24))),
     ("trong thời hạn 01 tháng", DeadlineSpec(on_date=date(2026, 12, 24))),
-    ("10 ngày làm việc", DeadlineSpec(working_days=10)),
+    ("10 ngày làm việc", DeadlineSpec(on_date=date(2026, 12, 8))),
     ("Trong 5 ngày", DeadlineSpec(on_date=date(2026, 11, 29))),
     ("2 tuần", DeadlineSpec(on_date=date(2026, 12, 8))),
     ("05/12", DeadlineSpec(on_date=date(2026, 12, 5))),
-    ("Trước ngày 05/12.", DeadlineSpec(on_date=date(2026, 12, 5))),
+    ("Trước ngày 05/12.", DeadlineSpec(on_date=date(2026, 12, 4))),  # 05/12 is a Saturday
     ("05/6", DeadlineSpec(on_date=date(2027, 6, 5))),  # this year's 05/6 is past: the next
     ("24/11", DeadlineSpec(on_date=TODAY)),
     ("29/02", DeadlineSpec(on_date=date(2028, 2, 29))),
     ("31/12/2026", DeadlineSpec(on_date=date(2026, 12, 31))),
     ("31/04", None),
-    ("hằng tuần", None),
     ("sớm", None),
 ])
 def test_the_office_wording_of_a_deadline(term: str, expected: DeadlineSpec | None) -> None:
-    assert resolve_term(term, TODAY) == expected
+    reading = read_term(term, TODAY, CAL)
+    assert (reading.spec if isinstance(reading, Deadline) else reading) == expected
 
 
 def test_months_keep_the_day_or_take_the_last_of_a_short_month() -> None:
@@ -131,7 +132,7 @@ def test_a_valid_plan_gives_one_task_per_product_and_lead_unit() -> None:
         (2, 0, "stc", "gd.stc", "kế hoạch", date(2026, 12, 24)),
         (3, 0, "snv", "snv.cb1", "dự toán", date(2026, 12, 1)),
     ]
-    assert {p.draft.basis for p in planned} == {"Kế hoạch số 112/KH-UBND ngày 15/06/2026"}
+    assert {p.draft.basis for p in planned} == {"Kế hoạch số 112/KH-UBND ngày 24/11/2026"}
     assert planned[0].draft.title == "Báo cáo tuần"
     assert planned[0].draft.coordinators == (Coordinator("snv", "Cung cấp số liệu"),)
 
@@ -141,7 +142,7 @@ def test_every_fault_is_named_with_its_row_and_nothing_passes() -> None:
         item("vp"),  # row 1: fine
         item("snv", description=None),  # row 2: rõ việc
         item("nowhere"),  # row 3: no such unit
-        item("stc", products=(product(term="hằng tuần"),)),  # row 4: a term not understood
+        item("stc", products=(product(term="sớm"),)),  # row 4: a term not understood
         item("xa1"),  # row 5: nobody heads it
         item("snv", "stc", owner_id="gd.snv"),  # row 6: one owner for two units
         item("stc", products=(product(term="01 tháng", deadline=DeadlineSpec(working_days=3)),)),
@@ -207,3 +208,25 @@ def test_a_plan_fulfils_only_an_open_plan_task_of_its_issuer_once() -> None:
     with pytest.raises(DomainError) as caught:  # and with the plan's other faults, at once
         validate_plan(plan(item("vp"), fulfils_task_id="t1"), CHAIRMAN, FACTS, CAL, NOW)
     assert [f.code for f in caught.value.fields] == ["UNKNOWN_TASK"]
+
+
+@pytest.mark.parametrize("text", [
+    "Các cơ quan, đơn vị thuộc xã", "Các phòng, đơn vị thuộc xã",
+    "các cơ quan, đơn vị liên quan thuộc xã", "Các cơ quan, đơn vị thuộc phường",
+    "Các phòng chuyên môn thuộc UBND phường", "Các cơ quan, đơn vị thuộc đặc khu.",
+])
+def test_a_communes_group_names_stand_for_all_its_units(text: str) -> None:
+    from domain.plan_wording import EVERY_UNIT
+
+    assert unit_group(text) == EVERY_UNIT
+
+
+def test_owners_by_title_and_kinds_from_the_communes_wording() -> None:
+    from domain.plan_wording import head_title
+
+    assert head_title("Chánh Văn phòng") == "van phong"
+    assert head_title("Trưởng phòng Kinh tế") == "phong kinh te"
+    assert head_title("Phó Trưởng phòng Kinh tế") is None
+    assert head_title("Nguyễn Văn An") is None
+    assert product_kind("Dự thảo Kế hoạch kiểm tra công vụ") == "dự thảo"
+    assert product_kind("Lịch công tác tuần") == "lịch"

@@ -127,3 +127,64 @@ def test_the_rule_in_words_and_as_stored() -> None:
     assert describe(SEED_REPORTS) == "Hằng năm, hạn 6 tháng đầu năm 05/06, năm 05/12"
     assert describe(Recurrence(Frequency.WEEKLY, weekday=5)) == "Hằng tuần, hạn thứ Sáu"
     assert from_json(to_json(SEED_REPORTS)) == SEED_REPORTS
+
+
+def test_a_rule_made_mid_week_opens_this_week_while_its_deadline_is_ahead() -> None:
+    """Issue 19, item 16: a weekly rule made on Thursday gives this Friday's task at once."""
+    rule = Recurrence(Frequency.WEEKLY, weekday=5)
+    thursday = date(2032, 1, 8)
+    made = RuleWindow(thursday)
+    assert [o.key for o in due_to_open(rule, made, at_local(thursday, time(10)))] == ["2032-W02"]
+    saturday = date(2032, 1, 10)  # this Friday has passed: the next week's, when it opens
+    assert due_to_open(rule, RuleWindow(saturday), at_local(saturday, time(10))) == []
+    (this_week,) = occurrences(rule, at_local(date(2032, 1, 5), SIX),
+                               at_local(date(2032, 1, 5), SIX))
+    assert not made.allows(this_week)  # without a run's time, as before: from the first day
+
+
+def test_the_same_duty_for_the_same_units_is_a_duplicate() -> None:
+    from domain.recurrence import RuleDraft, duplicates
+
+    weekly = Recurrence(Frequency.WEEKLY, weekday=5)
+    draft = RuleDraft("Báo cáo kiểm đếm  hằng tuần", None, None, "báo cáo", "Báo cáo", None,
+                      ("kt", "vhxh"), weekly, date(2032, 1, 8))
+    assert duplicates(draft, "báo cáo kiểm đếm hằng tuần", ["vhxh", "vp"], weekly) == {"vhxh"}
+    assert duplicates(draft, "Báo cáo tháng", ["vhxh"], weekly) == frozenset()
+    assert duplicates(draft, draft.title, ["vhxh"], Recurrence(Frequency.WEEKLY,
+                                                                weekday=4)) == frozenset()
+
+
+def test_a_backdated_start_opens_nothing_already_late() -> None:
+    """`startsOn` 39 days back: the first run opened 12 tasks at once, all overdue (issue 16,
+    item 6). Only periods not yet due when the rule was made are opened."""
+    from datetime import timedelta
+
+    from domain.calendar import WorkingCalendar
+    from domain.recurrence import to_open
+
+    rule, calendar = Recurrence(Frequency.WEEKLY, weekday=5), WorkingCalendar()
+    now = at_local(date(2026, 12, 4), time(8))  # Friday
+    window = RuleWindow(date(2026, 10, 26), created_at=now)
+    assert len(due_to_open(rule, window, now)) > 1  # what the first run opened before
+    assert [o.due for o in to_open(rule, window, now, calendar)] == [date(2026, 12, 4)]
+    # Made long ago, the same rule still catches up what a stopped system missed.
+    made_then = RuleWindow(date(2026, 10, 26), created_at=now - timedelta(days=60))
+    assert to_open(rule, made_then, now, calendar)[0].due < date(2026, 11, 1)
+
+
+def test_a_rules_first_run_is_bounded() -> None:
+    from domain.calendar import WorkingCalendar
+    from domain.recurrence import MAX_FIRST_TASKS, RuleDraft, first_run_issues
+
+    def draft(units: int, open_days: int) -> RuleDraft:
+        return RuleDraft(title="Báo cáo tuần", description="Báo cáo", basis="KH 208",
+                         product_kind="báo cáo", product_description="Báo cáo",
+                         product_measure=None, unit_ids=tuple(f"u{n}" for n in range(units)),
+                         recurrence=Recurrence(Frequency.WEEKLY, weekday=5, open_days=open_days),
+                         starts_on=date(2026, 9, 1))
+
+    now = at_local(date(2026, 12, 4), time(8))
+    assert first_run_issues(draft(MAX_FIRST_TASKS, 4), now, WorkingCalendar()) == []
+    # Opened 60 days ahead: the weeks of the last 40 days are all still to come, for 100 units.
+    [issue] = first_run_issues(draft(100, 60), now, WorkingCalendar())
+    assert issue.code == "TOO_MANY_FIRST_TASKS"

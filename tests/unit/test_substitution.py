@@ -76,6 +76,13 @@ def test_kt_for_a_deputy_tl_for_another_leader_and_by_name_for_an_officer() -> N
     assert signed_as(CB1, None, "Hoàng Văn Em", CB2) == "Thay đồng chí Hoàng Văn Em"
 
 
+def test_an_officer_standing_in_for_his_head_is_no_deputy() -> None:
+    pgd = Actor("pgd", ("tinh", "snv"), frozenset({Role.DEPUTY_HEAD}), "department")
+    assert signed_as(GD, "Giám đốc Sở Nội vụ", "Phạm Thị Dung", pgd) == "KT. Giám đốc Sở Nội vụ"
+    assert signed_as(GD, "Giám đốc Sở Nội vụ", "Phạm Thị Dung", CB1) == (
+        "Thay đồng chí Phạm Thị Dung")
+
+
 def test_who_takes_over_and_why() -> None:
     members = [("gd", ["unit_head"]), ("cb1", ["officer"])]
     assert handover_target("cb1", members, "ct", True) == "gd"
