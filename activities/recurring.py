@@ -27,10 +27,10 @@ from domain.recurrence import (
     RuleWindow,
     from_json,
     occurrence_key,
-    paused_spans,
     task_title,
     to_open,
 )
+from domain.rule_state import paused_spans
 from domain.task import DeadlineSpec, Product, TaskDraft, validate_draft
 from giaoviec.config import Settings
 from giaoviec.reads.calendar import current_calendar

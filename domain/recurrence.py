@@ -18,13 +18,12 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from domain.calendar import WorkingCalendar
-from domain.errors import DomainError, FieldIssue, illegal_transition, validation_error
+from domain.errors import DomainError, FieldIssue, validation_error
 from domain.inputs import check_text, date_issue
-from domain.org import Actor, is_above
+from domain.org import Actor
 from domain.periods import PeriodKind, period_containing
 from domain.ro import RO_THOI_GIAN
 from domain.task import (
-    MAX_NOTE,
     DeadlineSpec,
     OrgFacts,
     Product,
@@ -32,7 +31,7 @@ from domain.task import (
     raise_if_any,
     validate_draft,
 )
-from domain.text import fold, is_blank
+from domain.text import fold
 from domain.timezone import as_aware, at_local, end_of_day
 
 OPENS_AT = time(6, 0)  # when the day's occurrences are assigned (the Schedule runs then)
@@ -276,22 +275,6 @@ def duplicates(draft: RuleDraft, title: str, unit_ids: Iterable[str], recurrence
     return frozenset(unit_ids) & frozenset(draft.unit_ids)
 
 
-def can_manage_rule(actor: Actor, creator: Actor) -> bool:
-    """Pausing, resuming or ending a rule: its creator or a leader above him."""
-    return actor.id == creator.id or is_above(actor, creator)
-
-
-def paused_spans(events: Iterable[tuple[str, datetime]]) -> list[tuple[datetime, datetime | None]]:
-    """The pauses of a rule from its trail of (action, at): each pause until the next resume."""
-    spans: list[tuple[datetime, datetime | None]] = []
-    for action, at in sorted(events, key=lambda e: e[1]):
-        if action == "pause" and (not spans or spans[-1][1] is not None):
-            spans.append((at, None))
-        elif action == "resume" and spans and spans[-1][1] is None:
-            spans[-1] = (spans[-1][0], at)
-    return spans
-
-
 def to_json(rule: Recurrence) -> str:
     return json.dumps(asdict(rule), ensure_ascii=False, sort_keys=True)
 
@@ -392,25 +375,3 @@ def first_run_issues(draft: RuleDraft, now: datetime,
     return [FieldIssue("recurrence", "TOO_MANY_FIRST_TASKS", f"Lần chạy đầu tiên sẽ giao {first}"
                        f" nhiệm vụ cùng lúc; tối đa {MAX_FIRST_TASKS}: giảm số ngày giao trước "
                        "hạn hoặc số đơn vị.", RO_THOI_GIAN)]
-
-
-RULE_STATE_LABELS_VI = {"active": "Đang áp dụng", "paused": "Tạm dừng", "ended": "Đã kết thúc"}
-_RULE_MOVES = {"pause": (frozenset({"active"}), "paused"),
-               "resume": (frozenset({"paused"}), "active"),
-               "end": (frozenset({"active", "paused"}), "ended")}
-
-
-def next_rule_state(state: str, action: str, reason: str | None) -> str:
-    """Pause (an active rule), resume (a paused one), end (either): with a reason, but to
-    resume; an ended rule stays ended."""
-    allowed, after = _RULE_MOVES[action]
-    if state not in allowed:
-        raise illegal_transition(f"Nhiệm vụ định kỳ đang ở trạng thái "
-                                 f"“{RULE_STATE_LABELS_VI.get(state, state)}”.")
-    if action != "resume" and is_blank(reason):
-        raise validation_error([FieldIssue("reason", "MISSING_REASON", "Cần nêu lý do.")],
-                               "Thao tác")
-    if reason is not None and len(reason) > MAX_NOTE:
-        raise validation_error([FieldIssue("reason", "TEXT_TOO_LONG",
-                                           f"Lý do dài quá {MAX_NOTE} ký tự.")], "Thao tác")
-    return after

@@ -18,12 +18,11 @@ from domain.recurrence import (
     describe,
     due_to_open,
     from_json,
-    next_rule_state,
     occurrence_for,
     occurrences,
-    paused_spans,
     to_json,
 )
+from domain.rule_state import next_rule_state, paused_spans
 from domain.timezone import at_local
 
 SIX = time(6, 0)
