@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from giaoviec.store.db import make_engine
 
 
 class Proxy:
@@ -47,3 +53,20 @@ class Proxy:
 
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
         self.open -= {writer, up_writer}
+
+
+@contextlib.asynccontextmanager
+async def behind_proxy(db: Engine) -> AsyncIterator[tuple[Proxy, Engine]]:
+    """An engine on the test database through a proxy the test may stop (PostgreSQL only)."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("the outage is staged on PostgreSQL (a SQLite file cannot go away)")
+    proxy = Proxy(db.url.host or "127.0.0.1", db.url.port or 5432)
+    await proxy.start()
+    engine = make_engine(db.url.set(host="127.0.0.1", port=proxy.port)
+                         .render_as_string(hide_password=False))
+    try:
+        yield proxy, engine
+    finally:
+        engine.dispose()
+        if proxy.server is not None:
+            await proxy.stop()

@@ -11,9 +11,8 @@ import pytest_asyncio
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from giaoviec.store.db import make_engine
 from tests.api.harness import Api, running_api
-from tests.db_proxy import Proxy
+from tests.db_proxy import Proxy, behind_proxy
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 READ = "{ me { id } units { id } }"
@@ -21,17 +20,8 @@ READ = "{ me { id } units { id } }"
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def proxied_api(env: WorkflowEnvironment, db: Engine) -> AsyncIterator[tuple[Proxy, Api]]:
-    if db.dialect.name != "postgresql":
-        pytest.skip("the outage is staged on PostgreSQL (a SQLite file cannot go away)")
-    proxy = Proxy(db.url.host or "127.0.0.1", db.url.port or 5432)
-    await proxy.start()
-    engine = make_engine(db.url.set(host="127.0.0.1", port=proxy.port)
-                         .render_as_string(hide_password=False))
-    async with running_api(env, engine, worker=False) as api:
+    async with behind_proxy(db) as (proxy, engine), running_api(env, engine, worker=False) as api:
         yield proxy, api
-    engine.dispose()
-    if proxy.server is not None:
-        await proxy.stop()
 
 
 async def test_a_read_while_the_database_is_away_is_unavailable_then_answers(

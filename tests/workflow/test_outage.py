@@ -20,8 +20,7 @@ from domain.errors import Code, DomainError
 from domain.lifecycle import Action, TaskState
 from giaoviec.programs.worker import build_worker
 from giaoviec.services.tasks import TaskService
-from giaoviec.store.db import make_engine
-from tests.db_proxy import Proxy
+from tests.db_proxy import Proxy, behind_proxy
 from tests.workflow.harness import draft, events, new_key, task_row, working_day_after
 from workflows.contracts import CalendarConfig
 
@@ -31,16 +30,8 @@ QUEUE = "outage"
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def proxied(db: Engine) -> AsyncIterator[tuple[Proxy, Engine]]:
-    if db.dialect.name != "postgresql":
-        pytest.skip("the outage is staged on PostgreSQL (a SQLite file cannot go away)")
-    proxy = Proxy(db.url.host or "127.0.0.1", db.url.port or 5432)
-    await proxy.start()
-    engine = make_engine(db.url.set(host="127.0.0.1", port=proxy.port)
-                         .render_as_string(hide_password=False))
-    yield proxy, engine
-    engine.dispose()
-    if proxy.server is not None:
-        await proxy.stop()
+    async with behind_proxy(db) as found:
+        yield found
 
 
 async def test_an_update_during_an_outage_is_refused_in_time_and_the_task_recovers(
