@@ -6,6 +6,7 @@ workflow's activities, plus the organisation (units, officials) and notification
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
@@ -226,6 +227,15 @@ class TallySnapshot(SQLModel, table=True):
                                                       server_default="{}"))
 
 
+def briefing_token() -> str:
+    """A briefing's public id: 128 random bits, URL-safe (22 characters)."""
+    return secrets.token_urlsafe(16)
+
+
+# The longest public id a lookup considers (tokens are 22 characters; room to lengthen them).
+BRIEFING_TOKEN_MAX = 43
+
+
 class Briefing(SQLModel, table=True):
     """Báo cáo kiểm đếm for giao ban: one per unit that holds giao ban (every People's Committee
     and department), period and revision. What it says is kept in its directory as data.json
@@ -239,6 +249,10 @@ class Briefing(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    # What the API and file URLs name it by: sequential keys would let anyone count briefings
+    # and walk them; the integer key stays internal.
+    public_id: str = Field(default_factory=briefing_token, unique=True, index=True,
+                           max_length=BRIEFING_TOKEN_MAX)
     period: str = Field(index=True, max_length=16)
     root_unit_id: str = Field(foreign_key="unit.id", index=True, max_length=64)
     revision: int = 1
