@@ -64,7 +64,7 @@ def test_demo_seed_builds_an_giang_with_chairman_at_root(session: Session) -> No
         assert (vice.roles, vice.unit_id) == ("vice_chairman", "ag")
 
     kinds = [u.kind for u in session.exec(select(Unit)).all()]
-    assert kinds.count("office") == 1
+    assert kinds.count("office") == 1 + 102  # the province's Văn phòng and each commune's
     assert kinds.count("department") >= 8
     assert kinds.count("commune") == 102  # An Giang after the 2025 reform
     gd = session.exec(select(Official).where(Official.username == "gd.snv")).one()
@@ -92,6 +92,43 @@ def test_every_commune_has_its_chairman_and_vice(session: Session) -> None:
         chairman = next(o for o in people if o.roles == "chairman")
         assert chairman.username == f"ct.{c.code}"
         assert chairman.title.startswith("Chủ tịch UBND ")  # type: ignore[union-attr]
+
+
+def test_every_commune_has_its_office_phong_and_centre(session: Session) -> None:
+    seed_demo(session)
+    units = {u.id: u for u in session.exec(select(Unit)).all()}
+    people: dict[str, list[Official]] = {}
+    for o in session.exec(select(Official)).all():
+        people.setdefault(o.unit_id, []).append(o)
+    wards = 0
+    for c in (u for u in units.values() if u.kind == "commune"):
+        inside = {u.id.removeprefix(c.id + "-"): u for u in units.values()
+                  if u.parent_id == c.id}
+        assert sorted(inside) == ["hcc", "kt", "vhxh", "vp"], c.id
+        assert (inside["vp"].name, inside["vp"].kind) == ("Văn phòng HĐND và UBND", "office")
+        assert inside["vhxh"].name == "Phòng Văn hóa - Xã hội"
+        assert (inside["hcc"].name, inside["hcc"].kind) == (
+            "Trung tâm Phục vụ hành chính công", "center")
+        ward = c.name.startswith("UBND phường ")
+        wards += ward
+        assert inside["kt"].name == (
+            "Phòng Kinh tế, Hạ tầng và Đô thị" if ward else "Phòng Kinh tế")
+        for unit in inside.values():
+            roles = sorted(o.roles for o in people[unit.id])
+            assert roles.count("unit_head") == 1 and roles.count("deputy_head") == 1
+            assert roles.count("officer") >= 1
+        chief = next(o for o in people[inside["vp"].id] if o.roles == "unit_head")
+        deputy = next(o for o in people[inside["vp"].id] if o.roles == "deputy_head")
+        assert (chief.username, chief.title) == (f"cvp.{c.code}", "Chánh Văn phòng")
+        assert (deputy.username, deputy.title) == (f"pcvp.{c.code}", "Phó Chánh Văn phòng")
+        assert_tracked_by(session, c.id, inside["vp"].id)
+    assert wards > 0  # An Giang has wards, so the ward's phòng is exercised
+
+
+def assert_tracked_by(session: Session, committee_id: str, office_id: str) -> None:
+    from giaoviec.reads.org import tracking_unit_of
+
+    assert tracking_unit_of(session, session.get(Unit, committee_id)).id == office_id  # type: ignore[arg-type]
 
 
 def test_second_seed_is_a_no_op(session: Session) -> None:
@@ -139,9 +176,7 @@ def test_demo_seed_other_province(session: Session) -> None:
     seed_demo(session, province_code=1, max_communes=3)
     root = session.exec(select(Unit).where(Unit.kind == "province")).one()
     assert (root.id, root.name) == ("hn", "UBND thành phố Hà Nội")
-    assert count(session, Unit) - 1 - 1 - len(
-        session.exec(select(Unit).where(Unit.kind.in_(["department", "division"]))).all()  # type: ignore[attr-defined]
-    ) == 3
+    assert len(session.exec(select(Unit).where(Unit.kind == "commune")).all()) == 3
     assert_paths_consistent(session)
 
 
@@ -154,8 +189,12 @@ def test_national_seed_has_every_province_and_commune(session: Session) -> None:
     counts = seed_national(session)
     elapsed = time.monotonic() - started
 
-    assert counts == {"units": 34 + 3321, "officials": 34 + 3321}
+    # Each commune: a chairman, a vice-chairman and four units of four or five people.
+    assert counts == {"units": 34 + 3321 * 5, "officials": 34 + 3321 * (2 + 4 * 3 + 1)}
     assert len(session.exec(select(Unit).where(Unit.kind == "province")).all()) == 34
+    assert len(session.exec(select(Unit).where(Unit.kind == "office")).all()) == 3321
+    assert len(session.exec(select(Official).where(
+        Official.roles == "deputy_head")).all()) == 3321 * 4
     assert len(session.exec(select(Unit).where(Unit.kind == "commune")).all()) == 3321
     chairmen = session.exec(select(Official).where(Official.roles == "chairman")).all()
     assert len(chairmen) == 3355
