@@ -47,6 +47,18 @@ _RANK = {Role.CHAIRMAN: 3, Role.VICE_CHAIRMAN: 2, Role.UNIT_HEAD: 2}
 COMMITTEE_KINDS = frozenset({"province", "commune", "ward", "special_zone"})
 DEPARTMENT_KINDS = frozenset({"department"})
 OFFICE_KIND = "office"
+# Every kind a unit may have, with what it means (the organisation file is refused otherwise).
+UNIT_KINDS = {
+    "province": "UBND tỉnh, thành phố",
+    "commune": "UBND xã (hay phường, đặc khu)",
+    "ward": "UBND phường",
+    "special_zone": "UBND đặc khu",
+    "department": "sở, ban, ngành",
+    "division": "phòng (thuộc sở hay thuộc UBND xã)",
+    "office": "văn phòng (Văn phòng UBND, Văn phòng HĐND và UBND)",
+    "center": "trung tâm (Trung tâm Phục vụ hành chính công)",
+    "group": "khối, nhóm đơn vị",
+}
 
 
 @dataclass(frozen=True)

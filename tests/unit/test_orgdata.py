@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -13,8 +14,11 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from domain.errors import Code, DomainError
+from domain.org import UNIT_KINDS
+from giaoviec.config import get_settings
 from giaoviec.orgdata.importer import import_org
 from giaoviec.orgdata.seed import seed_demo, seed_national
+from giaoviec.programs import cli
 from giaoviec.store.db import make_engine
 from giaoviec.store.models import Official, Task, Unit
 
@@ -432,3 +436,83 @@ def test_a_commune_names_its_tracking_unit_and_has_deputies(session: Session,
         import_org(session, write(tmp_path, "bad.yaml", outside))
     assert [(i.field, i.code) for i in err.value.fields] == [("units[0].tracking_unit",
                                                              "UNKNOWN_UNIT")]
+
+
+# --------------------------------------------------------------------------- README's org file
+# Its commune example imports as written (YAML and CSV), unknown unit kinds are refused naming
+# the valid ones, and `giaoviec import` answers in Vietnamese.
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def section_blocks() -> list[tuple[str, str]]:
+    """(language, text) of each fenced block in README's organisation-file section."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## The organisation file")
+    end = text.index("\n## ", start + 1)
+    return re.findall(r"```(\w+)\n(.*?)```", text[start:end], flags=re.S)
+
+
+def check_commune(session: Session) -> None:
+    units = {u.id: u for u in session.exec(select(Unit)).all()}
+    assert {u.kind for u in units.values()} == {"commune", "office", "division", "center"}
+    assert all(u.parent_id == "hoaxa" for uid, u in units.items() if uid != "hoaxa")
+    cvp = session.get(Official, "hoaxa.cvp")
+    pcvp = session.get(Official, "hoaxa.pcvp")
+    assert cvp is not None and (cvp.unit_id, cvp.roles) == ("hoaxa-vp", "unit_head")
+    assert pcvp is not None and (pcvp.title, pcvp.roles) == ("Phó Chánh Văn phòng",
+                                                             "deputy_head")
+
+
+def test_readme_yaml_commune_imports(session: Session, tmp_path: Path) -> None:
+    (lang, text), = [b for b in section_blocks() if b[0] == "yaml"]
+    path = tmp_path / "xa.yaml"
+    path.write_text(text, encoding="utf-8")
+    counts = import_org(session, path)
+    assert (counts["units_created"], counts["officials_created"]) == (5, 14)
+    check_commune(session)
+
+
+def test_readme_csv_commune_imports(session: Session, tmp_path: Path) -> None:
+    units, officials = [b[1] for b in section_blocks() if b[0] == "csv"]
+    (tmp_path / "units.csv").write_text(units, encoding="utf-8")
+    (tmp_path / "officials.csv").write_text(officials, encoding="utf-8")
+    assert import_org(session, tmp_path / "units.csv")["units_created"] == 5
+    assert import_org(session, tmp_path / "officials.csv")["officials_created"] == 10
+    check_commune(session)
+    assert session.get(Unit, "hoaxa").tracking_unit_id == "hoaxa-vp"  # type: ignore[union-attr]
+
+
+def test_unknown_unit_kind_is_refused_naming_the_valid_ones(session: Session,
+                                                           tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("units:\n  - {id: x, name: UBND xã X, kind: xa, parent: null}\n",
+                    encoding="utf-8")
+    with pytest.raises(DomainError) as caught:
+        import_org(session, path)
+    (issue,) = caught.value.fields
+    assert (issue.field, issue.code) == ("units[0].kind", "UNKNOWN_KIND")
+    assert "“xa”" in issue.message
+    assert all(kind in issue.message for kind in UNIT_KINDS)
+    assert session.get(Unit, "x") is None
+
+
+def test_cli_import_answers_in_vietnamese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("GIAOVIEC_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    (_, text), = [b for b in section_blocks() if b[0] == "yaml"]
+    path = tmp_path / "xa.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        assert cli.main(["import", str(path)]) == 0
+        first = capsys.readouterr().out
+        assert cli.main(["import", str(path)]) == 0
+        again = capsys.readouterr().out
+    finally:
+        get_settings.cache_clear()
+    assert first.strip() == ("Đã nạp tệp tổ chức: 5 đơn vị (tạo mới 5, cập nhật 0, giữ nguyên "
+                             "0); 14 cán bộ (tạo mới 14, cập nhật 0, giữ nguyên 0).")
+    assert "giữ nguyên 5" in again and "giữ nguyên 14" in again
+    assert "{" not in first + again  # no Python dict
