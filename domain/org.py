@@ -137,6 +137,14 @@ def tracking_unit(committee_id: str, named: str | None,
     return next((uid for uid, kind in children if kind == OFFICE_KIND), committee_id)
 
 
+def may_enter_for(entrant: Actor, signer: Actor, tracking_unit_id: str) -> bool:
+    """Nhập thay: a document a leader signed on paper (a plan) may be keyed in by the staff of
+    the unit tracking his People's Committee (or department) — `tracking_unit_id`, its
+    `tracking_unit`; it stays his, with his authority checked, and records who entered it.
+    Nobody else enters for another."""
+    return entrant.id != signer.id and entrant.unit_id == tracking_unit_id
+
+
 # Who signs --------------------------------------------------------------------------------------
 
 SIGNER_ROLES = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN, Role.UNIT_HEAD, Role.DEPUTY_HEAD})

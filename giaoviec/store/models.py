@@ -268,6 +268,9 @@ class Plan(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     issuer_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    # Nhập thay: the tracking unit's officer who keyed in the plan its signer signed on paper;
+    # None when the signer entered it himself.
+    entered_by_id: str | None = Field(default=None, foreign_key="official.id", max_length=64)
     issuer_unit_id: str = Field(foreign_key="unit.id", index=True, max_length=64)
     issuer_unit_path: str = Field(max_length=2000)
     client_key: str = Field(max_length=255)
