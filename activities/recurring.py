@@ -25,12 +25,12 @@ from domain.record import new_record
 from domain.recurrence import (
     Occurrence,
     RuleWindow,
-    due_to_open,
     from_json,
     occurrence_key,
-    paused_spans,
     task_title,
+    to_open,
 )
+from domain.rule_state import paused_spans
 from domain.task import DeadlineSpec, Product, TaskDraft, validate_draft
 from giaoviec.config import Settings
 from giaoviec.reads.calendar import current_calendar
@@ -53,7 +53,7 @@ def rule_window(session: Session, rule: RecurringRule) -> RuleWindow:
         RecurringRuleEvent.rule_id == rule.id,
         col(RecurringRuleEvent.action).in_(["pause", "resume"]))).all()
     return RuleWindow(rule.starts_on, rule.ends_on, rule.ended_at,
-                      tuple(paused_spans((a, t) for a, t in events)))
+                      tuple(paused_spans((a, t) for a, t in events)), rule.created_at)
 
 
 def _draft(rule: RecurringRule, occ: Occurrence, unit_id: str, owner_id: str) -> TaskDraft:
@@ -111,13 +111,13 @@ class RecurringActivities:
             rule = session.get(RecurringRule, request.rule_id)
             if rule is None or rule.state != "active":
                 return []
-            occurrences = due_to_open(from_json(rule.recurrence), rule_window(session, rule),
-                                      request.as_of)
+            calendar = self._calendar(session)
+            occurrences = to_open(from_json(rule.recurrence), rule_window(session, rule),
+                                  request.as_of, calendar[0])
             if not occurrences:
                 return []
             started = set(session.exec(select(Task.period, Task.lead_unit_id).where(
                 Task.rule_id == rule.id)).all())
-            calendar = self._calendar(session)
             starts: list[TaskStart] = []
             for occ in occurrences:
                 for unit_id in json.loads(rule.unit_ids):

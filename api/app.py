@@ -14,10 +14,17 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from api import graphiql
 from api.context import AppServices, RequestContext
 from api.dashboard.web import CookieAuth, dashboard_router
+from api.dev_hosts import LoopbackHostOnly
 from api.headers import SecurityHeaders
 from api.http_errors import install_error_handlers
-from api.json_limits import body_problem, query_problem
-from api.ratelimit import CountingAuthenticator, Limits, RateLimits, replaying
+from api.json_limits import body_problem, multipart_operations, query_problem
+from api.ratelimit import (
+    OPERATIONS_SCOPE_KEY,
+    CountingAuthenticator,
+    Limits,
+    RateLimits,
+    replaying,
+)
 from api.schema import build_schema
 from api.tally.files import files_router
 from giaoviec.config import Settings
@@ -31,7 +38,8 @@ MAX_BODY_BYTES = 256 * 1024
 class RequestGuard:
     """Reads a request body once, refusing it before the app sees it when it is over the
     size limit (413) or, for JSON, is not UTF-8 JSON with an object at the top or nests too
-    deep (400); GET's JSON parameters are held to the same depth."""
+    deep (400); GET's JSON parameters and a multipart body's `operations` and `map` are held
+    to the same depth."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -63,9 +71,17 @@ class RequestGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if b"json" in headers.get(b"content-type", b"") and (problem := body_problem(body)):
+        content_type = headers.get(b"content-type", b"")
+        if b"json" in content_type and (problem := body_problem(body)):
             await _refuse(scope, receive, send, 400, problem)
             return
+        if content_type.startswith(b"multipart/form-data"):
+            # importPlan's body: its JSON fields held to the same limits as a JSON body.
+            operations, problem = await multipart_operations(scope, body)
+            if problem:
+                await _refuse(scope, receive, send, 400, problem)
+                return
+            scope[OPERATIONS_SCOPE_KEY] = operations
         await self.app(scope, replaying(body, receive), send)
 
 
@@ -126,9 +142,13 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService,
         return {"status": "ok"}
 
     # The last added runs first: the guard bounds the body before the limits look at it.
-    app.add_middleware(RateLimits, limits=limits)  # type: ignore[arg-type]
+    app.add_middleware(RateLimits, limits=limits,  # type: ignore[arg-type]
+                       authenticator=services.authenticator)
     app.add_middleware(RequestGuard, limit=MAX_BODY_BYTES)  # type: ignore[arg-type]
     # The session cookie becomes a bearer token before the limits count it.
     app.add_middleware(CookieAuth)  # type: ignore[arg-type]
+    if settings.is_dev:  # against DNS rebinding: see api.dev_hosts
+        app.add_middleware(LoopbackHostOnly,  # type: ignore[arg-type]
+                           proxies=limits.proxies, extra=settings.dev_allowed_hosts)
     app.add_middleware(SecurityHeaders, proxies=limits.proxies)  # type: ignore[arg-type]
     return app

@@ -27,6 +27,8 @@ def _domain_error(error: GraphQLError, cause: DomainError) -> GraphQLError:
              **({"ro": f.ro} if f.ro else {}), **({"row": f.row} if f.row is not None else {})}
             for f in cause.fields
         ]
+    if cause.more_fields:
+        extensions["moreFields"] = cause.more_fields
     return GraphQLError(cause.message, nodes=error.nodes, path=error.path,
                         extensions=extensions)
 

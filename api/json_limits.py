@@ -1,4 +1,5 @@
-"""Bounds on the JSON a client sends: a POST body, or `variables`/`extensions` in a GET query.
+"""Bounds on the JSON a client sends: a POST body, `variables`/`extensions` in a GET query, or
+the `operations` and `map` fields of a multipart upload (GraphQL multipart request).
 
 json.loads recurses once per level, so a document nested 100,000 deep raises RecursionError
 (a 500 if not caught); anything deeper than MAX_JSON_DEPTH is refused before the app sees it.
@@ -10,11 +11,18 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.datastructures import Headers, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.types import Scope
+
 MAX_JSON_DEPTH = 64
 NOT_AN_OBJECT = "Nội dung yêu cầu phải là một đối tượng JSON (UTF-8) hợp lệ."
 TOO_DEEP = f"Nội dung JSON lồng nhau quá sâu (tối đa {MAX_JSON_DEPTH} cấp)."
 BAD_PARAMETER = "Tham số '{name}' phải là JSON hợp lệ, lồng nhau không quá {depth} cấp."
+BAD_MULTIPART = "Nội dung multipart không hợp lệ: cần trường 'operations' và 'map' là JSON."
 _JSON_PARAMETERS = ("variables", "extensions")
+_MULTIPART_JSON = ("operations", "map")
+MAX_MULTIPART_FILES = 1  # importPlan takes one file
 
 
 class _TooDeep(Exception):
@@ -71,3 +79,32 @@ def query_problem(query_string: bytes, limit: int = MAX_JSON_DEPTH) -> str | Non
             except (_TooDeep, ValueError):
                 return BAD_PARAMETER.format(name=name, depth=limit)
     return None
+
+
+async def multipart_operations(scope: Scope, body: bytes,
+                               limit: int = MAX_JSON_DEPTH) -> tuple[bytes, str | None]:
+    """A multipart body's `operations` field (for the rate limits), or why the body is
+    refused: unreadable, or `operations`/`map` missing, not a JSON object or nested too deep."""
+
+    async def stream():  # type: ignore[no-untyped-def]
+        yield body
+
+    parser = MultiPartParser(Headers(scope=scope), stream(), max_files=MAX_MULTIPART_FILES,
+                             max_fields=len(_MULTIPART_JSON) + 1)
+    try:
+        form = await parser.parse()
+    except MultiPartException:
+        return b"", BAD_MULTIPART
+    try:
+        fields = {name: form.get(name) for name in _MULTIPART_JSON}
+        for name, value in fields.items():
+            if not isinstance(value, str):
+                return b"", BAD_MULTIPART
+            if problem := body_problem(value.encode("utf-8"), limit):
+                return b"", BAD_PARAMETER.format(name=name, depth=limit) \
+                    if problem == TOO_DEEP else problem
+        return str(fields["operations"]).encode("utf-8"), None
+    finally:
+        for value in form.values():
+            if isinstance(value, UploadFile):
+                await value.close()

@@ -1,10 +1,11 @@
-"""Rate limits, in process: failed token checks per client address, and GraphQL mutations per
-bearer token. Over a limit, HTTP 429 with Retry-After and a RATE_LIMITED error.
+"""Rate limits: failed token checks per client address, and GraphQL mutations per verified
+official (JSON and multipart bodies alike). Over a limit, HTTP 429 with Retry-After and a
+RATE_LIMITED error.
 
 An ASGI middleware rather than the Strawberry context: a GraphQL error is an HTTP 200, while a
 client (or proxy) backing off needs the 429 status and its Retry-After header; and the briefing
-files route checks tokens too. Each process counts on its own: with N API processes a client
-gets up to N times the limit, which still stops guessing tokens at scale.
+files route checks tokens too. The buckets live in one store for every API process (Redis,
+`GIAOVIEC_REDIS_URL`) or, unset, in each process (`giaoviec.store.buckets`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -29,6 +25,10 @@ from api.proxy import TrustedProxies, trusted_proxies
 from api.schema import MAX_TOKENS
 from domain.errors import DomainError
 from giaoviec.config import Settings
+from giaoviec.store.buckets import BucketStore, bucket_store
+from giaoviec.store.buckets import MemoryBuckets as RateLimiter
+
+__all__ = ["RateLimiter"]  # the in-process buckets, under their former name
 
 RATE_LIMITED = "RATE_LIMITED"
 MESSAGE = "Quá nhiều yêu cầu, đề nghị thử lại sau {seconds} giây."
@@ -37,81 +37,18 @@ MESSAGE = "Quá nhiều yêu cầu, đề nghị thử lại sau {seconds} giây
 current_client: ContextVar[str | None] = ContextVar("current_client", default=None)
 
 
-class RateLimiter:
-    """A token bucket per key: `per_minute` events at once, refilled evenly over a minute.
-    At most `max_keys` keys are kept; the one used least recently goes first. A key dropped
-    early only forgets it was throttled, so memory stays bounded whatever clients send."""
-
-    def __init__(
-        self, per_minute: int, max_keys: int, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
-        self.max_keys = max_keys
-        self.clock = clock
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @property
-    def enabled(self) -> bool:
-        return self.capacity > 0
-
-    def _level(self, key: str, now: float) -> float:
-        tokens, at = self._buckets.get(key, (self.capacity, now))
-        # The epsilon: waiting exactly the Retry-After must be enough despite float rounding.
-        return min(self.capacity, tokens + (now - at) * self.rate + 1e-9)
-
-    def _wait(self, level: float) -> int:
-        return max(1, math.ceil((1 - level) / self.rate))
-
-    def _store(self, key: str, tokens: float, now: float) -> None:
-        self._buckets[key] = (tokens, now)
-        self._buckets.move_to_end(key)
-        while len(self._buckets) > self.max_keys:
-            self._buckets.popitem(last=False)
-
-    def retry_after(self, key: str) -> int | None:
-        """Seconds until `key` may go again, or None if it may now (nothing is spent)."""
-        if not self.enabled:
-            return None
-        with self._lock:
-            level = self._level(key, self.clock())
-        return None if level >= 1 else self._wait(level)
-
-    def take(self, key: str) -> int | None:
-        """Spends one event if `key` has one left (None); else the seconds to wait."""
-        if not self.enabled:
-            return None
-        with self._lock:
-            now = self.clock()
-            level = self._level(key, now)
-            if level < 1:
-                return self._wait(level)
-            self._store(key, level - 1, now)
-        return None
-
-    def spend(self, key: str) -> None:
-        """Records an event that has already happened (e.g. a failed token check)."""
-        if self.enabled:
-            with self._lock:
-                now = self.clock()
-                self._store(key, max(0.0, self._level(key, now) - 1), now)
-
-    def __len__(self) -> int:
-        return len(self._buckets)
-
-
 @dataclass
 class Limits:
-    auth_failures: RateLimiter
-    mutations: RateLimiter
+    auth_failures: BucketStore
+    mutations: BucketStore
     proxies: TrustedProxies
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
+        url, keys = settings.redis_url, settings.rate_max_keys
         return cls(
-            RateLimiter(settings.rate_auth_failures_per_minute, settings.rate_max_keys),
-            RateLimiter(settings.rate_mutations_per_minute, settings.rate_max_keys),
+            bucket_store(url, "auth", settings.rate_auth_failures_per_minute, keys),
+            bucket_store(url, "mutations", settings.rate_mutations_per_minute, keys),
             trusted_proxies(settings.trusted_proxies),
         )
 
@@ -170,20 +107,31 @@ def _runs_mutation(query: str, name: str | None) -> bool:
     )
 
 
-def _mutation_key(authorization: str, address: str) -> str:
-    # Per bearer token, hashed: keying on the token's unverified `sub` would let anyone
-    # exhaust someone else's budget with forged tokens naming them.
+# Where RequestGuard leaves a multipart request's `operations` field (already bounded).
+OPERATIONS_SCOPE_KEY = "giaoviec.operations"
+
+
+def mutation_key(authenticator: Authenticator, authorization: str, address: str) -> str:
+    """Whose budget a mutation spends: the official the token verifiably names, however the
+    header is spelt (extra spaces made a fresh bucket when the raw header was the key). Never
+    the unverified `sub`, which anyone could forge to spend someone else's budget. A token
+    that fails verification is refused anyway; it spends its address's budget meanwhile."""
     if authorization:
-        return "token:" + hashlib.sha256(authorization.encode("latin-1")).hexdigest()
+        try:
+            return "official:" + authenticator.username(authorization)
+        except DomainError:
+            digest = hashlib.sha256(" ".join(authorization.split()).encode("latin-1"))
+            return "unverified:" + digest.hexdigest()
     return "address:" + address
 
 
 class RateLimits:
     """Inside the request guard (the body is already read and bounded by then)."""
 
-    def __init__(self, app: ASGIApp, limits: Limits) -> None:
+    def __init__(self, app: ASGIApp, limits: Limits, authenticator: Authenticator) -> None:
         self.app = app
         self.limits = limits
+        self.authenticator = authenticator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # A websocket carries only subscriptions (api.ws_only_subscriptions): nothing to count.
@@ -196,8 +144,10 @@ class RateLimits:
         wait = self.limits.auth_failures.retry_after(address) if authorization else None
         if wait is None and scope["method"] == "POST" and self.limits.mutations.enabled:
             body, receive = await _buffered(receive)
-            if is_mutation(body):
-                wait = self.limits.mutations.take(_mutation_key(authorization, address))
+            operations = scope.get(OPERATIONS_SCOPE_KEY, body)  # multipart: its operations
+            if is_mutation(operations):
+                key = mutation_key(self.authenticator, authorization, address)
+                wait = self.limits.mutations.take(key)
         if wait is not None:
             response = error_response(429, RATE_LIMITED, MESSAGE.format(seconds=wait),
                                       headers={"Retry-After": str(wait)})

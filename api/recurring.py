@@ -18,7 +18,6 @@ from domain.errors import not_found
 from domain.recurrence import (
     FREQUENCY_LABELS_VI,
     MAX_UNITS,
-    RULE_STATE_LABELS_VI,
     DueDate,
     Frequency,
     Recurrence,
@@ -26,6 +25,7 @@ from domain.recurrence import (
     describe,
     from_json,
 )
+from domain.rule_state import RULE_STATE_LABELS_VI
 from domain.timezone import as_aware, local_date
 from giaoviec.reads.recurring import (
     MAX_RULES,

@@ -108,7 +108,7 @@ async def main(tasks: int, repeats: int, database_url: str | None) -> None:
     token = issue_dev_token(settings, national.username)
     headers = {"Authorization": f"Bearer {token}"}
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
         for name, query in QUERIES.items():
             times = []
             for _ in range(repeats):

@@ -46,8 +46,11 @@ class Change:
 # Validation -----------------------------------------------------------------------------------
 
 
-def validate(record: TaskRecord, cmd: Command, now: datetime) -> None:
+def validate(record: TaskRecord, cmd: Command, now: datetime, *,
+             principals: bool = True) -> None:
     """Raise the DomainError that refuses `cmd` on the task as it stands, or return None.
+    `principals`: whether the submitter and the approver are compared with whom each acts
+    for (False only when replaying a workflow recorded before that rule).
 
     FORBIDDEN and ILLEGAL_TRANSITION come first and alone (an outsider learns nothing about
     the fields); then one VALIDATION error names every bad field."""
@@ -55,7 +58,7 @@ def validate(record: TaskRecord, cmd: Command, now: datetime) -> None:
         cmd.action, record.state, set(cmd.relations), resume_to=record.resume_to,
         has_pending_extension=record.extension is not None,
     )
-    _check_approver(record, cmd)
+    _check_approver(record, cmd, principals)
     _check_reminder_pace(record, cmd, now)
     issues: list[FieldIssue] = []
 
@@ -91,22 +94,28 @@ def command_error(issues: list[FieldIssue]) -> DomainError:
 
 
 def approval_refusal(*, approver_id: str, relations: Iterable[Relation],
-                     submitted_by: str | None, self_assigned: bool) -> str | None:
+                     submitted_by: str | None, self_assigned: bool,
+                     approver_for: str | None = None,
+                     submitted_for: str | None = None) -> str | None:
     """Why this official may not approve this product, or None: nobody approves his own work
-    — not the one who submitted it, and a task someone assigned to himself only a leader
-    above him."""
-    if submitted_by is not None and submitted_by == approver_id:
+    — not the one who submitted it, nor anyone for whom either acted as a substitute (a head
+    submitting and his substitute approving "KT." for him, or the other way round); and a
+    task someone assigned to himself only a leader above him."""
+    submitter = {submitted_by, submitted_for} - {None}
+    if submitter & {approver_id, approver_for}:
         return "Người nộp sản phẩm không được tự xác nhận hoàn thành."
     if self_assigned and Relation.ASSIGNER_SUPERIOR not in set(relations):
         return "Nhiệm vụ tự giao cho mình phải do lãnh đạo cấp trên xác nhận."
     return None
 
 
-def _check_approver(record: TaskRecord, cmd: Command) -> None:
+def _check_approver(record: TaskRecord, cmd: Command, principals: bool) -> None:
     if cmd.action is not Action.APPROVE:
         return
     why = approval_refusal(approver_id=cmd.actor_id, relations=cmd.relations,
-                           submitted_by=record.submitted_by, self_assigned=record.self_assigned)
+                           submitted_by=record.submitted_by, self_assigned=record.self_assigned,
+                           approver_for=cmd.on_behalf_of if principals else None,
+                           submitted_for=record.submitted_for if principals else None)
     if why is not None:
         raise forbidden(why)
 
@@ -234,6 +243,7 @@ def apply(record: TaskRecord, cmd: Command, now: datetime, calendar: WorkingCale
         case Action.SUBMIT:
             t.submitted_at = now
             t.submitted_by = cmd.actor_id
+            t.submitted_for = cmd.on_behalf_of
             t.output = copy.deepcopy(cmd.output)
             t.progress = 100
             notices = assigner
@@ -244,6 +254,7 @@ def apply(record: TaskRecord, cmd: Command, now: datetime, calendar: WorkingCale
             t.progress = min(t.progress, 90)
             t.returned_at = now
             t.submitted_by = None
+            t.submitted_for = None
             notices = owner
         case Action.DECLINE:
             t.declined_at = now

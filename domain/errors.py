@@ -39,6 +39,7 @@ class DomainError(Exception):
     code: str
     message: str
     fields: list[FieldIssue] = field(default_factory=list)
+    more_fields: int = 0  # faults found but left out of `fields` (a bounded answer)
 
     def __post_init__(self) -> None:
         super().__init__(self.message)

@@ -122,9 +122,16 @@ def is_deputy(actor: Actor) -> bool:
 
 def is_office_staff(actor: Actor) -> bool:
     """Of an office (Văn phòng) or of the unit a People's Committee named to track its tasks:
-    by role, by belonging to a unit of kind office, or to its tracking unit."""
-    return (Role.OFFICE_STAFF in actor.roles or actor.unit_kind == OFFICE_KIND
-            or bool(actor.tracks_path))
+    by role, by belonging to a unit of kind office, or to its tracking unit — but the system's
+    admin, seated there, is not its staff (`admin_only`)."""
+    return Role.OFFICE_STAFF in actor.roles or (
+        (actor.unit_kind == OFFICE_KIND or bool(actor.tracks_path)) and not admin_only(actor))
+
+
+def admin_only(actor: Actor) -> bool:
+    """An admin with no other role: he runs the system (the calendar), not the province's
+    tasks — no office's reading and reminding of every task comes with his seat."""
+    return actor.roles == frozenset({Role.ADMIN})
 
 
 def tracking_unit(committee_id: str, named: str | None,
@@ -204,6 +211,8 @@ def jurisdiction(actor: Actor) -> tuple[str, ...]:
     """The path of the subtree an official oversees and reads: his own unit's; for the staff
     of the unit tracking a People's Committee's tasks, that committee's whole subtree; for the
     staff of an office unit, the whole subtree of the unit it serves."""
+    if admin_only(actor):
+        return actor.unit_path
     if actor.tracks_path:
         return actor.tracks_path
     return office_served(actor.unit_path) if actor.unit_kind == OFFICE_KIND else actor.unit_path

@@ -19,8 +19,16 @@ from datetime import date, datetime
 from domain.calendar import WorkingCalendar
 from domain.errors import Code, DomainError, FieldIssue, validation_error
 from domain.inputs import Add, check_text, date_issue
-from domain.lifecycle import TERMINAL_STATES, TaskState
-from domain.org import Actor, Role
+from domain.org import Actor, Role, can_assign
+from domain.plan_cascade import FulfilsFacts, fulfils_issues
+from domain.plan_limits import (
+    MAX_ITEMS,
+    MAX_LEAD_UNITS,
+    MAX_PRODUCTS,
+    MAX_TASKS,
+    capped,
+    size_issues,
+)
 from domain.plan_terms import (
     TERM_HELP,
     WEEKLY_REPORTING,
@@ -46,16 +54,13 @@ from domain.task import (
     raise_if_any,
     validate_draft,
 )
-from domain.text import fold, is_blank
+from domain.text import is_blank
 from domain.timezone import local_date
 
 MAX_NUMBER = 64  # số, ký hiệu: "135/KH-UBND"
 MAX_SUBJECT = MAX_TITLE  # trích yếu
-MAX_ITEMS = 200
-MAX_PRODUCTS = 20  # per item
-MAX_LEAD_UNITS = 500  # per item: every commune of the largest province fits
-MAX_TASKS = 2_000  # per plan
 MAX_TERM = 100
+__all__ = ["MAX_ITEMS", "MAX_LEAD_UNITS", "MAX_PRODUCTS", "MAX_TASKS"]  # re-exported
 
 
 @dataclass(frozen=True)
@@ -102,17 +107,6 @@ class UnitFacts:
 
 
 @dataclass(frozen=True)
-class FulfilsFacts:
-    """The task a plan says it fulfils (a cascade: a higher plan ordered this unit's plan)."""
-
-    readable: bool  # exists, and the issuer may read it
-    product_kind: str | None = None
-    state: TaskState | None = None
-    issuer_leads_it: bool = False  # the issuer owns it or heads its lead unit
-    fulfilled_by: str | None = None  # a plan already linked to it
-
-
-@dataclass(frozen=True)
 class PlanFacts:
     """What the organisation says about every unit and official a plan names."""
 
@@ -137,39 +131,6 @@ class ValidPlan:
     tasks: list[PlannedTask]
     rules: list[PlannedRule]
     untracked: list[UntrackedProduct]
-
-
-PLAN_KIND = "kế hoạch"
-
-
-def orders_a_plan(product_kind: str | None) -> bool:
-    """A task whose product is a plan: the unit it goes to answers with a plan of its own
-    (a cascade), which createPlan links to it."""
-    return fold(product_kind) == fold(PLAN_KIND)
-
-
-def fulfils_issues(facts: FulfilsFacts) -> list[FieldIssue]:
-    """Whether a plan may say it is the product of this task."""
-    where = "fulfilsTaskId"
-    if not facts.readable:
-        return [FieldIssue(where, "UNKNOWN_TASK", "Không tìm thấy nhiệm vụ mà kế hoạch thực hiện.",
-                           RO_THAM_QUYEN)]
-    issues: list[FieldIssue] = []
-    if not orders_a_plan(facts.product_kind):
-        issues.append(FieldIssue(where, "FULFILS_NOT_A_PLAN_TASK",
-                                 "Sản phẩm của nhiệm vụ này không phải là một kế hoạch.",
-                                 RO_SAN_PHAM))
-    if not facts.issuer_leads_it:
-        issues.append(FieldIssue(where, "FULFILS_NOT_YOURS",
-                                 "Chỉ người chịu trách nhiệm chính hoặc thủ trưởng đơn vị chủ trì "
-                                 "nhiệm vụ mới ban hành kế hoạch thực hiện nó.", RO_THAM_QUYEN))
-    if facts.state is not None and facts.state in TERMINAL_STATES:
-        issues.append(FieldIssue(where, "FULFILS_CLOSED_TASK", "Nhiệm vụ đã kết thúc.",
-                                 RO_THOI_GIAN))
-    if facts.fulfilled_by is not None:
-        issues.append(FieldIssue(where, "ALREADY_FULFILLED",
-                                 "Nhiệm vụ này đã có kế hoạch thực hiện.", RO_SAN_PHAM))
-    return issues
 
 
 def plan_basis(number: str, issued_on: date | None) -> str:
@@ -227,9 +188,14 @@ def check_plan(
     draft: PlanDraft, issuer: Actor, facts: PlanFacts, calendar: WorkingCalendar, now: datetime
 ) -> ValidPlan:
     """Every task and recurring duty of the plan, each checked on all six "rõ" like a task
-    assigned alone, and what it leaves untracked; or one error naming every fault with its row:
-    FORBIDDEN when the issuer lacks authority over a lead unit, else VALIDATION. Nothing is
-    created unless every row passes. Terms count from the plan's issue date."""
+    assigned alone, and what it leaves untracked; or one error naming every fault with its row
+    (at most MAX_FAULTS listed): FORBIDDEN when the issuer lacks authority over a lead unit,
+    else VALIDATION. Nothing is created unless every row passes. Terms count from the plan's
+    issue date."""
+    # The counts first: a plan over the caps costs nothing more. Each product of each lead
+    # unit becomes at most one task or duty, so this bounds both.
+    if too_big := size_issues(len(draft.items), _shape(draft)):
+        raise validation_error(too_big, "Kế hoạch")
     issues: list[FieldIssue] = []
 
     def add(field_name: str, code: str, ro: str, message: str, row: int | None = None) -> None:
@@ -248,17 +214,19 @@ def check_plan(
         issues += fulfils_issues(facts.fulfils or FulfilsFacts(readable=False))
     if not draft.items:
         add("items", "EMPTY_PLAN", RO_VIEC, "Kế hoạch chưa có nhiệm vụ nào.")
-    elif len(draft.items) > MAX_ITEMS:
-        add("items", "TOO_MANY_ITEMS", RO_VIEC, f"Một kế hoạch có tối đa {MAX_ITEMS} dòng.")
-        raise validation_error(issues, "Kế hoạch")
     basis = plan_basis(draft.number or "", draft.issued_on)
     valid = ValidPlan([], [], [])
     for i, item in enumerate(draft.items):
         _check_item(i, item, basis, draft, issuer, facts, calendar, now, issues, valid)
-    if len(valid.tasks) + len(valid.rules) > MAX_TASKS:
-        add("items", "TOO_MANY_TASKS", RO_VIEC, f"Một kế hoạch giao tối đa {MAX_TASKS} nhiệm vụ.")
-    raise_if_any(issues, "Kế hoạch")
+    try:
+        raise_if_any(issues, "Kế hoạch")
+    except DomainError as err:
+        raise capped(err) from None
     return valid
+
+
+def _shape(draft: PlanDraft) -> list[tuple[int, int]]:
+    return [(len(i.lead_unit_ids), len(i.products)) for i in draft.items]
 
 
 def with_named(named: list[FieldIssue], err: DomainError) -> DomainError:
@@ -268,7 +236,8 @@ def with_named(named: list[FieldIssue], err: DomainError) -> DomainError:
         return err
     places = {(i.field, i.row) for i in named}
     rest = [i for i in err.fields if (i.field, i.row) not in places]
-    return validation_error(list(dict.fromkeys([*named, *rest])), "Kế hoạch")
+    merged = validation_error(list(dict.fromkeys([*named, *rest])), "Kế hoạch")
+    return capped(replace(merged, more_fields=err.more_fields))
 
 
 def _check_item(
@@ -290,6 +259,7 @@ def _check_item(
     elif len(set(item.lead_unit_ids)) < len(item.lead_unit_ids):
         add(f"{here}.leadUnitIds", "DUPLICATE_LEAD_UNIT", RO_NGUOI,
             "Một đơn vị chủ trì được nêu hai lần trong cùng một dòng.")
+        return  # nothing else of the row is worth checking once per duplicate
     if item.owner_id and len(item.lead_unit_ids) > 1:
         add(f"{here}.ownerId", "OWNER_FOR_MANY_UNITS", RO_NGUOI,
             "Dòng giao cho nhiều đơn vị thì người chịu trách nhiệm chính là thủ trưởng từng "
@@ -321,6 +291,11 @@ def _check_item(
             add(f"{here}.ownerId", "UNIT_WITHOUT_HEAD", RO_NGUOI,
                 f"Đơn vị “{unit.name or unit_id}” chưa có thủ trưởng: cần nêu người chịu "
                 f"trách nhiệm chính.")
+            continue
+        if unit is not None and not can_assign(issuer, unit.path):
+            # Once per unit, not once per product: nothing else matters without authority.
+            add(f"{here}.leadUnitIds[{u}]", "NO_AUTHORITY", RO_THAM_QUYEN,
+                "Người giao không có thẩm quyền giao việc cho đơn vị này.")
             continue
         org = _org_facts(unit_id, owner_id, item.coordinators, facts)
         for j, resolved in enumerate(products):
@@ -395,5 +370,7 @@ def _org_facts(unit_id: str, owner_id: str, coordinators: Sequence[Coordinator],
         lead_unit_path=unit.path if unit else None,
         owner_unit_id=owner[0] if owner else None,
         known_unit_ids=frozenset(c.unit_id for c in coordinators if c.unit_id in facts.units),
+        coordinator_paths={c.unit_id: facts.units[c.unit_id].path for c in coordinators
+                           if c.unit_id in facts.units},
         owner_roles=owner[1] if owner else frozenset(),
     )

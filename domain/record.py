@@ -68,6 +68,7 @@ class TaskRecord:
     replanned_at: datetime | None = None  # ladder steps planned before this are skipped
     sent_steps: list[str] = field(default_factory=list)
     submitted_by: str | None = None  # who submitted the product now awaiting approval
+    submitted_for: str | None = None  # whom the submitter acted for (he was a substitute)
     declined_at: datetime | None = None
     returned_at: datetime | None = None
     last_manual_reminder_at: datetime | None = None

@@ -18,13 +18,12 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from domain.calendar import WorkingCalendar
-from domain.errors import DomainError, FieldIssue, illegal_transition, validation_error
+from domain.errors import DomainError, FieldIssue, validation_error
 from domain.inputs import check_text, date_issue
-from domain.org import Actor, is_above
+from domain.org import Actor
 from domain.periods import PeriodKind, period_containing
 from domain.ro import RO_THOI_GIAN
 from domain.task import (
-    MAX_NOTE,
     DeadlineSpec,
     OrgFacts,
     Product,
@@ -32,7 +31,7 @@ from domain.task import (
     raise_if_any,
     validate_draft,
 )
-from domain.text import fold, is_blank
+from domain.text import fold
 from domain.timezone import as_aware, at_local, end_of_day
 
 OPENS_AT = time(6, 0)  # when the day's occurrences are assigned (the Schedule runs then)
@@ -40,6 +39,7 @@ MAX_OPEN_DAYS = 180
 MAX_DATES = 12
 MAX_UNITS = 500
 CATCH_UP_DAYS = 40  # a run looks this far back for occurrences it has not created yet
+MAX_FIRST_TASKS = 500  # tasks a rule's first run may open at once (every unit once)
 _ROMAN = ("I", "II", "III", "IV")
 
 
@@ -96,12 +96,14 @@ class Occurrence:
 
 @dataclass(frozen=True)
 class RuleWindow:
-    """When a rule may open occurrences: from its first day, until it ended, never paused."""
+    """When a rule may open occurrences: from its first day, until it ended, never paused; and
+    never a period already late when the rule was made (`late_when_made`)."""
 
     starts_on: date
     ends_on: date | None = None
     ended_at: datetime | None = None
     paused: Sequence[tuple[datetime, datetime | None]] = field(default_factory=tuple)
+    created_at: datetime | None = None  # None: a rule recorded before this was kept
 
     def allows(self, occ: Occurrence, now: datetime | None = None) -> bool:
         """Whether the occurrence opens; one that opened before the rule's first day opens
@@ -176,6 +178,20 @@ def due_to_open(rule: Recurrence, window: RuleWindow, now: datetime) -> list[Occ
     the system was down are caught up), as the rule's window allows."""
     since = as_aware(now) - timedelta(days=CATCH_UP_DAYS)
     return [o for o in occurrences(rule, since, now) if window.allows(o, now)]
+
+
+def late_when_made(occ: Occurrence, window: RuleWindow, calendar: WorkingCalendar) -> bool:
+    """A deadline past when the rule was made: catching up covers a stopped system's missed
+    days, never a `startsOn` in the past (work late at once, escalated at once)."""
+    return window.created_at is not None and \
+        calendar.deadline_for_date(occ.due) < as_aware(window.created_at)
+
+
+def to_open(rule: Recurrence, window: RuleWindow, now: datetime,
+            calendar: WorkingCalendar) -> list[Occurrence]:
+    """What a run at `now` opens: what is due to open, less what was late when it was made."""
+    return [o for o in due_to_open(rule, window, now)
+            if not late_when_made(o, window, calendar)]
 
 
 def task_title(title: str, occ: Occurrence) -> str:
@@ -257,22 +273,6 @@ def duplicates(draft: RuleDraft, title: str, unit_ids: Iterable[str], recurrence
     if recurrence != draft.recurrence:
         return frozenset()
     return frozenset(unit_ids) & frozenset(draft.unit_ids)
-
-
-def can_manage_rule(actor: Actor, creator: Actor) -> bool:
-    """Pausing, resuming or ending a rule: its creator or a leader above him."""
-    return actor.id == creator.id or is_above(actor, creator)
-
-
-def paused_spans(events: Iterable[tuple[str, datetime]]) -> list[tuple[datetime, datetime | None]]:
-    """The pauses of a rule from its trail of (action, at): each pause until the next resume."""
-    spans: list[tuple[datetime, datetime | None]] = []
-    for action, at in sorted(events, key=lambda e: e[1]):
-        if action == "pause" and (not spans or spans[-1][1] is not None):
-            spans.append((at, None))
-        elif action == "resume" and spans and spans[-1][1] is None:
-            spans[-1] = (spans[-1][0], at)
-    return spans
 
 
 def to_json(rule: Recurrence) -> str:
@@ -358,26 +358,20 @@ def check_rule(draft: RuleDraft, creator: Actor, facts: Sequence[OrgFacts],
                     issues.append(replace(f, field=f"unitIds[{i}]", row=i + 1))
                 else:
                     issues.append(f)
+    issues += first_run_issues(draft, now, calendar)
     raise_if_any(issues, "Nhiệm vụ định kỳ")
 
 
-RULE_STATE_LABELS_VI = {"active": "Đang áp dụng", "paused": "Tạm dừng", "ended": "Đã kết thúc"}
-_RULE_MOVES = {"pause": (frozenset({"active"}), "paused"),
-               "resume": (frozenset({"paused"}), "active"),
-               "end": (frozenset({"active", "paused"}), "ended")}
-
-
-def next_rule_state(state: str, action: str, reason: str | None) -> str:
-    """Pause (an active rule), resume (a paused one), end (either): with a reason, but to
-    resume; an ended rule stays ended."""
-    allowed, after = _RULE_MOVES[action]
-    if state not in allowed:
-        raise illegal_transition(f"Nhiệm vụ định kỳ đang ở trạng thái "
-                                 f"“{RULE_STATE_LABELS_VI.get(state, state)}”.")
-    if action != "resume" and is_blank(reason):
-        raise validation_error([FieldIssue("reason", "MISSING_REASON", "Cần nêu lý do.")],
-                               "Thao tác")
-    if reason is not None and len(reason) > MAX_NOTE:
-        raise validation_error([FieldIssue("reason", "TEXT_TOO_LONG",
-                                           f"Lý do dài quá {MAX_NOTE} ký tự.")], "Thao tác")
-    return after
+def first_run_issues(draft: RuleDraft, now: datetime,
+                     calendar: WorkingCalendar) -> list[FieldIssue]:
+    """A rule's first run opens at most MAX_FIRST_TASKS tasks at once."""
+    window = RuleWindow(draft.starts_on, draft.ends_on, created_at=now)
+    try:
+        first = len(to_open(draft.recurrence, window, now, calendar)) * len(draft.unit_ids)
+    except (ValueError, TypeError, KeyError, OverflowError):
+        return []  # a recurrence already refused above
+    if first <= MAX_FIRST_TASKS:
+        return []
+    return [FieldIssue("recurrence", "TOO_MANY_FIRST_TASKS", f"Lần chạy đầu tiên sẽ giao {first}"
+                       f" nhiệm vụ cùng lúc; tối đa {MAX_FIRST_TASKS}: giảm số ngày giao trước "
+                       "hạn hoặc số đơn vị.", RO_THOI_GIAN)]

@@ -6,7 +6,7 @@ here: a hostile value is refused before it can reach a workflow, a timer or the 
 """
 
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -87,6 +87,8 @@ class OrgFacts:
     owner_unit_id: str | None  # None: no such official (or not active)
     known_unit_ids: frozenset[str]  # which coordinator units exist
     owner_roles: frozenset[Role] = frozenset()
+    # Where each known coordinator unit sits: it must be within the assigner's authority.
+    coordinator_paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _blank(value: str | None) -> bool:
@@ -123,7 +125,7 @@ def validate_draft(
     check_text(add, "basis", draft.basis, limit=MAX_SHORT, ro=RO_THAM_QUYEN, label="Căn cứ",
                missing=("MISSING_BASIS",
                         "Thiếu căn cứ giao việc (ví dụ: Kế hoạch số 208/KH-UBND)."))
-    _check_responsibility(draft, facts, add)
+    _check_responsibility(draft, facts, add, assigner)
     deadline = _check_time(draft, calendar, now, add)
     _check_product(draft, add)
     raise_if_any(issues)
@@ -202,7 +204,8 @@ def _check_authority(
             "Không giao việc cho người có chức vụ cao hơn người giao.")
 
 
-def _check_responsibility(draft: TaskDraft, facts: OrgFacts, add: Add) -> None:
+def _check_responsibility(draft: TaskDraft, facts: OrgFacts, add: Add,
+                          assigner: Actor | None = None) -> None:
     if len(draft.coordinators) > MAX_COORDINATORS:
         add("coordinators", "TOO_MANY_COORDINATORS", RO_TRACH_NHIEM,
             f"Tối đa {MAX_COORDINATORS} đơn vị phối hợp.")
@@ -219,6 +222,11 @@ def _check_responsibility(draft: TaskDraft, facts: OrgFacts, add: Add) -> None:
         elif c.unit_id not in facts.known_unit_ids:
             add(f"{where}.unitId", "UNKNOWN_COORDINATOR", RO_TRACH_NHIEM,
                 "Không tìm thấy đơn vị phối hợp.")
+        elif assigner is not None and (path := facts.coordinator_paths.get(c.unit_id)) \
+                and not can_assign(assigner, path):
+            # Coordination is a duty the assigner gives: only to units he may give work to.
+            add(f"{where}.unitId", "COORDINATOR_OUTSIDE_AUTHORITY", RO_TRACH_NHIEM,
+                "Người giao không có thẩm quyền giao nhiệm vụ phối hợp cho đơn vị này.")
         seen.add(c.unit_id)
         check_text(add, f"{where}.duty", c.duty, limit=MAX_NOTE, ro=RO_TRACH_NHIEM,
                    label="Nhiệm vụ của đơn vị phối hợp",

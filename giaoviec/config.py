@@ -70,13 +70,19 @@ class Settings(BaseSettings):
     public_url: str = Field("", validation_alias=_env("GIAOVIEC_PUBLIC_URL"))
     # Reverse proxies (comma-separated IPs/CIDRs) whose X-Forwarded-* headers are believed.
     trusted_proxies: str = Field("", validation_alias=_env("GIAOVIEC_TRUSTED_PROXIES"))
-    # Per minute, per API process (0 turns one off): failed token checks per client address,
-    # GraphQL mutations per bearer token; at most rate_max_keys addresses/tokens remembered.
+    # Per minute (0 turns one off): failed token checks per client address, GraphQL mutations
+    # per official; in one store for all processes with redis_url, else per process (at most
+    # rate_max_keys addresses/officials remembered).
     rate_auth_failures_per_minute: int = Field(
         10, ge=0, validation_alias=_env("GIAOVIEC_RATE_AUTH_FAILURES_PER_MINUTE"))
     rate_mutations_per_minute: int = Field(
         60, ge=0, validation_alias=_env("GIAOVIEC_RATE_MUTATIONS_PER_MINUTE"))
     rate_max_keys: int = Field(10_000, ge=1, validation_alias=_env("GIAOVIEC_RATE_MAX_KEYS"))
+    # Dev mode answers only Host: localhost, 127.0.0.1 or [::1], and these (comma-separated).
+    dev_allowed_hosts: str = Field("", validation_alias=_env("GIAOVIEC_DEV_ALLOWED_HOSTS"))
+    # One store of rate-limit buckets for every API process (redis://host:port/db); unset,
+    # each process counts alone (`make run`: one process).
+    redis_url: str | None = Field(None, validation_alias=_env("GIAOVIEC_REDIS_URL"))
 
     @model_validator(mode="after")
     def _default_public_url(self) -> Settings:

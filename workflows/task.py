@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import Change, apply, assigned, reminded, validate
     from domain.errors import Code, DomainError
     from domain.escalation import DEFAULT_POLICY, next_step
-    from domain.lifecycle import TERMINAL_STATES, WORKING_STATES
+    from domain.lifecycle import TERMINAL_STATES, WORKING_STATES, Action
     from domain.milestones import MILESTONE_PATCH, milestone_reminded, next_milestone_step
     from workflows.contracts import (
         RECORD_TASK_EVENT,
@@ -34,6 +34,9 @@ with workflow.unsafe.imports_passed_through():
 # through the activity queue: an assignment answers in half the time). Histories recorded
 # before this ran it as an ordinary activity, and still replay that way.
 LOCAL_RECORD_PATCH = "read-model-local-activity"
+# Approval compares the submitter and the approver with whom each acts for (a substitute):
+# histories recorded before judged people alone, and must replay as they ran.
+APPROVAL_PRINCIPALS_PATCH = "approval-compares-principals"
 
 
 @workflow.defn
@@ -179,7 +182,9 @@ class TaskWorkflow:
     async def act(self, cmd: Command) -> TaskRecord:
         now = workflow.now()
         try:  # again: an update delivered with this one may have changed the task since
-            validate(self.t, cmd, now)
+            principals = cmd.action is not Action.APPROVE or workflow.patched(
+                APPROVAL_PRINCIPALS_PATCH)
+            validate(self.t, cmd, now, principals=principals)
         except DomainError as err:
             raise to_failure(err) from None
         await self._commit(apply(self.t, cmd, now, self.calendar))

@@ -34,7 +34,8 @@ def refused(message: str) -> DomainError:
 
 
 def session_secret(settings: Settings) -> str:
-    """Signs the sign-in cookie. Production needs its own (the dev JWT secret is public)."""
+    """Signs the sign-in cookie. Production needs its own (the start-up checks refuse to start
+    without it); dev mode signs with its JWT secret, a random one made per install."""
     if settings.session_secret:
         return settings.session_secret
     if not settings.is_dev:

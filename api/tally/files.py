@@ -41,7 +41,9 @@ def files_router(services: AppServices) -> APIRouter:
             # Rendered on first request (the PDF takes a couple of seconds), then kept.
             path = await asyncio.to_thread(briefing_path, services.settings, row, kind)
         except DomainError as err:
-            status = {Code.UNAUTHENTICATED: 401, Code.FORBIDDEN: 403}.get(err.code, 404)
+            if err.code == Code.FORBIDDEN:  # another's file is as missing as one never made
+                err = DomainError(Code.NOT_FOUND, "Không tìm thấy báo cáo.")
+            status = 401 if err.code == Code.UNAUTHENTICATED else 404
             return JSONResponse({"errors": [{"message": err.message,
                                              "extensions": {"code": err.code}}]},
                                 status_code=status)

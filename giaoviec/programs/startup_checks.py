@@ -21,6 +21,9 @@ def is_loopback(host: str) -> bool:
         return False  # any other name may resolve to anything
 
 
+MIN_SESSION_SECRET = 32
+
+
 def problems(settings: Settings, role: Role) -> list[str]:
     found: list[str] = []
     serves_http = role in ("dev", "api")
@@ -36,6 +39,10 @@ def problems(settings: Settings, role: Role) -> list[str]:
         if missing:
             found.append("Chế độ production cần đăng nhập OpenID Connect, còn thiếu: "
                          + ", ".join(missing) + ".")
+        if len(settings.session_secret or "") < MIN_SESSION_SECRET:
+            # Without it the sign-in page answers 503 to everyone: refuse now, say why.
+            found.append(f"Chế độ production cần GIAOVIEC_SESSION_SECRET (ký phiên đăng nhập "
+                         f"bảng điều hành), ít nhất {MIN_SESSION_SECRET} ký tự ngẫu nhiên.")
     if serves_http:
         from api.proxy import TrustedProxies
 

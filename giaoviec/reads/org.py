@@ -107,13 +107,15 @@ def org_facts(session: Session, lead_unit_id: str, owner_id: str,
     lead = session.get(Unit, lead_unit_id) if lead_unit_id else None
     owner = session.get(Official, owner_id) if owner_id else None
     ids = list(coordinator_ids)
-    known = set(session.exec(select(Unit.id).where(col(Unit.id).in_(ids))).all()) if ids else set()
+    paths = {u.id: u.path_ids for u in session.exec(select(Unit).where(col(Unit.id).in_(ids)))
+             } if ids else {}
     active = owner is not None and owner.active
     return OrgFacts(
         lead_unit_path=lead.path_ids if lead else None,
         owner_unit_id=owner.unit_id if active and owner else None,
-        known_unit_ids=frozenset(known),
+        known_unit_ids=frozenset(paths),
         owner_roles=parse_roles(owner.roles) if active and owner else frozenset(),
+        coordinator_paths=paths,
     )
 
 

@@ -10,13 +10,8 @@ from sqlmodel import Session, col, select
 
 from domain.lifecycle import Relation, TaskState
 from domain.org import Actor, can_read_plan, heads_of, parse_roles, path_ids, relations_to_task
-from domain.plan import (
-    FulfilsFacts,
-    PlanDraft,
-    PlanFacts,
-    UnitFacts,
-    orders_a_plan,
-)
+from domain.plan import PlanDraft, PlanFacts, UnitFacts
+from domain.plan_cascade import FulfilsFacts, orders_a_plan
 from domain.plan_wording import EVERY_UNIT, head_title, unit_group
 from domain.tally import Figures
 from domain.text import fold

@@ -9,28 +9,25 @@ of several products (one a line) gives one task per product, each with its own d
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 import yaml
-from openpyxl import load_workbook
 from sqlmodel import Session
 
 from domain.errors import Code, DomainError, FieldIssue
 from domain.plan import PlanDraft, PlanItem, PlanProduct
+from domain.plan_limits import check_size
 from domain.plan_wording import split_lines
 from domain.ro import RO_NGUOI, RO_SAN_PHAM, RO_THOI_GIAN, RO_TRACH_NHIEM
 from domain.task import Coordinator, DeadlineSpec
 from domain.text import fold
 from giaoviec.reads.plans import resolve_official, resolve_units
+from giaoviec.services.xlsx_rows import XlsxError, first_sheet_rows
 
 MAX_FILE_BYTES = 256 * 1024  # as much as the API takes in one request
-MAX_UNZIPPED_BYTES = 30 * 1024 * 1024  # a small XLSX that inflates beyond this is refused
-MAX_ROWS = 2_000
 MAX_COLUMNS = 40
 MAX_CELL = 10_000
 
@@ -104,41 +101,32 @@ def _text(value: Any) -> str:
 
 def read_sheet(data: bytes) -> Sheet:
     """The first worksheet: the plan's header lines (Số, Ngày ban hành, Trích yếu, Căn cứ) above
-    the table, then one item a row. Rows with no unit, product or deadline are headings."""
+    the table, then one item a row. Rows with no unit, product or deadline are headings.
+    Blocking and bounded (`xlsx_rows`): run it with `xlsx_rows.off_loop`."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(i.file_size for i in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise file_error("FILE_TOO_LARGE", "Tệp XLSX giải nén quá lớn.")
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise file_error("PARSE_ERROR", "Không đọc được tệp XLSX.") from None
-    try:
-        ws = book.worksheets[0]
-        sheet = Sheet()
-        header: dict[int, str] | None = None
-        for number, values in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True),
-                                        start=1):
-            if number > MAX_ROWS:
-                raise file_error("TOO_MANY_ROWS", f"Tệp có quá {MAX_ROWS} dòng.")
-            cells = [_text(v)[:MAX_CELL + 1] for v in values]
-            if header is None:
-                header = _header(cells)
-                if header is None and (found_meta := _meta(cells)):
-                    sheet.meta[found_meta[0]] = found_meta[1]
-                    sheet.meta_rows[found_meta[0]] = number
-                continue
-            found = {header[i]: c for i, c in enumerate(cells) if i in header and c}
-            if any(found.get(k) for k in ("lead", "products", "terms")):
-                sheet.rows.append(SheetRow(number, found))
+        rows = first_sheet_rows(data, MAX_COLUMNS)
+    except XlsxError as err:
+        raise file_error(err.code, err.message) from None
+    sheet = Sheet()
+    header: dict[int, str] | None = None
+    for number, values in rows:
+        cells = [_text(v)[:MAX_CELL + 1] for v in values]
         if header is None:
-            raise file_error("NO_HEADER", "Không thấy dòng tiêu đề của bảng (STT, Nội dung "
-                                           "nhiệm vụ, Đơn vị chủ trì, Sản phẩm, Thời hạn…).")
-        missing = [label for key, label in REQUIRED.items() if key not in header.values()]
-        if missing:
-            raise file_error("MISSING_COLUMN", f"Bảng thiếu cột: {', '.join(missing)}.")
-        return sheet
-    finally:
-        book.close()
+            header = _header(cells)
+            if header is None and (found_meta := _meta(cells)):
+                sheet.meta[found_meta[0]] = found_meta[1]
+                sheet.meta_rows[found_meta[0]] = number
+            continue
+        found = {header[i]: c for i, c in enumerate(cells) if i in header and c}
+        if any(found.get(k) for k in ("lead", "products", "terms")):
+            sheet.rows.append(SheetRow(number, found))
+    if header is None:
+        raise file_error("NO_HEADER", "Không thấy dòng tiêu đề của bảng (STT, Nội dung "
+                                       "nhiệm vụ, Đơn vị chủ trì, Sản phẩm, Thời hạn…).")
+    missing = [label for key, label in REQUIRED.items() if key not in header.values()]
+    if missing:
+        raise file_error("MISSING_COLUMN", f"Bảng thiếu cột: {', '.join(missing)}.")
+    return sheet
 
 
 def _header(cells: list[str]) -> dict[int, str] | None:
@@ -281,6 +269,8 @@ def read_document(data: bytes, suffix: str) -> PlanDraft:
         doc = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
     except (UnicodeDecodeError, ValueError, yaml.YAMLError):
         raise file_error("PARSE_ERROR", "Tệp kế hoạch sai cú pháp.") from None
+    except RecursionError:  # nested deeper than the parser's stack
+        raise file_error("PARSE_ERROR", "Tệp kế hoạch lồng nhau quá sâu.") from None
     issues: list[FieldIssue] = []
     draft = plan_from_mapping(doc, issues)
     if issues or draft is None:
@@ -310,8 +300,11 @@ def _list(v: Any, where: str, issues: list[FieldIssue], row: int | None = None) 
 def plan_from_mapping(doc: Any, issues: list[FieldIssue]) -> PlanDraft | None:
     if not isinstance(doc, dict):
         return None
+    raw_items = _list(doc.get("items"), "items", issues)
+    # YAML aliases make a few KB stand for millions of tasks: refuse on the counts first.
+    check_size(len(raw_items), [_raw_shape(raw) for raw in raw_items])
     items: list[PlanItem] = []
-    for i, raw in enumerate(_list(doc.get("items"), "items", issues)):
+    for i, raw in enumerate(raw_items):
         row, here = i + 1, f"items[{i}]"
         if not isinstance(raw, dict):
             issues.append(FieldIssue(here, "INVALID_TYPE", "Mỗi dòng phải là một bảng khóa–giá "
@@ -360,6 +353,14 @@ def plan_from_mapping(doc: Any, issues: list[FieldIssue]) -> PlanDraft | None:
         basis=_str(doc.get("basis"), "basis", issues), items=tuple(items),
         fulfils_task_id=_str(doc.get("fulfilsTaskId"), "fulfilsTaskId", issues),
     )
+
+
+def _raw_shape(raw: Any) -> tuple[int, int]:
+    if not isinstance(raw, dict):
+        return 0, 0
+    leads, products = raw.get("leadUnitIds"), raw.get("products")
+    return (len(leads) if isinstance(leads, list) else 0,
+            len(products) if isinstance(products, list) else 0)
 
 
 def _deadline(p: dict[str, Any], where: str, issues: list[FieldIssue], row: int) -> DeadlineSpec:

@@ -31,6 +31,7 @@ from domain.plan import (
     task_client_key,
     with_named,
 )
+from domain.plan_limits import check_size
 from domain.record import TaskRecord, new_record
 from giaoviec.reads.org import Viewer, load_actor, tracking_unit_of
 from giaoviec.reads.plans import plan_by_client_key, plan_facts, plan_rules, unstarted_records
@@ -47,6 +48,7 @@ from giaoviec.services.plan_files import (
 )
 from giaoviec.services.recurring import Scheduler, new_rule, refuse_duplicate, rule_hash
 from giaoviec.services.tasks import TaskService, new_task_id, request_hash
+from giaoviec.services.xlsx_rows import off_loop
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import (
     Notification,
@@ -84,6 +86,9 @@ class PlanService:
         refused with the plan's other faults."""
         now = now or datetime.now(UTC)
         key = check_client_key(client_key)
+        # Before hashing, looking up or validating anything: the counts alone may refuse it.
+        check_size(len(draft.items), [(len(i.lead_unit_ids), len(i.products))
+                                      for i in draft.items])
         digest = plan_hash(draft)
         plan_id, records = await asyncio.to_thread(
             self._prepare, issuer_id, key, digest, draft, now, named or [], entered_by)
@@ -107,7 +112,7 @@ class PlanService:
             raise file_error("FILE_TOO_LARGE",
                              f"Tệp kế hoạch quá {MAX_FILE_BYTES // 1024} KB.")
         if suffix == ".xlsx":
-            sheet = read_sheet(data)
+            sheet = await off_loop(read_sheet, data)  # bounded, and never on the event loop
             resolved = await asyncio.to_thread(self._resolve, issuer_id, sheet)
             draft = replace(resolved.draft, fulfils_task_id=fulfils_task_id)
             try:
@@ -116,7 +121,7 @@ class PlanService:
             except DomainError as err:
                 raise with_rows(err) from None
         if suffix in (".yaml", ".yml", ".json"):
-            draft = read_document(data, suffix)
+            draft = await off_loop(read_document, data, suffix)
             if fulfils_task_id:
                 draft = replace(draft, fulfils_task_id=fulfils_task_id)
             return await self.create(issuer_id, client_key, draft, now=now,

@@ -40,17 +40,17 @@ from domain.inputs import check_client_key
 from domain.recurrence import (
     OPENS_AT,
     RuleDraft,
-    can_manage_rule,
     check_rule,
     describe,
     duplicates,
     from_json,
-    next_rule_state,
     to_json,
 )
 from domain.ro import RO_VIEC
+from domain.rule_state import can_manage_rule, next_rule_state
 from domain.timezone import TIME_ZONE, local_date
-from giaoviec.reads.org import actor_of, load_actor, org_facts, unit_heads
+from giaoviec.reads.org import actor_of, load_actor, org_facts, unit_heads, viewer_for
+from giaoviec.reads.recurring import readable_rule
 from giaoviec.services.schedules import ensure_schedule
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import session_scope
@@ -199,11 +199,13 @@ class RecurringService:
     def _change(self, actor_id: str, rule_id: str, action: str, reason: str | None,
                 now: datetime | None) -> None:
         """Pause, resume or end: by the rule's creator or a leader above him, recorded in the
-        rule's trail (domain.recurrence.next_rule_state)."""
+        rule's trail (domain.rule_state.next_rule_state)."""
         now = now or datetime.now(UTC)
         with session_scope(self.tasks.engine) as session:
             actor = load_actor(session, actor_id)
-            rule = session.get(RecurringRule, rule_id)
+            viewer = viewer_for(session, actor_id)
+            # A rule the actor may not read is as unknown to him as one that does not exist.
+            rule = readable_rule(session, viewer, rule_id) if viewer else None
             creator = session.get(Official, rule.creator_id) if rule else None
             if rule is None or creator is None:
                 raise not_found("Không tìm thấy nhiệm vụ định kỳ.")

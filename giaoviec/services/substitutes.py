@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from domain.errors import forbidden, not_found
+from domain.errors import conflict, forbidden, not_found
 from domain.org import Actor, is_above
 from domain.substitution import check_substitution
 from domain.timezone import local_date
 from giaoviec.reads.org import actor_of, load_actor
 from giaoviec.reads.substitutes import spans_of
 from giaoviec.store.db import session_scope
-from giaoviec.store.models import Official, Substitution
+from giaoviec.store.models import Official, Substitution, SubstitutionDay
+
+MAX_ID = 2**63 - 1  # the largest id the database stores; anything above names nothing
+OVERLAP = "Cán bộ đã có người thay trong một số ngày của khoảng thời gian này."
 
 
 def set_substitute(
@@ -22,6 +27,15 @@ def set_substitute(
     ends_on: date, reason: str | None, *, now: datetime | None = None,
 ) -> Substitution:
     now = now or datetime.now(UTC)
+    try:
+        return _set(engine, setter_id, official_id, substitute_id, starts_on, ends_on, reason,
+                    now)
+    except IntegrityError:  # a concurrent request took one of the days first
+        raise conflict(OVERLAP) from None
+
+
+def _set(engine: Engine, setter_id: str, official_id: str, substitute_id: str, starts_on: date,
+         ends_on: date, reason: str | None, now: datetime) -> Substitution:
     with session_scope(engine) as session:
         setter = load_actor(session, setter_id)
         principal = load_actor(session, official_id)
@@ -34,6 +48,13 @@ def set_substitute(
                            created_by=setter.id, created_at=now)
         session.add(row)
         session.flush()
+        # One row a day under a primary key: "one substitute a day" holds in the database
+        # (the check above reads before it writes, and concurrent requests both passed it).
+        assert row.id is not None
+        session.add_all(SubstitutionDay(official_id=principal.id, day=starts_on + timedelta(n),
+                                        substitution_id=row.id)
+                        for n in range((ends_on - starts_on).days + 1))
+        session.flush()
         return row
 
 
@@ -41,6 +62,8 @@ def cancel_substitute(engine: Engine, actor_id: str, substitution_id: int, *,
                       now: datetime | None = None) -> Substitution:
     """Withdrawn by the official, the one who named the substitute, or a leader above."""
     now = now or datetime.now(UTC)
+    if not 1 <= substitution_id <= MAX_ID:
+        raise not_found("Không tìm thấy việc cử người thay.")
     with session_scope(engine) as session:
         actor = load_actor(session, actor_id)
         row = session.get(Substitution, substitution_id)
@@ -51,6 +74,8 @@ def cancel_substitute(engine: Engine, actor_id: str, substitution_id: int, *,
             raise forbidden("Chỉ cán bộ, người đã cử hoặc lãnh đạo cấp trên được hủy.")
         row.cancelled_at, row.cancelled_by = now, actor.id
         session.add(row)
+        session.execute(delete(SubstitutionDay).where(
+            SubstitutionDay.substitution_id == row.id))  # type: ignore[arg-type]
         return row
 
 

@@ -315,6 +315,17 @@ class Substitution(SQLModel, table=True):
     cancelled_by: str | None = Field(default=None, foreign_key="official.id", max_length=64)
 
 
+class SubstitutionDay(SQLModel, table=True):
+    """One day an official has a substitute: the primary key makes "one substitute a day" hold
+    in the database, whatever requests run at once. Freed when the substitution is cancelled."""
+
+    __tablename__ = "substitution_day"
+
+    official_id: str = Field(foreign_key="official.id", primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
+    substitution_id: int = Field(foreign_key="substitution.id", index=True)
+
+
 class HandOver(SQLModel, table=True):
     """An open task whose owner left its lead unit (deactivated or moved by an import), to be
     handed to the unit's head: recorded by the import, done by the task's workflow."""

@@ -88,7 +88,7 @@ async def running_api(
             await stack.enter_async_context(
                 build_worker(env.client, engine, QUEUE, settings=settings))
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
             yield Api(app, http, settings, engine, service)
 
 

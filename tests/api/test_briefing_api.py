@@ -45,7 +45,8 @@ async def api(
                        roles="deputy_head"))
         s.commit()
     settings = make_settings(data_dir=tmp_path_factory.mktemp("data"),
-                             public_url="http://giaoviec.test", trusted_proxies="10.0.0.0/8")
+                             public_url="http://giaoviec.test", trusted_proxies="10.0.0.0/8",
+                             dev_allowed_hosts="giaoviec.angiang.gov.vn")
     async with running_api(env, db, settings) as api:
         yield api
 
@@ -91,7 +92,11 @@ async def test_generate_then_read_the_briefing_and_its_files(api: Api) -> None:
     assert (await api.http.get(path)).status_code == 401
     officer = await api.http.get(path, headers={"Authorization":
                                                 f"Bearer {api.token('snv.cb1')}"})
-    assert officer.status_code == 403
+    # Another's file answers as a missing one: no oracle over the ids (issue 16, item 12).
+    missing = await api.http.get("/briefings/999999/docx", headers={
+        "Authorization": f"Bearer {api.token('snv.cb1')}"})
+    assert officer.status_code == missing.status_code == 404
+    assert officer.json() == missing.json()
     stored = (await api.ok("gd.snv", TALLY, u="snv", p="2026-W47"))["tally"]
     assert stored["revision"] == 1 and stored["counts"]["total"] == 5
     await api.ok("vp.cv", GENERATE, p="2026-W46")

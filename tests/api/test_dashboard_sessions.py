@@ -50,7 +50,7 @@ async def test_dev_sign_in_sets_a_strict_httponly_session(api: Api) -> None:
     page = await api.http.get("/dang-nhap")
     assert page.status_code == 200 and 'value="chutich"' in page.text
     assert "Content-Security-Policy" in page.headers
-    origin = {"Origin": "http://api"}
+    origin = {"Origin": "http://localhost"}
     refused = await api.http.post("/dang-nhap", data={"username": "khong-ai"}, headers=origin)
     assert refused.status_code == 400 and "Không tìm thấy cán bộ" in refused.text
     assert SESSION_COOKIE not in refused.headers.get("set-cookie", "")
@@ -87,7 +87,7 @@ async def test_the_cookie_reaches_graphql_only_with_the_csrf_header(api: Api) ->
         api.http.cookies.clear()
         assert (await api.http.get("/briefings/999999/html")).status_code == 401
         api.http.cookies.update(cookies)
-        out = await api.http.post("/dang-xuat", headers={"Origin": "http://api"})
+        out = await api.http.post("/dang-xuat", headers={"Origin": "http://localhost"})
         assert out.status_code == 303 and SESSION_COOKIE in out.headers["set-cookie"]
     finally:
         api.http.cookies.clear()
@@ -198,7 +198,7 @@ def provider() -> Iterator[Provider]:
 async def prod(env: WorkflowEnvironment, db: Engine, provider: Provider) -> AsyncIterator[Api]:
     settings = make_settings(mode="production", oidc_issuer=provider.issuer,
                              oidc_jwks_url=f"{provider.base}/certs", oidc_audience="giaoviec",
-                             public_url="http://api", session_secret="s" * 40)
+                             public_url="http://localhost", session_secret="s" * 40)
     async with running_api(env, db, settings, worker=False) as api:
         yield api
 
@@ -214,7 +214,7 @@ async def sign_in_at_provider(prod: Api) -> tuple[str, dict[str, str]]:
     back = httpx.get(start.headers["location"], follow_redirects=False)  # real HTTP
     assert back.status_code == 302
     target = urllib.parse.urlsplit(back.headers["location"])
-    assert f"{target.scheme}://{target.netloc}" == "http://api"
+    assert f"{target.scheme}://{target.netloc}" == "http://localhost"
     return f"{target.path}?{target.query}", asked
 
 
@@ -222,7 +222,7 @@ async def test_production_signs_in_with_oidc_code_and_pkce(prod: Api,
                                                            provider: Provider) -> None:
     callback, asked = await sign_in_at_provider(prod)
     assert asked["response_type"] == "code" and asked["code_challenge_method"] == "S256"
-    assert asked["redirect_uri"] == "http://api/dang-nhap/oidc"
+    assert asked["redirect_uri"] == "http://localhost/dang-nhap/oidc"
     assert "code_verifier" not in asked  # only its hash leaves the server
     done = await prod.http.get(callback)
     assert done.status_code == 200, done.text
@@ -247,7 +247,7 @@ async def test_production_refuses_a_forged_state_and_offers_no_dev_sign_in(
     no_flow = await prod.http.get(callback)  # the code without the flow cookie
     assert no_flow.status_code == 401 and "đăng nhập lại" in no_flow.text
     dev = await prod.http.post("/dang-nhap", data={"username": "chutich"},
-                               headers={"Origin": "http://api"})
+                               headers={"Origin": "http://localhost"})
     assert dev.status_code == 404
     unsigned = prod.settings.model_copy(update={"session_secret": None})
     with pytest.raises(DomainError):  # production never signs with the public dev secret

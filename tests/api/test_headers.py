@@ -72,7 +72,7 @@ async def test_faults_are_masked_and_secured(
 
     monkeypatch.setattr(api.engine, "connect", broken)
     transport = httpx.ASGITransport(app=api.app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
         fault = await http.get("/health")
     assert fault.status_code == 500
     assert fault.json()["errors"][0]["extensions"]["code"] == "INTERNAL"

@@ -4,14 +4,17 @@ Retry-After and RATE_LIMITED; X-Forwarded-For believed only from a trusted proxy
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from api.auth import issue_dev_token
 from api.ratelimit import Limits
 from tests.api.harness import Api, make_settings, running_api
 
@@ -44,7 +47,7 @@ async def limited(env: WorkflowEnvironment, db: Engine, **limits: object) -> Asy
 async def post(api: Api, body: dict[str, object], *, peer: str = "127.0.0.1",
                **headers: str) -> httpx.Response:
     transport = httpx.ASGITransport(app=api.app, client=(peer, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
         return await http.post("/graphql", json=body,
                                headers={k.replace("_", "-"): v for k, v in headers.items()})
 
@@ -128,3 +131,56 @@ async def test_limits_can_be_turned_off(env: WorkflowEnvironment, db: Engine) ->
                        rate_mutations_per_minute=0) as (api, _):
         for _ in range(30):
             assert (await post(api, MUTATION, authorization="Bearer x.y.z")).status_code == 200
+
+
+async def post_multipart(api: Api, query: str, authorization: str) -> httpx.Response:
+    operations = json.dumps({"query": query, "variables": {"file": None}})
+    return await api.http.post(
+        "/graphql", data={"operations": operations, "map": '{"0": ["variables.file"]}'},
+        files={"0": ("p.yaml", b"items: []", "application/yaml")},
+        headers={"Authorization": authorization})
+
+
+async def test_multipart_mutations_are_counted_too(env: WorkflowEnvironment, db: Engine) -> None:
+    upload = 'mutation($file: Upload!) { importPlan(file: $file, clientKey: "k") { id } }'
+    async with limited(env, db) as (api, _):
+        office = bearer(api.token("vp.cv"))
+        for _ in range(4):
+            done = await post_multipart(api, upload, office)
+            assert done.status_code == 200, done.text
+        assert_limited(await post_multipart(api, upload, office), 15)
+        # The same budget whichever body form spends it.
+        assert_limited(await post(api, MUTATION, authorization=office), 15)
+
+
+async def test_the_bucket_is_the_official_not_the_header(env: WorkflowEnvironment, db: Engine
+                                                         ) -> None:
+    async with limited(env, db) as (api, _):
+        token = api.token("vp.cv")
+        spellings = [f"Bearer {token}", f"Bearer  {token}", f"Bearer {token}   ",
+                     f"bearer {token}"]
+        for header in spellings:
+            assert (await post(api, MUTATION, authorization=header)).status_code == 200
+        # Another token for the same official: still the same budget.
+        fresh = issue_dev_token(api.settings, "vp.cv", now=datetime.now(UTC) - timedelta(hours=1))
+        assert fresh != token
+        assert_limited(await post(api, MUTATION, authorization=bearer(fresh)), 15)
+        for header in spellings:
+            assert_limited(await post(api, MUTATION, authorization=header), 15)
+
+
+async def test_two_api_processes_share_one_budget(env: WorkflowEnvironment, db: Engine) -> None:
+    from tests.unit.test_buckets import redis_url
+
+    url = redis_url()
+    settings = make_settings(rate_mutations_per_minute=4, redis_url=url)
+    async with running_api(env, db, settings, worker=False) as first, \
+            running_api(env, db, settings, worker=False) as second:
+        # Buckets of this run only: they outlive a test in Redis (for a minute).
+        prefix = f"giaoviec:rate:test-{uuid.uuid4().hex}:"
+        for api in (first, second):
+            api.app.state.limits.mutations.prefix = prefix
+        office = bearer(first.token("vp.cv"))
+        answers = [await post(api, MUTATION, authorization=office)
+                   for api in (first, second, first, second, first)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]

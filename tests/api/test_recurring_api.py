@@ -51,7 +51,7 @@ async def api(env: WorkflowEnvironment, db: Engine) -> AsyncIterator[Api]:
         await stack.enter_async_context(build_worker(env.client, db, QUEUE, settings=settings))
         transport = httpx.ASGITransport(app=app)
         http = await stack.enter_async_context(
-            httpx.AsyncClient(transport=transport, base_url="http://api"))
+            httpx.AsyncClient(transport=transport, base_url="http://localhost"))
         yield Api(app, http, settings, db, service)
 
 
@@ -95,8 +95,16 @@ async def test_the_seeds_periodic_reports_as_a_recurring_duty(
     assert task["title"] == "Báo cáo kết quả thực hiện Kế hoạch (năm 2026 (hạn 05/12/2026))"
     assert task["deadline"].startswith("2026-12-07")  # Saturday 05/12 → Monday
 
+    # One who reads it but did not make it (nor leads above its maker) may not pause it.
     denied = await api.error("snv.cb1", PAUSE, id=rule["id"], r="Thử")
     assert denied["extensions"]["code"] == "FORBIDDEN"
+    # A rule he may not read answers as an unknown one (issue 16, item 12): no oracle.
+    division = (await api.ok("gd.snv", CREATE, input={
+        **seed, "clientKey": new_key(), "unitIds": ["snv-tccb"]}))["createRecurringRule"]
+    hidden = await api.error("stc.cb", PAUSE, id=division["id"], r="Thử")
+    unknown = await api.error("stc.cb", PAUSE, id="no-such-rule", r="Thử")
+    assert hidden["extensions"]["code"] == unknown["extensions"]["code"] == "NOT_FOUND"
+    assert hidden["message"] == unknown["message"]
     paused = (await api.ok("chutich", PAUSE, id=rule["id"], r="Chờ hướng dẫn"))
     assert paused["pauseRecurringRule"]["state"] == "paused"
     resumed = (await api.ok("chutich", RESUME, id=rule["id"]))["resumeRecurringRule"]
@@ -109,8 +117,9 @@ async def test_the_seeds_periodic_reports_as_a_recurring_duty(
     twice = await api.error("chutich", END, id=rule["id"], r="Lần nữa")
     assert twice["extensions"]["code"] == "ILLEGAL_TRANSITION"
     listed = "query($u: ID) { recurringRules(unitId: $u) { id } }"
-    assert [r["id"] for r in (await api.ok("gd.snv", listed, u="snv"))["recurringRules"]] == [
-        rule["id"]]
+    # A unit's rules include those for the units inside it (the division's, snv-tccb).
+    assert {r["id"] for r in (await api.ok("gd.snv", listed, u="snv"))["recurringRules"]} == {
+        rule["id"], division["id"]}
     assert (await api.ok("gd.snv", listed, u="vp"))["recurringRules"] == []
 
 

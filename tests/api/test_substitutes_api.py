@@ -57,3 +57,7 @@ async def test_a_substitute_named_over_the_api_acts_and_the_trail_says_for_whom(
     assert gone["cancelledAt"] is not None
     again = await api.error("snv.cb1", CANCEL, id=made["id"])
     assert again["extensions"]["code"] == "NOT_FOUND"
+    # Ids no database integer holds are unknown ones, not INTERNAL (issue 16, item 12).
+    for huge in ("99999999999999999999999999", str(2**63), "0", "-1"):
+        beyond = await api.error("snv.cb1", CANCEL, id=huge)
+        assert beyond["extensions"]["code"] == "NOT_FOUND", huge

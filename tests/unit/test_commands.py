@@ -271,3 +271,26 @@ def test_a_manual_reminder_counts_with_the_automatic_ones_and_paces_itself() -> 
     assert err.value.code == Code.RATE_LIMITED
     validate(late, cmd(Action.REMIND, office, "vp"), late_now + timedelta(hours=25))
     assert refusal(task(), cmd(Action.REMIND, LEAD)).code == Code.FORBIDDEN  # not the owner
+
+
+def test_a_substitute_never_approves_what_his_principal_submitted() -> None:
+    """The head ("gd") named his officer ("cb") his substitute: whoever of the two submitted,
+    the other may not approve for him (issue 16, item 5), in either order."""
+    # The head submits himself; the officer approves "KT." for the head.
+    submitted = apply(task(), cmd(Action.SUBMIT, LEAD, "gd", output=Output("Báo cáo")), NOW,
+                      CAL).record
+    err = refusal(submitted, cmd(Action.APPROVE, BOSS, "cb", on_behalf_of="gd"))
+    assert err.code == Code.FORBIDDEN and "tự xác nhận" in err.message
+    # The officer submits for the head; the head approves himself.
+    for_head = apply(task(), cmd(Action.SUBMIT, LEAD, "cb", on_behalf_of="gd",
+                                 output=Output("Báo cáo")), NOW, CAL).record
+    assert (for_head.submitted_by, for_head.submitted_for) == ("cb", "gd")
+    err = refusal(for_head, cmd(Action.APPROVE, BOSS, "gd"))
+    assert err.code == Code.FORBIDDEN
+    # Someone else may; a return forgets who submitted.
+    validate(for_head, cmd(Action.APPROVE, BOSS, "ct"), NOW)
+    back = apply(for_head, cmd(Action.RETURN, BOSS, "ct", note="Bổ sung số liệu"), NOW,
+                 CAL).record
+    assert back.submitted_for is None
+    # Histories recorded before the rule replay as they ran.
+    validate(for_head, cmd(Action.APPROVE, BOSS, "gd"), NOW, principals=False)

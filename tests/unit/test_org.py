@@ -211,3 +211,32 @@ HEADS = {
     "stc": heads_of([("gd-stc", ["unit_head"])]),
     "xa": heads_of([("ct-xa", ["chairman"]), ("pct-xa", ["vice_chairman"])]),
 }
+
+
+def test_the_admin_seated_in_the_office_has_no_task_powers() -> None:
+    """The admin (quantri) sits in the province's office; its staff read and remind every
+    province task, he runs the calendar only (issue 16, item 12)."""
+    from domain.org import (
+        Actor,
+        Role,
+        TaskParties,
+        TaskScope,
+        can_read_task,
+        can_set_calendar,
+        is_office_staff,
+        jurisdiction,
+        relations_to_task,
+    )
+
+    admin = Actor("quantri", ("tinh", "vp"), frozenset({Role.ADMIN}), "office")
+    clerk = Actor("vp.cv", ("tinh", "vp"), frozenset({Role.OFFICE_STAFF}), "office")
+    task = TaskScope(("tinh", "snv"), "snv.cb1", "chutich")
+    parties = TaskParties("snv.cb1", frozenset({"gd.snv"}), None, ("tinh", "snv"))
+    assert is_office_staff(clerk) and can_read_task(clerk, task)
+    assert Relation.OFFICE in relations_to_task(clerk, parties)
+    assert not is_office_staff(admin) and not can_read_task(admin, task)
+    assert relations_to_task(admin, parties) == set()
+    assert jurisdiction(admin) == ("tinh", "vp") and can_set_calendar(admin)
+    # An admin who is also office staff keeps what his other role gives.
+    both = Actor("vp.qt", ("tinh", "vp"), frozenset({Role.ADMIN, Role.OFFICE_STAFF}), "office")
+    assert is_office_staff(both) and can_read_task(both, task)

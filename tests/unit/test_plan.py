@@ -195,7 +195,7 @@ def test_names_from_a_file_replace_the_plain_not_found() -> None:
 
 def test_a_plan_fulfils_only_an_open_plan_task_of_its_issuer_once() -> None:
     from domain.lifecycle import TaskState
-    from domain.plan import FulfilsFacts, fulfils_issues, orders_a_plan
+    from domain.plan_cascade import FulfilsFacts, fulfils_issues, orders_a_plan
 
     assert orders_a_plan("Kế hoạch") and not orders_a_plan("báo cáo")
     ok = FulfilsFacts(True, "kế hoạch", TaskState.IN_PROGRESS, True, None)

@@ -18,12 +18,11 @@ from domain.recurrence import (
     describe,
     due_to_open,
     from_json,
-    next_rule_state,
     occurrence_for,
     occurrences,
-    paused_spans,
     to_json,
 )
+from domain.rule_state import next_rule_state, paused_spans
 from domain.timezone import at_local
 
 SIX = time(6, 0)
@@ -152,3 +151,39 @@ def test_the_same_duty_for_the_same_units_is_a_duplicate() -> None:
     assert duplicates(draft, "Báo cáo tháng", ["vhxh"], weekly) == frozenset()
     assert duplicates(draft, draft.title, ["vhxh"], Recurrence(Frequency.WEEKLY,
                                                                 weekday=4)) == frozenset()
+
+
+def test_a_backdated_start_opens_nothing_already_late() -> None:
+    """`startsOn` 39 days back: the first run opened 12 tasks at once, all overdue (issue 16,
+    item 6). Only periods not yet due when the rule was made are opened."""
+    from datetime import timedelta
+
+    from domain.calendar import WorkingCalendar
+    from domain.recurrence import to_open
+
+    rule, calendar = Recurrence(Frequency.WEEKLY, weekday=5), WorkingCalendar()
+    now = at_local(date(2026, 12, 4), time(8))  # Friday
+    window = RuleWindow(date(2026, 10, 26), created_at=now)
+    assert len(due_to_open(rule, window, now)) > 1  # what the first run opened before
+    assert [o.due for o in to_open(rule, window, now, calendar)] == [date(2026, 12, 4)]
+    # Made long ago, the same rule still catches up what a stopped system missed.
+    made_then = RuleWindow(date(2026, 10, 26), created_at=now - timedelta(days=60))
+    assert to_open(rule, made_then, now, calendar)[0].due < date(2026, 11, 1)
+
+
+def test_a_rules_first_run_is_bounded() -> None:
+    from domain.calendar import WorkingCalendar
+    from domain.recurrence import MAX_FIRST_TASKS, RuleDraft, first_run_issues
+
+    def draft(units: int, open_days: int) -> RuleDraft:
+        return RuleDraft(title="Báo cáo tuần", description="Báo cáo", basis="KH 208",
+                         product_kind="báo cáo", product_description="Báo cáo",
+                         product_measure=None, unit_ids=tuple(f"u{n}" for n in range(units)),
+                         recurrence=Recurrence(Frequency.WEEKLY, weekday=5, open_days=open_days),
+                         starts_on=date(2026, 9, 1))
+
+    now = at_local(date(2026, 12, 4), time(8))
+    assert first_run_issues(draft(MAX_FIRST_TASKS, 4), now, WorkingCalendar()) == []
+    # Opened 60 days ahead: the weeks of the last 40 days are all still to come, for 100 units.
+    [issue] = first_run_issues(draft(100, 60), now, WorkingCalendar())
+    assert issue.code == "TOO_MANY_FIRST_TASKS"

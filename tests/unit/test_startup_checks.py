@@ -13,7 +13,8 @@ from giaoviec.dev_secret import FILE_NAME, dev_jwt_secret
 from giaoviec.programs.startup_checks import check_for_start, problems
 
 OIDC = {"oidc_issuer": "https://sso.example.gov.vn/realms/ubnd", "oidc_audience": "giaoviec",
-        "oidc_jwks_url": "https://sso.example.gov.vn/realms/ubnd/certs"}
+        "oidc_jwks_url": "https://sso.example.gov.vn/realms/ubnd/certs",
+        "session_secret": "s" * 40}
 
 
 def settings(**values: Any) -> Settings:
@@ -32,7 +33,7 @@ def test_dev_mode_serves_only_on_loopback() -> None:
 
 
 def test_production_names_every_missing_oidc_setting() -> None:
-    [problem] = problems(settings(mode="production"), "api")
+    [problem] = problems(settings(mode="production", session_secret="s" * 40), "api")
     for name in ("GIAOVIEC_OIDC_ISSUER", "GIAOVIEC_OIDC_JWKS_URL", "GIAOVIEC_OIDC_AUDIENCE"):
         assert name in problem
     partial = {**OIDC, "oidc_audience": None}
@@ -67,3 +68,13 @@ def test_the_dev_secret_is_made_once_per_install(
     path.write_text("short")
     with pytest.raises(SystemExit, match="không hợp lệ"):
         dev_jwt_secret(one)
+
+
+def test_production_refuses_to_start_without_a_session_secret() -> None:
+    """Without it the sign-in page answered 503 to everyone once started (issue 16, item 12)."""
+    for secret in (None, "", "short"):
+        [problem] = problems(settings(mode="production", **{**OIDC, "session_secret": secret}),
+                             "api")
+        assert "GIAOVIEC_SESSION_SECRET" in problem
+    assert problems(settings(mode="production", **{**OIDC, "session_secret": None}),
+                    "worker") == []

@@ -241,7 +241,9 @@ def test_every_code_in_the_module_is_tested() -> None:
     tested = {c[4][1] for c in CASES}
     # BLANK_TEXT belongs to optional texts (notes, references): domain.commands tests it; the
     # calendar override codes: tests/workflow/test_calendar_change.py; the client key: below.
-    others = {"BLANK_TEXT", "TOO_MANY_DAYS", "DAY_BOTH_OFF_AND_WORKING", "INVALID_CLIENT_KEY"}
+    # COORDINATOR_OUTSIDE_AUTHORITY needs an assigner of its own: its test is below.
+    others = {"BLANK_TEXT", "TOO_MANY_DAYS", "DAY_BOTH_OFF_AND_WORKING", "INVALID_CLIENT_KEY",
+              "COORDINATOR_OUTSIDE_AUTHORITY"}
     assert {c for c in codes_in if not c.startswith("RO_")} - others == tested
 
 
@@ -438,3 +440,19 @@ def test_a_milestone_on_a_moved_date_deadline_uses_the_moved_day() -> None:
     d = draft(deadline=DeadlineSpec(on_date=date(2026, 12, 5)),
               milestones=(Milestone("Mốc", date(2026, 12, 7)),))
     assert validate_draft(d, CHAIRMAN, FACTS, CAL, NOW) == eod(2026, 12, 7)
+
+
+def test_coordinators_are_within_the_assigners_authority() -> None:
+    """A department head names only units he may give work to as coordinators: his own
+    divisions, not a sibling department (issue 16, item 12)."""
+    snv_head = Actor("gd-snv", ("tinh", "snv"), frozenset({Role.UNIT_HEAD}))
+    facts = OrgFacts(("tinh", "snv", "snv-tccb"), "snv-tccb",
+                     frozenset({"stc", "snv-vt"}), frozenset({Role.OFFICER}),
+                     {"stc": ("tinh", "stc"), "snv-vt": ("tinh", "snv", "snv-vt")})
+    own = draft(lead_unit_id="snv-tccb", coordinators=(Coordinator("snv-vt", "Văn thư"),))
+    validate_draft(own, snv_head, facts, CAL, NOW)
+    sibling = draft(lead_unit_id="snv-tccb", coordinators=(Coordinator("stc", "Kinh phí"),))
+    assert [(i.field, i.code) for i in issues(sibling, assigner=snv_head, facts=facts)] == [
+        ("coordinators[0].unitId", "COORDINATOR_OUTSIDE_AUTHORITY")]
+    # The chairman coordinates any unit of his province.
+    validate_draft(sibling, CHAIRMAN, facts, CAL, NOW)

@@ -19,7 +19,8 @@ from domain.errors import DomainError
 from domain.lifecycle import ACTION_LABELS_VI, STATE_LABELS_VI
 from domain.periods import parse_period
 from domain.record import EventRecord, new_record
-from domain.recurrence import FREQUENCY_LABELS_VI, RULE_STATE_LABELS_VI
+from domain.recurrence import FREQUENCY_LABELS_VI
+from domain.rule_state import RULE_STATE_LABELS_VI
 from domain.task import DeadlineSpec, Product, TaskDraft
 from domain.trail import STEP_LABELS_VI, event_detail
 

@@ -113,6 +113,32 @@ async def test_a_deputy_signs_for_the_chairman_as_kt(
                                      "signed_as": "KT. Chủ tịch UBND tỉnh"}
 
 
+async def test_no_self_approval_through_a_substitute_in_either_order(
+    env: WorkflowEnvironment, service: TaskService, db: Engine
+) -> None:
+    """The head names his officer his substitute: the officer may not approve "KT." what the
+    head submitted, nor the head what the officer submitted for him (issue 16, item 5)."""
+    now = await env.get_current_time()
+    today = local_date(datetime.now(UTC))
+    away = set_substitute(db, "gd.snv", "gd.snv", "snv.cb2", today,
+                          local_date(now) + timedelta(days=2), "Đi công tác", now=now)
+    first = await service.assign("gd.snv", new_key(), draft(
+        deadline=working_day_after(now, 6)), now=now)
+    await service.act("gd.snv", first.id, Action.SUBMIT, output=Output("Báo cáo số 4/BC-SNV"))
+    with pytest.raises(DomainError) as refused:
+        await service.act("snv.cb2", first.id, Action.APPROVE)
+    assert refused.value.code == Code.FORBIDDEN
+    second = await service.assign("gd.snv", new_key(), draft(
+        deadline=working_day_after(now, 6)), now=now)
+    await service.act("snv.cb2", second.id, Action.SUBMIT, output=Output("Báo cáo số 5/BC-SNV"))
+    assert json.loads(events(db, second.id)[-1].data)["on_behalf_of"] == "gd.snv"
+    with pytest.raises(DomainError) as refused:
+        await service.act("gd.snv", second.id, Action.APPROVE)
+    assert refused.value.code == Code.FORBIDDEN
+    assert away.id is not None
+    cancel_substitute(db, "gd.snv", away.id, now=now)
+
+
 ORG_CHANGE = """\
 officials:
   - {username: snv.cb1, full_name: Hoàng Văn Em, unit: snv, roles: officer, active: false}
