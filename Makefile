@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint schema clean-data
+.PHONY: install run test lint schema clean-data cluster cluster-down cluster-status
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,19 @@ schema: install
 run: install
 	$(BIN)/python -m compileall -q domain workflows
 	$(BIN)/giaoviec dev
+
+# The shape a province deploys, on this machine: HAProxy on GIAOVIEC_PORT in front of two API
+# processes, two workers, Temporal, the read model in its own PostgreSQL database
+# (CLUSTER_DATABASE_URL). `make cluster-down` stops all of it; WIPE=1 drops its data too.
+cluster: install
+	$(BIN)/python -m compileall -q domain workflows
+	$(BIN)/python -m giaoviec.programs.cluster up
+
+cluster-down:
+	$(BIN)/python -m giaoviec.programs.cluster down $(if $(WIPE),--wipe)
+
+cluster-status:
+	$(BIN)/python -m giaoviec.programs.cluster status
 
 lint: install
 	$(BIN)/ruff check .

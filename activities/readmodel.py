@@ -33,7 +33,7 @@ from giaoviec.store.models import (
     Unit,
     utcnow,
 )
-from workflows.contracts import RECORD_TASK_EVENT, Notice, RecordInput, TaskRecord
+from workflows.contracts import BAD_DATA, RECORD_TASK_EVENT, Notice, RecordInput, TaskRecord
 
 
 def _recipients(session: Session, notice: Notice, task: TaskRecord,
@@ -194,5 +194,5 @@ class ReadModelActivities:
                                   inp.task.id, inp.event.seq, err)
             raise ApplicationError(
                 f"read model refused task {inp.task.id} event {inp.event.seq}: "
-                f"{type(err).__name__}", type="BAD_DATA", non_retryable=True,
+                f"{type(err).__name__}", type=BAD_DATA, non_retryable=True,
             ) from err

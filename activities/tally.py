@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -188,38 +190,73 @@ def write_briefing(session: Session, settings: Settings, calendar: WorkingCalend
     return briefing
 
 
+# Briefings written between two commits and heartbeats: a worker that dies loses at most these.
+BATCH = 100
+
+
+@dataclass
+class TallyProgress:
+    """How far a run has got, as it heartbeats: the units whose briefing is settled (written,
+    or found unchanged) and what they gave. A retry resumes after them."""
+
+    period: str
+    done: list[str] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+    corrections: int = 0
+
+    @classmethod
+    def from_details(cls, details: Sequence[Any], period: str) -> TallyProgress:
+        """The last heartbeat of an earlier attempt at the same period, or a fresh start."""
+        last = details[-1] if details else None
+        if not isinstance(last, dict) or last.get("period") != period:
+            return cls(period)
+        return cls(period, list(last["done"]), list(last["ids"]), int(last["corrections"]))
+
+
 def run_tally(engine: Engine, settings: Settings, calendar: WorkingCalendar,
-              request: TallyRequest, now: datetime) -> TallyOutcome:
+              request: TallyRequest, now: datetime, *,
+              resume: Sequence[Any] = (),
+              beat: Callable[[TallyProgress], None] = lambda _: None) -> TallyOutcome:
     """Count, keep the snapshots, and make or refresh each draft whose content changed (an
-    issued briefing is never touched: a change after issue is a new draft correcting it)."""
+    issued briefing is never touched: a change after issue is a new draft correcting it).
+    Commits the snapshots, then every BATCH briefings, telling `beat` how far it got;
+    `resume` (an earlier attempt's heartbeats) skips the units it had settled."""
     period = parse_period(request.period or "")
     at = tally_instant(period, now)
+    progress = TallyProgress.from_details(resume, period.key)
+    settled = set(progress.done)
     with session_scope(engine) as session:
         scope = get_unit(session, request.unit_id) if request.unit_id else None
         roots, units = compute(session, period, at, calendar, scope)
         store(session, period, roots, at, now)
         readers = Readers.load(session, units)
-        ids: list[int] = []
-        corrections = 0
+        session.commit()
+        beat(progress)
         for root in roots:
             for node in walk(root):
-                if not holds_briefings(units[node.unit.id].kind):
+                if not holds_briefings(units[node.unit.id].kind) or node.unit.id in settled:
                     continue
                 digest = content_hash(node)
                 existing = latest_briefing(session, units[node.unit.id], period)
                 if existing is not None and existing.content_hash == digest:
-                    ids.append(existing.id or 0)  # unchanged, or a retried activity
-                    continue
-                preparer = tracking_unit_of(session, units[node.unit.id])
-                # The tracking unit prepares it; a body tracking itself: its leaders, office.
-                told = readers.of(node.unit.id) if preparer.id == node.unit.id else (
-                    readers.members(preparer.id))
-                briefing = write_briefing(session, settings, calendar, period, node, at, now,
-                                          digest, existing, told)
-                ids.append(briefing.id or 0)
-                corrections += existing is not None and existing is not briefing
+                    progress.ids.append(existing.id or 0)  # unchanged, or a retried activity
+                else:
+                    preparer = tracking_unit_of(session, units[node.unit.id])
+                    # The tracking unit prepares it; a body tracking itself: its leaders,
+                    # office.
+                    told = readers.of(node.unit.id) if preparer.id == node.unit.id else (
+                        readers.members(preparer.id))
+                    briefing = write_briefing(session, settings, calendar, period, node, at,
+                                              now, digest, existing, told)
+                    progress.ids.append(briefing.id or 0)
+                    progress.corrections += existing is not None and existing is not briefing
+                progress.done.append(node.unit.id)
+                if len(progress.done) % BATCH == 0:
+                    session.commit()
+                    beat(progress)
         session.commit()
-    return TallyOutcome(period.key, ids, corrections)
+    beat(progress)
+    return TallyOutcome(period.key, progress.ids, progress.corrections)
 
 
 class TallyActivities:
@@ -237,4 +274,6 @@ class TallyActivities:
                 calendar, _ = current_calendar(self.settings, session)
         # Figures as of the workflow's clock: the same instant whichever worker runs this.
         now = request.now or datetime.now(UTC)
-        return run_tally(self.engine, self.settings, calendar, request, now)
+        return run_tally(self.engine, self.settings, calendar, request, now,
+                         resume=activity.info().heartbeat_details,
+                         beat=lambda p: activity.heartbeat(asdict(p)))

@@ -4,7 +4,7 @@ GraphiQL page."""
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -18,6 +18,7 @@ from api.dev_hosts import LoopbackHostOnly
 from api.headers import SecurityHeaders
 from api.http_errors import install_error_handlers
 from api.json_limits import body_problem, multipart_operations, query_problem
+from api.observe import RequestIds
 from api.ratelimit import (
     OPERATIONS_SCOPE_KEY,
     CountingAuthenticator,
@@ -28,6 +29,7 @@ from api.ratelimit import (
 from api.schema import build_schema
 from api.tally.files import files_router
 from giaoviec.config import Settings
+from giaoviec.observability import health, metrics
 from giaoviec.reads import database_ok, read
 from giaoviec.services.recurring import Scheduler, TemporalScheduler
 from giaoviec.services.tasks import TaskService
@@ -137,9 +139,25 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService,
     app.include_router(dashboard_router(services))
 
     @app.get("/health")
-    def health() -> dict[str, str]:
+    def health_check() -> dict[str, str]:
         read(engine, database_ok)
         return {"status": "ok"}
+
+    @app.get("/health/live")
+    def live() -> dict[str, str]:
+        # The process answers: nothing outside it is asked (a database outage must not get
+        # every API process restarted).
+        return {"status": "ok"}
+
+    @app.get("/health/ready")
+    async def ready() -> JSONResponse:
+        # Each dependency apart, so an operator sees which one is missing.
+        checks = await health.readiness(engine, service.client)
+        return JSONResponse(checks, status_code=200 if health.all_ok(checks) else 503)
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
     # The last added runs first: the guard bounds the body before the limits look at it.
     app.add_middleware(RateLimits, limits=limits,  # type: ignore[arg-type]
@@ -151,4 +169,5 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService,
         app.add_middleware(LoopbackHostOnly,  # type: ignore[arg-type]
                            proxies=limits.proxies, extra=settings.dev_allowed_hosts)
     app.add_middleware(SecurityHeaders, proxies=limits.proxies)  # type: ignore[arg-type]
+    app.add_middleware(RequestIds)  # type: ignore[arg-type]
     return app

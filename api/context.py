@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from strawberry.fastapi import BaseContext
 
 from api.auth import Authenticator, expires_at, unauthenticated
+from api.db_share import DatabaseShares
 from api.loaders import Loaders
 from domain.calendar import WorkingCalendar
 from domain.errors import DomainError
@@ -35,6 +36,7 @@ class AppServices:
     service: TaskService
     authenticator: Authenticator
     scheduler: Scheduler  # what runs recurring duties: a Temporal Schedule each
+    db_shares: DatabaseShares = field(default_factory=DatabaseShares)
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -49,7 +51,10 @@ class RequestContext(BaseContext):
         self.clock = Clock.at(datetime.now(UTC), app.calendar, live=True)
         self._viewer: Viewer | None = None
         self.expires_at: datetime | None = None  # the token's, once the viewer is known
-        self.loaders = Loaders(app.engine, self.known_viewer, self.clock)
+        # The share of the database threads this request draws on, for its resolvers and
+        # loaders alike: its own until the official is known, then the official's.
+        self._gate = app.db_shares.for_request()
+        self.loaders = Loaders(app.engine, self.known_viewer, self.clock, self.gate)
 
     @property
     def service(self) -> TaskService:
@@ -58,7 +63,11 @@ class RequestContext(BaseContext):
     async def db(self, fn: Callable[[Session], T]) -> T:
         """Run a small read on the read model off the event loop."""
 
-        return await asyncio.to_thread(read, self.app.engine, fn)
+        async with self.gate():
+            return await asyncio.to_thread(read, self.app.engine, fn)
+
+    def gate(self) -> asyncio.Semaphore:
+        return self._gate
 
     @property
     def credentials(self) -> str | None:
@@ -73,12 +82,14 @@ class RequestContext(BaseContext):
     def renew(self) -> None:
         """A new "now" and empty loader caches, for a subscription that lives for hours."""
         self.clock = Clock.at(datetime.now(UTC), self.app.calendar, live=True)
-        self.loaders = Loaders(self.app.engine, self.known_viewer, self.clock)
+        self.loaders = Loaders(self.app.engine, self.known_viewer, self.clock, self.gate)
 
     async def viewer(self) -> Viewer:
         if self._viewer is None:
             credentials = self.credentials
             username = self.app.authenticator.username(credentials)
+            # The token is verified: from here on, the official's share, his lookup included.
+            self._gate = self.app.db_shares.for_official(username)
             self._viewer = await self.db(lambda s: _viewer_for(s, username))
             self.expires_at = expires_at(credentials) if credentials else None
         return self._viewer

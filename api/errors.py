@@ -1,7 +1,7 @@
 """Errors as clients see them: a Vietnamese message and a stable `extensions.code` from
-UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, VALIDATION, CONFLICT, ILLEGAL_TRANSITION (and, for
-VALIDATION, `extensions.fields`). Anything unexpected is masked as INTERNAL: no stack trace,
-SQL or internal name ever leaves the server (it is logged instead)."""
+UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, VALIDATION, CONFLICT, ILLEGAL_TRANSITION, UNAVAILABLE
+(and, for VALIDATION, `extensions.fields`). Anything unexpected is masked as INTERNAL: no stack
+trace, SQL or internal name ever leaves the server (it is logged instead)."""
 
 from __future__ import annotations
 

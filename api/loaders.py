@@ -11,12 +11,14 @@ from typing import TypeVar
 from sqlalchemy.engine import Engine
 from strawberry.dataloader import DataLoader
 
+from api.db_share import DB_THREADS_PER_OFFICIAL
 from domain.tally import Figures
 from giaoviec.reads import Session, org, plans, read
 from giaoviec.reads.actions import actions_on
 from giaoviec.reads.counts import Clock, counts_by_lead_unit
 from giaoviec.reads.dashboard import counts_by_owner, subtree_counts
 from giaoviec.reads.org import Viewer
+from giaoviec.reads.plans import plan_rollups
 from giaoviec.reads.subtasks import ancestors_of, subtask_rollups, subtasks_of
 from giaoviec.reads.visibility import readable_tasks
 from giaoviec.store.models import Official, Plan, Task, TaskCoordinator, TaskMilestone, Unit
@@ -26,8 +28,11 @@ V = TypeVar("V")
 
 
 class Loaders:
-    def __init__(self, engine: Engine, viewer: Callable[[], Viewer], clock: Clock) -> None:
+    def __init__(self, engine: Engine, viewer: Callable[[], Viewer], clock: Clock,
+                 gate: Callable[[], asyncio.Semaphore] | None = None) -> None:
         self.engine = engine
+        # The asking official's share of the database threads (api.db_share), if given.
+        self.gate = gate or (lambda s=asyncio.Semaphore(DB_THREADS_PER_OFFICIAL): s)
         self._viewer = viewer
         self.clock = clock
         self.unit = DataLoader(self._units)
@@ -47,9 +52,11 @@ class Loaders:
         self.subtask_counts = DataLoader(self._subtask_counts)
         self.plan = DataLoader(self._plans)
         self.fulfilled_by = DataLoader(self._fulfilled_by)
+        self.plan_rollups = DataLoader(self._plan_rollups)
 
     async def _run(self, fn: Callable[[Session], V]) -> V:
-        return await asyncio.to_thread(read, self.engine, fn)
+        async with self.gate():
+            return await asyncio.to_thread(read, self.engine, fn)
 
     async def _units(self, ids: list[str]) -> list[Unit | None]:
         found = await self._run(lambda s: org.units_by_id(s, ids))
@@ -120,3 +127,8 @@ class Loaders:
         viewer, now = self._viewer(), self.clock.now
         found = await self._run(lambda s: actions_on(s, viewer, rows, now))
         return [[a.value for a in found[r.id]] for r in rows]
+
+    async def _plan_rollups(self, plan_ids: list[str]) -> list[dict[str, Figures]]:
+        viewer = self._viewer()
+        found = await self._run(lambda s: plan_rollups(s, viewer, plan_ids, self.clock))
+        return [found.get(p, {}) for p in plan_ids]

@@ -24,9 +24,9 @@ from giaoviec.reads.plans import (
     PlanFilter,
     list_plans,
     plan_cascade,
-    plan_rollup,
     readable_plan,
 )
+from giaoviec.reads.plans import readable as plan_readable
 from giaoviec.reads.visibility import readable_task
 from giaoviec.services.plan_files import MAX_FILE_BYTES
 from giaoviec.services.plans import PlanService
@@ -157,9 +157,13 @@ class PlanCascadeItem:
     def issued(self) -> bool:
         return self.plan_row is not None
 
-    @strawberry.field(description="Kế hoạch đơn vị đã ban hành; null nếu chưa.")
-    def plan(self) -> Plan | None:
-        return Plan(row=self.plan_row) if self.plan_row else None
+    @strawberry.field(description="Kế hoạch đơn vị đã ban hành; null nếu chưa hoặc người hỏi "
+                                  "không được xem (như plan(id)).")
+    async def plan(self, info: Info) -> Plan | None:
+        if self.plan_row is None:
+            return None
+        viewer = await info.context.viewer()
+        return Plan(row=self.plan_row) if plan_readable(viewer, self.plan_row) else None
 
 
 @strawberry.type(description="Một sản phẩm của kế hoạch không có hạn để theo dõi (\"Theo yêu "
@@ -266,9 +270,7 @@ class Plan:
 
 
 async def _rollup(info: Info, plan_id: str) -> dict[str, Figures]:
-    viewer = await info.context.viewer()
-    clock = info.context.clock
-    return await info.context.db(lambda s: plan_rollup(s, viewer, plan_id, clock))
+    return await info.context.loaders.plan_rollups.load(plan_id)
 
 
 async def _plan(info: Info, plan_id: str) -> Plan:

@@ -20,6 +20,7 @@ from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import Authenticator
+from api.context import RequestContext
 from api.http_errors import error_response
 from api.proxy import TrustedProxies, trusted_proxies
 from api.schema import MAX_TOKENS
@@ -42,6 +43,7 @@ class Limits:
     auth_failures: BucketStore
     mutations: BucketStore
     proxies: TrustedProxies
+    expensive_reads: BucketStore | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -50,7 +52,22 @@ class Limits:
             bucket_store(url, "auth", settings.rate_auth_failures_per_minute, keys),
             bucket_store(url, "mutations", settings.rate_mutations_per_minute, keys),
             trusted_proxies(settings.trusted_proxies),
+            bucket_store(url, "expensive_reads", settings.rate_expensive_reads_per_minute,
+                         keys),
         )
+
+
+async def expensive_read(context: RequestContext) -> None:
+    """Spends one of the asking official's expensive reads (api.cost prices the query): keyed
+    on the verified official, so neither a new token nor a reworded header gets a fresh one."""
+    request = getattr(context, "request", None)
+    limits = getattr(getattr(getattr(request, "app", None), "state", None), "limits", None)
+    if limits is None or limits.expensive_reads is None:
+        return
+    viewer = await context.viewer()
+    wait = limits.expensive_reads.take("official:" + viewer.id)
+    if wait is not None:
+        raise DomainError(RATE_LIMITED, MESSAGE.format(seconds=wait))
 
 
 class CountingAuthenticator(Authenticator):

@@ -22,7 +22,10 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from api import calendar, live, notifications, organisation, plans, recurring, substitutes
+from api.cost import QueryCost
 from api.errors import PublicErrors, public_error
+from api.observe import OperationMetrics
+from api.policy import signed_in
 from api.suggestions import HideSuggestions
 from api.tally import briefings, tallies
 from api.tasks import mutations as task_mutations
@@ -43,61 +46,61 @@ _LIMIT_RULES = (*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
 
 
 # Every field is defined by its concept's module; here they are put together, in the order the
-# published schema (api/schema.graphql) lists them.
+# published schema (api/schema.graphql) lists them, each with its policy (api/policy.py).
 
 @strawberry.type(name="Query", description="Các câu hỏi đọc dữ liệu.")
 class Query:
-    me = organisation.me
-    task = task_queries.task
-    tasks = task_queries.tasks
-    unit = organisation.unit
-    units = organisation.units
-    notifications = notifications.notifications
-    task_history = task_queries.task_history
-    tally = tallies.tally
-    briefing = briefings.briefing
-    scores = briefings.scores
-    calendar_overrides = calendar.calendar_overrides
-    official = organisation.official
-    check_assignment = task_queries.check_assignment
-    tally_trend = tallies.tally_trend
-    plan = plans.plan
-    plans = plans.plans
-    substitutions = substitutes.substitutions
-    recurring_rule = recurring.recurring_rule
-    recurring_rules = recurring.recurring_rules
+    me = signed_in(organisation.me)
+    task = signed_in(task_queries.task)
+    tasks = signed_in(task_queries.tasks)
+    unit = signed_in(organisation.unit)
+    units = signed_in(organisation.units)
+    notifications = signed_in(notifications.notifications)
+    task_history = signed_in(task_queries.task_history)
+    tally = signed_in(tallies.tally)
+    briefing = signed_in(briefings.briefing)
+    scores = signed_in(briefings.scores)
+    calendar_overrides = signed_in(calendar.calendar_overrides)
+    official = signed_in(organisation.official)
+    check_assignment = signed_in(task_queries.check_assignment)
+    tally_trend = signed_in(tallies.tally_trend)
+    plan = signed_in(plans.plan)
+    plans = signed_in(plans.plans)
+    substitutions = signed_in(substitutes.substitutions)
+    recurring_rule = signed_in(recurring.recurring_rule)
+    recurring_rules = signed_in(recurring.recurring_rules)
 
 
 @strawberry.type(name="Mutation", description="Các thao tác thay đổi dữ liệu; mỗi thao tác trả "
                                               "lại đối tượng đã cập nhật.")
 class Mutation:
-    assign_task = task_mutations.assign_task
-    accept_task = task_mutations.accept_task
-    report_progress = task_mutations.report_progress
-    submit_output = task_mutations.submit_output
-    approve_task = task_mutations.approve_task
-    return_task = task_mutations.return_task
-    decline_task = task_mutations.decline_task
-    request_extension = task_mutations.request_extension
-    decide_extension = task_mutations.decide_extension
-    reassign_task = task_mutations.reassign_task
-    pause_task = task_mutations.pause_task
-    resume_task = task_mutations.resume_task
-    remind_task = task_mutations.remind_task
-    cancel_task = task_mutations.cancel_task
-    mark_notifications_read = notifications.mark_notifications_read
-    generate_briefing = briefings.generate_briefing
-    issue_briefing = briefings.issue_briefing
-    set_calendar_overrides = calendar.set_calendar_overrides
-    create_plan = plans.create_plan
-    import_plan = plans.import_plan
-    split_task = subtasks.split_task
-    set_substitute = substitutes.set_substitute
-    cancel_substitute = substitutes.cancel_substitute
-    create_recurring_rule = recurring.create_recurring_rule
-    pause_recurring_rule = recurring.pause_recurring_rule
-    resume_recurring_rule = recurring.resume_recurring_rule
-    end_recurring_rule = recurring.end_recurring_rule
+    assign_task = signed_in(task_mutations.assign_task)
+    accept_task = signed_in(task_mutations.accept_task)
+    report_progress = signed_in(task_mutations.report_progress)
+    submit_output = signed_in(task_mutations.submit_output)
+    approve_task = signed_in(task_mutations.approve_task)
+    return_task = signed_in(task_mutations.return_task)
+    decline_task = signed_in(task_mutations.decline_task)
+    request_extension = signed_in(task_mutations.request_extension)
+    decide_extension = signed_in(task_mutations.decide_extension)
+    reassign_task = signed_in(task_mutations.reassign_task)
+    pause_task = signed_in(task_mutations.pause_task)
+    resume_task = signed_in(task_mutations.resume_task)
+    remind_task = signed_in(task_mutations.remind_task)
+    cancel_task = signed_in(task_mutations.cancel_task)
+    mark_notifications_read = signed_in(notifications.mark_notifications_read)
+    generate_briefing = signed_in(briefings.generate_briefing)
+    issue_briefing = signed_in(briefings.issue_briefing)
+    set_calendar_overrides = signed_in(calendar.set_calendar_overrides)
+    create_plan = signed_in(plans.create_plan)
+    import_plan = signed_in(plans.import_plan)
+    split_task = signed_in(subtasks.split_task)
+    set_substitute = signed_in(substitutes.set_substitute)
+    cancel_substitute = signed_in(substitutes.cancel_substitute)
+    create_recurring_rule = signed_in(recurring.create_recurring_rule)
+    pause_recurring_rule = signed_in(recurring.pause_recurring_rule)
+    resume_recurring_rule = signed_in(recurring.resume_recurring_rule)
+    end_recurring_rule = signed_in(recurring.end_recurring_rule)
 
 
 class GiaoviecSchema(strawberry.Schema):
@@ -125,16 +128,18 @@ async def _public_results(source: AsyncIterator[Any]) -> AsyncIterator[Any]:
 @strawberry.type(name="Subscription", description="Theo dõi trực tiếp (WebSocket, giao thức "
                                                   "graphql-transport-ws).")
 class Subscription:
-    task_changes = live.task_changes
+    task_changes = signed_in(live.task_changes)
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     # Factories: each request gets fresh extension instances.
     extensions: list[Callable[[], SchemaExtension]] = [
+        OperationMetrics,  # first: its timing wraps the rest, it sees the public error codes
         lambda: AddValidationRules(list(_LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         PublicErrors,
         SubscriptionsOnlyOverWebsocket,
+        QueryCost,  # after validation, before any resolver: priced, refused over the limit
         # Clients send the same few documents again and again: parse and validate each once
         # (the caches live at module level, shared by every request; bounded).
         lambda: ParserCache(maxsize=512),

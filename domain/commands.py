@@ -7,13 +7,15 @@ activity, so every rule here is tested without Temporal.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from domain.authority import decide
 from domain.calendar import WorkingCalendar
 from domain.errors import Code, DomainError, FieldIssue, forbidden
-from domain.escalation import DEFAULT_POLICY, Phase, PlannedStep, Recipient
+from domain.escalation import Phase, PlannedStep, Recipient, raised_at_giao_ban
 from domain.inputs import Add, check_text, instant_issue
 from domain.lifecycle import Action, Relation, TaskState, check_transition, next_state
 from domain.record import Command, EventRecord, ExtensionRequest, Notice, TaskRecord
@@ -53,7 +55,9 @@ def validate(record: TaskRecord, cmd: Command, now: datetime, *,
     for (False only when replaying a workflow recorded before that rule).
 
     FORBIDDEN and ILLEGAL_TRANSITION come first and alone (an outsider learns nothing about
-    the fields); then one VALIDATION error names every bad field."""
+    the fields); then one VALIDATION error names every bad field. Who the actor is to the task
+    is decided here, on the task's own state (domain.authority)."""
+    cmd = authorised(record, cmd)
     check_transition(
         cmd.action, record.state, set(cmd.relations), resume_to=record.resume_to,
         has_pending_extension=record.extension is not None,
@@ -85,6 +89,13 @@ def validate(record: TaskRecord, cmd: Command, now: datetime, *,
             add("ownerId", "MISSING_OWNER", "", "Thiếu người chịu trách nhiệm mới.")
     if issues:
         raise command_error(issues)
+
+
+def authorised(record: TaskRecord, cmd: Command) -> Command:
+    """The command with the actor's relations as the task stands (domain.authority)."""
+    relations, _ = decide(record.owner_id, record.assigner_id, record.lead_unit_id, cmd.org,
+                          cmd.relations, cmd.on_behalf_of)
+    return dataclasses.replace(cmd, relations=relations)
 
 
 def command_error(issues: list[FieldIssue]) -> DomainError:
@@ -218,8 +229,7 @@ def reminded(record: TaskRecord, step: PlannedStep, now: datetime) -> Change:
     if step.phase is Phase.OVERDUE:
         t.overdue_reminders += 1
         kind = "escalation" if len(step.recipients) > 1 else "overdue"
-        if step.flags:
-            t.flagged = True
+        t.flagged = t.flagged or raised_at_giao_ban(t.overdue_reminders)
     data = {"step": step.days_label, "overdue_reminders": str(t.overdue_reminders),
             "flagged": str(t.flagged).lower()}
     event = _event(t, "remind", None, t.state, now, data=data)
@@ -314,8 +324,7 @@ def _remind_manually(t: TaskRecord, now: datetime) -> str:
     if now <= t.deadline:
         return "manual_reminder"
     t.overdue_reminders += 1
-    if t.overdue_reminders > DEFAULT_POLICY.flag_after_overdue_reminders:
-        t.flagged = True
+    t.flagged = t.flagged or raised_at_giao_ban(t.overdue_reminders)
     return "manual_overdue"
 
 
@@ -338,6 +347,8 @@ def event_data(cmd: Command, before: TaskRecord | None = None,
                  "flagged": str(after.flagged).lower()}
     if cmd.on_behalf_of:
         data["on_behalf_of"] = cmd.on_behalf_of
+    if cmd.cause:
+        data["cause"] = cmd.cause
     if cmd.signed_as:
         data["signed_as"] = cmd.signed_as
     if cmd.action is Action.HAND_OVER and before is not None:

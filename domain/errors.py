@@ -21,6 +21,8 @@ class Code:
     VALIDATION = "VALIDATION"
     CONFLICT = "CONFLICT"
     ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+    # The database is away: nothing was changed, the same request may be sent again.
+    UNAVAILABLE = "UNAVAILABLE"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,12 @@ def validation_error(issues: list[FieldIssue], subject: str = "Nhiệm vụ") ->
     missing = [short(r) for r in ORDER if r in named]
     suffix = f" (chưa rõ: {', '.join(missing)})" if missing else ""
     return DomainError(Code.VALIDATION, f"{subject} chưa hợp lệ{suffix}.", list(issues))
+
+
+def unavailable() -> DomainError:
+    """The database is away: nothing was changed, the same request may be sent again."""
+    return DomainError(Code.UNAVAILABLE, "Hệ thống tạm thời không ghi được dữ liệu, thao tác "
+                       "chưa được thực hiện; đề nghị thử lại sau ít phút.")
 
 
 def forbidden(message: str) -> DomainError:

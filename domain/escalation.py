@@ -73,7 +73,9 @@ class PlannedStep:
     phase: Phase
     recipients: tuple[Recipient, ...]
     overdue_count: int  # how many overdue reminders this one makes (0 for reminders)
-    flags: bool  # this reminder raises the task for giao ban
+    # Whether it raises the task for giao ban on the ladder alone; the task's own count (with
+    # its manual reminders) decides in the end (raised_at_giao_ban).
+    flags: bool
 
     @property
     def days_label(self) -> str:
@@ -85,6 +87,13 @@ class Decision:
     fire: PlannedStep | None  # send this now
     skipped: tuple[PlannedStep, ...] = field(default_factory=tuple)  # never to be sent
     wake_at: datetime | None = None  # when to look again (None: nothing more planned)
+
+
+def raised_at_giao_ban(overdue_reminders: int,
+                       policy: EscalationPolicy = DEFAULT_POLICY) -> bool:
+    """The one rule for the giao ban flag: more than `flag_after_overdue_reminders` overdue
+    reminders, the ladder's and the manual ones (đôn đốc) counted together."""
+    return overdue_reminders > policy.flag_after_overdue_reminders
 
 
 def planned_steps(
@@ -115,7 +124,7 @@ def planned_steps(
         last = when
         yield PlannedStep(
             f"{step.name}@{tag}", when, step.phase, step.recipients, overdue,
-            overdue > policy.flag_after_overdue_reminders,
+            raised_at_giao_ban(overdue, policy),
         )
     n = 0
     while True:
@@ -125,7 +134,7 @@ def planned_steps(
         last = at_local(calendar.next_working_day(target, include_today=True), policy.morning)
         yield PlannedStep(
             f"weekly-{n}@{tag}", last, Phase.OVERDUE, policy.repeat_recipients, overdue,
-            overdue > policy.flag_after_overdue_reminders,
+            raised_at_giao_ban(overdue, policy),
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.authority import OrgFacts
 from domain.escalation import Recipient
 from domain.lifecycle import Action, Relation, TaskState
 from domain.task import Coordinator, Milestone, Product, TaskDraft
@@ -80,6 +81,9 @@ class TaskRecord:
     parent_id: str | None = None  # the task it was split from (a sub-task)
     rule_id: str | None = None  # the recurring duty (nhiệm vụ định kỳ) that gave it
     period: str | None = None  # and of which occurrence: "2026-11", "2026-12-05"
+    # Its workflow carries cancellations and shifts down to its sub-tasks itself (durably);
+    # False for workflows started before that, whose caller still does it.
+    carries_down: bool = False
 
     @property
     def self_assigned(self) -> bool:
@@ -106,8 +110,9 @@ def new_record(
 
 @dataclass
 class Command:
-    """One action on a task, by one official; the service has already worked out how he
-    stands to the task (`relations`), from the organisation."""
+    """One action on a task, by one official. `org`: the organisation's facts about him, which
+    the workflow turns into his relations against its own state (domain.authority); without
+    them (the engine's own commands) `relations` stand as given."""
 
     action: Action
     actor_id: str
@@ -122,6 +127,10 @@ class Command:
     on_behalf_of: str | None = None  # the official the actor stands in for (a substitute)
     signed_as: str | None = None  # "KT. Chủ tịch UBND tỉnh", as the paper would read
     actor_name: str | None = None  # as people read it in a refusal ("Lê Văn Cường")
+    org: OrgFacts | None = None
+    # Carry an approved extension (or a carried-down shift) on to the open sub-tasks.
+    shift_subtasks: bool = False
+    cause: str | None = None  # the parent's event ("<task id>#<seq>") that carried it down
 
 
 @dataclass
@@ -145,3 +154,18 @@ class EventRecord:
     to_state: TaskState
     note: str | None = None
     data: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CarryDown:
+    """A change on a task to carry down to its open sub-tasks (domain.subtasks.carry_down)."""
+
+    parent_id: str
+    parent_title: str
+    cause: str  # "<task id>#<seq>" of the parent's event: a retry finds what it already did
+    action: Action  # CANCEL or SHIFT_DEADLINE
+    actor_id: str
+    relations: list[Relation]
+    note: str | None = None
+    old_deadline: datetime | None = None  # SHIFT_DEADLINE: the parent's deadline before
+    new_deadline: datetime | None = None  # and after

@@ -14,8 +14,9 @@ from datetime import datetime
 from domain.calendar import WorkingCalendar
 from domain.commands import command_error
 from domain.errors import FieldIssue, forbidden, illegal_transition
-from domain.lifecycle import STATE_LABELS_VI, WORKING_STATES, Relation, TaskState
+from domain.lifecycle import STATE_LABELS_VI, WORKING_STATES, Action, Relation, TaskState
 from domain.org import Actor, can_assign, is_within
+from domain.record import CarryDown, Command, TaskRecord
 from domain.ro import RO_NGUOI, RO_THAM_QUYEN, RO_THOI_GIAN
 from domain.task import AUTHORITY_CODES, MAX_NOTE, raise_if_any
 from domain.text import is_blank
@@ -141,3 +142,33 @@ def shifted_deadline(deadline: datetime, old_parent: datetime, new_parent: datet
     local = to_local(deadline)
     day = calendar.add_working_days(local.date(), days)
     return min(local.replace(year=day.year, month=day.month, day=day.day), new_parent)
+
+
+def carry_down(before: TaskRecord, after: TaskRecord, cmd: Command) -> CarryDown | None:
+    """What an accepted command carries down to the task's open sub-tasks: a cancellation
+    always; a later deadline when the one who granted it asked for it (or it was itself
+    carried down)."""
+    cause = f"{after.id}#{after.seq}"
+    relations = carried_relations(set(cmd.relations))
+    if after.state is TaskState.CANCELLED and before.state is not TaskState.CANCELLED:
+        return CarryDown(after.id, after.title, cause, Action.CANCEL, cmd.actor_id, relations,
+                         note=cmd.note)
+    if cmd.shift_subtasks and after.deadline > before.deadline:
+        return CarryDown(after.id, after.title, cause, Action.SHIFT_DEADLINE, cmd.actor_id,
+                         relations, old_deadline=before.deadline, new_deadline=after.deadline)
+    return None
+
+
+def carried_command(req: CarryDown, child_deadline: datetime, calendar: WorkingCalendar
+                    ) -> Command | None:
+    """The command a carried-down change gives one open sub-task (None: nothing to do)."""
+    if req.action is Action.CANCEL:
+        return Command(Action.CANCEL, req.actor_id, list(req.relations),
+                       note=cascade_note("Hủy", req.parent_title, req.note), cause=req.cause)
+    assert req.old_deadline is not None and req.new_deadline is not None
+    target = shifted_deadline(child_deadline, req.old_deadline, req.new_deadline, calendar)
+    if target <= child_deadline:
+        return None
+    return Command(Action.SHIFT_DEADLINE, req.actor_id, list(req.relations),
+                   note=cascade_note("Dời hạn", req.parent_title, None), new_deadline=target,
+                   shift_subtasks=True, cause=req.cause)

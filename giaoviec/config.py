@@ -83,6 +83,20 @@ class Settings(BaseSettings):
     # One store of rate-limit buckets for every API process (redis://host:port/db); unset,
     # each process counts alone (`make run`: one process).
     redis_url: str | None = Field(None, validation_alias=_env("GIAOVIEC_REDIS_URL"))
+    # Reads whose cost reaches api.cost.EXPENSIVE, per minute per official (0: unlimited).
+    rate_expensive_reads_per_minute: int = Field(
+        20, ge=0, validation_alias=_env("GIAOVIEC_RATE_EXPENSIVE_READS_PER_MINUTE"))
+
+    # Operators: `json` logs one JSON object a line with request and task ids (the cluster,
+    # containers); the worker answers /metrics and /health/* on metrics_port (0: not at all);
+    # the Temporal SDK exports its metrics on a loopback port (unset: a free one). 9464, not
+    # 9100: node_exporter holds that one on most hosts.
+    log_format: Literal["text", "json"] = Field(
+        "text", validation_alias=_env("GIAOVIEC_LOG_FORMAT"))
+    log_level: str = Field("INFO", validation_alias=_env("GIAOVIEC_LOG_LEVEL"))
+    metrics_port: int = Field(9464, ge=0, validation_alias=_env("GIAOVIEC_METRICS_PORT"))
+    temporal_metrics_port: int | None = Field(
+        None, validation_alias=_env("GIAOVIEC_TEMPORAL_METRICS_PORT"))
 
     @model_validator(mode="after")
     def _default_public_url(self) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import sys
@@ -99,6 +100,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def process_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a giaoviec process a test starts: its own data directory and free
+    ports, dev mode, and nothing of the developer's own settings leaking in."""
+    env = {
+        **os.environ,
+        "GIAOVIEC_DATA_DIR": str(data_dir),
+        "GIAOVIEC_PORT": str(free_port()),
+        "TEMPORAL_DEV_PORT": str(free_port()),
+        "TEMPORAL_UI_PORT": str(free_port()),
+        "GIAOVIEC_MODE": "dev",
+        **extra,
+    }
+    for name in ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_HOST", "GIAOVIEC_HOST",
+                 "GIAOVIEC_JWT_SECRET"):
+        env.pop(name, None)
+    return env
 
 
 @dataclass

@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 from domain.errors import Code, DomainError, FieldIssue
 from domain.record import (
+    CarryDown,
     Command,
     EventRecord,
     ExtensionRequest,
@@ -26,7 +27,7 @@ from domain.record import (
 )
 
 __all__ = [
-    "Command", "EventRecord", "ExtensionRequest", "Notice", "Output", "TaskRecord",
+    "CarryDown", "Command", "EventRecord", "ExtensionRequest", "Notice", "Output", "TaskRecord",
 ]
 
 TASK_WORKFLOW_PREFIX = "task-"
@@ -160,14 +161,17 @@ class ActivityRef(Generic[I, O]):
             heartbeat_timeout=self.heartbeat,
         )
 
-    async def run_local(self, arg: I | None = None) -> O:
+    async def run_local(self, arg: I | None = None, *, attempt: timedelta | None = None,
+                        retry: RetryPolicy | None = None) -> O:
         """As a local activity: run by the worker that runs the workflow, inside the workflow
         task, its result recorded as a marker — no round trip through the server's activity
-        queue. For short, idempotent work (a read-model write), not for long jobs."""
+        queue. For short, idempotent work (a read-model write), not for long jobs. `attempt`:
+        each try at most this long, `retry` instead of the ref's policy."""
         args = [] if self.arg_type is None else [arg]
         return await workflow.execute_local_activity(
             self.name, args=args, result_type=self.result_type,
-            start_to_close_timeout=self.timeout, retry_policy=self.retry,
+            start_to_close_timeout=attempt or self.timeout,
+            retry_policy=retry or self.retry,
         )
 
 
@@ -177,9 +181,32 @@ RECORD_TASK_EVENT: ActivityRef[RecordInput, bool] = ActivityRef(
     # away for a while) is retried, at most every 30 s, until it comes back.
     RetryPolicy(maximum_interval=timedelta(seconds=30)),
 )
+# Since the task workflow's "serial-updates" patch the write is retried with backoff a bounded
+# number of times, each try at most RECORD_ATTEMPT: with the database refusing connections
+# the caller hears UNAVAILABLE (nothing changed) after ≈7 s, with it hanging after ≈37 s at
+# worst — both within the service's wait for an update.
+RECORD_ATTEMPT = timedelta(seconds=5)
+RECORD_RETRY_BOUNDED = RetryPolicy(initial_interval=timedelta(milliseconds=200),
+                                   backoff_coefficient=2.0,
+                                   maximum_interval=timedelta(seconds=3), maximum_attempts=6)
+BAD_DATA = "BAD_DATA"  # the read model refused the data itself (never retried)
+
+
+def refused_as_bad_data(err: BaseException | None) -> bool:
+    """Whether a failed read-model write was refused for its data (not a database away)."""
+    while err is not None:
+        if isinstance(err, ApplicationError) and err.type == BAD_DATA:
+            return True
+        err = getattr(err, "cause", None) or err.__cause__
+    return False
+
+
 TALLY_AND_BRIEF: ActivityRef[TallyRequest, TallyOutcome] = ActivityRef(
     "tally_and_brief", TallyRequest, TallyOutcome, timedelta(minutes=10),
     RetryPolicy(maximum_interval=timedelta(minutes=1)),
+    # It heartbeats once counted and every BATCH briefings: a dead worker is noticed within
+    # this, and the retry resumes after the briefings it had settled.
+    heartbeat=timedelta(minutes=2),
 )
 SEND_EMAIL_DIGESTS: ActivityRef[Any, DigestResult] = ActivityRef(
     "send_email_digests", None, DigestResult, timedelta(minutes=5), RetryPolicy(),
@@ -193,6 +220,13 @@ OPEN_OCCURRENCES: ActivityRef[RecurringAsOf, OccurrencesOpened] = ActivityRef(
     # Idempotent (claimed keys, workflow ids): a retry starts only what is still missing.
     RetryPolicy(maximum_interval=timedelta(minutes=1)),
 )
+CARRY_DOWN: ActivityRef[CarryDown, int] = ActivityRef(
+    "carry_down", CarryDown, int, timedelta(minutes=10),
+    # Idempotent (a cancelled sub-task refuses again, a shift names its cause): a retry after
+    # a crash does only what is still missing.
+    RetryPolicy(maximum_interval=timedelta(minutes=1)), heartbeat=timedelta(minutes=1),
+)
 ACTIVITIES: tuple[ActivityRef[Any, Any], ...] = (
     RECORD_TASK_EVENT, TALLY_AND_BRIEF, SEND_EMAIL_DIGESTS, SIGNAL_OPEN_TASKS, OPEN_OCCURRENCES,
+    CARRY_DOWN,
 )

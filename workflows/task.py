@@ -6,6 +6,7 @@ by an activity before the caller hears back, so a query right after a mutation s
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from datetime import datetime, timedelta
@@ -15,18 +16,23 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import CalendarOverrides, WorkingCalendar
-    from domain.commands import Change, apply, assigned, reminded, validate
-    from domain.errors import Code, DomainError
+    from domain.commands import Change, apply, assigned, authorised, reminded, validate
+    from domain.errors import Code, DomainError, unavailable
     from domain.escalation import DEFAULT_POLICY, next_step
     from domain.lifecycle import TERMINAL_STATES, WORKING_STATES, Action
     from domain.milestones import MILESTONE_PATCH, milestone_reminded, next_milestone_step
+    from domain.subtasks import carry_down
     from workflows.contracts import (
+        CARRY_DOWN,
+        RECORD_ATTEMPT,
+        RECORD_RETRY_BOUNDED,
         RECORD_TASK_EVENT,
         CalendarConfig,
         Command,
         RecordInput,
         TaskRecord,
         TaskStart,
+        refused_as_bad_data,
         to_failure,
     )
 
@@ -37,6 +43,24 @@ LOCAL_RECORD_PATCH = "read-model-local-activity"
 # Approval compares the submitter and the approver with whom each acts for (a substitute):
 # histories recorded before judged people alone, and must replay as they ran.
 APPROVAL_PRINCIPALS_PATCH = "approval-compares-principals"
+# One change at a time: each update (and each ladder step) validates, applies and records
+# under one lock, and the change becomes the workflow's state only once the read model has it
+# — a refused or failed write leaves nothing behind, and the task never ends on a final
+# write that failed. The read-model write is retried a bounded number of times
+# (RECORD_RETRY_BOUNDED); past that the database is away and the change is refused as
+# UNAVAILABLE (nothing changed; safe to retry).
+# Histories recorded before this took the change first and undid it on failure.
+SERIAL_PATCH = "serial-updates"
+# A cancellation or a shifted deadline is carried down to the open sub-tasks by the task's own
+# workflow, as an activity its update waits for (before, the API process did it after the
+# update, and a crash in between left them unchanged for good).
+CARRY_DOWN_PATCH = "carry-down-in-workflow"
+# While the read model is away the ladder (and the first write) look again this much later.
+RETRY_AFTER = timedelta(minutes=1)
+
+
+class _Unavailable(Exception):
+    """The read model did not answer in time (the ladder waits and looks again)."""
 
 
 @workflow.defn
@@ -53,6 +77,9 @@ class TaskWorkflow:
         self.created = start.resumed
         self.replan = False
         self.wake_at: datetime | None = None
+        self.lock = asyncio.Lock()
+        self.start_unavailable = False  # the first write found the read model away
+        self.retry_start = False  # a retried assign asks to try the first write again now
 
     # Reads ------------------------------------------------------------------------
 
@@ -75,16 +102,37 @@ class TaskWorkflow:
 
     @workflow.update
     async def created(self) -> TaskRecord:
-        """Answers once the assignment is recorded in the read model (idempotent assign)."""
-        await workflow.wait_condition(lambda: self.created)
+        """Answers once the assignment is recorded in the read model (idempotent assign). With
+        the read model away it answers UNAVAILABLE; a retry has the first write tried again at
+        once and answers its outcome."""
+        if self.start_unavailable:
+            self.retry_start = True
+            await workflow.wait_condition(lambda: not self.start_unavailable)
+        await workflow.wait_condition(lambda: self.created or self.start_unavailable)
+        if not self.created:
+            raise to_failure(unavailable())
         return self.t
 
     # The main loop: the reminder ladder ------------------------------------------------
 
     @workflow.run
     async def run(self, start: TaskStart) -> TaskRecord:
+        if not self.t.carries_down and workflow.patched(CARRY_DOWN_PATCH):
+            self.t.carries_down = True
         if not start.resumed:
-            await self._commit(assigned(self.t, workflow.now()))
+            while True:
+                try:
+                    await self._commit(assigned(self.t, workflow.now()))
+                    break
+                except ApplicationError as err:
+                    if err.type != Code.UNAVAILABLE:
+                        raise
+                    self.start_unavailable = True  # a waiting assign hears it; retry later
+                    self.retry_start = False
+                    with contextlib.suppress(TimeoutError):
+                        await workflow.wait_condition(lambda: self.retry_start,
+                                                      timeout=RETRY_AFTER)
+                    self.start_unavailable = False
             self.created = True
         turns = 0
         while self.t.state not in TERMINAL_STATES:
@@ -95,22 +143,14 @@ class TaskWorkflow:
                     carried = dataclasses.replace(start, record=self.t, resumed=True,
                                                   calendar=self.calendar_config)
                     workflow.continue_as_new(carried)
-            wake_at: datetime | None = None
-            if self.t.state in WORKING_STATES:
-                decision = next_step(
-                    DEFAULT_POLICY, self.calendar, self.t.deadline, workflow.now(),
-                    set(self.t.sent_steps), self.t.replanned_at or self.t.created_at,
-                )
-                self.t.sent_steps.extend(s.key for s in decision.skipped)
-                if decision.fire is not None:
-                    await self._fire(reminded(self.t, decision.fire, workflow.now()),
-                                     decision.fire.key)
-                    continue  # look again at once: another step may be due
-                wake_at = decision.wake_at
-                if self.t.milestones and workflow.patched(MILESTONE_PATCH):
-                    fired, wake_at = await self._milestones(wake_at)
-                    if fired:
-                        continue  # look again at once: another step may be due
+            try:
+                async with self._serial():
+                    fired, wake_at = await self._ladder()
+            except _Unavailable:
+                await workflow.sleep(RETRY_AFTER)
+                continue
+            if fired:
+                continue  # look again at once: another step may be due
             # Paused, submitted or declined tasks wait silently for the next change.
             self.wake_at = wake_at
             self.replan = False
@@ -125,6 +165,30 @@ class TaskWorkflow:
                 )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.t
+
+    def _serial(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """The lock every change takes (histories recorded before SERIAL_PATCH took none)."""
+        if workflow.patched(SERIAL_PATCH):
+            return self.lock
+        return contextlib.nullcontext()
+
+    async def _ladder(self) -> tuple[bool, datetime | None]:
+        """Send the reminder step due now, if any (True), else say when to look again."""
+        if self.t.state not in WORKING_STATES:
+            return False, None
+        decision = next_step(
+            DEFAULT_POLICY, self.calendar, self.t.deadline, workflow.now(),
+            set(self.t.sent_steps), self.t.replanned_at or self.t.created_at,
+        )
+        self.t.sent_steps.extend(s.key for s in decision.skipped)
+        if decision.fire is not None:
+            await self._fire(reminded(self.t, decision.fire, workflow.now()),
+                             decision.fire.key)
+            return True, None
+        wake_at = decision.wake_at
+        if self.t.milestones and workflow.patched(MILESTONE_PATCH):
+            return await self._milestones(wake_at)
+        return False, wake_at
 
     async def _milestones(self, wake_at: datetime | None) -> tuple[bool, datetime | None]:
         """Remind the next milestone if one is due (True), else say when to look again."""
@@ -149,47 +213,66 @@ class TaskWorkflow:
 
     async def _fire(self, change: Change, step_key: str) -> None:
         """Send a due reminder step. Should recording it fail (logged), the step is given up,
-        never looped on."""
+        never looped on; with the read model away it is sent once it is back."""
         try:
             await self._commit(change)
-        except ApplicationError:
+        except ApplicationError as err:
+            if err.type == Code.UNAVAILABLE:
+                raise _Unavailable() from None
             self.t.sent_steps.append(step_key)
 
     async def _commit(self, change: Change) -> None:
-        """Take the change at once (a concurrent update sees it), then write it. Should the
-        activity refuse it as bad data, the change is undone and the caller is refused: no
-        input can wedge the task."""
+        """Write the change to the read model, and take it. Should the activity refuse it as
+        bad data, or the database stay away, the caller is refused and the task is as it was:
+        no input can wedge the task."""
+        serial = workflow.patched(SERIAL_PATCH)
         before = self.t
-        self.t = change.record
+        if not serial:  # as histories recorded before SERIAL_PATCH: take it first
+            self.t = change.record
         inp = RecordInput(change.record, change.event, change.notices)
         try:
-            if workflow.patched(LOCAL_RECORD_PATCH):
+            if serial:
+                await RECORD_TASK_EVENT.run_local(inp, attempt=RECORD_ATTEMPT,
+                                                  retry=RECORD_RETRY_BOUNDED)
+            elif workflow.patched(LOCAL_RECORD_PATCH):
                 await RECORD_TASK_EVENT.run_local(inp)
             else:  # as workflows recorded before the patch ran it
                 await RECORD_TASK_EVENT.run(inp)
         except (ActivityError, ApplicationError) as err:
             # An ordinary activity's failure arrives as ActivityError (the activity's error its
             # cause); a local activity's as the activity's own ApplicationError.
-            if self.t is change.record:
+            if not serial and self.t is change.record:
                 self.t = before
             workflow.logger.error("task %s: event %s not recorded: %s", before.id,
                                   change.event.seq, err.cause or err)
+            if serial and not refused_as_bad_data(err):
+                raise to_failure(unavailable()) from None
             raise to_failure(DomainError(
                 Code.VALIDATION, "Dữ liệu không ghi được, thao tác không được thực hiện.",
             )) from None
+        self.t = change.record
 
     @workflow.update
     async def act(self, cmd: Command) -> TaskRecord:
-        now = workflow.now()
-        try:  # again: an update delivered with this one may have changed the task since
-            principals = cmd.action is not Action.APPROVE or workflow.patched(
-                APPROVAL_PRINCIPALS_PATCH)
-            validate(self.t, cmd, now, principals=principals)
-        except DomainError as err:
-            raise to_failure(err) from None
-        await self._commit(apply(self.t, cmd, now, self.calendar))
-        self.replan = True
-        return self.t
+        async with self._serial():
+            now = workflow.now()
+            try:  # again: an update delivered with this one may have changed the task since
+                principals = cmd.action is not Action.APPROVE or workflow.patched(
+                    APPROVAL_PRINCIPALS_PATCH)
+                cmd = authorised(self.t, cmd)
+                validate(self.t, cmd, now, principals=principals)
+            except DomainError as err:
+                raise to_failure(err) from None
+            before = self.t
+            await self._commit(apply(self.t, cmd, now, self.calendar))
+            self.replan = True
+            after = self.t
+        # Outside the lock: the sub-tasks' own updates may take a while; the task itself is
+        # done, and run() does not end before this handler has.
+        carried = carry_down(before, after, cmd) if after.carries_down else None
+        if carried is not None:
+            await CARRY_DOWN.run(carried)
+        return after
 
     @act.validator
     def validate_act(self, cmd: Command) -> None:

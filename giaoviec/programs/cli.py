@@ -25,11 +25,13 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.types import ASGIApp
 from temporalio.client import Client
 
 from domain.calendar import WorkingCalendar
 from domain.errors import DomainError
 from giaoviec.config import Settings, get_settings
+from giaoviec.observability import logs
 from giaoviec.programs.dev_temporal import DevTemporal
 from giaoviec.programs.startup_checks import check_for_start
 from giaoviec.programs.temporal import connect
@@ -108,7 +110,14 @@ def api_server(settings: Settings, engine: Engine, service: TaskService) -> uvic
     from api.app import create_app
 
     app = create_app(settings, engine=engine, service=service)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning")
+    return quiet_server(app, settings, settings.port)
+
+
+def quiet_server(app: ASGIApp, settings: Settings, port: int) -> uvicorn.Server:
+    # With JSON logs, uvicorn keeps its hands off logging: its lines go through our handler.
+    extra = {"log_config": None} if settings.log_format == "json" else {}
+    config = uvicorn.Config(app, host=settings.host, port=port, log_level="warning",
+                            access_log=False, **extra)
     return _QuietServer(config)
 
 
@@ -178,7 +187,13 @@ async def _worker(settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
     client = await connect_when_ready(settings)
     async with build_worker(client, engine, settings.task_queue, settings=settings):
-        await stop.wait()
+        if settings.metrics_port:
+            from giaoviec.programs.ops_server import ops_app
+
+            ops = quiet_server(ops_app(engine, client), settings, settings.metrics_port)
+            await serve_until(ops, stop)
+        else:
+            await stop.wait()
 
 
 async def _api(settings: Settings) -> None:
@@ -265,6 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tok.add_argument("username")
     args = parser.parse_args(argv)
     settings = get_settings()
+    logs.configure(settings.log_format, settings.log_level)
     if args.command in ("dev", "api", "worker"):
         check_for_start(settings, args.command)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from temporalio.client import Client
 
 from giaoviec.config import Settings
+from giaoviec.observability.metrics import temporal_runtime
 from workflows.converter import DATA_CONVERTER
 
 __all__ = ["DATA_CONVERTER", "connect"]
@@ -15,4 +16,6 @@ async def connect(settings: Settings, address: str | None = None) -> Client:
         address or settings.resolved_temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=DATA_CONVERTER,
+        # The SDK's client and worker metrics, served with the process's own on /metrics.
+        runtime=temporal_runtime(settings.temporal_metrics_port),
     )

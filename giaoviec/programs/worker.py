@@ -7,18 +7,28 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from temporalio import activity
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+    Worker,
+)
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.calendar import CalendarActivities
+from activities.cascade import CascadeActivities
 from activities.mail import MailActivities
 from activities.readmodel import ReadModelActivities
 from activities.recurring import RecurringActivities
 from activities.tally import TallyActivities
 from domain.calendar import WorkingCalendar  # importing warms the holiday tables
 from giaoviec.config import Settings, get_settings
+from giaoviec.observability import logs
+from giaoviec.observability.metrics import ACTIVITIES
 from workflows.calendar import CalendarRefreshWorkflow
+from workflows.contracts import TASK_WORKFLOW_PREFIX
 from workflows.digest import DigestWorkflow
 from workflows.recurring import RecurringRunWorkflow
 from workflows.tally import BriefingWorkflow, TallyWorkflow
@@ -37,6 +47,28 @@ RUNNER = SandboxedWorkflowRunner(
 )
 
 
+class _ActivityLogs(ActivityInboundInterceptor):
+    """Each activity's log lines carry the task it works for (its workflow's id names it);
+    each activity run is counted by name and outcome."""
+
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        info = activity.info()
+        if info.workflow_id and info.workflow_id.startswith(TASK_WORKFLOW_PREFIX):
+            logs.for_task(info.workflow_id.removeprefix(TASK_WORKFLOW_PREFIX))
+        try:
+            result = await super().execute_activity(input)
+        except BaseException:
+            ACTIVITIES.labels(info.activity_type, "failed").inc()
+            raise
+        ACTIVITIES.labels(info.activity_type, "completed").inc()
+        return result
+
+
+class Observed(Interceptor):
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _ActivityLogs(next)
+
+
 def build_worker_activities(
     engine: Engine, settings: Settings, calendar: WorkingCalendar | None = None,
     client: Client | None = None,
@@ -47,8 +79,9 @@ def build_worker_activities(
     tally = TallyActivities(engine, settings, calendar)
     calendars = CalendarActivities(engine, client)
     recurring = RecurringActivities(engine, settings, calendar, client)
+    cascade = CascadeActivities(engine, calendar, client)
     return [readmodel.record_task_event, mail.send_email_digests, tally.tally_and_brief,
-            calendars.signal_open_tasks, recurring.open_occurrences]
+            calendars.signal_open_tasks, recurring.open_occurrences, cascade.carry_down]
 
 
 def build_worker(
@@ -67,4 +100,5 @@ def build_worker(
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         max_concurrent_activities=max_threads,
         max_cached_workflows=max_cached_workflows,
+        interceptors=[Observed()],
     )

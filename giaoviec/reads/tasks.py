@@ -71,12 +71,17 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
             "Yêu cầu") from None
 
 
-def _unit_scope(session: Session, f: TaskFilter) -> list[ColumnElement[bool]]:
+def _unit_scope(session: Session, viewer: Viewer,
+                f: TaskFilter) -> tuple[list[ColumnElement[bool]], bool]:
+    """The unit filter's conditions, and whether they already keep to what the viewer may
+    read: a unit inside his jurisdiction (then the visibility test, an OR no index serves,
+    is left out: a province's list or count is then one range of the subtree index)."""
     if f.unit_id is None:
-        return []
+        return [], False
     unit = session.get(Unit, f.unit_id)
     if unit is None:
-        return [false()]
+        return [false()], True
+    inside = unit.path.startswith(viewer.scope_path)
     if f.include_descendants:
         lead = col(Task.lead_unit_path).startswith(unit.path, autoescape=True)
         unit_match: ColumnElement[bool] = col(Unit.path).startswith(unit.path, autoescape=True)
@@ -86,16 +91,18 @@ def _unit_scope(session: Session, f: TaskFilter) -> list[ColumnElement[bool]]:
     coordinating = col(Task.id).in_(coordinated_by(unit_match))
     match f.role:
         case "coordinating":
-            return [coordinating]
+            return [coordinating], inside
         case "any":
-            return [or_(lead, coordinating)]
-    return [lead]
+            return [or_(lead, coordinating)], inside
+    return [lead], inside
 
 
 def filter_conditions(
     session: Session, viewer: Viewer, f: TaskFilter, clock: Clock
 ) -> list[ColumnElement[bool]]:
-    conds = [visible_tasks(viewer), *_unit_scope(session, f)]
+    conds, visible = _unit_scope(session, viewer, f)
+    if not visible:
+        conds.insert(0, visible_tasks(viewer))
     if f.owner_id:
         conds.append(Task.owner_id == f.owner_id)
     if f.states:

@@ -1,7 +1,9 @@
-"""Changes on a task that carry down to its sub-tasks (domain.subtasks): cancelling a task
-cancels its open sub-tasks, deepest first, before the task itself — a crash half-way leaves the
-task open, and a retry of the same cancellation finishes the rest; an approved extension shifts
-them by as many working days, when the one who grants it asks for it."""
+"""Changes on a task that carry down to its sub-tasks (domain.subtasks), for task workflows
+started before their workflow did it itself (`TaskRecord.carries_down`; now the
+`carry_down` activity, activities/cascade.py): cancelling a task cancels its open sub-tasks,
+deepest first, before the task itself — a crash half-way leaves the task open, and a retry of
+the same cancellation finishes the rest; an approved extension shifts them by as many working
+days, when the one who grants it asks for it."""
 
 from __future__ import annotations
 

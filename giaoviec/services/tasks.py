@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -17,13 +18,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.authority import OrgFacts, is_stale, standing
 from domain.calendar import WorkingCalendar
 from domain.errors import (
     Code,
@@ -31,16 +33,20 @@ from domain.errors import (
     conflict,
     illegal_transition,
     not_found,
+    unavailable,
 )
 from domain.inputs import check_client_key
-from domain.lifecycle import Action, Relation
+from domain.lifecycle import Action
 from domain.org import Actor, relations_to_task
 from domain.record import new_record
 from domain.substitution import acting_for, signed_as
 from domain.subtasks import check_submit
 from domain.task import TaskDraft, validate_draft, validate_reassignment
 from domain.timezone import local_date
+from giaoviec.observability import logs
+from giaoviec.reads import read
 from giaoviec.reads.org import draft_facts, load_actor, org_facts, task_parties
+from giaoviec.reads.records import recorded
 from giaoviec.reads.substitutes import standing_in_for
 from giaoviec.reads.subtasks import open_subtasks
 from giaoviec.reads.visibility import can_read
@@ -59,6 +65,9 @@ from workflows.contracts import (
 from workflows.task import TaskWorkflow
 
 UPDATE_TIMEOUT_SECONDS = 60
+log = logging.getLogger(__name__)
+# A command refused because the task changed under it is read again and sent afresh.
+STALE_ATTEMPTS = 3
 
 
 def new_task_id() -> str:
@@ -117,11 +126,13 @@ class TaskService:
         digest = request_hash(draft, parent_id)
         task_id, record = await asyncio.to_thread(
             self._prepare_assign, assigner_id, key, digest, draft, now, parent_id)
+        logs.for_task(task_id)
         if record is None:  # a retry whose task is already recorded
             return await self.record(task_id)
         created = await self.start(record)
         if created.request_hash != digest:
             raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ khác.")
+        log.info("task assigned", extra={"actor": assigner_id, "state": created.state.value})
         return created
 
     async def start(self, record: TaskRecord) -> TaskRecord:
@@ -185,9 +196,15 @@ class TaskService:
                 return found
 
     async def record(self, task_id: str) -> TaskRecord:
-        """The workflow's own view of a task (running or closed)."""
+        """The workflow's own view of a task (running or closed); once its workflow is gone
+        (past the retention of closed workflows), the read model's."""
         handle = self.client.get_workflow_handle(workflow_id_for(task_id))
-        return await handle.query(TaskWorkflow.view)
+        try:
+            return await handle.query(TaskWorkflow.view)
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+        return await asyncio.to_thread(read, self.engine, lambda s: recorded(s, task_id))
 
     # Act ----------------------------------------------------------------------------
 
@@ -206,22 +223,40 @@ class TaskService:
         new_lead_unit_id: str | None = None,
         shift_subtasks: bool = False,
     ) -> TaskRecord:
-        cmd = Command(
-            action=action, actor_id=actor_id, relations=[], note=note, percent=percent,
-            output=output, new_deadline=new_deadline, approve=approve,
-            new_owner_id=new_owner_id, new_lead_unit_id=new_lead_unit_id,
-        )
-        cmd.relations = await asyncio.to_thread(self._relations, cmd, task_id)
-        return await self.execute(task_id, cmd, shift_subtasks=shift_subtasks)
+        """Check the command against the read model (the fast answer) and send it with the
+        organisation's facts; the workflow decides on its own state. Should the task change in
+        between (the facts are stale), read again and ask afresh."""
+        for attempt in range(STALE_ATTEMPTS):
+            cmd = Command(
+                action=action, actor_id=actor_id, relations=[], note=note, percent=percent,
+                output=output, new_deadline=new_deadline, approve=approve,
+                new_owner_id=new_owner_id, new_lead_unit_id=new_lead_unit_id,
+            )
+            try:
+                await asyncio.to_thread(self.prepare, cmd, task_id)
+            except OperationalError:  # the database is away: say so, nothing was changed
+                raise unavailable() from None
+            try:
+                return await self.execute(task_id, cmd, shift_subtasks=shift_subtasks)
+            except DomainError as err:
+                if not is_stale(err) or attempt == STALE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     async def execute(self, task_id: str, cmd: Command, *, shift_subtasks: bool = False
                       ) -> TaskRecord:
-        """Run a command whose relations are known. A cancellation cancels the open sub-tasks
-        first (so a retry finishes what a crash interrupted); an approved extension may shift
-        them (domain.subtasks)."""
-        if cmd.action is Action.CANCEL:
+        """Run a command whose relations are known. A cancellation cancels the open sub-tasks;
+        an approved extension may shift them (domain.subtasks): the task's workflow does it
+        itself, durably, before it answers. For a workflow started before it could
+        (`carries_down` false) this process still does, as it always did: cancelling the
+        sub-tasks first (so a retry finishes what a crash interrupted), shifting after."""
+        logs.for_task(task_id)
+        cmd.shift_subtasks = cmd.shift_subtasks or shift_subtasks
+        before = (await self.record(task_id)
+                  if cmd.action is Action.CANCEL or cmd.shift_subtasks else None)
+        legacy = before is not None and not before.carries_down
+        if legacy and cmd.action is Action.CANCEL:
             await cascade.cancel_subtasks(self, task_id, cmd)
-        before = await self.record(task_id) if shift_subtasks else None
         handle = self.client.get_workflow_handle(workflow_id_for(task_id))
         try:
             after = await asyncio.wait_for(
@@ -233,15 +268,20 @@ class TaskService:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise illegal_transition("Nhiệm vụ đã kết thúc, không thể thay đổi.") from None
             raise
-        if before is not None and after.deadline > before.deadline:
+        if (legacy and before is not None and cmd.shift_subtasks
+                and after.deadline > before.deadline):
             await cascade.shift_subtasks(self, task_id, cmd, before.deadline, after.deadline)
+        log.info("task command done", extra={"action": cmd.action.value, "actor": cmd.actor_id,
+                                             "state": after.state.value})
         return after
 
-    def _relations(self, cmd: Command, task_id: str) -> list[Relation]:
-        """Who the actor is to this task (the workflow judges the rest on its own state), and
-        the checks that need the organisation. Whoever may not read the task hears it does
-        not exist. A substitute acts with the relations of the official he stands in for
-        today, and the command says so (domain.substitution)."""
+    def prepare(self, cmd: Command, task_id: str) -> None:
+        """Who the actor is to this task as the read model has it (the fast answer), the
+        checks that need the organisation, and the organisation's facts the workflow decides
+        on (domain.authority), with the lead unit and assigner they were read against.
+        Whoever may not read the task hears it does not exist. A substitute acts with the
+        relations of the official he stands in for today, and the command says so
+        (domain.substitution)."""
         with session_scope(self.engine) as session:
             actor = load_actor(session, cmd.actor_id)
             row = session.get(Task, task_id)
@@ -252,9 +292,9 @@ class TaskService:
             parties = task_parties(session, row)
             person = session.get(Official, actor.id)
             cmd.actor_name = person.full_name if person else None
-            relations, for_whom = acting_for(
-                relations_to_task(actor, parties),
-                [(p.id, relations_to_task(p, parties)) for p, _ in principals])
+            own = relations_to_task(actor, parties)
+            theirs = [(p.id, relations_to_task(p, parties)) for p, _ in principals]
+            relations, for_whom = acting_for(own, theirs)
             acting = actor
             if for_whom is not None:
                 acting, official = next((p, o) for p, o in principals if p.id == for_whom)
@@ -264,7 +304,9 @@ class TaskService:
                 self._check_reassign(session, acting, row, cmd)
             if cmd.action is Action.SUBMIT:
                 check_submit(len(open_subtasks(session, task_id)), relations, cmd.note)
-            return sorted(relations)
+            cmd.relations = sorted(relations)
+            cmd.org = OrgFacts(row.lead_unit_id, row.assigner_id, standing(actor.id, own),
+                               [standing(pid, rels) for pid, rels in theirs])
 
     @staticmethod
     def _check_reassign(session: Session, actor: Actor, row: Task, cmd: Command) -> None:

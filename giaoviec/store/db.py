@@ -57,7 +57,12 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # psycopg prepares a statement on the server once it has run five times, and PostgreSQL
+    # then may plan it once for any values: a subtree's `path LIKE $1 || '%'` and the partial
+    # index of what awaits a decision serve only a plan made for the values (a generic plan
+    # measured 294 ms against 21 ms at a million tasks, docs/benchmarks.md). Plan each time.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         connect_args={"prepare_threshold": None})
 
 
 @lru_cache

@@ -15,6 +15,7 @@ import pytest
 import pytest_asyncio
 import yaml
 from openpyxl import Workbook
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 from temporalio.testing import WorkflowEnvironment
@@ -436,6 +437,37 @@ async def test_a_province_plan_orders_every_commune_to_issue_its_own(api: Api) -
     linked = """query($id: ID!) { task(id: $id) { fulfilledBy { id number } } }"""
     task = (await api.ok("chutich", linked, id=ordered[first]["id"]))["task"]
     assert task["fulfilledBy"] == {"id": issued["id"], "number": "15/KH-UBND"}
+
+
+async def test_the_counts_of_many_plans_cost_one_query_not_one_per_plan(api: Api) -> None:
+    """A list of plans with their counts (issue 16 item 3): the counts come through one loader
+    batch, whatever the number of plans."""
+    listed = """query($n: Int) { plans(first: $n) { id counts { total }
+      byUnit { unit { id } counts { total openInTime } } } }"""
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    async def queries(n: int) -> tuple[int, int]:
+        statements.clear()
+        event.listen(api.engine, "before_cursor_execute", count)
+        try:
+            found = (await api.ok("chutich", listed, n=n))["plans"]
+        finally:
+            event.remove(api.engine, "before_cursor_execute", count)
+        return len(found), len(statements)
+
+    for n in range(3):
+        await api.ok("gd.snv", CREATE, input={
+            "clientKey": new_key(), "number": f"{10 + n}/KH-SNV", "subject": "Kế hoạch của Sở",
+            "basis": "Kế hoạch số 112/KH-UBND",
+            "items": [{"leadUnitIds": ["ag-snv-tccb"], "description": "Rà soát biên chế.",
+                       "products": [{"description": "Báo cáo biên chế", "term": "01 tháng",
+                                     "measure": "Trình Giám đốc Sở"}]}]})
+    (few, small), (many, large) = await queries(1), await queries(50)
+    assert few == 1 and many >= 3, many
+    assert large == small, statements
 
 
 ENTERED = f"""mutation($input: PlanInput!) {{ createPlan(input: $input) {{

@@ -70,6 +70,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         assert _stop(running) == 0
 
 
+def expect(locator: Any) -> Any:
+    """Playwright's assertions, which retry until the page agrees (or time out)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     executable = chromium()
@@ -185,13 +192,15 @@ def test_assign_refused_for_a_missing_ro_then_accepted(browser: Any, site: Site)
     page.fill("#a-productDescription", "Báo cáo tổng hợp")
     page.fill("#a-productMeasure", "Trình Chủ tịch trước giao ban")
     # Checked as it is typed: only "rõ thẩm quyền" (the basis) is still missing.
+    # The check runs as each field is typed: wait (Playwright retries) for the last answer,
+    # not the first one that happens to name the basis among others.
     page.wait_for_selector("#ro-check li.missing[data-ro='rõ thẩm quyền']")
-    assert page.locator("#ro-check li.missing").count() == 1
+    expect(page.locator("#ro-check li.missing")).to_have_count(1)
     page.click("#assign-submit")
     refused = page.wait_for_selector("#assign-refused")
     assert "MISSING_BASIS" not in refused.inner_text()  # messages, not codes
     assert page.locator('#assign-refused li[data-field="basis"]').is_visible()
-    assert "Thiếu căn cứ" in page.inner_text('[data-error-for="basis"]')
+    expect(page.locator('[data-error-for="basis"]')).to_contain_text("Thiếu căn cứ")
     assert page.get_attribute("#a-basis", "aria-invalid") == "true"
     shot(page, "assign-refused")
 

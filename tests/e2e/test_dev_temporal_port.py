@@ -5,7 +5,6 @@ reported with its log."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -17,24 +16,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import binary, free_port
+from tests.conftest import binary, process_env
 
 GIAOVIEC = str(Path(sys.executable).parent / "giaoviec")
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "GIAOVIEC_DATA_DIR": str(tmp_path / "data"),
-        "GIAOVIEC_PORT": str(free_port()),
-        "TEMPORAL_DEV_PORT": str(free_port()),
-        "TEMPORAL_UI_PORT": str(free_port()),
-        "GIAOVIEC_MODE": "dev",
-    }
-    for name in ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_HOST", "GIAOVIEC_HOST"):
-        env.pop(name, None)
-    return env
+    return process_env(tmp_path / "data")
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from giaoviec.programs.temporal import DATA_CONVERTER
 from giaoviec.programs.worker import build_worker
 from giaoviec.services.calendar import set_overrides
 from giaoviec.services.recurring import RecurringService
+from giaoviec.services.subtasks import SubtaskPart, SubtaskService
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import make_engine
 from giaoviec.store.models import Official
@@ -237,6 +238,24 @@ async def record(label: str, only: set[str] | None = None) -> None:
             await svc.act("chutich", rec.id, Action.APPROVE)
             await _handle(env.client, rec.id).result()
             await _save(_handle(env.client, rec.id), "task-milestones", label)
+
+        # A parent's extension shifted down and its cancellation carried down by its own
+        # workflow (behind the "carry-down-in-workflow" patch).
+        if want("task-carry-down"):
+            now = await env.get_current_time()
+            rec = await svc.assign("chutich", "rec-8", draft(deadline=working_day_after(now, 20)),
+                                   now=now)
+            (child,) = await SubtaskService(svc).split("gd.snv", rec.id, [SubtaskPart(
+                "rec-8a", dataclasses.replace(draft(deadline=working_day_after(now, 10),
+                                                    owner="snv.cb2"), basis=None))], now=now)
+            await svc.act("snv.cb1", rec.id, Action.REQUEST_EXTENSION, note="Chờ số liệu",
+                          new_deadline=rec.deadline + timedelta(days=7))
+            await svc.act("chutich", rec.id, Action.DECIDE_EXTENSION, approve=True,
+                          shift_subtasks=True)
+            await svc.act("chutich", rec.id, Action.CANCEL, note="Gộp vào kế hoạch năm")
+            await _handle(env.client, rec.id).result()
+            await _handle(env.client, child.id).result()
+            await _save(_handle(env.client, rec.id), "task-carry-down", label)
     engine.dispose()
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -70,7 +70,8 @@ def _ci_run(tmp_path: Path, present: list[str], uid: int) -> subprocess.Complete
 
 
 def test_ci_run_always_points_the_tests_at_postgres(tmp_path: Path) -> None:
-    done = _ci_run(tmp_path, ["chromium", "pdftoppm", "fc-list", "node", "npm"], uid=0)
+    done = _ci_run(tmp_path, ["chromium", "pdftoppm", "fc-list", "node", "npm", "haproxy",
+                              "pg_dump"], uid=0)
     assert done.returncode == 0, done.stderr
     assert "make test CI=true URL=postgresql://postgres@127.0.0.1:5432/test" in done.stdout
     assert "PostgreSQL does not answer" in done.stderr
@@ -83,6 +84,7 @@ def test_ci_run_installs_what_is_missing_after_an_update(tmp_path: Path) -> None
     asked = (tmp_path / "apt.log").read_text().splitlines()
     assert asked[0].startswith("apt-get update")
     installed = set(asked[1].split())
-    assert {"chromium", "poppler-utils", "fonts-liberation", "nodejs", "npm"} <= installed
+    assert {"chromium", "poppler-utils", "fonts-liberation", "nodejs", "npm", "haproxy",
+            "postgresql-client"} <= installed
     not_root = _ci_run(tmp_path / "user", [], uid=1000)
     assert not_root.returncode == 1 and "not root" in not_root.stderr

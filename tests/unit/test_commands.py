@@ -257,6 +257,29 @@ def test_assignment_and_reminders() -> None:
     assert overdue and len(t.sent_steps) == 12
 
 
+def test_manual_and_automatic_overdue_reminders_flag_by_one_count() -> None:
+    """Two manual đôn đốc past the deadline, then the ladder: its 2nd overdue step is the
+    task's 4th overdue reminder, more than three, so the task is raised at giao ban."""
+    office = [Relation.OFFICE]
+    late = DEADLINE + timedelta(hours=1)
+    t = apply(task(), cmd(Action.REMIND, office, "vp"), late, CAL).record
+    t = apply(t, cmd(Action.REMIND, office, "vp"), late + timedelta(days=1), CAL).record
+    assert t.overdue_reminders == 2 and not t.flagged
+    ladder = [s for s in islice(planned_steps(DEFAULT_POLICY, CAL, DEADLINE), 8)
+              if s.overdue_count]
+    t = reminded(t, ladder[0], ladder[0].at).record
+    assert t.overdue_reminders == 3 and not t.flagged
+    t = reminded(t, ladder[1], ladder[1].at).record
+    assert t.overdue_reminders == 4 and t.flagged
+    # And the other way round: the ladder's three, then one đôn đốc.
+    u = task()
+    for step in ladder[:3]:
+        u = reminded(u, step, step.at).record
+    assert not u.flagged
+    u = apply(u, cmd(Action.REMIND, office, "vp"), ladder[1].at + timedelta(days=5), CAL).record
+    assert u.overdue_reminders == 4 and u.flagged
+
+
 def test_a_manual_reminder_counts_with_the_automatic_ones_and_paces_itself() -> None:
     office = [Relation.OFFICE]
     early = apply(task(), cmd(Action.REMIND, office, "vp", note="Khẩn trương"), NOW, CAL)

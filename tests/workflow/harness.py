@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from temporalio.client import Client
+from temporalio.worker import Worker
 
 from domain.calendar import WorkingCalendar
 from domain.task import DeadlineSpec, Product, TaskDraft
 from domain.timezone import local_date
+from giaoviec.config import get_settings
+from giaoviec.programs.worker import RUNNER, WORKFLOWS, build_worker_activities
 from giaoviec.store.models import Notification, Task, TaskEvent
 
 _keys = itertools.count(1)
@@ -65,3 +72,19 @@ def task_row(engine: Engine, task_id: str) -> Task:
 
 def close_to(a: datetime, b: datetime, seconds: int = 5) -> bool:
     return abs(a - b) <= timedelta(seconds=seconds)
+
+
+def activities_with(engine: Engine, client: Client,
+                    *replacing: Callable[..., Any]) -> list[Callable[..., Any]]:
+    """Every activity the worker registers, those of the same names replaced by a test's own."""
+    found = build_worker_activities(engine, get_settings(), None, client)
+    names = {a.__name__ for a in replacing}
+    return [*replacing, *(a for a in found if a.__name__ not in names)]
+
+
+def worker_with(client: Client, engine: Engine, queue: str,
+                *replacing: Callable[..., Any]) -> Worker:
+    """A worker like the real one whose named activities are a test's own."""
+    return Worker(client, task_queue=queue, workflows=WORKFLOWS, workflow_runner=RUNNER,
+                  activities=activities_with(engine, client, *replacing),
+                  activity_executor=ThreadPoolExecutor(4))

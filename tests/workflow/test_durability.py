@@ -4,7 +4,6 @@ state and pending updates, and a retried read-model activity writes nothing twic
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -12,19 +11,19 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from activities.readmodel import ReadModelActivities
 from domain.calendar import WorkingCalendar
 from domain.errors import Code, DomainError
 from domain.lifecycle import Action, TaskState
-from giaoviec.programs.worker import RUNNER, WORKFLOWS, build_worker
+from giaoviec.programs.worker import build_worker
 from giaoviec.services.tasks import TaskService, new_task_id, request_hash
 from tests.workflow.harness import (
     draft,
     events,
     new_key,
     task_row,
+    worker_with,
     working_day_after,
 )
 from workflows.contracts import (
@@ -137,9 +136,7 @@ async def test_a_write_the_read_model_refuses_undoes_the_change_and_the_task_goe
 
     service = service_for(env, db)
     start = await env.get_current_time()
-    async with Worker(env.client, task_queue=QUEUE, workflows=WORKFLOWS,
-                      activities=[record_task_event], workflow_runner=RUNNER,
-                      activity_executor=ThreadPoolExecutor(4)):
+    async with worker_with(env.client, db, QUEUE, record_task_event):
         rec = await service.assign("chutich", new_key(),
                                    draft(deadline=working_day_after(start, 6)), now=start)
         await service.act("snv.cb1", rec.id, Action.ACCEPT)

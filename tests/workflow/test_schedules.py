@@ -71,6 +71,12 @@ async def test_digest_schedule_is_idempotent_and_mails(
     handle = client.get_schedule_handle(DIGEST_SCHEDULE_ID)
     described = await handle.describe()
     assert described.schedule.spec == digest_schedule(settings).spec
+    # An operator pauses it: the next start-up brings it in line but keeps the pause.
+    await handle.pause(note="Tạm dừng để bảo trì máy chủ thư")
+    await ensure_schedules(client, settings)
+    state = (await handle.describe()).schedule.state
+    assert state.paused and state.note == "Tạm dừng để bảo trì máy chủ thư"
+    await handle.unpause()
 
     seed_standard(engine)
     async with build_worker(client, engine, settings.task_queue, settings=settings):

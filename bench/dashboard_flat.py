@@ -1,0 +1,211 @@
+"""Benchmark: the chairman's dashboard queries stay flat while one officer's token runs the
+heaviest queries the API allows (issue 16 item 3).
+
+Seeds the national organisation and N tasks in one province's communes (read_bench's
+population), gives one officer of a commune a share of them to own, serves the real app over
+uvicorn (real HTTP, its own process) and times the home page's queries as the chairman's
+browser sends them (FIGURES, LISTS, RANKING, one after the other), p50 and p95 over R rounds:
+- alone;
+- while the officer runs, in parallel, three loops of the heaviest query under the cost
+  limit (a page of 100 tasks with their counts, actions, plan, parent…) and one loop of the
+  issue's 30-alias query (refused before it runs);
+- the same with the per-official limit on expensive reads turned off, so that only the cost
+  limit and each request's share of the database threads hold the officer back.
+
+    .venv/bin/python -m bench.dashboard_flat --tasks 20000 --rounds 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import uvicorn
+from sqlmodel import Session, SQLModel, col, select, update
+
+from api.app import create_app
+from api.auth import issue_dev_token
+from api.cost import query_cost
+from api.schema import build_schema
+from bench.read_bench import populate
+from domain.calendar import WorkingCalendar
+from giaoviec.config import Settings
+from giaoviec.services.tasks import TaskService
+from giaoviec.store.db import make_engine
+from giaoviec.store.models import Official, Task, Unit
+from tests.conftest import free_port
+from workflows.contracts import CalendarConfig
+
+PROVINCE = "p79"
+OFFICER = "p79.canbo"
+APP_JS = Path(__file__).parents[1] / "api" / "dashboard" / "static" / "app.js"
+
+
+def dashboard_queries() -> dict[str, str]:
+    """Every query the dashboard sends, as api/dashboard/static/app.js builds it from its
+    constants (the tests price the same)."""
+    js = APP_JS.read_text(encoding="utf-8")
+    consts = dict(re.findall(r"const (\w+) = [`\"](.*?)[`\"];", js, re.S))
+
+    def expand(text: str) -> str:
+        return re.sub(r"\$\{(\w+)\}", lambda m: consts.get(m.group(1), m.group(0)), text)
+
+    return {name: expand(text) for name, text in consts.items()
+            if re.match(r"\s*(query\b|\{)", expand(text))}
+
+
+# The home page's first three queries, as the chairman's browser sends them.
+DASHBOARD = {name: dashboard_queries()[name] for name in ("FIGURES", "LISTS", "RANKING")}
+# The heaviest page the cost limit lets through, and the issue's query (refused).
+HEAVY = """{ tasks(first: 100) { totalCount edges { node { id title
+  subtaskCounts { total } availableActions parent { id } plan { id } fulfilledBy { id }
+  owner { counts { total } } leadUnit { countsWithDescendants { total } }
+  chain { leadUnit { id } } subtasks { id } } } } }"""
+ATTACK = "{" + " ".join(
+    f"a{i}: tasks(first: 100) {{ edges {{ node {{ plan {{ counts {{ total }} byUnit {{ "
+    f"counts {{ total }} unit {{ countsWithDescendants {{ total }} }} }} }} }} }} }}"
+    for i in range(30)) + "}"
+
+
+def settings_for(port: int, read_limit: bool) -> Settings:
+    return Settings(_env_file=None, port=port,  # type: ignore[call-arg]
+                    rate_expensive_reads_per_minute=20 if read_limit else 0)
+
+
+def serve(database_url: str, port: int, read_limit: bool) -> None:
+    engine = make_engine(database_url)
+    service = TaskService(None, engine, "bench", WorkingCalendar(), CalendarConfig())  # type: ignore[arg-type]
+    app = create_app(settings_for(port, read_limit), engine=engine, service=service)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def seed(url: str, tasks: int) -> str:
+    engine = make_engine(url)
+    SQLModel.metadata.create_all(engine)
+    populate(engine, tasks, province=PROVINCE)
+    with Session(engine) as s:
+        communes = s.exec(select(Unit.id).where(Unit.parent_id == PROVINCE)
+                          .order_by(col(Unit.id))).all()
+        s.add(Official(id=OFFICER, username=OFFICER, full_name="Nguyễn Văn Cán Bộ",
+                       title="Công chức", unit_id=communes[0], roles="officer"))
+        s.flush()
+        # He owns the tasks of a tenth of the communes: his pages are full.
+        s.execute(update(Task).where(col(Task.lead_unit_id).in_(communes[: len(communes) // 10]))
+                  .values(owner_id=OFFICER))
+        s.commit()
+        chairman = s.exec(select(Official.id).where(Official.unit_id == PROVINCE)).first()
+    assert chairman is not None
+    return chairman
+
+
+async def dashboard_round(http: httpx.AsyncClient, token: str) -> dict[str, float]:
+    out = {}
+    for name, query in DASHBOARD.items():
+        start = time.perf_counter()
+        r = await http.post("/graphql", json={"query": query, "variables": {"u": PROVINCE}},
+                            headers={"Authorization": f"Bearer {token}"})
+        out[name] = (time.perf_counter() - start) * 1000
+        body = r.json()
+        assert r.status_code == 200 and not body.get("errors"), body
+    return out
+
+
+async def officer(http: httpx.AsyncClient, token: str, query: str, seen: Counter[str],
+                  stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        r = await http.post("/graphql", json={"query": query},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=300)
+        errors = r.json().get("errors") if r.status_code == 200 else None
+        seen[errors[0]["extensions"]["code"] if errors else f"HTTP {r.status_code}"
+             if r.status_code != 200 else "answered"] += 1
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
+
+
+async def measure(base: str, chairman: str, officer_token: str, rounds: int,
+                  attacked: bool, settings: Settings) -> str:
+    token = issue_dev_token(settings, chairman)
+    stop, seen = asyncio.Event(), Counter[str]()
+    async with httpx.AsyncClient(base_url=base, timeout=300) as http:
+        await dashboard_round(http, token)  # warm
+        loops = []
+        if attacked:
+            loops = [asyncio.create_task(officer(http, officer_token, q, seen, stop))
+                     for q in (HEAVY, HEAVY, HEAVY, ATTACK)]
+            await asyncio.sleep(1)
+        times: dict[str, list[float]] = {name: [] for name in DASHBOARD}
+        for _ in range(rounds):
+            for name, ms in (await dashboard_round(http, token)).items():
+                times[name].append(ms)
+        stop.set()
+        await asyncio.gather(*loops)
+    parts = [f"{name} p50 {statistics.median(v):.0f} ms, p95 {percentile(v, 0.95):.0f} ms"
+             for name, v in times.items()]
+    officer_said = ", ".join(f"{k} {n}" for k, n in seen.most_common())
+    return "; ".join(parts) + (f"  [officer's requests: {officer_said}]" if attacked else "")
+
+
+def run_server(url: str, read_limit: bool) -> tuple[subprocess.Popen[bytes], str, Settings]:
+    port = free_port()
+    args = [sys.executable, "-m", "bench.dashboard_flat", "--serve", url, "--port", str(port)]
+    server = subprocess.Popen(args + ([] if read_limit else ["--no-read-limit"]))
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return server, base, settings_for(port, read_limit)
+
+
+def main(tasks: int, rounds: int) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="giaoviec-dashboard-flat-"))
+    url = f"sqlite:///{tmp / 'bench.db'}"
+    t0 = time.perf_counter()
+    chairman = seed(url, tasks)
+    schema = build_schema()
+    from graphql import parse
+
+    print(f"seeded {tasks} tasks in {PROVINCE} in {time.perf_counter() - t0:.1f} s; costs: "
+          + ", ".join(f"{n} {query_cost(schema, parse(q), {'u': PROVINCE})}"
+                      for n, q in {**DASHBOARD, "HEAVY": HEAVY, "ATTACK": ATTACK}.items()))
+    for label, read_limit, attacked in (("alone", True, False),
+                                        ("officer attacking, all limits", True, True),
+                                        ("officer attacking, no expensive-read limit",
+                                         False, True)):
+        server, base, settings = run_server(url, read_limit)
+        try:
+            line = asyncio.run(measure(base, chairman, issue_dev_token(settings, OFFICER),
+                                       rounds, attacked, settings))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        print(f"{label}: {line}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tasks", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--serve")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--no-read-limit", action="store_true")
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, not args.no_read_limit)
+    else:
+        main(args.tasks, args.rounds)

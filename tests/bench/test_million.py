@@ -1,0 +1,104 @@
+"""bench.million at a small scale, so the million-task bench cannot rot: it migrates, seeds the
+nation, loads in bulk (COPY on PostgreSQL) and reads through the GraphQL app in seconds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from bench.million import HOME, TASK_LIST, plan, prepare, run, sample_units, statements, task_rows
+from domain.calendar import WorkingCalendar
+from giaoviec.reads.counts import Clock, total_figures
+from giaoviec.store.db import make_engine
+from tests.unit.test_migrations import _postgres_database
+
+LEVELS = ("province", "commune")
+TIMED = ("task list, first page", "drill-down (unit page)", "home: me", "home: figures",
+         "home: lists", "home: ranking", "home: trend", "home: briefing",
+         "home: me + figures (first figures)", "home: all six queries")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'million.db'}"
+    else:
+        yield from _postgres_database()
+
+
+def test_the_bench_runs_small(database_url: str) -> None:
+    timings = run(database_url, 2000, repeats=2, units=2)
+    for level in LEVELS:
+        for name in TIMED:
+            samples = timings.samples[f"{level}: {name}"]
+            assert len(samples) == 2 and all(ms > 0 for ms in samples)
+    # and the tasks it loaded are counted as the report it copies counts them
+    engine = make_engine(database_url)
+    with Session(engine) as s:
+        figures = total_figures(s, [], Clock.at(datetime.now(UTC), WorkingCalendar(),
+                                                live=True))
+    engine.dispose()
+    assert 1940 < figures.total < 2000  # a few cancelled or declined
+    share = {name: getattr(figures, name) / figures.total for name in (
+        "completed_on_time", "completed_late", "open_in_time", "open_overdue")}
+    # DOMAIN.md: 14,068 on time, 1,983 late, 5,640 open in time, 223 overdue of 21,914
+    assert share["completed_on_time"] == pytest.approx(0.642, abs=0.03)
+    assert share["completed_late"] == pytest.approx(0.090, abs=0.02)
+    assert share["open_in_time"] == pytest.approx(0.257, abs=0.03)
+    assert share["open_overdue"] == pytest.approx(0.010, abs=0.008)
+
+
+def test_rows_are_the_same_for_the_same_seed() -> None:
+    units = [("p1", "/p1/", None), ("p1-xa-1", "/p1/p1-xa-1/", "p1")]
+    chairmen = {"p1": "p1.chutich", "p1-xa-1": "p1.ct.1"}
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    first = list(task_rows(units, chairmen, 50, now))
+    assert first == list(task_rows(units, chairmen, 50, now))
+    assert all(row[10] > row[12] for row in first)  # deadline after creation
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    yield from _postgres_database()
+
+
+def test_a_provinces_reads_use_the_indexes_made_for_them(postgres_url: str) -> None:
+    """Migration 0009's indexes serve what a province's chairman reads: his subtree's list and
+    counts (LIKE on the unit path: a pattern-ops index, the counts index-only) and what awaits
+    his decision. Seq scans are turned off, as a small table would otherwise always be read
+    whole: what is held is that the query's shape can use the index at all."""
+    engine = prepare(postgres_url, 2000, reuse=False)
+    province, head = sample_units(engine, 1)["province"][0]
+    found: dict[str, dict[str, str]] = {}
+    for name, query in (("list", TASK_LIST), ("figures", dict(HOME)["figures"]),
+                        ("lists", dict(HOME)["lists"])):
+        sent = asyncio.run(statements(engine, head, query, {"u": province}))
+        found[name] = {statement: plan(engine, statement, params, analyze=False,
+                                       settings=("enable_seqscan = off",))
+                       for _, statement, params in sent if "FROM task" in statement}
+    engine.dispose()
+    subtree = [p for name in ("list", "figures") for s, p in found[name].items()
+               if "lead_unit_path LIKE" in s]
+    assert len(subtree) >= 3 and all("ix_task_subtree" in p for p in subtree), found
+    assert any("Index Only Scan using ix_task_subtree" in p for p in subtree), subtree
+    awaiting = [p for s, p in found["lists"].items() if "DISTINCT task.assigner_id" in s]
+    assert awaiting and all("ix_task_awaiting_decision" in p for p in awaiting), found["lists"]
+
+
+def test_postgresql_plans_each_statement_for_its_values(postgres_url: str) -> None:
+    """No statement is prepared on the server however often it runs, so none is given a
+    generic plan that cannot use the subtree's pattern index (docs/benchmarks.md)."""
+    engine = make_engine(postgres_url)
+    with engine.connect() as conn:
+        for i in range(12):
+            conn.execute(text("SELECT count(*) FROM pg_class WHERE relname LIKE :p || '%'"),
+                         {"p": f"pg_{i % 2}"})
+        prepared = conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+    engine.dispose()
+    assert prepared == 0
