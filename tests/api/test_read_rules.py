@@ -63,7 +63,7 @@ WALK = """query($plan: ID!, $task: ID!) {
   recurringRules { createdBy { id } events { actor { id } } periods { units { task { id } } } }
 }
 fragment P on Plan {
-  id issuedBy { id } fulfils { ...T }
+  id issuedBy { id } enteredBy { id } fulfils { ...T }
   cascade { task { ...T } plan { id issuedBy { id } fulfils { id } } }
 }
 fragment T on Task {
