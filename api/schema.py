@@ -28,6 +28,7 @@ from api.observe import OperationMetrics
 from api.policy import signed_in
 from api.suggestions import HideSuggestions
 from api.tally import briefings, tallies
+from api.tasks import labels as task_label_api
 from api.tasks import mutations as task_mutations
 from api.tasks import queries as task_queries
 from api.tasks import subtasks
@@ -67,8 +68,10 @@ class Query:
     plan = signed_in(plans.plan)
     plans = signed_in(plans.plans)
     substitutions = signed_in(substitutes.substitutions)
+    standing_in_for = signed_in(substitutes.standing_in_for)
     recurring_rule = signed_in(recurring.recurring_rule)
     recurring_rules = signed_in(recurring.recurring_rules)
+    task_labels = signed_in(task_label_api.task_labels)
 
 
 @strawberry.type(name="Mutation", description="Các thao tác thay đổi dữ liệu; mỗi thao tác trả "

@@ -11,8 +11,9 @@ from api.context import Info
 from api.organisation import Official, load_official
 from domain.errors import forbidden
 from domain.substitution import can_see_substitutions
-from domain.timezone import as_aware
+from domain.timezone import as_aware, local_date
 from giaoviec.reads import Session
+from giaoviec.reads import substitutes as substitute_reads
 from giaoviec.reads.org import load_actor
 from giaoviec.reads.substitutes import substitutions_of
 from giaoviec.services import substitutes as substitute_service
@@ -88,6 +89,18 @@ async def substitutions(info: Info, official_id: strawberry.ID | None = None
         return rows
 
     return [Substitution(row=r) for r in await info.context.db(read)]
+
+
+@strawberry.field(description="Những cán bộ người đăng nhập đang làm thay hôm nay (nhận nhắc "
+                              "việc và xử lý nhiệm vụ thay họ).")
+async def standing_in_for(info: Info) -> list[Official]:
+    viewer = await info.context.viewer()
+    today = local_date(info.context.clock.now)
+
+    def read(s: Session) -> list[models.Official]:
+        return [row for _, row in substitute_reads.standing_in_for(s, viewer.id, today)]
+
+    return [Official(row=row) for row in await info.context.db(read)]
 
 
 @strawberry.mutation(description="Cử người thay (bản thân cán bộ hoặc lãnh đạo cấp trên); "

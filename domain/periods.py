@@ -143,6 +143,16 @@ def period_containing(moment: datetime, kind: PeriodKind = PeriodKind.WEEK) -> P
     return _build(kind, day.year, 1)
 
 
+def period_title(period: Period) -> str:
+    """How a person reads a period: "Tuần 49 (30/11–06/12/2026)", never the key "2026-W49";
+    a week across new year names both years ("Tuần 1 (29/12/2025–04/01/2026)")."""
+    if period.kind is not PeriodKind.WEEK:
+        return period.label[0].upper() + period.label[1:]
+    first, last = period.first_day, period.last_day
+    start = f"{first:%d/%m}" if first.year == last.year else f"{first:%d/%m/%Y}"
+    return f"Tuần {period.number} ({start}–{last:%d/%m/%Y})"
+
+
 def week_just_ended(moment: datetime) -> Period:
     """The week a Monday-morning tally reports on: the last full week before `moment`."""
     return period_containing(moment).previous()

@@ -13,6 +13,7 @@ from api.organisation import Official, Unit, load_official, load_unit
 from api.proxy import link_base
 from api.tally.tallies import Tally, tally_of
 from domain.errors import Code, DomainError
+from domain.periods import parse_period, period_title
 from domain.scores import Score as ScoreRow
 from giaoviec.reads import tally as tally_reads
 from giaoviec.services.briefings import generate, issue
@@ -38,6 +39,10 @@ class Briefing:
     @strawberry.field(description="Kỳ báo cáo.")
     def period(self) -> str:
         return self.row.period
+
+    @strawberry.field(description="Kỳ báo cáo như người đọc viết: Tuần 49 (30/11–06/12/2026).")
+    def period_title(self) -> str:
+        return period_title(parse_period(self.row.period))
 
     @strawberry.field(description="Thời điểm lập.")
     def generated_at(self) -> datetime:

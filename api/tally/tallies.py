@@ -11,6 +11,7 @@ from api.context import Info
 from api.counts import Counts
 from api.organisation import Unit, load_unit
 from api.tasks.types import Task
+from domain.periods import period_title
 from domain.tally import Figures, UnitTally
 from giaoviec.reads import Session
 from giaoviec.reads import tally as tally_reads
@@ -145,6 +146,10 @@ class TrendPoint:
     @strawberry.field(description="Tên kỳ bằng tiếng Việt.")
     def label(self) -> str:
         return self.row.period.label
+
+    @strawberry.field(description="Tuần như người đọc viết: Tuần 49 (30/11–06/12/2026).")
+    def title(self) -> str:
+        return period_title(self.row.period)
 
     @strawberry.field(description="Thời điểm tính số liệu: cuối tuần, hoặc lúc hỏi với tuần "
                                   "hiện tại.")

@@ -7,16 +7,22 @@ in CI: tests/services.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from api.auth import issue_dev_token
+from domain.lifecycle import ACTION_LABELS_VI, STATE_LABELS_VI, Action, TaskState
 from giaoviec.config import Settings
 from tests.conftest import free_port
 from tests.e2e.dashboard_data import ASSIGN, COMMUNE, COMMUNE_OFFICER, populate, task_input
@@ -98,6 +104,9 @@ def open_as(browser: Any, site: Site, username: str, **context: Any) -> Any:
     page = browser.new_context(**context).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # The modules load under the page's CSP: a refusal would be logged, not thrown.
+    page.on("console", lambda m: errors.append(m.text)
+            if "Content Security Policy" in m.text else None)
     page.goto(f"{site.base}/")
     page.wait_for_url("**/dang-nhap")
     page.select_option("#username", username)
@@ -164,7 +173,7 @@ def test_sign_in_and_drill_down_from_province_to_a_task(browser: Any, site: Site
     page.click(f'li[data-task="{site.ids["xa-chuyendoiso"]}"] a')  # official → task
     page.wait_for_selector("#timeline")
     assert page.inner_text("#task-title") == "Báo cáo chuyển đổi số cấp xã"
-    assert page.inner_text("#task-state") == "Chờ xác nhận"
+    assert page.inner_text("#task-state") == STATE_LABELS_VI[TaskState.SUBMITTED]
     for ro in ("Rõ việc", "Rõ người", "Rõ thẩm quyền", "Rõ trách nhiệm", "Rõ thời gian",
                "Rõ sản phẩm"):
         assert page.get_by_role("heading", name=ro).is_visible()
@@ -275,3 +284,211 @@ def test_owner_acts_on_a_phone(browser: Any, site: Site) -> None:
     assert page.locator('button[data-action="approve"]').count() == 0  # not his to decide
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "phone")
+
+
+# --- The dashboard as code (issue 19): navigation tokens, questions sent together, the API's
+# names; and what people see and do (item 12).
+
+
+class Held:
+    """Holds the page's GraphQL requests (unanswered) while `on`, to answer them later."""
+
+    def __init__(self, page: Any) -> None:
+        self.on = True
+        self.routes: list[Any] = []
+        page.route("**/graphql", self._route)
+
+    def _route(self, route: Any) -> None:
+        if self.on:
+            self.routes.append(route)
+        else:
+            route.continue_()
+
+    def wait_for_quiet(self, page: Any, seconds: float = 1.0, limit: float = 30.0) -> int:
+        """Until no new request was held for `seconds`; how many are held."""
+        waited, seen, still = 0.0, -1, 0.0
+        while waited < limit and (len(self.routes) != seen or still < seconds or not seen):
+            if len(self.routes) != seen:
+                seen, still = len(self.routes), 0.0
+            page.wait_for_timeout(100)
+            waited += 0.1
+            still += 0.1
+        return len(self.routes)
+
+    def release(self) -> None:
+        self.on = False
+        for route in self.routes:
+            # The page may have aborted it: a navigation it left.
+            with contextlib.suppress(Exception):
+                route.continue_()
+
+
+def quiet_network(page: Any, seconds: float = 1.5) -> None:
+    """Until the page has had no request in flight for `seconds`."""
+    page.wait_for_function("""ms => new Promise(done => {
+      let last = performance.now(), seen = performance.getEntriesByType('resource').length;
+      const tick = () => {
+        const n = performance.getEntriesByType('resource').length;
+        if (n !== seen) { seen = n; last = performance.now(); }
+        if (performance.now() - last > ms) done(true); else setTimeout(tick, 100);
+      };
+      tick();
+    })""", arg=seconds * 1000, timeout=60_000)
+
+
+def test_a_late_answer_for_a_page_left_does_not_paint_over_it(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, "chutich")
+    page.wait_for_selector("#live[data-state='on']")
+    held = Held(page)
+    # Another official acts: the live feed makes the home page refresh quietly, and its
+    # questions are held unanswered…
+    site.gql("stc.cb1", "mutation($id: ID!) { acceptTask(id: $id) { id } }",
+             id=site.ids["stc-ngansach"])
+    assert held.wait_for_quiet(page) >= 1
+    held.on = False
+    # …while the chairman opens a commune's page, which is drawn.
+    page.evaluate(f"window.location.hash = '#/don-vi/{COMMUNE}'")
+    page.wait_for_selector("#children")
+    held.release()  # the refresh's answers arrive late
+    quiet_network(page)
+    assert page.locator("#children").count() == 1, "the late home page painted over the unit"
+    assert page.locator("div.home").count() == 0
+    assert page.inner_text("h1") == "UBND xã Mỹ Hòa Hưng"
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_the_home_pages_questions_go_out_together(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, "chutich")
+    page.evaluate("window.location.hash = '#/giao-viec'")
+    page.wait_for_selector("#assign-form")
+    held = Held(page)
+    page.evaluate("window.location.hash = '#/'")
+    # Figures, lists, ranking, trend and briefing do not wait on each other: all are asked
+    # before any is answered (one after another, only the first would be held).
+    assert held.wait_for_quiet(page) >= 4
+    held.release()
+    page.wait_for_selector("#ranking table")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_names_on_the_page_are_the_domains(browser: Any, site: Site) -> None:
+    def capital(text: str) -> str:
+        return text[0].upper() + text[1:]
+
+    page = open_as(browser, site, "chutich")
+    page.goto(f"{site.base}/#/nhiem-vu/{site.ids['xa-chuyendoiso']}")
+    page.wait_for_selector("#timeline")
+    assert page.inner_text("#task-state") == STATE_LABELS_VI[TaskState.SUBMITTED]
+    for button in page.locator("#actions button[data-action]").all():
+        action = Action(button.get_attribute("data-action"))
+        if action is not Action.DECIDE_EXTENSION:  # "Đồng ý gia hạn" / "Không đồng ý"
+            assert button.inner_text() == capital(ACTION_LABELS_VI[action])
+    for step in page.locator("#timeline li").all():
+        action = Action(step.get_attribute("data-action"))
+        assert step.locator("strong").inner_text() == capital(ACTION_LABELS_VI[action])
+
+
+def test_weeks_read_as_people_write_them(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, "chutich")
+    page.wait_for_selector("#trend-table tbody tr", state="attached")
+    weeks = page.eval_on_selector_all("#trend-table tbody th", "th => th.map(x => x.textContent)")
+    assert len(weeks) == 12
+    for week in weeks:
+        assert re.fullmatch(r"Tuần \d{1,2} \(\d\d/\d\d(/\d{4})?–\d\d/\d\d/\d{4}\)( \(tạm tính\))?",
+                            week), week
+    assert not re.search(r"\d{4}-W\d\d", page.eval_on_selector("#app", "a => a.textContent"))
+
+
+def test_the_red_card_opens_the_overdue_tasks_with_their_owners(browser: Any, site: Site) -> None:
+    task_id = site.ids["xa-dulieu"]
+    # A deadline already passed, put straight into the read model: the engine cannot be
+    # asked for one in the past.
+    db = sqlite3.connect(Path(site.running.env["GIAOVIEC_DATA_DIR"]) / "giaoviec.db")
+    with db:
+        (deadline,) = db.execute("SELECT deadline FROM task WHERE id = ?", (task_id,)).fetchone()
+        db.execute("UPDATE task SET deadline = ? WHERE id = ?",
+                   (f"2020-01-02{str(deadline)[10:]}", task_id))
+    db.close()
+    page = open_as(browser, site, "chutich")
+    overdue = figure(page, "openOverdue")
+    assert overdue >= 1
+    page.click('#figures [data-figure="openOverdue"]')
+    page.wait_for_selector("#overdue")
+    assert page.locator("#overdue li[data-task]").count() == overdue
+    item = page.locator(f'#overdue li[data-task="{task_id}"]')
+    owner = site.gql("chutich", "query($id: ID!) { task(id: $id) { owner { fullName } } }",
+                     id=task_id)["task"]["owner"]["fullName"]
+    assert item.locator(".owner").inner_text() == owner
+
+
+def test_on_a_phone_the_ranking_keeps_its_key_columns_in_view(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, "chutich", viewport={"width": 390, "height": 844},
+                   is_mobile=True, has_touch=True)
+    page.wait_for_selector("#ranking table")
+    wrap = page.eval_on_selector("#ranking .table-wrap",
+                                 "w => [w.scrollWidth, w.clientWidth]")
+    assert wrap[0] <= wrap[1], f"the ranking scrolls sideways: {wrap}"
+    shown = [t for t in page.locator("#ranking thead th").all_inner_texts() if t.strip()]
+    assert shown[0] == "Đơn vị" and "Quá hạn" in shown and "Tỷ lệ đúng hạn" in shown
+    shot(page, "phone-ranking")
+
+
+def test_the_chairman_extends_and_reassigns_from_the_task_page(browser: Any, site: Site) -> None:
+    task_id = site.ids["stc-ngansach"]  # accepted by its owner above
+    later = (datetime.now(UTC) + timedelta(days=50)).isoformat()
+    site.gql("stc.cb1", """mutation($id: ID!, $at: DateTime!) { requestExtension(id: $id,
+      newDeadline: $at, reason: "Chờ số liệu thu ngân sách") { id } }""", id=task_id, at=later)
+    page = open_as(browser, site, "chutich")
+    page.goto(f"{site.base}/#/nhiem-vu/{task_id}")
+    before = page.wait_for_selector("#task-deadline").inner_text()
+    page.click('#actions button[data-action="decide_extension"][data-approve="true"]')
+    page.wait_for_function("b => document.querySelector('#task-deadline')?.textContent !== b",
+                           arg=before)
+    task = site.gql("chutich", "query($id: ID!) { task(id: $id) { deadline originalDeadline } }",
+                    id=task_id)["task"]
+    assert task["deadline"] > task["originalDeadline"]
+
+    form = page.locator('form[data-form="reassign"]')
+    choice = form.locator("select option:not([value=''])").first
+    new_owner = choice.get_attribute("value")
+    form.locator("select").select_option(new_owner)
+    form.get_by_label("Lý do giao lại").fill("Đồng chí được giao phụ trách ngân sách")
+    form.get_by_role("button", name="Giao lại").click()
+    page.wait_for_selector('#timeline li[data-action="reassign"]')
+    owner = site.gql("chutich", "query($id: ID!) { task(id: $id) { owner { id fullName } } }",
+                     id=task_id)["task"]["owner"]
+    assert owner["id"] == new_owner
+    assert page.inner_text("#task-owner") == owner["fullName"]
+
+
+def test_an_officials_own_page(browser: Any, site: Site) -> None:
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    site.gql("snv.cb1", """mutation($from: Date!, $to: Date!) { setSubstitute(input: {
+      substituteId: "snv.cb2", startsOn: $from, endsOn: $to, reason: "Nghỉ phép"}) { id } }""",
+             **{"from": today.isoformat(), "to": (today + timedelta(days=3)).isoformat()})
+    coordinated = site.gql("chutich", ASSIGN, input=task_input(
+        "e2e-mine-coord", "Rà soát thủ tục hành chính lĩnh vực tài chính", "ag-stc", "stc.cb1",
+        coordinators=[{"unitId": "ag-snv", "duty": "Góp ý về tổ chức bộ máy"}]))[
+        "assignTask"]["id"]
+    page = open_as(browser, site, "snv.cb2")
+    page.get_by_role("link", name="Việc của tôi").click()
+    page.wait_for_selector("#notifications")
+    mine = site.gql("snv.cb2", """{ me { id } standingInFor { id }
+      notifications(first: 200) { readAt } }""")
+    assert [o["id"] for o in mine["standingInFor"]] == ["snv.cb1"]
+    owned = site.gql("snv.cb2", """query($me: ID!) { tasks(first: 100, filter: {ownerId: $me,
+      states: [ASSIGNED, IN_PROGRESS, SUBMITTED, RETURNED, PAUSED]}) { edges { node { id } } } }""",
+                     me="snv.cb2")["tasks"]["edges"]
+    assert owned  # the task assigned to him in the assign test above
+    assert {e["node"]["id"] for e in owned} == set(page.eval_on_selector_all(
+        "#owned li[data-task]", "li => li.map(x => x.dataset.task)"))
+    assert page.locator(f'#coordinating li[data-task="{coordinated}"]').count() == 1
+    assert page.locator(
+        f'#standing-in [data-official="snv.cb1"] li[data-task="{site.ids["snv-quyche"]}"]'
+    ).count() == 1
+    unread = sum(1 for n in mine["notifications"] if n["readAt"] is None)
+    assert unread >= 1
+    assert f"({unread} chưa đọc)" in page.inner_text("#notifications-h")
+    page.click("#mark-read")
+    page.wait_for_selector("#notifications-h:has-text('(0 chưa đọc)')")
+    shot(page, "mine")

@@ -9,7 +9,13 @@ import pytest
 from domain.calendar import WorkingCalendar
 from domain.errors import DomainError
 from domain.lifecycle import TaskState
-from domain.periods import PeriodKind, parse_period, period_containing, week_just_ended
+from domain.periods import (
+    PeriodKind,
+    parse_period,
+    period_containing,
+    period_title,
+    week_just_ended,
+)
 from domain.scores import (
     DONE,
     EXCELLENT,
@@ -49,6 +55,15 @@ def test_bad_periods_are_refused_with_a_code(bad: str) -> None:
     with pytest.raises(DomainError) as err:
         parse_period(bad)
     assert err.value.fields[0].code == "INVALID_PERIOD"
+
+
+@pytest.mark.parametrize(("key", "title"), [
+    ("2026-W49", "Tuần 49 (30/11–06/12/2026)"),
+    ("2026-W01", "Tuần 1 (29/12/2025–04/01/2026)"),
+    ("2026-11", "Tháng 11 năm 2026"),
+])
+def test_a_period_reads_as_people_write_it(key: str, title: str) -> None:
+    assert period_title(parse_period(key)) == title
 
 
 def test_the_monday_tally_reports_the_week_just_ended() -> None:
