@@ -10,9 +10,10 @@ import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from strawberry.extensions import SchemaExtension
 
-from domain.errors import DomainError
+from domain.errors import DomainError, read_unavailable
 
 log = logging.getLogger("giaoviec.api")
 INTERNAL = "INTERNAL"
@@ -73,6 +74,11 @@ def public_error(error: GraphQLError) -> GraphQLError:
         return _malformed(error)
     if isinstance(cause, DomainError):
         return _domain_error(error, cause)
+    if isinstance(cause, OperationalError | InterfaceError):
+        # The database is away (a changing request says so itself, in the service): a reader
+        # hears UNAVAILABLE — try again shortly — not INTERNAL.
+        log.warning("database unavailable in %s: %s", error.path, cause.__class__.__name__)
+        return _domain_error(error, read_unavailable())
     if isinstance(cause, GraphQLError):  # a limit refusing the query, a value unreadable
         if (unreadable := _unreadable(error, cause.message)) is not None:
             return unreadable

@@ -47,13 +47,13 @@ from workflows.contracts import CalendarConfig
 
 PROVINCE = "p79"
 OFFICER = "p79.canbo"
-APP_JS = Path(__file__).parents[1] / "api" / "dashboard" / "static" / "app.js"
+STATIC = Path(__file__).parents[1] / "api" / "dashboard" / "static"
 
 
 def dashboard_queries() -> dict[str, str]:
-    """Every query the dashboard sends, as api/dashboard/static/app.js builds it from its
-    constants (the tests price the same)."""
-    js = APP_JS.read_text(encoding="utf-8")
+    """Every query the dashboard sends, as its modules (api/dashboard/static/*.js) build them
+    from their constants (the tests price the same)."""
+    js = "\n".join(f.read_text(encoding="utf-8") for f in sorted(STATIC.glob("*.js")))
     consts = dict(re.findall(r"const (\w+) = [`\"](.*?)[`\"];", js, re.S))
 
     def expand(text: str) -> str:

@@ -65,6 +65,12 @@ def unavailable() -> DomainError:
                        "chưa được thực hiện; đề nghị thử lại sau ít phút.")
 
 
+def read_unavailable() -> DomainError:
+    """The database is away while reading: nothing to show now; ask again shortly."""
+    return DomainError(Code.UNAVAILABLE, "Hệ thống tạm thời không đọc được dữ liệu; đề nghị thử "
+                       "lại sau ít phút.")
+
+
 def forbidden(message: str) -> DomainError:
     return DomainError(Code.FORBIDDEN, message)
 

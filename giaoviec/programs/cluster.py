@@ -54,6 +54,8 @@ from giaoviec.programs.cluster_processes import (
 from giaoviec.programs.dev_temporal import port_taken
 from giaoviec.programs.haproxy_config import render
 
+CLUSTER_REDIS_URL = "redis://127.0.0.1:6379/0"
+
 
 def plan(settings: Settings, home: Path) -> dict[str, Spec]:
     """Every process of the cluster, with the ports it gets; the APIs and the workers' metrics
@@ -68,6 +70,8 @@ def plan(settings: Settings, home: Path) -> dict[str, Spec]:
         "GIAOVIEC_PUBLIC_URL": settings.public_url,
         "GIAOVIEC_TRUSTED_PROXIES": "127.0.0.1",
         "GIAOVIEC_LOG_FORMAT": "json",
+        # The APIs share one rate-limit budget in the machine's Redis, as a province's do.
+        "GIAOVIEC_REDIS_URL": settings.redis_url or CLUSTER_REDIS_URL,
     }
     specs = {"temporal": Spec(
         "temporal",

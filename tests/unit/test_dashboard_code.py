@@ -45,11 +45,18 @@ def test_no_state_or_action_name_is_written_in_the_script() -> None:
         assert not set(table) & keys, f"{name} keeps its own table of {sorted(set(table) & keys)}"
 
 
+class _SignedIn:
+    """A request whose viewer is known: taskLabels is for signed-in officials (api.policy)."""
+
+    async def viewer(self) -> None:
+        return None
+
+
 def test_the_labels_come_from_the_domain_where_introspection_is_off() -> None:
     schema = build_schema(production=True)
     query = ("{ taskLabels { states { name label } timeliness { name label } "
              "actions { name label } } }")
-    result = asyncio.run(schema.execute(query))
+    result = asyncio.run(schema.execute(query, context_value=_SignedIn()))
     assert result.errors is None, result.errors
     got = result.data["taskLabels"]  # type: ignore[index]
     for field, names in zip(("states", "timeliness", "actions"), LABEL_LISTS, strict=True):
