@@ -60,6 +60,7 @@ WALK = """query($plan: ID!, $task: ID!) {
   tasks(first: 5) { edges { node { ...T } } }
   taskHistory(id: $task) { actor { id } onBehalfOf { id } }
   substitutions { official { id } substitute { id } createdBy { id } }
+  standingInFor { id }
   recurringRules { createdBy { id } events { actor { id } } periods { units { task { id } } } }
 }
 fragment P on Plan {
