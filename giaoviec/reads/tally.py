@@ -30,7 +30,8 @@ from domain.tally import Figures, TaskLists, UnitNode, UnitTally, tally_instant
 from giaoviec.reads.counts import Clock, subtree_tally
 from giaoviec.reads.facts import load_facts, load_units
 from giaoviec.reads.org import Viewer, get_unit
-from giaoviec.store.models import BRIEFING_TOKEN_MAX, Briefing, TallySnapshot, Unit
+from giaoviec.store.models import Briefing, TallySnapshot, Unit
+from giaoviec.store.public_ids import is_public_id_shaped
 
 
 @dataclass
@@ -164,7 +165,7 @@ def briefing_for(session: Session, viewer: Viewer, unit_id: str | None,
 def briefing_file(session: Session, viewer: Viewer, public_id: str) -> Briefing:
     """The briefing its public id names (never its internal key), if the viewer may read it."""
     briefing = session.exec(select(Briefing).where(Briefing.public_id == public_id)).first() \
-        if _token_shaped(public_id) else None
+        if is_public_id_shaped(public_id) else None
     if briefing is None:
         raise not_found("Không tìm thấy báo cáo.")
     unit = get_unit(session, briefing.root_unit_id)
@@ -172,8 +173,3 @@ def briefing_file(session: Session, viewer: Viewer, public_id: str) -> Briefing:
         raise forbidden("Báo cáo giao ban dành cho lãnh đạo và Văn phòng của đơn vị.")
     return briefing
 
-
-def _token_shaped(text: str) -> bool:
-    # Bounded and URL-safe before it reaches SQL: anything else is simply not a briefing.
-    return 0 < len(text) <= BRIEFING_TOKEN_MAX and all(
-        c.isascii() and (c.isalnum() or c in "-_") for c in text)

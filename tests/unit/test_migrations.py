@@ -184,8 +184,8 @@ def test_autogenerate_renders_importable_revision(tmp_path: Path) -> None:
 
 
 def test_existing_briefings_get_distinct_public_ids(db_url: str) -> None:
-    """0010 names every briefing already made by a token of its own, then requires one."""
-    upgrade_database(db_url, "0009")
+    """0011 names every briefing already made by a token of its own, then requires one."""
+    upgrade_database(db_url, "0010")
     engine = create_engine(db_url, poolclass=NullPool)
     try:
         with engine.begin() as conn:

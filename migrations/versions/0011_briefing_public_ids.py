@@ -1,7 +1,7 @@
 """briefings named by an unguessable public id, not their sequential key
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06 05:10:00
 
 The API and the file URLs named a briefing by its integer key, so one could count briefings and
@@ -18,8 +18,8 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 # revision identifiers, used by Alembic.
-revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0009"
+revision: str = "0011"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -28,7 +28,7 @@ def upgrade() -> None:
     with op.batch_alter_table("briefing", schema=None) as batch_op:
         batch_op.add_column(sa.Column("public_id", AutoString(length=43), nullable=True))
     bind = op.get_bind()
-    # As giaoviec.store.models.briefing_token stood at this revision.
+    # As giaoviec.store.public_ids.new_public_id stood at this revision.
     for (key,) in bind.execute(sa.text("SELECT id FROM briefing ORDER BY id")).all():
         bind.execute(sa.text("UPDATE briefing SET public_id = :token WHERE id = :id"),
                      {"token": secrets.token_urlsafe(16), "id": key})
