@@ -65,7 +65,9 @@ class Outcome:
     def line(self, label: str) -> str:
         if not self.lags:
             return f"{label}: none recorded"
-        return (f"{label}: p50 {percentile(self.lags, .5):.2f} s, "
+        # Of the recorded only: with any lost, these understate the lag.
+        return (f"{label}, of the {len(self.lags)} recorded: "
+                f"p50 {percentile(self.lags, .5):.2f} s, "
                 f"p99 {percentile(self.lags, .99):.2f} s, max {max(self.lags):.2f} s")
 
 
