@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -89,6 +90,12 @@ class PlanItemInput:
         )
 
 
+ISSUED_BY = ("Người ký ban hành (mặc định: người gọi). Cán bộ đơn vị theo dõi (Văn phòng) của "
+             "UBND nơi người ký công tác được nhập thay: kế hoạch vẫn là của người ký, thẩm "
+             "quyền của người ký được kiểm tra, người nhập được ghi lại (enteredBy) và người ký "
+             "được thông báo.")
+
+
 @strawberry.input(description="Một kế hoạch: số, ngày, trích yếu, căn cứ và các dòng tổ chức "
                               "thực hiện. Tạo tất cả nhiệm vụ hoặc không tạo nhiệm vụ nào.")
 class PlanInput:
@@ -104,6 +111,7 @@ class PlanInput:
     fulfils_task_id: strawberry.ID | None = strawberry.field(
         default=None, description="Nhiệm vụ (của kế hoạch cấp trên) mà kế hoạch này là sản phẩm: "
                                   "cấp trên yêu cầu đơn vị ban hành kế hoạch của mình.")
+    issued_by_id: strawberry.ID | None = strawberry.field(default=None, description=ISSUED_BY)
 
     def to_draft(self) -> PlanDraft:
         return PlanDraft(
@@ -210,6 +218,13 @@ class Plan:
     async def issued_by(self, info: Info) -> Official:
         return await load_official(info, self.row.issuer_id)
 
+    @strawberry.field(description="Người nhập thay người ký (cán bộ Văn phòng nhập kế hoạch đã "
+                                  "ký trên giấy); null nếu người ký tự nhập.")
+    async def entered_by(self, info: Info) -> Official | None:
+        if not self.row.entered_by_id:
+            return None
+        return await load_official(info, self.row.entered_by_id)
+
     @strawberry.field(description="Đơn vị ban hành.")
     async def issuer_unit(self, info: Info) -> Unit:
         return await load_unit(info, self.row.issuer_unit_id)
@@ -295,7 +310,9 @@ async def plans(info: Info, filter: PlanFilterInput | None = None,
                                  "kèm dòng (extensions.fields[].row).")
 async def create_plan(info: Info, input: PlanInput) -> Plan:
     viewer = await info.context.viewer()
-    plan_id = await _service(info).create(viewer.id, input.client_key, input.to_draft())
+    signer = str(input.issued_by_id) if input.issued_by_id else viewer.id
+    plan_id = await _service(info).create(signer, input.client_key, input.to_draft(),
+                                          entered_by=viewer.id)
     return await _plan(info, plan_id)
 
 
@@ -303,12 +320,16 @@ async def create_plan(info: Info, input: PlanInput) -> Plan:
                                  f"vị chủ trì, Đơn vị phối hợp, Sản phẩm, Thời hạn…), YAML "
                                  f"hoặc JSON (các trường của createPlan); tối đa "
                                  f"{MAX_FILE_BYTES // 1024} KB.")
-async def import_plan(info: Info, file: Upload, client_key: str,
-                      fulfils_task_id: strawberry.ID | None = None) -> Plan:
+async def import_plan(
+    info: Info, file: Upload, client_key: str, fulfils_task_id: strawberry.ID | None = None,
+    issued_by_id: Annotated[strawberry.ID | None, strawberry.argument(
+        description=ISSUED_BY)] = None,
+) -> Plan:
     viewer = await info.context.viewer()
     data = await file.read(MAX_FILE_BYTES + 1)  # type: ignore[attr-defined]
     name = getattr(file, "filename", None) or ""
     plan_id = await _service(info).import_file(
-        viewer.id, client_key, name, data,
-        fulfils_task_id=str(fulfils_task_id) if fulfils_task_id else None)
+        str(issued_by_id) if issued_by_id else viewer.id, client_key, name, data,
+        fulfils_task_id=str(fulfils_task_id) if fulfils_task_id else None,
+        entered_by=viewer.id)
     return await _plan(info, plan_id)

@@ -47,6 +47,18 @@ _RANK = {Role.CHAIRMAN: 3, Role.VICE_CHAIRMAN: 2, Role.UNIT_HEAD: 2}
 COMMITTEE_KINDS = frozenset({"province", "commune", "ward", "special_zone"})
 DEPARTMENT_KINDS = frozenset({"department"})
 OFFICE_KIND = "office"
+# Every kind a unit may have, with what it means (the organisation file is refused otherwise).
+UNIT_KINDS = {
+    "province": "UBND tỉnh, thành phố",
+    "commune": "UBND xã (hay phường, đặc khu)",
+    "ward": "UBND phường",
+    "special_zone": "UBND đặc khu",
+    "department": "sở, ban, ngành",
+    "division": "phòng (thuộc sở hay thuộc UBND xã)",
+    "office": "văn phòng (Văn phòng UBND, Văn phòng HĐND và UBND)",
+    "center": "trung tâm (Trung tâm Phục vụ hành chính công)",
+    "group": "khối, nhóm đơn vị",
+}
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,14 @@ def tracking_unit(committee_id: str, named: str | None,
     if named:
         return named
     return next((uid for uid, kind in children if kind == OFFICE_KIND), committee_id)
+
+
+def may_enter_for(entrant: Actor, signer: Actor, tracking_unit_id: str) -> bool:
+    """Nhập thay: a document a leader signed on paper (a plan) may be keyed in by the staff of
+    the unit tracking his People's Committee (or department) — `tracking_unit_id`, its
+    `tracking_unit`; it stays his, with his authority checked, and records who entered it.
+    Nobody else enters for another."""
+    return entrant.id != signer.id and entrant.unit_id == tracking_unit_id
 
 
 # Who signs --------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ KIND_LABELS: dict[str, str] = {
     "escalation": "Cảnh báo, báo cáo cấp trên",
     "event": "Cập nhật nhiệm vụ",
     "briefing": "Báo cáo kiểm đếm, giao ban",
+    "plan_entered": "Kế hoạch được nhập thay",
     OTHER: "Thông báo khác",
 }
 KIND_SUBJECT_WORDS: dict[str, str] = {
@@ -40,6 +41,7 @@ KIND_SUBJECT_WORDS: dict[str, str] = {
     "escalation": "cảnh báo",
     "event": "cập nhật",
     "briefing": "báo cáo kiểm đếm",
+    "plan_entered": "kế hoạch nhập thay",
     OTHER: "thông báo khác",
 }
 

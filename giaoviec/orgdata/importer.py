@@ -123,3 +123,20 @@ def import_org(session: Session, path: Path) -> dict[str, int]:
     counts["handovers"] = record_handovers(session, departures)
     session.commit()
     return counts
+
+
+def import_summary(counts: dict[str, int]) -> str:
+    """What an import did, in words an office reads: "Đã nạp tệp tổ chức: 5 đơn vị (tạo mới 5,
+    cập nhật 0, giữ nguyên 0); …"."""
+    def part(noun: str, total: int, created: int, updated: int) -> str:
+        return (f"{total} {noun} (tạo mới {created}, cập nhật {updated}, "
+                f"giữ nguyên {total - created - updated})")
+
+    text = "Đã nạp tệp tổ chức: " + "; ".join((
+        part("đơn vị", counts["units"], counts["units_created"], counts["units_updated"]),
+        part("cán bộ", counts["officials"], counts["officials_created"],
+             counts["officials_updated"]))) + "."
+    if counts.get("handovers"):
+        text += (f" Có {counts['handovers']} nhiệm vụ của cán bộ thôi công tác hoặc chuyển đơn "
+                 "vị cần bàn giao.")
+    return text

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import FieldIssue
-from domain.org import Role
+from domain.org import UNIT_KINDS, Role
 from domain.text import fold
 from giaoviec.orgdata.org_file import Raw
 from giaoviec.store.models import Official
@@ -92,6 +92,11 @@ def check_units(raws: Sequence[Raw], issues: Issues) -> list[UnitIn]:
             uid = _MISSING
         name = issues.text(raw, "name", "tên đơn vị", 255)
         kind = issues.text(raw, "kind", "loại đơn vị", 32)
+        if kind is not _MISSING and kind not in UNIT_KINDS:
+            valid = "; ".join(f"{k} ({label})" for k, label in UNIT_KINDS.items())
+            issues.add(raw, "kind", "UNKNOWN_KIND",
+                       f"loại đơn vị “{kind}” không có; các loại hợp lệ: {valid}.")
+            kind = _MISSING
         parent = issues.text(raw, "parent", "đơn vị cấp trên", 64, required=False)
         optional: dict[str, Any] = {}
         if "code" in raw.data:

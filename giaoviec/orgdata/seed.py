@@ -154,6 +154,42 @@ class _OrgBuilder:
         return {"units": len(self.units), "officials": len(self.officials)}
 
 
+# A commune's own units, as the seeds name them (Nghị định 150/2025): (slug, name, kind, head's
+# title, deputy's title, officer's title). A ward's economic phòng also covers its
+# infrastructure and urban affairs.
+_COMMUNE_UNITS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("vp", "Văn phòng HĐND và UBND", "office", "Chánh Văn phòng", "Phó Chánh Văn phòng",
+     "Công chức Văn phòng HĐND và UBND"),
+    ("kt", "Phòng Kinh tế", "division", "Trưởng phòng Kinh tế", "Phó Trưởng phòng Kinh tế",
+     "Công chức Phòng Kinh tế"),
+    ("vhxh", "Phòng Văn hóa - Xã hội", "division", "Trưởng phòng Văn hóa - Xã hội",
+     "Phó Trưởng phòng Văn hóa - Xã hội", "Công chức Phòng Văn hóa - Xã hội"),
+    ("hcc", "Trung tâm Phục vụ hành chính công", "center", "Giám đốc Trung tâm",
+     "Phó Giám đốc Trung tâm", "Viên chức Trung tâm Phục vụ hành chính công"),
+)
+_WARD_ECONOMY = ("kt", "Phòng Kinh tế, Hạ tầng và Đô thị", "division",
+                 "Trưởng phòng Kinh tế, Hạ tầng và Đô thị",
+                 "Phó Trưởng phòng Kinh tế, Hạ tầng và Đô thị",
+                 "Công chức Phòng Kinh tế, Hạ tầng và Đô thị")
+# Usernames of a commune's people by unit slug: head, deputy, officers.
+COMMUNE_PEOPLE = {"vp": ("cvp", "pcvp", ("vp", "vp2")), "kt": ("tpkt", "ptpkt", ("kt",)),
+                  "vhxh": ("tpvh", "ptpvh", ("vh",)), "hcc": ("gdhcc", "pgdhcc", ("hcc",))}
+
+
+def _commune_units(b: _OrgBuilder, cid: str, ward: bool, person: str) -> None:
+    """The Văn phòng, the two phòng and the public-service centre of a commune, each with its
+    head, a deputy and officers; `person` is the username pattern ("{}.30313")."""
+    for unit in _COMMUNE_UNITS:
+        slug, name, kind, head, deputy, officer = _WARD_ECONOMY if (
+            ward and unit[0] == "kt") else unit
+        uid = b.unit(f"{cid}-{slug}", name, kind, cid)
+        head_id, deputy_id, officers = COMMUNE_PEOPLE[slug]
+        b.official(person.format(head_id), uid, Role.UNIT_HEAD, head)
+        b.official(person.format(deputy_id), uid, Role.DEPUTY_HEAD, deputy)
+        for officer_id in officers:
+            b.official(person.format(officer_id), uid, Role.OFFICER, officer)
+
+
 def _has_units(session: Session) -> bool:
     return session.exec(select(Unit.id).limit(1)).first() is not None
 
@@ -207,11 +243,15 @@ def seed_demo(
         b.official(f"cb1.{code}", cid, Role.OFFICER, f"Công chức Văn phòng HĐND và UBND {wl}")
         if w_index % 2 == 0:
             b.official(f"cb2.{code}", cid, Role.OFFICER, f"Công chức Phòng Kinh tế UBND {wl}")
+    # Each commune's own units after every commune, so the people above keep their names.
+    for ward in wards:
+        _commune_units(b, f"xa-{ward['code']}", _level(ward) == "phường", f"{{}}.{ward['code']}")
     return b.write(session)
 
 
 def seed_national(session: Session) -> dict[str, int]:
-    """All 34 provinces and 3,321 communes, one chairman each, for national-scale tests.
+    """All 34 provinces and 3,321 communes for national-scale tests: a chairman at each
+    province; at each commune a chairman, a vice-chairman and its own units (`_commune_units`).
 
     Ids carry the province code ("p91", "p91-xa-30313", "p91.ct.30313") so they never clash
     with each other or with the demo province. No-op (zeros) when units already exist. Commits.
@@ -219,6 +259,7 @@ def seed_national(session: Session) -> dict[str, int]:
     if _has_units(session):
         return {"units": 0, "officials": 0}
     b = _OrgBuilder()
+    communes: list[tuple[str, str, str]] = []  # (id, level, username pattern)
     for prov in _divisions():
         pc = prov["code"]
         root = b.unit(f"p{pc}", _committee_name(prov), "province", None, str(pc))
@@ -227,4 +268,8 @@ def seed_national(session: Session) -> dict[str, int]:
             code = str(ward["code"])
             cid = b.unit(f"p{pc}-xa-{code}", _committee_name(ward), "commune", root, code)
             b.official(f"p{pc}.ct.{code}", cid, Role.CHAIRMAN, f"Chủ tịch UBND {_level(ward)}")
+            communes.append((cid, _level(ward), f"p{pc}.{{}}.{code}"))
+    for cid, level, person in communes:
+        b.official(person.format("pct"), cid, Role.VICE_CHAIRMAN, f"Phó Chủ tịch UBND {level}")
+        _commune_units(b, cid, level == "phường", person)
     return b.write(session)

@@ -221,20 +221,21 @@ def _seed(settings: Settings, national: bool) -> None:
     engine = prepare_database(settings)
     with Session(engine) as session:
         counts = seed_national(session) if national else seed_demo(session)
-    _say(f"Đã nạp: {counts}")
+    if counts["units"] == 0:
+        _say("Tổ chức đã có dữ liệu: không nạp thêm.")
+    else:
+        _say(f"Đã nạp tổ chức mẫu: {counts['units']} đơn vị, {counts['officials']} cán bộ.")
 
 
 def _import(settings: Settings, path: Path) -> None:
-    from giaoviec.orgdata.importer import import_org
+    from giaoviec.orgdata.importer import import_org, import_summary
 
     engine = prepare_database(settings)
     with Session(engine) as session:
         counts = import_org(session, path)
         session.commit()
-    _say(f"Đã cập nhật tổ chức: {counts}")
+    _say(import_summary(counts))
     if counts.get("handovers"):
-        _say(f"Có {counts['handovers']} nhiệm vụ của cán bộ thôi công tác hoặc chuyển đơn vị "
-             "cần bàn giao.")
         asyncio.run(_handover(settings, engine))
 
 

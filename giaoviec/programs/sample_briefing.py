@@ -146,7 +146,7 @@ async def run(work: Path) -> Path:
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
         seed_demo(session, max_communes=6)
-        commune, chairman = _give_structure(session)
+        commune, chairman = _first_commune(session)
     settings = Settings(_env_file=None, data_dir=work)  # type: ignore[call-arg]
     server = shutil.which("temporal-test-server") or str(
         Path(sys.executable).parent / "temporal-test-server")
@@ -175,36 +175,14 @@ async def run(work: Path) -> Path:
     return work / briefing.directory
 
 
-def _give_structure(session: Session) -> tuple[Unit, str]:
-    """The first demo commune as the seeds name one: a Văn phòng HĐND và UBND (Chánh, Phó
-    Chánh Văn phòng, an officer), a Phòng Kinh tế and a Phòng Văn hóa - Xã hội (a Trưởng phòng,
-    an officer each). Returns the commune and its chairman's id."""
+def _first_commune(session: Session) -> tuple[Unit, str]:
+    """The first demo commune, as the seed builds every one (a Văn phòng HĐND và UBND with its
+    Chánh and Phó Chánh Văn phòng, Phòng Kinh tế, Phòng Văn hóa - Xã hội, Trung tâm Phục vụ
+    hành chính công). Returns the commune and its chairman's id."""
     commune = session.exec(select(Unit).where(Unit.kind == "commune")
                            .order_by(col(Unit.sort_order))).first()
     assert commune is not None and commune.code
-    code = commune.code
-    chairman = f"ct.{code}"
-    units = [("vp", "Văn phòng HĐND và UBND", "office", [
-                 (f"cvp.{code}", "unit_head", "Chánh Văn phòng", "Nguyễn Thị Thu Hà"),
-                 (f"pcvp.{code}", "deputy_head", "Phó Chánh Văn phòng", "Lê Minh Tâm"),
-                 (f"vp.{code}", "officer", "Công chức Văn phòng - Thống kê", "Trần Văn Lộc")]),
-             ("kt", "Phòng Kinh tế", "division", [
-                 (f"tpkt.{code}", "unit_head", "Trưởng phòng Kinh tế", "Phạm Quốc Bảo"),
-                 (f"kt.{code}", "officer", "Công chức Phòng Kinh tế", "Võ Thị Hồng")]),
-             ("vhxh", "Phòng Văn hóa - Xã hội", "division", [
-                 (f"tpvh.{code}", "unit_head", "Trưởng phòng Văn hóa - Xã hội", "Đặng Văn Khải"),
-                 (f"vh.{code}", "officer", "Công chức Phòng Văn hóa - Xã hội", "Huỳnh Thị Mai")])]
-    for order, (slug, name, kind, people) in enumerate(units, 1):
-        uid = f"{commune.id}-{slug}"
-        session.add(Unit(id=uid, name=name, kind=kind, parent_id=commune.id,
-                         path=f"{commune.path}{uid}/", sort_order=commune.sort_order * 10 + order))
-        session.flush()
-        for oid, roles, title, full_name in people:
-            session.add(Official(id=oid, username=oid, full_name=full_name, title=title,
-                                 unit_id=uid, roles=roles, email=f"{oid}@giaoviec.local"))
-    session.commit()
-    session.refresh(commune)
-    return commune, chairman
+    return commune, f"ct.{commune.code}"
 
 
 def main() -> None:

@@ -20,8 +20,9 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from domain.errors import DomainError, FieldIssue, conflict, validation_error
+from domain.errors import DomainError, FieldIssue, conflict, forbidden, validation_error
 from domain.inputs import check_client_key
+from domain.org import Actor, may_enter_for
 from domain.plan import (
     PlanDraft,
     PlannedTask,
@@ -32,8 +33,9 @@ from domain.plan import (
 )
 from domain.plan_limits import check_size
 from domain.record import TaskRecord, new_record
-from giaoviec.reads.org import load_actor
+from giaoviec.reads.org import Viewer, load_actor, tracking_unit_of
 from giaoviec.reads.plans import plan_by_client_key, plan_facts, plan_rules, unstarted_records
+from giaoviec.reads.tally import home_briefing_unit
 from giaoviec.services.plan_files import (
     MAX_FILE_BYTES,
     Resolved,
@@ -49,6 +51,8 @@ from giaoviec.services.tasks import TaskService, new_task_id, request_hash
 from giaoviec.services.xlsx_rows import off_loop
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import (
+    Notification,
+    Official,
     Plan,
     PlanTask,
     RecurringRule,
@@ -74,10 +78,12 @@ class PlanService:
 
     async def create(
         self, issuer_id: str, client_key: str, draft: PlanDraft, *, now: datetime | None = None,
-        named: list[FieldIssue] | None = None,
+        named: list[FieldIssue] | None = None, entered_by: str | None = None,
     ) -> str:
         """The plan's id, once every one of its tasks is assigned and in the read model.
-        `named`: names in a file that matched nothing, refused with the plan's other faults."""
+        `issuer_id` signs it (his authority is checked); `entered_by`, when another keys it in
+        for him (nhập thay, `may_enter_for`). `named`: names in a file that matched nothing,
+        refused with the plan's other faults."""
         now = now or datetime.now(UTC)
         key = check_client_key(client_key)
         # Before hashing, looking up or validating anything: the counts alone may refuse it.
@@ -85,7 +91,7 @@ class PlanService:
                                       for i in draft.items])
         digest = plan_hash(draft)
         plan_id, records = await asyncio.to_thread(
-            self._prepare, issuer_id, key, digest, draft, now, named or [])
+            self._prepare, issuer_id, key, digest, draft, now, named or [], entered_by)
         await self._start_all(records)
         if self.scheduler is not None:  # again on a retry: installing is idempotent
             with session_scope(self.tasks.engine) as session:
@@ -97,6 +103,7 @@ class PlanService:
     async def import_file(
         self, issuer_id: str, client_key: str, filename: str, data: bytes, *,
         now: datetime | None = None, fulfils_task_id: str | None = None,
+        entered_by: str | None = None,
     ) -> str:
         """A plan from an XLSX sheet, or YAML/JSON with the fields of createPlan; it may say
         which task (of a higher plan) it fulfils."""
@@ -110,14 +117,15 @@ class PlanService:
             draft = replace(resolved.draft, fulfils_task_id=fulfils_task_id)
             try:
                 return await self.create(issuer_id, client_key, draft, now=now,
-                                         named=resolved.issues)
+                                         named=resolved.issues, entered_by=entered_by)
             except DomainError as err:
                 raise with_rows(err) from None
         if suffix in (".yaml", ".yml", ".json"):
             draft = await off_loop(read_document, data, suffix)
             if fulfils_task_id:
                 draft = replace(draft, fulfils_task_id=fulfils_task_id)
-            return await self.create(issuer_id, client_key, draft, now=now)
+            return await self.create(issuer_id, client_key, draft, now=now,
+                                     entered_by=entered_by)
         raise file_error("UNSUPPORTED_FORMAT", "Chỉ nhận tệp .xlsx, .yaml, .yml hoặc .json.")
 
     def _resolve(self, issuer_id: str, sheet: Sheet) -> Resolved:
@@ -127,13 +135,14 @@ class PlanService:
 
     def _prepare(
         self, issuer_id: str, key: str, digest: str, draft: PlanDraft, now: datetime,
-        named: list[FieldIssue],
+        named: list[FieldIssue], entered_by: str | None = None,
     ) -> tuple[str, list[TaskRecord]]:
         """Claim the plan and record its tasks (or find the earlier claim): the tasks still to
         start."""
         engine = self.tasks.engine
         with session_scope(engine) as session:
             actor = load_actor(session, issuer_id)
+            entrant = _entrant(session, entered_by, actor)
             found = plan_by_client_key(session, actor.id, key)
             if found is None:
                 try:
@@ -152,6 +161,7 @@ class PlanService:
         plan = Plan(
             id=uuid.uuid4().hex, issuer_id=actor.id, issuer_unit_id=issuer_unit.id,
             issuer_unit_path=issuer_unit.path, client_key=key, request_hash=digest,
+            entered_by_id=entrant.id if entrant else None,
             number=draft.number.strip(), issued_on=draft.issued_on,
             subject=draft.subject.strip(), basis=(draft.basis or "").strip() or None,
             fulfils_task_id=draft.fulfils_task_id, task_count=len(valid.tasks), created_at=now,
@@ -175,6 +185,8 @@ class PlanService:
                                             task_id=r.id, request_hash=r.request_hash,
                                             created_at=now))
                 self._add_rules(session, rules, actor.id, now)
+                if entrant is not None:
+                    session.add(_entered_notice(plan, entrant, now))
         except IntegrityError:  # a concurrent twin claimed the plan first
             with session_scope(engine) as session:
                 twin = plan_by_client_key(session, actor.id, key)
@@ -218,3 +230,26 @@ class PlanService:
         for result in results:
             if isinstance(result, BaseException):
                 raise result
+
+
+def _entrant(session: Session, entered_by: str | None, signer: Actor) -> Official | None:
+    """Who keys the plan in for its signer, once checked he may (None: the signer himself)."""
+    if entered_by is None or entered_by == signer.id:
+        return None
+    body = home_briefing_unit(session, Viewer(signer))  # his UBND, or his department
+    if not may_enter_for(load_actor(session, entered_by), signer,
+                         tracking_unit_of(session, body).id):
+        raise forbidden("Chỉ cán bộ của đơn vị theo dõi (Văn phòng) của UBND, sở nơi người ký "
+                        "công tác được nhập kế hoạch thay người ký.")
+    return session.get(Official, entered_by)
+
+
+def _entered_notice(plan: Plan, entrant: Official, now: datetime) -> Notification:
+    """Tells the signer a plan was entered in his name, and by whom, so he can check it."""
+    return Notification(
+        recipient_id=plan.issuer_id, kind="plan_entered",
+        title=f"Kế hoạch số {plan.number} đã được nhập thay đồng chí",
+        body=(f"Đồng chí {entrant.full_name} ({entrant.title or 'cán bộ'}) đã nhập thay đồng chí "
+              f"Kế hoạch số {plan.number} “{plan.subject}”, giao {plan.task_count} nhiệm vụ. "
+              "Đề nghị đồng chí kiểm tra, đối chiếu với văn bản đã ký."),
+        dedup_key=f"plan-entered:{plan.id}", created_at=now)

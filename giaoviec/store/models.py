@@ -291,6 +291,7 @@ class Plan(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     issuer_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    entered_by_id: str | None = Field(None, foreign_key="official.id", max_length=64)  # nhập thay
     issuer_unit_id: str = Field(foreign_key="unit.id", index=True, max_length=64)
     issuer_unit_path: str = Field(max_length=2000)
     client_key: str = Field(max_length=255)
@@ -303,8 +304,7 @@ class Plan(SQLModel, table=True):
     fulfils_task_id: str | None = Field(default=None, unique=True, max_length=64)
     task_count: int = 0
     created_at: datetime = Field(sa_column=_ts(index=True, nullable=False))
-    # Products with no day to hold anyone to ("Theo yêu cầu"): JSON list of
-    # {row, description, term, why} (domain.plan_terms.UntrackedProduct).
+    # "Theo yêu cầu" products, no day to hold anyone to: JSON of plan_terms.UntrackedProduct.
     untracked: str | None = Field(default=None, sa_column=Column(Text))
 
 

@@ -468,3 +468,52 @@ async def test_the_counts_of_many_plans_cost_one_query_not_one_per_plan(api: Api
     (few, small), (many, large) = await queries(1), await queries(50)
     assert few == 1 and many >= 3, many
     assert large == small, statements
+
+
+ENTERED = f"""mutation($input: PlanInput!) {{ createPlan(input: $input) {{
+  {PLAN_FIELDS} enteredBy {{ id }} }} }}"""
+IMPORT_FOR = """mutation($file: Upload!, $key: String!, $by: ID) {
+  importPlan(file: $file, clientKey: $key, issuedById: $by) {
+    id taskCount issuedBy { id } issuerUnit { id } enteredBy { id } } }"""
+NOTICES = "{ notifications { kind title body } }"
+
+
+async def test_the_office_enters_a_plan_its_leader_signed(api: Api) -> None:
+    """Nhập thay: the Văn phòng keys in the plan the vice-chairman signed on paper; the plan and
+    its tasks stay his, his authority is checked, the office is recorded and he is told."""
+    own_name = await api.error("vanphong1", CREATE, input=seed_input(new_key()))
+    assert own_name["extensions"]["code"] == "FORBIDDEN"  # an officer issues nothing himself
+    outsider = await api.error("snv.cb1", CREATE, input={**seed_input(new_key()),
+                                                          "issuedById": "phochutich1"})
+    assert outsider["extensions"]["code"] == "FORBIDDEN"  # not of the tracking unit
+
+    plan = (await api.ok("vanphong1", ENTERED, input={**seed_input(new_key()),
+                                                       "issuedById": "phochutich1"}))["createPlan"]
+    assert plan["issuedBy"]["id"] == "phochutich1" and plan["issuerUnit"]["id"] == "ag"
+    assert plan["enteredBy"] == {"id": "vanphong1"} and plan["taskCount"] == SEED_TASKS
+    tasks = await plan_tasks(api, "phochutich1", plan["id"])
+    assert {t["assignedBy"]["id"] for t in tasks} == {"phochutich1"}
+    with Session(api.engine) as s:
+        assert s.get(Plan, plan["id"]).entered_by_id == "vanphong1"  # type: ignore[union-attr]
+    notices = (await api.ok("phochutich1", NOTICES))["notifications"]
+    told = [n for n in notices if n["kind"] == "plan_entered"]
+    assert len(told) == 1 and "112/KH-UBND" in told[0]["title"]
+    assert "nhập thay" in told[0]["body"]
+
+    # A commune's Văn phòng enters its Phó Chủ tịch's sheet; the seed gives the commune one.
+    with Session(api.engine) as s:
+        code = s.exec(select(Unit.code).where(Unit.kind == "commune")
+                      .order_by(col(Unit.sort_order))).first()
+    rows = [["1", "Rà soát thủ tục hành chính thuộc lĩnh vực kinh tế.", "Phòng Kinh tế", "",
+             "Báo cáo rà soát", "10 ngày làm việc", "Trình Chủ tịch UBND xã"]]
+    operations = json.dumps({"query": IMPORT_FOR, "variables": {
+        "file": None, "key": new_key(), "by": f"pct.{code}"}})
+    response = await api.http.post(
+        "/graphql", data={"operations": operations, "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": ("kh.xlsx", sheet(rows), XLSX)},
+        headers={"Authorization": f"Bearer {api.token(f'vp.{code}')}"})
+    body = response.json()
+    assert "errors" not in body, body["errors"]
+    entered = body["data"]["importPlan"]
+    assert entered["issuedBy"] == {"id": f"pct.{code}"}
+    assert entered["enteredBy"] == {"id": f"vp.{code}"} and entered["taskCount"] == 1

@@ -60,10 +60,11 @@ WALK = """query($plan: ID!, $task: ID!) {
   tasks(first: 5) { edges { node { ...T } } }
   taskHistory(id: $task) { actor { id } onBehalfOf { id } }
   substitutions { official { id } substitute { id } createdBy { id } }
+  standingInFor { id }
   recurringRules { createdBy { id } events { actor { id } } periods { units { task { id } } } }
 }
 fragment P on Plan {
-  id issuedBy { id } fulfils { ...T }
+  id issuedBy { id } enteredBy { id } fulfils { ...T }
   cascade { task { ...T } plan { id issuedBy { id } fulfils { id } } }
 }
 fragment T on Task {

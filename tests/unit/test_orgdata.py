@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -13,8 +14,11 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from domain.errors import Code, DomainError
+from domain.org import UNIT_KINDS
+from giaoviec.config import get_settings
 from giaoviec.orgdata.importer import import_org
 from giaoviec.orgdata.seed import seed_demo, seed_national
+from giaoviec.programs import cli
 from giaoviec.store.db import make_engine
 from giaoviec.store.models import Official, Task, Unit
 
@@ -64,7 +68,7 @@ def test_demo_seed_builds_an_giang_with_chairman_at_root(session: Session) -> No
         assert (vice.roles, vice.unit_id) == ("vice_chairman", "ag")
 
     kinds = [u.kind for u in session.exec(select(Unit)).all()]
-    assert kinds.count("office") == 1
+    assert kinds.count("office") == 1 + 102  # the province's Văn phòng and each commune's
     assert kinds.count("department") >= 8
     assert kinds.count("commune") == 102  # An Giang after the 2025 reform
     gd = session.exec(select(Official).where(Official.username == "gd.snv")).one()
@@ -92,6 +96,43 @@ def test_every_commune_has_its_chairman_and_vice(session: Session) -> None:
         chairman = next(o for o in people if o.roles == "chairman")
         assert chairman.username == f"ct.{c.code}"
         assert chairman.title.startswith("Chủ tịch UBND ")  # type: ignore[union-attr]
+
+
+def test_every_commune_has_its_office_phong_and_centre(session: Session) -> None:
+    seed_demo(session)
+    units = {u.id: u for u in session.exec(select(Unit)).all()}
+    people: dict[str, list[Official]] = {}
+    for o in session.exec(select(Official)).all():
+        people.setdefault(o.unit_id, []).append(o)
+    wards = 0
+    for c in (u for u in units.values() if u.kind == "commune"):
+        inside = {u.id.removeprefix(c.id + "-"): u for u in units.values()
+                  if u.parent_id == c.id}
+        assert sorted(inside) == ["hcc", "kt", "vhxh", "vp"], c.id
+        assert (inside["vp"].name, inside["vp"].kind) == ("Văn phòng HĐND và UBND", "office")
+        assert inside["vhxh"].name == "Phòng Văn hóa - Xã hội"
+        assert (inside["hcc"].name, inside["hcc"].kind) == (
+            "Trung tâm Phục vụ hành chính công", "center")
+        ward = c.name.startswith("UBND phường ")
+        wards += ward
+        assert inside["kt"].name == (
+            "Phòng Kinh tế, Hạ tầng và Đô thị" if ward else "Phòng Kinh tế")
+        for unit in inside.values():
+            roles = sorted(o.roles for o in people[unit.id])
+            assert roles.count("unit_head") == 1 and roles.count("deputy_head") == 1
+            assert roles.count("officer") >= 1
+        chief = next(o for o in people[inside["vp"].id] if o.roles == "unit_head")
+        deputy = next(o for o in people[inside["vp"].id] if o.roles == "deputy_head")
+        assert (chief.username, chief.title) == (f"cvp.{c.code}", "Chánh Văn phòng")
+        assert (deputy.username, deputy.title) == (f"pcvp.{c.code}", "Phó Chánh Văn phòng")
+        assert_tracked_by(session, c.id, inside["vp"].id)
+    assert wards > 0  # An Giang has wards, so the ward's phòng is exercised
+
+
+def assert_tracked_by(session: Session, committee_id: str, office_id: str) -> None:
+    from giaoviec.reads.org import tracking_unit_of
+
+    assert tracking_unit_of(session, session.get(Unit, committee_id)).id == office_id  # type: ignore[arg-type]
 
 
 def test_second_seed_is_a_no_op(session: Session) -> None:
@@ -139,9 +180,7 @@ def test_demo_seed_other_province(session: Session) -> None:
     seed_demo(session, province_code=1, max_communes=3)
     root = session.exec(select(Unit).where(Unit.kind == "province")).one()
     assert (root.id, root.name) == ("hn", "UBND thành phố Hà Nội")
-    assert count(session, Unit) - 1 - 1 - len(
-        session.exec(select(Unit).where(Unit.kind.in_(["department", "division"]))).all()  # type: ignore[attr-defined]
-    ) == 3
+    assert len(session.exec(select(Unit).where(Unit.kind == "commune")).all()) == 3
     assert_paths_consistent(session)
 
 
@@ -154,8 +193,12 @@ def test_national_seed_has_every_province_and_commune(session: Session) -> None:
     counts = seed_national(session)
     elapsed = time.monotonic() - started
 
-    assert counts == {"units": 34 + 3321, "officials": 34 + 3321}
+    # Each commune: a chairman, a vice-chairman and four units of four or five people.
+    assert counts == {"units": 34 + 3321 * 5, "officials": 34 + 3321 * (2 + 4 * 3 + 1)}
     assert len(session.exec(select(Unit).where(Unit.kind == "province")).all()) == 34
+    assert len(session.exec(select(Unit).where(Unit.kind == "office")).all()) == 3321
+    assert len(session.exec(select(Official).where(
+        Official.roles == "deputy_head")).all()) == 3321 * 4
     assert len(session.exec(select(Unit).where(Unit.kind == "commune")).all()) == 3321
     chairmen = session.exec(select(Official).where(Official.roles == "chairman")).all()
     assert len(chairmen) == 3355
@@ -393,3 +436,83 @@ def test_a_commune_names_its_tracking_unit_and_has_deputies(session: Session,
         import_org(session, write(tmp_path, "bad.yaml", outside))
     assert [(i.field, i.code) for i in err.value.fields] == [("units[0].tracking_unit",
                                                              "UNKNOWN_UNIT")]
+
+
+# --------------------------------------------------------------------------- README's org file
+# Its commune example imports as written (YAML and CSV), unknown unit kinds are refused naming
+# the valid ones, and `giaoviec import` answers in Vietnamese.
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def section_blocks() -> list[tuple[str, str]]:
+    """(language, text) of each fenced block in README's organisation-file section."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## The organisation file")
+    end = text.index("\n## ", start + 1)
+    return re.findall(r"```(\w+)\n(.*?)```", text[start:end], flags=re.S)
+
+
+def check_commune(session: Session) -> None:
+    units = {u.id: u for u in session.exec(select(Unit)).all()}
+    assert {u.kind for u in units.values()} == {"commune", "office", "division", "center"}
+    assert all(u.parent_id == "hoaxa" for uid, u in units.items() if uid != "hoaxa")
+    cvp = session.get(Official, "hoaxa.cvp")
+    pcvp = session.get(Official, "hoaxa.pcvp")
+    assert cvp is not None and (cvp.unit_id, cvp.roles) == ("hoaxa-vp", "unit_head")
+    assert pcvp is not None and (pcvp.title, pcvp.roles) == ("Phó Chánh Văn phòng",
+                                                             "deputy_head")
+
+
+def test_readme_yaml_commune_imports(session: Session, tmp_path: Path) -> None:
+    (lang, text), = [b for b in section_blocks() if b[0] == "yaml"]
+    path = tmp_path / "xa.yaml"
+    path.write_text(text, encoding="utf-8")
+    counts = import_org(session, path)
+    assert (counts["units_created"], counts["officials_created"]) == (5, 14)
+    check_commune(session)
+
+
+def test_readme_csv_commune_imports(session: Session, tmp_path: Path) -> None:
+    units, officials = [b[1] for b in section_blocks() if b[0] == "csv"]
+    (tmp_path / "units.csv").write_text(units, encoding="utf-8")
+    (tmp_path / "officials.csv").write_text(officials, encoding="utf-8")
+    assert import_org(session, tmp_path / "units.csv")["units_created"] == 5
+    assert import_org(session, tmp_path / "officials.csv")["officials_created"] == 10
+    check_commune(session)
+    assert session.get(Unit, "hoaxa").tracking_unit_id == "hoaxa-vp"  # type: ignore[union-attr]
+
+
+def test_unknown_unit_kind_is_refused_naming_the_valid_ones(session: Session,
+                                                           tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("units:\n  - {id: x, name: UBND xã X, kind: xa, parent: null}\n",
+                    encoding="utf-8")
+    with pytest.raises(DomainError) as caught:
+        import_org(session, path)
+    (issue,) = caught.value.fields
+    assert (issue.field, issue.code) == ("units[0].kind", "UNKNOWN_KIND")
+    assert "“xa”" in issue.message
+    assert all(kind in issue.message for kind in UNIT_KINDS)
+    assert session.get(Unit, "x") is None
+
+
+def test_cli_import_answers_in_vietnamese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("GIAOVIEC_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    (_, text), = [b for b in section_blocks() if b[0] == "yaml"]
+    path = tmp_path / "xa.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        assert cli.main(["import", str(path)]) == 0
+        first = capsys.readouterr().out
+        assert cli.main(["import", str(path)]) == 0
+        again = capsys.readouterr().out
+    finally:
+        get_settings.cache_clear()
+    assert first.strip() == ("Đã nạp tệp tổ chức: 5 đơn vị (tạo mới 5, cập nhật 0, giữ nguyên "
+                             "0); 14 cán bộ (tạo mới 14, cập nhật 0, giữ nguyên 0).")
+    assert "giữ nguyên 5" in again and "giữ nguyên 14" in again
+    assert "{" not in first + again  # no Python dict
