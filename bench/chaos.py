@@ -267,8 +267,10 @@ class Chaos:
         hanging = hung(window, BOUND)
         errors = server_errors_outside(window, self.outages)
         ops = len(window)
+        statuses = Counter(str(o.status or "no answer") for o in window if o.status != 200)
         say(f"   requests in the window: {ops} ({sum(o.status == 200 for o in window)} "
-            f"answered 200); refused with a GraphQL error so far: {load.refused} "
+            f"answered 200, others {dict(statuses)}); refused with a GraphQL error so far: "
+            f"{load.refused} "
             f"{dict(load.codes)}")
         say(f"   assignTask acknowledged {tasks.expected}: present exactly once "
             f"{'OK' if tasks.ok else 'FAIL'} (missing {len(tasks.missing)}, "
