@@ -218,3 +218,11 @@ def test_the_first_commune_walks_the_seed_001_month(browser: Any, walk: Site) ->
     assert owned.locator(f'li[data-task="{budget["id"]}"]').count() == 0  # not his
     shot(page, "month-walk-official")
     assert page.errors == []  # type: ignore[attr-defined]
+
+    # The signer is told, on his own page, that the office keyed his plan in for him.
+    page = open_as(browser, site, SIGNER)
+    page.goto(f"{site.base}/#/cua-toi")
+    note = page.locator('#notifications li[data-kind="plan_entered"]')
+    note.wait_for()
+    assert "45/KH-UBND" in note.inner_text() and "nhập thay" in note.inner_text()
+    assert page.errors == []  # type: ignore[attr-defined]
