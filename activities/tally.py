@@ -176,7 +176,7 @@ def write_briefing(session: Session, settings: Settings, calendar: WorkingCalend
     briefing.directory, briefing.issuer_unit_id = str(directory), data.issuer_unit_id
     session.add(briefing)
     session.flush()
-    link = f"{settings.public_url.rstrip('/')}/briefings/{briefing.id}/html"
+    link = f"{settings.public_url.rstrip('/')}/briefings/{briefing.public_id}/html"
     correction = " (bản điều chỉnh)" if named else ""
     for reader in preparers:
         session.add(Notification(

@@ -34,7 +34,7 @@ class Briefing:
 
     @strawberry.field(description="Mã báo cáo (để ban hành: issueBriefing).")
     def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
+        return strawberry.ID(self.row.public_id)
 
     @strawberry.field(description="Kỳ báo cáo.")
     def period(self) -> str:
@@ -87,7 +87,7 @@ class Briefing:
     @strawberry.field(description="Các tệp báo cáo.")
     def files(self, info: Info) -> BriefingFiles:
         base = link_base(info.context.request, info.context.app.settings)
-        url = f"{base}/briefings/{self.row.id}"
+        url = f"{base}/briefings/{self.row.public_id}"
         return BriefingFiles(html=f"{url}/html", docx=f"{url}/docx", xlsx=f"{url}/xlsx",
                              pdf=f"{url}/pdf")
 
@@ -177,9 +177,6 @@ async def generate_briefing(info: Info, unit_id: strawberry.ID | None = None,
 async def issue_briefing(info: Info, id: strawberry.ID) -> Briefing:  # noqa: A002
     ctx = info.context
     viewer = await ctx.viewer()
-    text = str(id)
-    # Digits only, at most ten: the read refuses anything outside an INTEGER key as NOT_FOUND.
-    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else 0
-    row = await asyncio.to_thread(issue, ctx.app.engine, ctx.app.settings, viewer, number,
+    row = await asyncio.to_thread(issue, ctx.app.engine, ctx.app.settings, viewer, str(id),
                                   ctx.clock.now)
     return Briefing(row=row)

@@ -20,8 +20,6 @@ MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-# Briefing ids are INTEGER keys (32 bits on PostgreSQL): a larger number would fail in SQL.
-MAX_ROW_ID = 2**31 - 1  # an INTEGER key on PostgreSQL: 32 bits
 
 
 def files_router(services: AppServices) -> APIRouter:
@@ -33,11 +31,9 @@ def files_router(services: AppServices) -> APIRouter:
         try:
             if kind not in MEDIA:
                 raise DomainError(Code.NOT_FOUND, "Không có loại tệp này.")
-            number = _row_id(briefing_id)
-            if number is None:
-                raise DomainError(Code.NOT_FOUND, "Không tìm thấy báo cáo.")
             viewer = await ctx.viewer()
-            row = await ctx.db(lambda s: tally_reads.briefing_file(s, viewer, number))
+            # By its public id only: an integer key, or anything else, is simply not found.
+            row = await ctx.db(lambda s: tally_reads.briefing_file(s, viewer, briefing_id))
             # Rendered on first request (the PDF takes a couple of seconds), then kept.
             path = await asyncio.to_thread(briefing_path, services.settings, row, kind)
         except DomainError as err:
@@ -54,10 +50,3 @@ def files_router(services: AppServices) -> APIRouter:
 
     return router
 
-
-def _row_id(text: str) -> int | None:
-    # At most 19 digits before int(): also keeps clear of int()'s own limit on long strings.
-    if len(text) > 19 or not (text.isascii() and text.isdigit()):
-        return None
-    number = int(text)
-    return number if 1 <= number <= MAX_ROW_ID else None

@@ -31,6 +31,7 @@ from giaoviec.reads.counts import Clock, subtree_tally
 from giaoviec.reads.facts import load_facts, load_units
 from giaoviec.reads.org import Viewer, get_unit
 from giaoviec.store.models import Briefing, TallySnapshot, Unit
+from giaoviec.store.public_ids import is_public_id_shaped
 
 
 @dataclass
@@ -161,14 +162,14 @@ def briefing_for(session: Session, viewer: Viewer, unit_id: str | None,
     return issued or latest_briefing(session, unit, period)
 
 
-MAX_ROW_ID = 2**31 - 1  # an INTEGER key on PostgreSQL: 32 bits
-
-
-def briefing_file(session: Session, viewer: Viewer, briefing_id: int) -> Briefing:
-    briefing = session.get(Briefing, briefing_id) if 0 < briefing_id <= MAX_ROW_ID else None
+def briefing_file(session: Session, viewer: Viewer, public_id: str) -> Briefing:
+    """The briefing its public id names (never its internal key), if the viewer may read it."""
+    briefing = session.exec(select(Briefing).where(Briefing.public_id == public_id)).first() \
+        if is_public_id_shaped(public_id) else None
     if briefing is None:
         raise not_found("Không tìm thấy báo cáo.")
     unit = get_unit(session, briefing.root_unit_id)
     if not can_read_briefing(viewer.actor, unit.path_ids):
         raise forbidden("Báo cáo giao ban dành cho lãnh đạo và Văn phòng của đơn vị.")
     return briefing
+

@@ -44,29 +44,29 @@ async def generate(client: Client, task_queue: str, period: Period,
 RETRIES = 5
 
 
-def issue(engine: Engine, settings: Settings, viewer: Viewer, briefing_id: int,
+def issue(engine: Engine, settings: Settings, viewer: Viewer, public_id: str,
           now: datetime) -> Briefing:
     """`issue_once`, again when another issue took the register's number at the same moment
     (the unique constraints refuse the second): the next try takes the next number."""
     for _ in range(RETRIES - 1):
         try:
-            return issue_once(engine, settings, viewer, briefing_id, now)
+            return issue_once(engine, settings, viewer, public_id, now)
         except IntegrityError:
             continue
     try:
-        return issue_once(engine, settings, viewer, briefing_id, now)
+        return issue_once(engine, settings, viewer, public_id, now)
     except IntegrityError as err:
         raise conflict("Số văn bản vừa được dùng; thử ban hành lại.") from err
 
 
-def issue_once(engine: Engine, settings: Settings, viewer: Viewer, briefing_id: int,
+def issue_once(engine: Engine, settings: Settings, viewer: Viewer, public_id: str,
                now: datetime) -> Briefing:
     """Issue a draft: by whoever may sign it for its issuing unit, or the head of the unit
     that tracks and prepared it. It takes the next number of the issuing unit's register for
     the year and today's date; its figures stay as drafted. Issued once: a second issue, or an
     issue of a draft a newer one has replaced, is a CONFLICT."""
     with session_scope(engine) as session:
-        row = briefing_file(session, viewer, briefing_id)  # may he read it at all
+        row = briefing_file(session, viewer, public_id)  # may he read it at all
         body = get_unit(session, row.root_unit_id)
         issuer = get_unit(session, row.issuer_unit_id or body.id)
         committee = nd30.split_committee(issuer.name) is not None
@@ -127,7 +127,7 @@ def _tell(session: Session, settings: Settings, row: Briefing, body: Unit, numbe
     units |= {u.id: u for u in session.exec(
         select(Unit).where(Unit.parent_id == body.id)).all()}
     readers = Readers.load(session, units)
-    link = f"{settings.public_url.rstrip('/')}/briefings/{row.id}/html"
+    link = f"{settings.public_url.rstrip('/')}/briefings/{row.public_id}/html"
     issuer_staff = readers.members(row.issuer_unit_id or "")
     for reader in sorted(set(readers.of(body.id)) | set(issuer_staff)):
         session.add(Notification(

@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from domain.org import path_ids
 from giaoviec.store.db import UTCDateTime
+from giaoviec.store.public_ids import PUBLIC_ID_MAX, new_public_id
 
 
 def utcnow() -> datetime:
@@ -227,9 +228,9 @@ class TallySnapshot(SQLModel, table=True):
 
 
 class Briefing(SQLModel, table=True):
-    """Báo cáo kiểm đếm for giao ban: one per unit that holds giao ban (every People's Committee
-    and department), period and revision. What it says is kept in its directory as data.json
-    when it is made; its files are rendered from that on first request and kept."""
+    """Báo cáo kiểm đếm for giao ban, one per unit holding giao ban, period and revision; the
+    API and URLs name it by public_id only (the key is sequential). What it says is kept in its
+    directory as data.json when made; files are rendered from that on first request and kept."""
 
     __table_args__ = (
         UniqueConstraint("period", "root_unit_id", "revision", name="uq_briefing_rev"),
@@ -239,6 +240,8 @@ class Briefing(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(default_factory=new_public_id, unique=True, index=True,
+                           max_length=PUBLIC_ID_MAX)
     period: str = Field(index=True, max_length=16)
     root_unit_id: str = Field(foreign_key="unit.id", index=True, max_length=64)
     revision: int = 1
@@ -246,11 +249,9 @@ class Briefing(SQLModel, table=True):
     generated_at: datetime = Field(sa_column=_ts(nullable=False))
     number: str = Field(max_length=64)  # số/ký hiệu, e.g. "15/BC-UBND"
     directory: str = Field(max_length=1000)  # relative to the data directory
-    # An unchanged rerun makes no revision.
-    content_hash: str | None = Field(default=None, max_length=64)
-    # Draft until issued: "DỰ THẢO", no number; issuing numbers it in the issuing unit's
-    # register once and freezes it. A correction after issue is a new document naming the one
-    # it corrects.
+    content_hash: str | None = Field(default=None, max_length=64)  # same: no new revision
+    # Draft ("DỰ THẢO", no number) until issued: numbered once in the issuing unit's register,
+    # then frozen. A correction after issue is a new document naming the one it corrects.
     issuer_unit_id: str | None = Field(default=None, foreign_key="unit.id", max_length=64)
     issued_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     issued_by_id: str | None = Field(default=None, foreign_key="official.id", max_length=64)
@@ -264,8 +265,7 @@ class Briefing(SQLModel, table=True):
 
 
 class DocumentCounter(SQLModel, table=True):
-    """The register of documents an issuing unit has numbered in a year (số văn bản restarts
-    at 1 every 1 January, per issuing body)."""
+    """An issuing unit's register of documents for a year (số văn bản restarts at 1 each year)."""
 
     unit_id: str = Field(foreign_key="unit.id", primary_key=True, max_length=64)
     year: int = Field(primary_key=True)

@@ -4,15 +4,16 @@ briefing and its files behind the same authorization, score proposals; each refu
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
-from giaoviec.store.models import Official, Task
+from giaoviec.store.models import Briefing, Official, Task
 from tests.api.harness import Api, make_settings, running_api
 from tests.services import need
 from tests.tally.test_tally_store import population
@@ -215,3 +216,28 @@ async def test_a_draft_is_issued_once_by_its_signer_and_corrected_by_a_new_one(
                                headers={"Authorization": f"Bearer {api.token('cvp')}"})).text
     assert "thay thế Báo cáo số 01/BC-VP" in html and "CHÁNH VĂN PHÒNG" in html
     assert "KT. CHÁNH" not in html
+
+
+async def test_briefings_are_named_by_unguessable_ids_not_their_keys(
+        api: Api, db: Engine) -> None:
+    """Issue 16, item 12: ids people and URLs see are random tokens; the integer key the
+    database numbers briefings by in order names nothing outside it."""
+    made = [(await api.ok("vp.cv", GENERATE, p=p))["generateBriefing"]
+            for p in ("2026-W43", "2026-W44")]
+    with Session(db) as s:
+        keys = {b.public_id: b.id for b in s.exec(select(Briefing)).all()}
+    first, second = (b["id"] for b in made)
+    assert (keys[first] or 0) < (keys[second] or 0)  # made one after the other…
+    for shown in (first, second):  # …yet nothing shown counts them
+        assert len(shown) >= 22 and not shown.isdigit() and str(keys[shown]) not in shown
+    auth = {"Authorization": f"Bearer {api.token('chutich')}"}  # he may read both
+    for b in made:
+        docx = urlsplit(b["files"]["docx"]).path
+        assert docx == f"/briefings/{b['id']}/docx"
+        assert (await api.http.get(docx, headers=auth)).status_code == 200
+        by_key = await api.http.get(f"/briefings/{keys[b['id']]}/docx", headers=auth)
+        missing = await api.http.get("/briefings/AAAAAAAAAAAAAAAAAAAAAA/docx", headers=auth)
+        assert by_key.status_code == missing.status_code == 404
+        assert by_key.json() == missing.json()
+        refused = await api.error("pcvp", ISSUE, id=str(keys[b["id"]]))
+        assert refused["extensions"]["code"] == "NOT_FOUND"

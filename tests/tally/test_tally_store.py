@@ -231,13 +231,13 @@ def test_issuing_numbers_each_draft_once_in_the_issuer_s_register(
     for week in ("2026-W46", "2026-W47"):
         run_tally(engine, settings, CAL, TallyRequest(week), RUN_AT)
     with Session(engine) as s:
-        drafts = [b.id or 0 for b in s.exec(select(Briefing).where(
+        drafts = [b.public_id for b in s.exec(select(Briefing).where(
             Briefing.root_unit_id == "tinh")).all()]
         chief = Viewer(load_actor(s, "cvp"))
     numbers: list[str] = []
     refused: list[str] = []
 
-    def go(briefing_id: int) -> None:
+    def go(briefing_id: str) -> None:
         try:
             numbers.append(issue(engine, settings, chief, briefing_id, RUN_AT).number)
         except DomainError as err:

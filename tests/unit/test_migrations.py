@@ -16,7 +16,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
@@ -181,3 +181,34 @@ def test_autogenerate_renders_importable_revision(tmp_path: Path) -> None:
     # The rendered revision runs as written and yields the models' schema.
     command.upgrade(cfg, "head")
     assert check_database_current(url) == []
+
+
+def test_existing_briefings_get_distinct_public_ids(db_url: str) -> None:
+    """0011 names every briefing already made by a token of its own, then requires one."""
+    upgrade_database(db_url, "0010")
+    engine = create_engine(db_url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO unit (id, name, kind, path, sort_order) "
+                              "VALUES ('tinh', 'UBND tỉnh', 'province', '/tinh/', 0)"))
+            for key, period in ((1, "2026-W46"), (2, "2026-W47"), (3, "2026-W48")):
+                conn.execute(text(
+                    "INSERT INTO briefing (id, period, root_unit_id, revision, as_of, "
+                    "generated_at, number, directory) VALUES (:id, :p, 'tinh', 1, "
+                    "'2026-11-30 10:00:00', '2026-11-30 10:00:00', '', 'b')"),
+                    {"id": key, "p": period})
+        upgrade_database(db_url)
+        with engine.connect() as conn:
+            tokens = dict(conn.execute(text("SELECT id, public_id FROM briefing")).all())
+        assert sorted(tokens) == [1, 2, 3]
+        assert len(set(tokens.values())) == 3
+        assert all(len(t) == 22 and not t.isdigit() for t in tokens.values())
+        unique = [ix for ix in inspect(engine).get_indexes("briefing")
+                  if ix["column_names"] == ["public_id"]]
+        assert unique and unique[0]["unique"]
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE briefing SET public_id = :t WHERE id = 2"),
+                         {"t": tokens[1]})
+    finally:
+        engine.dispose()
+    assert check_database_current(db_url) == []
