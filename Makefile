@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint schema clean-data cluster cluster-down cluster-status
+.PHONY: install run test lint schema clean-data cluster cluster-down cluster-status chaos
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ cluster-down:
 
 cluster-status:
 	$(BIN)/python -m giaoviec.programs.cluster status
+
+# The cluster shape under load, broken on purpose (a worker, an API, Temporal, PostgreSQL) and
+# checked; then a soak (SOAK=10 for ten minutes). Its own port, database and Temporal ports.
+chaos: install
+	$(BIN)/python -m compileall -q domain workflows
+	$(BIN)/python -m bench.chaos --soak-minutes $(or $(SOAK),1)
 
 lint: install
 	$(BIN)/ruff check .

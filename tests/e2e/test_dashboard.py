@@ -56,11 +56,12 @@ class Site:
         return body["data"]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+@contextlib.contextmanager
+def dev_site(data_dir: Path) -> Iterator[Site]:
+    """`giaoviec dev` on free ports with the demo province, stopped (cleanly) on leaving."""
     chromium()  # before starting anything: skips here, fails in CI
     port = free_port()
-    env = {**os.environ, "GIAOVIEC_DATA_DIR": str(tmp_path_factory.mktemp("dash") / "data"),
+    env = {**os.environ, "GIAOVIEC_DATA_DIR": str(data_dir),
            "GIAOVIEC_PORT": str(port), "TEMPORAL_DEV_PORT": str(free_port()),
            "TEMPORAL_UI_PORT": str(free_port()), "GIAOVIEC_MODE": "dev",
            "GIAOVIEC_JWT_SECRET": SECRET, "GIAOVIEC_PUBLIC_URL": f"http://127.0.0.1:{port}"}
@@ -69,11 +70,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     running = _start(env, port)
     try:
         settings = Settings(_env_file=None, mode="dev", jwt_secret=SECRET)  # type: ignore[call-arg]
-        site = Site(running, {}, settings)
-        site.ids.update(populate(site.gql))
-        yield site
+        yield Site(running, {}, settings)
     finally:
         assert _stop(running) == 0
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with dev_site(tmp_path_factory.mktemp("dash") / "data") as site:
+        site.ids.update(populate(site.gql))
+        yield site
 
 
 def expect(locator: Any) -> Any:

@@ -1,0 +1,406 @@
+"""`make chaos`: the cluster shape under sustained mixed load, broken on purpose, and checked.
+
+Starts `make cluster` (its own port, database and Temporal ports, see below), sends a mixed load
+through HAProxy (assignTask with a clientKey, acceptTask by the owner, the task list), part of
+the tasks with deadlines that fall inside the run so their overdue reminder falls due while the
+faults happen. Then, one after another, load continuing:
+
+    kill -9 one worker; kill -9 one API process; stop the Temporal server and start it again on
+    the same database file; restart PostgreSQL (`pg_ctlcluster 15 main restart`).
+
+After each: every acknowledged assignTask present exactly once in the read model (by clientKey),
+every acknowledged acceptTask recorded exactly once, every reminder planned in the window so far
+recorded exactly once, no request left hanging past the bound, no 5xx outside the outage. Then a
+soak of the same load: no errors, each process's memory flat after warm-up (growth < 10 %).
+A client retries an unacknowledged assignTask with the same clientKey, as real clients do.
+
+    .venv/bin/python -m bench.chaos [--soak-minutes 1] [--no-postgres-restart] [--keep]
+
+Environment (defaults keep clear of another engineer's `make cluster`): GIAOVIEC_PORT=8300,
+CLUSTER_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/chaos_cluster, TEMPORAL_DEV_PORT=7300,
+TEMPORAL_UI_PORT=8330, GIAOVIEC_DATA_DIR=data/chaos. The cluster is wiped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from bench.chaos_checks import (
+    Outcome,
+    exactly_once,
+    growth,
+    hung,
+    percentile,
+    reminder_lags,
+    server_errors_outside,
+)
+
+DEFAULTS = {
+    "GIAOVIEC_PORT": "8300",
+    "CLUSTER_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/chaos_cluster",
+    "TEMPORAL_DEV_PORT": "7300",
+    "TEMPORAL_UI_PORT": "8330",
+    "GIAOVIEC_DATA_DIR": "data/chaos",
+    # The load is one assigner's and one owner's: their per-official budget (60 a minute) would
+    # refuse most of it, and the limits are not what is broken here.
+    "GIAOVIEC_RATE_MUTATIONS_PER_MINUTE": "100000",
+}
+BOUND = 30.0  # a request answered or refused within this, else it hung
+AFTER_FAULT = 25.0  # load runs this long after each recovery before the checks
+GRACE = 10.0  # an outage window ends this long after the cluster answers ready again
+REMINDER_GRACE = 30.0  # a reminder planned this long ago must be recorded by now
+ASSIGN = """mutation($input: AssignTaskInput!) { assignTask(input: $input) { id state } }"""
+ACCEPT = """mutation($id: ID!) { acceptTask(id: $id) { id state } }"""
+LIST = """query { tasks(first: 20) { edges { node { id state } } } }"""
+PROCESSES = ("temporal", "worker1", "worker2", "api1", "api2", "proxy")
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def cluster(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-m", "giaoviec.programs.cluster", *args], env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+@dataclass
+class Load:
+    base: str
+    assigner: str  # bearer tokens
+    owner: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    acked: dict[str, str] = field(default_factory=dict)  # clientKey -> task id
+    accepted: set[str] = field(default_factory=set)  # task ids whose acceptTask was acked
+    planned: dict[str, datetime] = field(default_factory=dict)  # task id -> reminder due
+    to_accept: list[str] = field(default_factory=list)
+    stop: bool = False
+    refused: int = 0
+    codes: Counter[str] = field(default_factory=Counter)  # "op CODE" of each refusal
+
+    async def call(self, http: httpx.AsyncClient, op: str, token: str, body: dict[str, object]
+                   ) -> dict[str, object] | None:
+        t0 = time.monotonic()
+        try:
+            answer = await asyncio.wait_for(
+                http.post("/graphql", json=body, headers={"Authorization": f"Bearer {token}"}),
+                BOUND)
+        except TimeoutError:
+            self.outcomes.append(Outcome(op, t0, time.monotonic(), None, timed_out=True))
+            return None
+        except httpx.TransportError:
+            self.outcomes.append(Outcome(op, t0, time.monotonic(), None))
+            await asyncio.sleep(0.5)
+            return None
+        self.outcomes.append(Outcome(op, t0, time.monotonic(), answer.status_code))
+        if answer.status_code >= 500:
+            await asyncio.sleep(0.5)
+            return None
+        payload = answer.json()
+        if payload.get("errors"):
+            self.refused += 1
+            code = (payload["errors"][0].get("extensions") or {}).get("code", "?")
+            self.codes[f"{op} {code}"] += 1
+            await asyncio.sleep(0.2)
+            return None
+        return dict(payload["data"])
+
+    async def assigner_loop(self, http: httpx.AsyncClient, n: int) -> None:
+        i = 0
+        while not self.stop:
+            i += 1
+            key = f"chaos-{n}-{i}-{uuid.uuid4().hex[:8]}"
+            # One in three falls due while the run lasts: its overdue reminder is checked.
+            due = (datetime.now(UTC) + timedelta(seconds=random.uniform(20, 90))
+                   if i % 3 == 0 else None)
+            spec: dict[str, object] = ({"deadline": due.isoformat()} if due
+                                       else {"workingDays": 5 + i % 20})
+            body = {"query": ASSIGN, "variables": {"input": {
+                "clientKey": key, "title": f"Nhiệm vụ thử sự cố {key}",
+                "description": "Tổng hợp, báo cáo kết quả thực hiện.",
+                "leadUnitId": "ag-snv", "ownerId": "snv.cb1", "basis": "Kế hoạch số 208/KH-UBND",
+                "product": {"kind": "báo cáo", "description": "Báo cáo kết quả",
+                            "measure": "Trình Chủ tịch"}, **spec}}}
+            while not self.stop:  # the same clientKey until acknowledged, as a client does
+                data = await self.call(http, "assignTask", self.assigner, body)
+                if data is not None:
+                    task_id = str(data["assignTask"]["id"])
+                    self.acked[key] = task_id
+                    self.to_accept.append(task_id)
+                    if due is not None:
+                        # The ladder's overdue step: one second past the deadline.
+                        self.planned[task_id] = due.replace(microsecond=0) + timedelta(seconds=1)
+                    break
+                if due is not None and due < datetime.now(UTC) + timedelta(seconds=5):
+                    break  # its deadline too close now; a real client would re-plan it
+
+    async def actor_loop(self, http: httpx.AsyncClient) -> None:
+        while not self.stop:
+            if not self.to_accept:
+                await asyncio.sleep(0.3)
+                continue
+            task_id = self.to_accept.pop(0)
+            data = await self.call(http, "acceptTask", self.owner,
+                                   {"query": ACCEPT, "variables": {"id": task_id}})
+            if data is not None:
+                self.accepted.add(task_id)
+
+    async def reader_loop(self, http: httpx.AsyncClient) -> None:
+        while not self.stop:
+            await self.call(http, "tasks", self.owner, {"query": LIST})
+            await asyncio.sleep(0.2)
+
+    async def run(self, until: asyncio.Event) -> None:
+        async with httpx.AsyncClient(base_url=self.base, timeout=BOUND + 5) as http:
+            loops = [self.assigner_loop(http, n) for n in range(4)]
+            loops += [self.actor_loop(http), self.reader_loop(http)]
+            tasks = [asyncio.create_task(loop) for loop in loops]
+            await until.wait()
+            self.stop = True
+            await asyncio.gather(*tasks)
+
+
+@dataclass
+class Chaos:
+    env: dict[str, str]
+    home: Path
+    load: Load
+    database_url: str
+    outages: list[tuple[float, float]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def pid(self, name: str) -> int | None:
+        try:
+            import json
+            return int(json.loads((self.home / f"{name}.pid").read_text())["pid"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    async def ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=3) as http:
+            while time.monotonic() < deadline:
+                try:
+                    if (await http.get(f"{self.load.base}/health/ready")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.5)
+        raise SystemExit("the cluster is not ready again after the fault")
+
+    async def fault(self, title: str, act: Callable[[], Awaitable[None]]) -> None:
+        begin = time.monotonic()
+        say(f"\n== {title}")
+        await act()
+        await self.ready()
+        end = time.monotonic() + GRACE
+        self.outages.append((begin, end))
+        say(f"   recovered (ready) after {end - GRACE - begin:.1f} s; load continues")
+        await asyncio.sleep(AFTER_FAULT)
+        await self.check(title, since=begin)
+
+    async def sh(self, *argv: str) -> None:
+        process = await asyncio.create_subprocess_exec(*argv, env=self.env,
+                                                       stdout=asyncio.subprocess.DEVNULL)
+        if await process.wait() != 0:
+            raise SystemExit(f"{' '.join(argv)} failed")
+
+    async def restart(self, name: str, *, kill: bool) -> None:
+        cli = [sys.executable, "-m", "giaoviec.programs.cluster"]
+        await self.sh(*cli, "stop", name, *(["--kill"] if kill else []))
+        await self.sh(*cli, "start", name)
+
+    async def restart_postgres(self) -> None:
+        await self.sh("pg_ctlcluster", "15", "main", "restart")
+
+    def read_model(self) -> tuple[list[str], dict[str, int], dict[str, list[datetime]]]:
+        """Every chaos task's title, the accept events per task, the reminder events per task."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as db:
+                titles = [r[0] for r in db.execute(text(
+                    "SELECT title FROM task WHERE title LIKE 'Nhiệm vụ thử sự cố chaos-%'"))]
+                accepts: dict[str, int] = {}
+                for task_id, n in db.execute(text(
+                        "SELECT task_id, count(*) FROM taskevent WHERE action = 'accept' "
+                        "GROUP BY task_id")):
+                    accepts[task_id] = n
+                reminders: dict[str, list[datetime]] = {}
+                for task_id, at in db.execute(text(
+                        "SELECT task_id, at FROM taskevent WHERE action = 'remind'")):
+                    reminders.setdefault(task_id, []).append(
+                        at if at.tzinfo else at.replace(tzinfo=UTC))
+        finally:
+            engine.dispose()
+        return titles, accepts, reminders
+
+    async def check(self, title: str, since: float, *, final: bool = False) -> None:
+        load = self.load
+        acked = dict(load.acked)
+        accepted = set(load.accepted)
+        titles, accepts, reminders = await asyncio.to_thread(self.read_model)
+        keys = [t.removeprefix("Nhiệm vụ thử sự cố ") for t in titles]
+        tasks = exactly_once(acked, keys)
+        accept_found = [tid for tid, n in accepts.items() for _ in range(n)]
+        acts = exactly_once(accepted, accept_found)
+        cutoff = datetime.now(UTC) - timedelta(seconds=0 if final else REMINDER_GRACE)
+        due = {tid: at for tid, at in load.planned.items() if at <= cutoff}
+        found = [tid for tid, ats in reminders.items() if tid in due for _ in ats]
+        remind = exactly_once(due, found)
+        lags = sorted(reminder_lags(due, reminders))
+        window = [o for o in load.outcomes if o.start >= since]
+        hanging = hung(window, BOUND)
+        errors = server_errors_outside(window, self.outages)
+        ops = len(window)
+        statuses = Counter(str(o.status or "no answer") for o in window if o.status != 200)
+        say(f"   requests in the window: {ops} ({sum(o.status == 200 for o in window)} "
+            f"answered 200, others {dict(statuses)}); refused with a GraphQL error so far: "
+            f"{load.refused} "
+            f"{dict(load.codes)}")
+        say(f"   assignTask acknowledged {tasks.expected}: present exactly once "
+            f"{'OK' if tasks.ok else 'FAIL'} (missing {len(tasks.missing)}, "
+            f"doubled {len(tasks.doubled)})")
+        say(f"   acceptTask acknowledged {acts.expected}: recorded exactly once "
+            f"{'OK' if acts.ok else 'FAIL'} (missing {len(acts.missing)}, "
+            f"doubled {len(acts.doubled)})")
+        say(f"   reminders planned and due {remind.expected}: recorded exactly once "
+            f"{'OK' if remind.ok else 'FAIL'} (missing {len(remind.missing)}, "
+            f"doubled {len(remind.doubled)}); lag p50 {percentile(lags, 0.5):.1f} s, "
+            f"p99 {percentile(lags, 0.99):.1f} s, "
+            f"max {lags[-1] if lags else float('nan'):.1f} s")
+        say(f"   hung (> {BOUND:.0f} s): {len(hanging)} "
+            f"{'OK' if not hanging else 'FAIL'}; 5xx or no answer outside the outage: "
+            f"{len(errors)} {'OK' if not errors else 'FAIL'}")
+        for name, result in (("assign", tasks), ("accept", acts), ("reminder", remind)):
+            if not result.ok:
+                self.failures.append(f"{title}: {name} missing {result.missing[:5]} "
+                                     f"doubled {result.doubled[:5]}")
+        if hanging:
+            self.failures.append(f"{title}: {len(hanging)} hung")
+        if errors:
+            self.failures.append(f"{title}: {len(errors)} 5xx outside the outage "
+                                 f"({sorted({o.op for o in errors})})")
+
+    async def soak(self, minutes: float) -> None:
+        say(f"\n== soak: {minutes:g} min of the same load, memory sampled every 5 s")
+        begin = time.monotonic()
+        refused0 = self.load.refused
+        rss: dict[str, list[float]] = {name: [] for name in PROCESSES}
+        while time.monotonic() - begin < minutes * 60:
+            for name in PROCESSES:
+                pid = self.pid(name)
+                if pid:
+                    rss[name].append(_rss_mb(pid))
+            await asyncio.sleep(5)
+        window = [o for o in self.load.outcomes if o.start >= begin]
+        errors = [o for o in window if o.status is None or o.status >= 500]
+        refused = self.load.refused - refused0  # a GraphQL error, whatever its HTTP status
+        say(f"   requests: {len(window)}, 5xx or no answer: {len(errors)}, refused: {refused} "
+            f"{'OK' if not errors and not refused else 'FAIL'}")
+        if errors or refused:
+            self.failures.append(f"soak: {len(errors)} errors, {refused} refused")
+        for name, samples in rss.items():
+            if not samples:
+                continue
+            g = growth(samples)
+            say(f"   {name:<8} RSS {samples[0]:.0f} → {samples[-1]:.0f} MB, growth after "
+                f"warm-up {g * 100:+.1f} % {'OK' if g < 0.10 else 'FAIL'}")
+            if g >= 0.10:
+                self.failures.append(f"soak: {name} memory grew {g * 100:.1f} %")
+        await self.check("soak", since=begin)
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (HAProxy's master and worker)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in stat.read_text().splitlines()
+                          if ":" in line)
+        except OSError:
+            continue
+        this = int(stat.parent.name)
+        if this == pid or int(fields.get("PPid", "0").strip()) == pid:
+            total += int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+    return total
+
+
+async def main_async(args: argparse.Namespace, env: dict[str, str]) -> int:
+    os.environ.update(env)
+    from api.auth import issue_dev_token
+    from giaoviec.config import Settings
+    settings = Settings()
+    base = f"http://127.0.0.1:{env['GIAOVIEC_PORT']}"
+    load = Load(base, issue_dev_token(settings, "chutich"), issue_dev_token(settings, "snv.cb1"))
+    chaos = Chaos(env, settings.data_dir / "cluster", load, env["CLUSTER_DATABASE_URL"])
+    stop = asyncio.Event()
+    runner = asyncio.create_task(load.run(stop))
+    t0 = time.monotonic()
+    say(f"load: 4 assigners (1 in 3 with a deadline 20–90 s ahead), 1 acceptor, 1 reader, "
+        f"through HAProxy at {base}; bound {BOUND:.0f} s")
+    await asyncio.sleep(args.warmup)
+    await chaos.check("warm-up", since=t0)
+    await chaos.fault("kill -9 worker1, then start it again",
+                      lambda: chaos.restart("worker1", kill=True))
+    await chaos.fault("kill -9 api1, then start it again",
+                      lambda: chaos.restart("api1", kill=True))
+    await chaos.fault("stop the Temporal server, start it again on the same database file",
+                      lambda: chaos.restart("temporal", kill=False))
+    if args.postgres_restart:
+        await chaos.fault("restart PostgreSQL (pg_ctlcluster 15 main restart)",
+                          chaos.restart_postgres)
+    await chaos.soak(args.soak_minutes)
+    stop.set()
+    await runner
+    # Every reminder planned in the run, now all due: waited for, then checked once more.
+    last = max(load.planned.values(), default=datetime.now(UTC))
+    await asyncio.sleep(max(0.0, (last - datetime.now(UTC)).total_seconds() + 15))
+    say("\n== final: every acknowledged request and every planned reminder")
+    await chaos.check("final", since=t0, final=True)
+    say(f"\n{'ALL CHECKS PASSED' if not chaos.failures else 'FAILURES:'}")
+    for failure in chaos.failures:
+        say(f"  - {failure}")
+    return 1 if chaos.failures else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--soak-minutes", type=float, default=1.0)
+    parser.add_argument("--warmup", type=float, default=20.0)
+    # The machine's one PostgreSQL server may be shared: restarting it breaks everyone's
+    # connections, so a second run on a shared machine can leave it be.
+    parser.add_argument("--no-postgres-restart", dest="postgres_restart", action="store_false")
+    parser.add_argument("--keep", action="store_true", help="leave the cluster running")
+    args = parser.parse_args()
+    env = {**os.environ, **{k: os.environ.get(k, v) for k, v in DEFAULTS.items()}}
+    say("starting the cluster (make cluster) ...")
+    cluster("down", "--wipe", env=env)
+    t0 = time.monotonic()
+    try:
+        cluster("up", env=env)
+        say(f"cluster up in {time.monotonic() - t0:.0f} s")
+        return asyncio.run(main_async(args, env))
+    finally:
+        if not args.keep:
+            cluster("down", "--wipe", env=env)
+            say("cluster stopped and wiped")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
