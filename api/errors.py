@@ -38,13 +38,13 @@ def _domain_error(error: GraphQLError, cause: DomainError) -> GraphQLError:
 # people read, with a stable code per kind of value.
 _UNREADABLE = re.compile(r"(?:Value cannot represent an? (\w+)|(\w+) cannot represent[^:]*): "
                          r"\\?\"?(.*?)\\?\"?(?:\. |$)")
-_VALUE_WORDS = {
-    "DateTime": ("INVALID_DATETIME", "Thời điểm “{}” không đúng dạng: ghi năm-tháng-ngày và giờ "
-                                     "theo ISO 8601, ví dụ 2027-01-15T17:00:00+07:00."),
-    "Date": ("INVALID_DATE", "Ngày “{}” không đúng dạng: ghi năm-tháng-ngày, ví dụ 2027-01-15."),
-    "Int": ("INVALID_NUMBER", "“{}” không phải là số nguyên."),
-    "Float": ("INVALID_NUMBER", "“{}” không phải là số."),
-    "Boolean": ("INVALID_BOOLEAN", "“{}” không phải là giá trị đúng/sai."),
+_VALUE_WORDS = {  # kind: (code, what it is, what is wrong with it)
+    "DateTime": ("INVALID_DATETIME", "Thời điểm", "không đúng dạng: ghi năm-tháng-ngày và giờ "
+                                                 "theo ISO 8601, ví dụ 2027-01-15T17:00:00+07:00."),
+    "Date": ("INVALID_DATE", "Ngày", "không đúng dạng: ghi năm-tháng-ngày, ví dụ 2027-01-15."),
+    "Int": ("INVALID_NUMBER", "Giá trị", "không phải là số nguyên."),
+    "Float": ("INVALID_NUMBER", "Giá trị", "không phải là số."),
+    "Boolean": ("INVALID_BOOLEAN", "Giá trị", "không phải là giá trị đúng/sai."),
 }
 def _unreadable(error: GraphQLError, text: str) -> GraphQLError | None:
     """A value the schema cannot read, in Vietnamese with a code of its own; None when `text`
@@ -53,8 +53,12 @@ def _unreadable(error: GraphQLError, text: str) -> GraphQLError | None:
     kind = (found.group(1) or found.group(2)) if found else None
     if found is None or kind not in _VALUE_WORDS:
         return None
-    code, words = _VALUE_WORDS[kind]
-    message = words.format(found.group(3))
+    code, subject, wrong = _VALUE_WORDS[kind]
+    value = found.group(3)
+    # A list or an object where a value belongs: graphql prints it as Python would; say so
+    # without quoting that back.
+    shown = "đã gửi" if value[:1] in "{[" else f"“{value}”"
+    message = f"{subject} {shown} {wrong}"
     variable = re.search(r"Variable '\$(\w+)'", f"{error.message} {text}")
     return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={
         "code": "VALIDATION",

@@ -93,6 +93,17 @@ async def test_a_date_the_schema_cannot_read_answers_in_vietnamese_with_a_code()
         assert error.extensions["fields"][0]["code"] == "INVALID_DATETIME"
 
 
+async def test_an_object_where_a_date_belongs_is_not_quoted_back_as_python() -> None:
+    result = await build_schema().execute(
+        'mutation($d: DateTime!) { requestExtension(id: "x", newDeadline: $d, reason: "r") '
+        "{ id } }", variable_values={"d": {"workingDays": 10}})
+    (error,) = result.errors or []
+    assert "workingDays" not in error.message and "{" not in error.message, error.message
+    assert error.message.startswith("Thời điểm đã gửi không đúng dạng")
+    assert error.extensions is not None
+    assert error.extensions["fields"][0]["code"] == "INVALID_DATETIME"
+
+
 def _task() -> object:
     now = datetime(2026, 12, 1, 3, tzinfo=UTC)
     draft = TaskDraft(title="Báo cáo kiểm đếm", description="Tổng hợp", lead_unit_id="vp",
