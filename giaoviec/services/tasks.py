@@ -286,8 +286,7 @@ class TaskService:
             actor = load_actor(session, cmd.actor_id)
             row = session.get(Task, task_id)
             principals = standing_in_for(session, actor.id, local_date(datetime.now(UTC)))
-            if row is None or not any(can_read(session, a, row)
-                                      for a in [actor, *(p for p, _ in principals)]):
+            if row is None or not can_read(session, actor, row, [p for p, _ in principals]):
                 raise not_found("Không tìm thấy nhiệm vụ.")
             parties = task_parties(session, row)
             person = session.get(Official, actor.id)
