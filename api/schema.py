@@ -86,6 +86,7 @@ class Mutation:
     decline_task = signed_in(task_mutations.decline_task)
     request_extension = signed_in(task_mutations.request_extension)
     decide_extension = signed_in(task_mutations.decide_extension)
+    change_deadline = signed_in(task_mutations.change_deadline)
     reassign_task = signed_in(task_mutations.reassign_task)
     pause_task = signed_in(task_mutations.pause_task)
     resume_task = signed_in(task_mutations.resume_task)

@@ -22,12 +22,12 @@ from domain.record import Command, EventRecord, ExtensionRequest, Notice, TaskRe
 from domain.ro import RO_THOI_GIAN
 from domain.task import MAX_NOTE
 from domain.timeliness import shift_after_pause
-from domain.timezone import as_aware, to_local
+from domain.timezone import as_aware, local_date, to_local
 
 # Reasons are required wherever someone refuses, stops or redirects work.
 NEEDS_REASON = frozenset({
     Action.RETURN, Action.DECLINE, Action.PAUSE, Action.CANCEL, Action.REASSIGN,
-    Action.REQUEST_EXTENSION, Action.HAND_OVER,
+    Action.REQUEST_EXTENSION, Action.HAND_OVER, Action.CHANGE_DEADLINE,
 })
 MAX_REFERENCE = 255
 MAX_URL = 2_000
@@ -83,6 +83,8 @@ def validate(record: TaskRecord, cmd: Command, now: datetime, *,
             _check_extension(record, cmd, now, add)
         case Action.SHIFT_DEADLINE:
             _check_shift(record, cmd, add)
+        case Action.CHANGE_DEADLINE:
+            check_new_deadline(record, cmd.new_deadline, now, add)
         case Action.DECIDE_EXTENSION if cmd.approve is None:
             add("approve", "MISSING_DECISION", "", "Cần nêu đồng ý hay không.")
         case Action.REASSIGN | Action.HAND_OVER if not (cmd.new_owner_id or "").strip():
@@ -188,6 +190,27 @@ def _check_extension(record: TaskRecord, cmd: Command, now: datetime, add: Add) 
     elif wanted <= record.deadline:
         add("newDeadline", "EXTENSION_NOT_LATER", RO_THOI_GIAN,
             "Thời hạn đề nghị phải sau thời hạn hiện tại.")
+
+
+def check_new_deadline(record: TaskRecord, wanted: datetime | None, now: datetime,
+                       add: Add) -> None:
+    """The bounds of a deadline the assigner sets himself (changeDeadline): a real instant
+    within the years a deadline may take, still ahead, not the one in force, and not before a
+    milestone the task still holds. Earlier or later alike: he may also shorten it."""
+    if wanted is None:
+        add("deadline", "MISSING_DEADLINE", RO_THOI_GIAN, "Thiếu thời hạn xử lý mới.")
+        return
+    bad = instant_issue("deadline", wanted)
+    if bad is not None:
+        add(bad.field, bad.code, bad.ro, bad.message)
+    elif wanted <= as_aware(now):
+        add("deadline", "DEADLINE_IN_PAST", RO_THOI_GIAN, "Thời hạn xử lý mới đã qua.")
+    elif wanted == record.deadline:
+        add("deadline", "DEADLINE_UNCHANGED", RO_THOI_GIAN,
+            "Thời hạn mới trùng với hạn xử lý hiện hành.")
+    elif any(m.due > local_date(wanted) for m in record.milestones):
+        add("deadline", "MILESTONE_AFTER_DEADLINE", RO_THOI_GIAN,
+            "Thời hạn mới sớm hơn một mốc tiến độ của nhiệm vụ.")
 
 
 def _check_shift(record: TaskRecord, cmd: Command, add: Add) -> None:
@@ -302,9 +325,10 @@ def apply(record: TaskRecord, cmd: Command, now: datetime, calendar: WorkingCale
             notices = [Notice(_remind_manually(t, now), recipient=Recipient.OWNER)]
             t.manual_reminders = {**t.manual_reminders, cmd.actor_id: now}
             t.last_manual_reminder_by = cmd.actor_name or cmd.actor_id
-        case Action.SHIFT_DEADLINE:
+        case Action.SHIFT_DEADLINE | Action.CHANGE_DEADLINE:
             assert cmd.new_deadline is not None
-            move_deadline(t, cmd.new_deadline, now)
+            move_deadline(t, cmd.new_deadline, now)  # the ladder re-planned, as an extension's
+            t.extension = None if cmd.action is Action.CHANGE_DEADLINE else t.extension
             notices = owner
         case Action.HAND_OVER:  # the work goes on where it stood, with its new owner
             t.owner_id = cmd.new_owner_id or t.owner_id
@@ -353,6 +377,8 @@ def event_data(cmd: Command, before: TaskRecord | None = None,
         data["signed_as"] = cmd.signed_as
     if cmd.action is Action.HAND_OVER and before is not None:
         data["previous_owner_id"] = before.owner_id
+    if cmd.action is Action.CHANGE_DEADLINE and before is not None:
+        data["previous_deadline"] = before.deadline.isoformat()
     if cmd.percent is not None:
         data["percent"] = str(cmd.percent)
     if cmd.new_deadline is not None:

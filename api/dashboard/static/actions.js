@@ -23,6 +23,9 @@ export const MUTATIONS = {
   ["newDeadline", "reason"]],
   decide_extension: [`mutation($id: ID!, $approve: Boolean!, $note: String) {
     decideExtension(id: $id, approve: $approve, note: $note) { id } }`, ["approve", "note"]],
+  change_deadline: [`mutation($id: ID!, $newDeadline: DateTime!, $reason: String!) {
+    changeDeadline(id: $id, deadline: $newDeadline, reason: $reason) { id } }`,
+  ["newDeadline", "reason"]],
   reassign: [`mutation($id: ID!, $ownerId: ID!, $reason: String!) {
     reassignTask(id: $id, ownerId: $ownerId, reason: $reason) { id } }`, ["ownerId", "reason"]],
   pause: ["mutation($id: ID!, $reason: String!) { pauseTask(id: $id, reason: $reason) { id } }",
