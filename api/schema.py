@@ -56,6 +56,7 @@ class Query:
     tasks = signed_in(task_queries.tasks)
     unit = signed_in(organisation.unit)
     units = signed_in(organisation.units)
+    notification_counts = signed_in(notifications.notification_counts)
     notifications = signed_in(notifications.notifications)
     task_history = signed_in(task_queries.task_history)
     tally = signed_in(tallies.tally)
