@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from domain.authority import decide
+from domain.authority import check_new_deadline, decide
 from domain.calendar import WorkingCalendar
 from domain.errors import Code, DomainError, FieldIssue, forbidden
 from domain.escalation import Phase, PlannedStep, Recipient, raised_at_giao_ban
@@ -22,7 +22,7 @@ from domain.record import Command, EventRecord, ExtensionRequest, Notice, TaskRe
 from domain.ro import RO_THOI_GIAN
 from domain.task import MAX_NOTE
 from domain.timeliness import shift_after_pause
-from domain.timezone import as_aware, local_date, to_local
+from domain.timezone import as_aware, to_local
 
 # Reasons are required wherever someone refuses, stops or redirects work.
 NEEDS_REASON = frozenset({
@@ -56,7 +56,10 @@ def validate(record: TaskRecord, cmd: Command, now: datetime, *,
 
     FORBIDDEN and ILLEGAL_TRANSITION come first and alone (an outsider learns nothing about
     the fields); then one VALIDATION error names every bad field. Who the actor is to the task
-    is decided here, on the task's own state (domain.authority)."""
+    is decided here, on the task's own state (domain.authority). A request already taken
+    (`repeated`) is not refused: it changes nothing."""
+    if repeated(record, cmd):
+        return
     cmd = authorised(record, cmd)
     check_transition(
         cmd.action, record.state, set(cmd.relations), resume_to=record.resume_to,
@@ -84,13 +87,21 @@ def validate(record: TaskRecord, cmd: Command, now: datetime, *,
         case Action.SHIFT_DEADLINE:
             _check_shift(record, cmd, add)
         case Action.CHANGE_DEADLINE:
-            check_new_deadline(record, cmd.new_deadline, now, add)
+            check_new_deadline(record.deadline, [m.due for m in record.milestones],
+                               cmd.new_deadline, now, add)
         case Action.DECIDE_EXTENSION if cmd.approve is None:
             add("approve", "MISSING_DECISION", "", "Cần nêu đồng ý hay không.")
         case Action.REASSIGN | Action.HAND_OVER if not (cmd.new_owner_id or "").strip():
             add("ownerId", "MISSING_OWNER", "", "Thiếu người chịu trách nhiệm mới.")
     if issues:
         raise command_error(issues)
+
+
+def repeated(record: TaskRecord, cmd: Command) -> bool:
+    """A changeDeadline sent again — its actor's key and deadline those of the one that set the
+    deadline in force (a retry after a lost answer): taken already, nothing to do."""
+    return (cmd.action is Action.CHANGE_DEADLINE and cmd.request is not None
+            and cmd.request == record.deadline_request and cmd.new_deadline == record.deadline)
 
 
 def authorised(record: TaskRecord, cmd: Command) -> Command:
@@ -190,27 +201,6 @@ def _check_extension(record: TaskRecord, cmd: Command, now: datetime, add: Add) 
     elif wanted <= record.deadline:
         add("newDeadline", "EXTENSION_NOT_LATER", RO_THOI_GIAN,
             "Thời hạn đề nghị phải sau thời hạn hiện tại.")
-
-
-def check_new_deadline(record: TaskRecord, wanted: datetime | None, now: datetime,
-                       add: Add) -> None:
-    """The bounds of a deadline the assigner sets himself (changeDeadline): a real instant
-    within the years a deadline may take, still ahead, not the one in force, and not before a
-    milestone the task still holds. Earlier or later alike: he may also shorten it."""
-    if wanted is None:
-        add("deadline", "MISSING_DEADLINE", RO_THOI_GIAN, "Thiếu thời hạn xử lý mới.")
-        return
-    bad = instant_issue("deadline", wanted)
-    if bad is not None:
-        add(bad.field, bad.code, bad.ro, bad.message)
-    elif wanted <= as_aware(now):
-        add("deadline", "DEADLINE_IN_PAST", RO_THOI_GIAN, "Thời hạn xử lý mới đã qua.")
-    elif wanted == record.deadline:
-        add("deadline", "DEADLINE_UNCHANGED", RO_THOI_GIAN,
-            "Thời hạn mới trùng với hạn xử lý hiện hành.")
-    elif any(m.due > local_date(wanted) for m in record.milestones):
-        add("deadline", "MILESTONE_AFTER_DEADLINE", RO_THOI_GIAN,
-            "Thời hạn mới sớm hơn một mốc tiến độ của nhiệm vụ.")
 
 
 def _check_shift(record: TaskRecord, cmd: Command, add: Add) -> None:
@@ -328,7 +318,9 @@ def apply(record: TaskRecord, cmd: Command, now: datetime, calendar: WorkingCale
         case Action.SHIFT_DEADLINE | Action.CHANGE_DEADLINE:
             assert cmd.new_deadline is not None
             move_deadline(t, cmd.new_deadline, now)  # the ladder re-planned, as an extension's
-            t.extension = None if cmd.action is Action.CHANGE_DEADLINE else t.extension
+            if cmd.action is Action.CHANGE_DEADLINE:
+                t.extension = None
+                t.deadline_request = cmd.request
             notices = owner
         case Action.HAND_OVER:  # the work goes on where it stood, with its new owner
             t.owner_id = cmd.new_owner_id or t.owner_id

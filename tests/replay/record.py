@@ -271,9 +271,10 @@ async def record(label: str, only: set[str] | None = None) -> None:
             await svc.act("snv.cb1", rec.id, Action.ACCEPT)
             await env.sleep(rec.deadline - now + timedelta(days=2))
             later = await env.get_current_time()
-            await svc.act("chutich", rec.id, Action.CHANGE_DEADLINE,
-                          new_deadline=working_day_deadline(later, 6),
-                          note="Điều chỉnh theo kế hoạch mới")
+            for _ in range(2):  # a retry with the same key changes nothing
+                await svc.act("chutich", rec.id, Action.CHANGE_DEADLINE,
+                              new_deadline=working_day_deadline(later, 6),
+                              note="Điều chỉnh theo kế hoạch mới", client_key="rec-9-deadline")
             await env.sleep(timedelta(days=5))
             await svc.act("snv.cb1", rec.id, Action.SUBMIT, output=Output("Báo cáo"))
             await svc.act("chutich", rec.id, Action.APPROVE)

@@ -15,7 +15,7 @@ import pytest
 
 import domain.commands
 from domain.calendar import WorkingCalendar
-from domain.commands import apply, assigned, reminded, validate
+from domain.commands import apply, assigned, reminded, repeated, validate
 from domain.errors import Code, DomainError
 from domain.escalation import DEFAULT_POLICY, Recipient, planned_steps
 from domain.lifecycle import Action, Relation, TaskState
@@ -362,3 +362,20 @@ def test_a_new_deadline_set_by_the_assigner_re_plans_the_ladder() -> None:
     assert refusal(task(), replace(change, relations=LEAD, actor_id="cb")).code == Code.FORBIDDEN
     superior = replace(change, relations=[Relation.ASSIGNER_SUPERIOR], actor_id="cttinh")
     validate(task(), superior, NOW)
+
+
+def test_a_new_deadline_sent_again_with_its_key_changes_nothing() -> None:
+    """A retried changeDeadline (same actor, key and deadline) is taken already: not refused
+    as the deadline in force, and not applied again; another's key, or another deadline under
+    the same key, is a request of its own."""
+    new = DEADLINE + timedelta(days=4)
+    first = cmd(Action.CHANGE_DEADLINE, BOSS, "ct", note="r", new_deadline=new, client_key="k1")
+    after = apply(task(), first, NOW, CAL).record
+    assert after.deadline_request == "ct\nk1"
+    assert repeated(after, first)
+    validate(after, first, NOW)
+    other = replace(first, actor_id="pct", relations=[Relation.ASSIGNER_SUPERIOR])
+    assert not repeated(after, other)
+    assert field_codes(after, other) == {("deadline", "DEADLINE_UNCHANGED")}
+    assert not repeated(after, replace(first, new_deadline=new + timedelta(days=1)))
+    assert not repeated(after, replace(first, client_key=None))
