@@ -16,8 +16,8 @@ const MINE = `query Mine($me: ID!, $unit: ID!, $category: NotificationCategory) 
     role: COORDINATING, ${OPEN} }) { totalCount edges { node { ${TASK_LINE} } } }
   standingInFor { id fullName title unit { name } }
   notificationCounts { unread byCategory { category label unread } }
-  notifications(first: 200, category: $category) { id category title body createdAt readAt
-    taskId }
+  notifications(first: 200, category: $category) { id kind category title body createdAt
+    readAt taskId }
 }`;
 const THEIRS = `query Theirs($id: ID!) { tasks(first: 100, filter: { ownerId: $id, ${OPEN} }) {
   totalCount edges { node { ${TASK_LINE} } } } }`;
@@ -77,7 +77,8 @@ function notificationList(all, unread, redraw, markLabel) {
     } }, markLabel) : null;
   return [h("p", {}, markAll, status),
     h("ul", { class: "tasks notes" }, all.map((n) => h("li", {
-      "data-notification": n.id, "data-category": n.category, class: n.readAt ? "read" : "unread" },
+      "data-notification": n.id, "data-kind": n.kind, "data-category": n.category,
+      class: n.readAt ? "read" : "unread" },
     h("strong", {}, n.title), " ", h("span", { class: "meta" }, dateTime(n.createdAt)),
     n.readAt ? null : h("span", { class: "badge t-due_soon" }, "Chưa đọc"),
     h("div", {}, n.body),
