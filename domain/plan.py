@@ -309,7 +309,8 @@ def _check_item(
                 coordinators=item.coordinators,
             )
             try:
-                deadline = validate_draft(draft, issuer, org, calendar, now)
+                deadline = validate_draft(draft, issuer, org, calendar, now,
+                                          signed_on=plan.issued_on)
             except DomainError as err:
                 issues.extend(replace(f, field=_item_field(f.field, i, j, u), row=row,
                                       message=_quoted(f, product.description))

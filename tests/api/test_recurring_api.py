@@ -209,3 +209,56 @@ async def test_a_communes_duties_are_listed_once_and_open_this_period(
     got = (await api.ok("ct.xa1", GET, id=rule["id"]))["recurringRule"]
     (period,) = got["periods"]
     assert period["due"] == today.isoformat() and period["counts"]["total"] == 1
+
+
+async def test_a_plans_ongoing_duties_recur_on_its_reporting_cycle(api: Api) -> None:
+    """"Thường xuyên" rows recur on the plan's reporting cycle (PlanInput.reporting), weekly
+    when the plan names none."""
+    measure = "Gửi Văn phòng UBND tỉnh"
+
+    def plan_input(number: str, title: str, **extra: object) -> dict[str, object]:
+        return {"clientKey": new_key(), "number": number, "subject": "Chuyển đổi số",
+                "basis": "Quyết định số 534/QĐ-TTg", "issuedOn": "2026-11-02", **extra,
+                "items": [{"leadUnitIds": ["stc"], "description": "Theo dõi thường xuyên.",
+                           "products": [{"description": title, "term": "Thường xuyên",
+                                         "measure": measure}]}]}
+
+    monthly = (await api.ok("chutich", PLAN, input=plan_input(
+        "46/KH-UBND", "Báo cáo chuyển đổi số", reporting="MONTHLY")))["createPlan"]
+    (rule,) = (await api.ok("chutich", PLAN_RULES, p=monthly["id"]))["recurringRules"]
+    assert rule["schedule"] == "Hằng tháng, hạn ngày 31"
+    quarterly = (await api.ok("chutich", PLAN, input=plan_input(
+        "47/KH-UBND", "Báo cáo cải cách hành chính", reporting="QUARTERLY")))["createPlan"]
+    (rule,) = (await api.ok("chutich", PLAN_RULES, p=quarterly["id"]))["recurringRules"]
+    assert rule["schedule"] == "Hằng quý, hạn ngày 31 tháng thứ 3 của quý"
+    unsaid = (await api.ok("chutich", PLAN, input=plan_input(
+        "48/KH-UBND", "Báo cáo kỷ luật hành chính")))["createPlan"]
+    (rule,) = (await api.ok("chutich", PLAN_RULES, p=unsaid["id"]))["recurringRules"]
+    assert rule["schedule"] == "Hằng tuần, hạn thứ Sáu"
+
+
+async def test_a_sheet_names_its_reporting_cycle(api: Api) -> None:
+    """"Kỳ báo cáo: Hằng quý" above the table: its "Thường xuyên" rows recur quarterly; a cycle
+    not understood is refused with its row, naming the forms that work."""
+    from sqlmodel import select
+
+    from domain.recurrence import Frequency, from_json
+    from giaoviec.store.models import RecurringRule
+    from tests.api.test_plan_sheet import HEADER, sheet
+    from tests.api.test_plans import upload
+
+    rows = [["1", "Theo dõi cải cách hành chính", "Sở Tài chính", "",
+             "Báo cáo tinh giản thủ tục", "Thường xuyên", "Trình Chủ tịch UBND tỉnh"]]
+    header = [line for line in HEADER if not str(line[0]).startswith("Số")]
+    data = sheet([*header, ["Số: 49/KH-UBND"], ["Kỳ báo cáo: Hằng quý"]], rows)
+    body = await upload(api, "chutich", "ke-hoach.xlsx", data, new_key())
+    assert "errors" not in body, body["errors"]
+    with Session(api.engine) as s:
+        (rule,) = s.exec(select(RecurringRule).where(
+            RecurringRule.plan_id == body["data"]["importPlan"]["id"])).all()
+    assert from_json(rule.recurrence).frequency is Frequency.QUARTERLY
+    bad = sheet([*header, ["Số: 50/KH-UBND"], ["Kỳ báo cáo:", "thỉnh thoảng"]], rows)
+    (err,) = (await upload(api, "chutich", "ke-hoach.xlsx", bad, new_key()))["errors"]
+    (fault,) = err["extensions"]["fields"]
+    assert (fault["code"], fault["row"]) == ("INVALID_REPORTING", 6)
+    assert "“thỉnh thoảng”" in fault["message"] and "hằng tháng" in fault["message"]
