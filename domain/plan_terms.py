@@ -21,8 +21,15 @@ from datetime import date, timedelta
 from domain.calendar import WorkingCalendar
 from domain.errors import FieldIssue
 from domain.plan_wording import add_months
-from domain.recurrence import SEED_REPORTS, DueDate, Frequency, Recurrence, RuleDraft
-from domain.ro import RO_THOI_GIAN
+from domain.recurrence import (
+    SEED_REPORTS,
+    DueDate,
+    Frequency,
+    Recurrence,
+    RuleDraft,
+    duty_key,
+)
+from domain.ro import RO_THOI_GIAN, RO_VIEC
 from domain.task import DeadlineSpec
 from domain.text import fold
 
@@ -250,3 +257,18 @@ def _date(text: str, start: date) -> date | None:
             if day >= start:
                 return day
     return None
+
+
+def repeated_duties(rules: list[PlannedRule]) -> list[FieldIssue]:
+    """A plan's periodic rows that give a unit a duty an earlier row already gives it (the same
+    duty_key): each would be the same task twice a period."""
+    seen: dict[tuple[str, str], int] = {}
+    issues: list[FieldIssue] = []
+    for rule in rules:
+        key = (rule.unit_id, duty_key(rule.draft.title, rule.draft.recurrence))
+        if key in seen:
+            issues.append(FieldIssue("items", "DUPLICATE_RULE", (
+                f"Dòng {rule.row} giao lại nhiệm vụ định kỳ “{rule.draft.title.strip()}” đã giao "
+                f"ở dòng {seen[key]} cho cùng đơn vị."), RO_VIEC, rule.row))
+        seen.setdefault(key, rule.row)
+    return issues

@@ -4,6 +4,7 @@ a period's roll-up (who has not submitted), pause, resume, end and their trail."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
@@ -262,3 +263,64 @@ async def test_a_sheet_names_its_reporting_cycle(api: Api) -> None:
     (fault,) = err["extensions"]["fields"]
     assert (fault["code"], fault["row"]) == ("INVALID_REPORTING", 6)
     assert "“thỉnh thoảng”" in fault["message"] and "hằng tháng" in fault["message"]
+
+
+async def test_concurrent_twins_of_a_duty_make_one_rule(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The duplicate-duty check is a look before the insert: creators racing past it together
+    are held by the database (a claim per unit and duty), the losers answered CONFLICT naming
+    the rule that won; once that rule ends, the duty may be set again."""
+    import itertools
+    import threading
+
+    from domain.errors import Code, DomainError
+    from domain.recurrence import Frequency, Recurrence, RuleDraft
+    from giaoviec.services import recurring
+    from giaoviec.services.recurring import RecurringService
+    from giaoviec.store.models import RecurringRule
+
+    racers = 4
+    barrier, calls, lock = threading.Barrier(racers), itertools.count(), threading.Lock()
+    real = recurring.refuse_duplicate
+
+    def racing(session: Session, draft: RuleDraft, row: int | None = None) -> None:
+        with lock:
+            first_look = next(calls) < racers
+        real(session, draft, row)
+        if first_look:  # every creator has looked before any of them writes
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=10)
+
+    monkeypatch.setattr(recurring, "refuse_duplicate", racing)
+    service = RecurringService(api.service, api.app.state.services.scheduler)
+    today = local_date(datetime.now(UTC))
+    draft = RuleDraft(
+        title="Báo cáo  tình hình  an ninh trật tự", description="Tổng hợp tình hình.",
+        basis="Kế hoạch số 112/KH-UBND", product_kind="báo cáo",
+        product_description="Báo cáo tuần", product_measure="Gửi Văn phòng UBND tỉnh",
+        unit_ids=("snv", "stc"), recurrence=Recurrence(Frequency.WEEKLY, weekday=5),
+        starts_on=today)
+    results = await asyncio.gather(*(
+        service.create("chutich", new_key(), draft) for _ in range(racers)),
+        return_exceptions=True)
+    assert not barrier.broken
+    made = [r for r in results if isinstance(r, str)]
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(made) == 1 and len(refused) == racers - 1, results
+    assert {e.code for e in refused} == {Code.CONFLICT}
+    assert all(made[0] in e.fields[0].message for e in refused)
+    with Session(api.engine) as s:
+        rules = s.exec(select(RecurringRule).where(
+            RecurringRule.title == "Báo cáo  tình hình  an ninh trật tự".strip())).all()
+    assert [r.id for r in rules] == made
+    monkeypatch.setattr(recurring, "refuse_duplicate", real)
+    # The same duty written otherwise, for one of the same units: still the same duty.
+    twin = await api.error("chutich", CREATE, input={
+        "clientKey": new_key(), "title": "báo cáo tình hình an ninh trật tự",
+        "description": "Tổng hợp.", "basis": "Kế hoạch số 112/KH-UBND", "unitIds": ["stc"],
+        "product": {"kind": "báo cáo", "description": "Báo cáo tuần", "measure": "Gửi"},
+        "recurrence": {"frequency": "WEEKLY", "weekday": 5}, "startsOn": today.isoformat()})
+    assert twin["extensions"]["code"] == "CONFLICT"
+    await service.end("chutich", made[0], "Thay bằng nhiệm vụ khác")
+    again = await service.create("chutich", new_key(), draft)
+    assert again != made[0]

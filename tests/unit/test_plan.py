@@ -273,3 +273,19 @@ def test_ongoing_duties_recur_on_the_plans_reporting_cycle() -> None:
     for cycle in (REPORTING_CYCLES[Frequency.MONTHLY], WEEKLY_REPORTING):
         (rule,) = check_plan(plan(ongoing, reporting=cycle), CHAIRMAN, FACTS, CAL, NOW).rules
         assert rule.draft.recurrence == cycle
+
+
+def test_a_plan_giving_a_unit_the_same_duty_twice_is_refused_at_the_later_row() -> None:
+    from domain.recurrence import Frequency, Recurrence, duty_key
+
+    weekly = Recurrence(Frequency.WEEKLY, weekday=5)
+    assert duty_key("Báo cáo  Tuần", weekly) == duty_key("bao cao tuan", weekly)
+    assert duty_key("Báo cáo tuần", weekly) != duty_key("Báo cáo tuần", Recurrence(
+        Frequency.MONTHLY, day=31))
+    twice = plan(item("vp", products=(product("Báo cáo kiểm đếm", "Hằng tuần"),)),
+                 item("snv", products=(product("Báo cáo kiểm đếm", "Hằng tuần"),)),
+                 item("vp", products=(product("Báo cáo  kiểm đếm", "hằng tuần"),)))
+    with pytest.raises(DomainError) as caught:
+        validate_plan(twice, CHAIRMAN, FACTS, CAL, NOW)
+    assert [(f.row, f.code) for f in caught.value.fields] == [(3, "DUPLICATE_RULE")]
+    assert "dòng 1" in caught.value.fields[0].message
