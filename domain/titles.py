@@ -2,7 +2,7 @@
 "Phó Trưởng phòng Văn hóa - Xã hội", "Công chức Phòng Kinh tế", "Giám đốc Trung tâm".
 
 One function decides who a title names within a unit (`title_holders`): the members whose own
-recorded title reads the same; else, by the rank the title speaks of — the head (Chánh Văn
+recorded title reads the same, and those of the rank the title speaks of — the head (Chánh Văn
 phòng, Trưởng phòng, Trưởng ban, Giám đốc, Thủ trưởng, Chủ tịch), a deputy (Phó …), or an
 officer (Công chức, Cán bộ, Chuyên viên, Viên chức) — provided what follows the title is part of
 the unit's name ("Trưởng phòng Kinh tế" does not name the head of Phòng Văn hóa - Xã hội). A
@@ -76,25 +76,24 @@ def read_title(text: str) -> tuple[Rank, str] | None:
 
 
 def title_holders(text: str, unit_name: str, members: Sequence[Member]) -> list[Member] | None:
-    """Who in the unit the title names (none, one, or several); None when the text is no
-    title (a name, a username)."""
-    own = [m for m in members if m.title and _clean(m.title) == _clean(text)]
-    if own:
-        return own
+    """Who in the unit the title names (none, one, or several): those whose recorded title
+    reads the same, and those of the rank it speaks of; None when the text is no title (a name,
+    a username)."""
+    ids = {m.id for m in members if m.title and _clean(m.title) == _clean(text)}
     read = read_title(text)
-    if read is None:
+    if read is None and not ids:
         return None
-    rank, unit_words = read
-    if unit_words and unit_words not in _clean(unit_name):
-        return []  # the title of another unit's official
+    rank, unit_words = read or (None, "")
     pairs = [(m.id, list(m.roles)) for m in members]
+    if unit_words and unit_words not in _clean(unit_name):
+        rank = None  # the title of another unit's official
     if rank is Rank.HEAD:
-        ids = set(heads_of(pairs))
+        ids |= set(heads_of(pairs))
     elif rank is Rank.DEPUTY:
-        ids = set(deputies_of(pairs))
-    else:
-        ids = {m.id for m in members
-               if m.roles & _OFFICER_ROLES and not m.roles & _LEADER_ROLES}
+        ids |= set(deputies_of(pairs))
+    elif rank is Rank.OFFICER:
+        ids |= {m.id for m in members
+                if m.roles & _OFFICER_ROLES and not m.roles & _LEADER_ROLES}
     return [m for m in members if m.id in ids]
 
 

@@ -24,6 +24,12 @@ def test_heads_deputies_and_officers_by_their_titles() -> None:
     assert ids(title_holders("Trưởng phòng Kinh tế", OFFICE, STAFF)) == []  # another unit
     assert ids(title_holders("Phó Giám đốc", OFFICE, STAFF)) == ["pcvp"]
     assert title_holders("Đỗ Văn Bình", OFFICE, STAFF) is None  # a name, not a title
+    # A title recorded for one officer does not hide another of the same rank.
+    titled = [*STAFF[:2], Member("vp1", "Đỗ Văn Bình", "Công chức Văn phòng",
+                                 frozenset({"officer"})), STAFF[3]]
+    assert ids(title_holders("Công chức Văn phòng", OFFICE, titled)) == ["vp1", "vp2"]
+    assert ids(title_holders("Kế toán", OFFICE, [Member("kt", "A", "Kế toán", frozenset())])) == [
+        "kt"]
     assert read_title("Phó Trưởng phòng Văn hóa – Xã hội") == (
         Rank.DEPUTY, "phong van hoa - xa hoi")
     assert ids(title_holders("Giám đốc Trung tâm", "Trung tâm Phục vụ hành chính công", [
