@@ -1,6 +1,6 @@
 """Benchmark: scale-out (issue 17, benchmark 3) — the cluster shape with one and with two
-API+worker pairs, under (a) assignTask alone and (b) a mixed load, with the CPU each process
-spends per operation, so what bounds it is visible.
+API+worker pairs, under (a) assignTask alone, (b) a mixed load and (c) its reads alone, with
+the CPU each process spends per operation, so what bounds it is visible.
 
 For each number of pairs (default 1, then 2) it starts `make cluster` of its own (`up --pairs N`
 on a wiped database), warms it up with the mixed load, then runs each load for a fixed time at
@@ -10,7 +10,9 @@ a fixed number of requests in flight, through HAProxy:
 - mixed: each in-flight slot runs a task's life — assignTask (chairman), the owner's task list,
   acceptTask, reportProgress, the dashboard's figures (chairman), submitOutput, what awaits
   the chairman's decision, approveTask, the dashboard's ranking of units — 5 mutations and 4
-  reads, again and again.
+  reads, again and again;
+- read: those 4 reads alone (on the tasks the first two left), so that what the mixed load's
+  other mutations cost can be told apart from what its reads cost.
 
 Printed for each: requests answered, rate, p50/p95, errors; CPU seconds each process spent
 (from /proc/PID/stat utime+stime, sampled each second: every API, every worker with its
@@ -74,6 +76,7 @@ APPROVE = "mutation($id: ID!) { approveTask(id: $id) { id state } }"
 OWN_LIST = """{ tasks(first: 20) { totalCount edges { node { id title state deadline
   timeliness } } } }"""
 ME = "{ me { unit { id } } }"
+PHASES = ("assign", "mixed", "read")
 MUTATIONS = {"acceptTask", "reportProgress", "submitOutput", "approveTask"}
 DASHBOARD = dict(HOME)
 
@@ -159,10 +162,20 @@ class Load:
                 if await self.call(op, user, query, variables) is None and op in MUTATIONS:
                     break  # a refused step: the task's life cannot go on; start another
 
+    async def reader(self, run: str, slot: int) -> None:
+        """The reads of the mixed load alone: what they cost apart from the mutations."""
+        u = {"u": self.root}
+        for i in itertools.count(slot):
+            owner = f"{DEPARTMENTS[i % len(DEPARTMENTS)]}.cb1"
+            await self.call("tasks (owner's list)", owner, OWN_LIST)
+            await self.call("dashboard figures", CHAIRMAN, DASHBOARD["figures"], u)
+            await self.call("dashboard awaiting decision", CHAIRMAN, DASHBOARD["lists"], u)
+            await self.call("dashboard ranking", CHAIRMAN, DASHBOARD["ranking"], u)
+
     async def run(self, kind: str, seconds: float, in_flight: int) -> float:
         self.until = time.monotonic() + seconds
         run = f"{kind}-{time.time_ns()}"
-        loop = self.assigner if kind == "assign" else self.life
+        loop = {"assign": self.assigner, "mixed": self.life, "read": self.reader}[kind]
         t0 = time.perf_counter()
         results = await asyncio.gather(*(loop(run, s) for s in range(in_flight)),
                                        return_exceptions=True)
@@ -297,7 +310,7 @@ async def measure(env: Mapping[str, str], pairs: int, seconds: float, in_flight:
         say(f"{pairs} pair(s) up: {', '.join(roots)}; warm-up {warmup:.0f} s of the mixed load")
         await load.run("mixed", warmup, in_flight)
         results = []
-        for kind in ("assign", "mixed"):
+        for kind in PHASES:
             r = await phase(load, kind, seconds, in_flight, roots, env["CLUSTER_DATABASE_URL"])
             show(pairs, r)
             results.append({"pairs": pairs, **r})
