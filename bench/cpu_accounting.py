@@ -93,3 +93,23 @@ class Phase:
         if not ordered:
             return float("nan"), float("nan")
         return 1000 * percentile(ordered, 0.5), 1000 * percentile(ordered, 0.95)
+
+
+def by_role(cpu: Mapping[str, float]) -> dict[str, float]:
+    """Each process's figure summed by its role: api1, api2 → api; worker1, … → worker; the
+    others (temporal, proxy, postgres, load generator) as they are."""
+    roles: dict[str, float] = {}
+    for name, value in cpu.items():
+        role = name.rstrip("0123456789") if name.startswith(("api", "worker")) else name
+        roles[role] = roles.get(role, 0.0) + value
+    return roles
+
+
+def rest_per_op(total_s: float, known: Sequence[tuple[float, int]], rest_ops: int) -> float:
+    """CPU ms per operation of the operations of a mixed load left once those of known cost
+    are taken out: `total_s` CPU seconds over the mixed load, `known` each kind's (ms per
+    operation, measured alone; how many the mixed load did)."""
+    if not rest_ops:
+        return float("nan")
+    known_ms = sum(ms * n for ms, n in known)
+    return (1000 * total_s - known_ms) / rest_ops

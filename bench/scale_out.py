@@ -52,6 +52,7 @@ from sqlalchemy import create_engine, text
 from bench.cpu_accounting import Phase, busy_cores, parse_stat, per_op_ms, spent, tree
 from bench.http_load import ASSIGN, assign_body
 from bench.million import HOME
+from bench.scale_out_report import main as report
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULTS = {
@@ -345,7 +346,8 @@ def main() -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"started": started, "cores": CORES, "results": results},
                               indent=1, ensure_ascii=False) + "\n")
-    say(f"\nfigures also in {out}")
+    say(f"\nfigures also in {out}\n")
+    report(str(out))
     return 0
 
 

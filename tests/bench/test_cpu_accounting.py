@@ -7,7 +7,17 @@ import math
 
 import pytest
 
-from bench.cpu_accounting import Phase, busy, busy_cores, parse_stat, per_op_ms, spent, tree
+from bench.cpu_accounting import (
+    Phase,
+    busy,
+    busy_cores,
+    by_role,
+    parse_stat,
+    per_op_ms,
+    rest_per_op,
+    spent,
+    tree,
+)
 
 # A real /proc/PID/stat line, with a command name holding a space and a ")".
 STAT = ("4242 (giaoviec api) x) S 4200 4242 4242 0 -1 4194560 9000 0 12 0 "
@@ -59,3 +69,31 @@ def test_per_op_and_phase_figures() -> None:
     p50_all, p95_all = phase.quantiles()
     assert p50_all == pytest.approx(600.0) and p95_all == pytest.approx(2000.0)
     assert all(math.isnan(q) for q in phase.quantiles("none"))
+
+
+def test_by_role_sums_the_pairs_processes() -> None:
+    cpu = {"temporal": 3.0, "api1": 1.0, "api2": 1.5, "worker1": 2.0, "worker2": 2.5,
+           "proxy": 0.1, "postgres": 0.7}
+    assert by_role(cpu) == {"temporal": 3.0, "api": 2.5, "worker": 4.5, "proxy": 0.1,
+                            "postgres": 0.7}
+
+
+def test_rest_per_op_takes_the_known_kinds_out_of_a_mixed_load() -> None:
+    # 10 assignments at 60 ms and 40 reads at 20 ms, measured alone; the mixed load spent
+    # 2.4 s over them and 40 acts: the acts cost (2400 - 600 - 800) / 40 = 25 ms each.
+    assert rest_per_op(2.4, [(60.0, 10), (20.0, 40)], 40) == pytest.approx(25.0)
+    assert math.isnan(rest_per_op(1.0, [], 0))
+
+
+def test_act_cost_from_one_rounds_three_phases() -> None:
+    from bench.scale_out_report import act_cost
+
+    assign = {"ops": 10, "cpu_s": {"api1": 0.3, "worker1": 0.3}}  # 30 + 30 ms per assignment
+    read = {"ops": 40, "cpu_s": {"api1": 0.8, "worker1": 0.0}}  # 20 ms of API per read
+    mixed = {"by_op": {"assignTask": {"n": 2}, "acceptTask": {"n": 2}, "approveTask": {"n": 2},
+                       "dashboard figures": {"n": 4}},
+             "cpu_s": {"api1": 0.16, "worker1": 0.10}}
+    cost = act_cost(mixed, assign, read)
+    # api: (160 - 2*30 - 4*20) / 4 acts; worker: (100 - 2*30) / 4
+    assert cost["api"] == pytest.approx(5.0) and cost["worker"] == pytest.approx(10.0)
+    assert cost["temporal"] == 0.0
