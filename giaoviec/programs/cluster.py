@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -59,6 +60,14 @@ from giaoviec.programs.dev_temporal import port_taken
 from giaoviec.programs.haproxy_config import render
 
 CLUSTER_REDIS_URL = "redis://127.0.0.1:6379/0"
+TEMPORAL_ARGS_ENV = "GIAOVIEC_CLUSTER_TEMPORAL_ARGS"
+
+
+def temporal_options() -> list[str]:
+    """More options for the dev server, from GIAOVIEC_CLUSTER_TEMPORAL_ARGS (benchmarks: the
+    last of a repeated option wins, so `--db-filename ''` keeps its state in memory, and
+    `--sqlite-pragma synchronous=off` trades durability for speed)."""
+    return shlex.split(os.environ.get(TEMPORAL_ARGS_ENV, ""))
 
 
 def plan(settings: Settings, home: Path, pairs: int) -> dict[str, Spec]:
@@ -83,7 +92,8 @@ def plan(settings: Settings, home: Path, pairs: int) -> dict[str, Spec]:
         [find_binary("temporal"), "server", "start-dev", "--db-filename",
          str((home / "temporal.db").resolve()), "--ip", "127.0.0.1",
          "--port", str(temporal_port), "--ui-port", str(settings.temporal_ui_port),
-         "--namespace", settings.temporal_namespace, "--log-level", "warn"],
+         "--namespace", settings.temporal_namespace, "--log-level", "warn",
+         *temporal_options()],
         port=temporal_port)}
     for name in workers(pairs):
         port = free_port()

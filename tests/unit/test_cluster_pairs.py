@@ -73,3 +73,14 @@ def test_a_running_cluster_is_not_reshaped_nor_stopped_by_up(tmp_path: Path) -> 
         cluster_program.same_shape(cluster, 1)
     cluster_program.same_shape(cluster, 2)  # the same shape: `up` goes on (idempotent)
     assert cluster.pid("worker1") == os.getpid()
+
+
+def test_the_dev_server_takes_more_options_from_the_environment(
+        tmp_path: Path, binaries: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = cluster_program.plan(settings(tmp_path), tmp_path, 1)["temporal"].argv
+    assert argv[argv.index("--db-filename") + 1].endswith("temporal.db")
+    monkeypatch.setenv("GIAOVIEC_CLUSTER_TEMPORAL_ARGS",
+                       "--db-filename '' --sqlite-pragma journal_mode=wal")
+    argv = cluster_program.plan(settings(tmp_path), tmp_path, 1)["temporal"].argv
+    # Appended: the last --db-filename (empty: in memory) is the one the server takes.
+    assert argv[-4:] == ["--db-filename", "", "--sqlite-pragma", "journal_mode=wal"]
