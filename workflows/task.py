@@ -16,7 +16,15 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import CalendarOverrides, WorkingCalendar
-    from domain.commands import Change, apply, assigned, authorised, reminded, validate
+    from domain.commands import (
+        Change,
+        apply,
+        assigned,
+        authorised,
+        reminded,
+        repeated,
+        validate,
+    )
     from domain.errors import Code, DomainError, unavailable
     from domain.escalation import DEFAULT_POLICY, born_overdue, next_step
     from domain.lifecycle import TERMINAL_STATES, WORKING_STATES, Action
@@ -276,6 +284,8 @@ class TaskWorkflow:
                 validate(self.t, cmd, now, principals=principals)
             except DomainError as err:
                 raise to_failure(err) from None
+            if repeated(self.t, cmd):  # a retried changeDeadline already taken
+                return self.t
             before = self.t
             await self._commit(apply(self.t, cmd, now, self.calendar))
             self.replan = True

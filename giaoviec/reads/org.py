@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
 from sqlmodel import Session, col, select
@@ -23,7 +24,15 @@ from domain.org import (
     tracking_unit,
 )
 from domain.task import OrgFacts, TaskDraft
-from giaoviec.store.models import Official, Task, TaskCoordinator, TaskMilestone, Unit
+from domain.timezone import local_date
+from giaoviec.store.models import (
+    Official,
+    Substitution,
+    Task,
+    TaskCoordinator,
+    TaskMilestone,
+    Unit,
+)
 
 R = TypeVar("R")
 
@@ -60,6 +69,8 @@ class Viewer:
     read model writes paths ("/a/b/"), for subtree questions in SQL."""
 
     actor: Actor
+    # The officials he stands in for today (their substitute): he reads what they read.
+    principals: tuple[Actor, ...] = ()
 
     @property
     def id(self) -> str:
@@ -67,15 +78,34 @@ class Viewer:
 
     @property
     def scope_path(self) -> str:
-        return "/" + "".join(f"{p}/" for p in jurisdiction(self.actor))
+        return scope_path(self.actor)
+
+
+def scope_path(actor: Actor) -> str:
+    """The path of an official's jurisdiction as the read model writes paths ("/a/b/")."""
+    return "/" + "".join(f"{p}/" for p in jurisdiction(actor))
 
 
 def viewer_for(session: Session, username: str) -> Viewer | None:
-    """The active official with this username, or None."""
+    """The active official with this username, or None; with those he stands in for today."""
     official = session.exec(select(Official).where(Official.username == username)).first()
     if official is None or not official.active:
         return None
-    return Viewer(actor_of(session, official))
+    today = local_date(datetime.now(UTC))
+    return Viewer(actor_of(session, official),
+                  tuple(a for a, _ in standing_in_for(session, official.id, today)))
+
+
+def standing_in_for(session: Session, substitute_id: str, day: date
+                    ) -> list[tuple[Actor, Official]]:
+    """The active officials someone stands in for on `day` (as the rules see them, and as
+    recorded: name, title)."""
+    rows = session.exec(select(Official).join(
+        Substitution, col(Substitution.official_id) == Official.id).where(
+        Substitution.substitute_id == substitute_id, col(Substitution.cancelled_at).is_(None),
+        Substitution.starts_on <= day, Substitution.ends_on >= day,
+        col(Official.active).is_(True)).order_by(col(Substitution.id))).all()
+    return [(actor_of(session, o), o) for o in rows]
 
 
 # What the domain rules need -------------------------------------------------------------------

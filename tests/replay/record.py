@@ -14,7 +14,7 @@ import dataclasses
 import shutil
 import sys
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, SQLModel
@@ -62,6 +62,11 @@ class _NoSchedule:
     async def remove(self, rule_id: str) -> None: ...
     async def set_paused(self, rule_id: str, paused: bool, note: str) -> None: ...
 QUEUE = "record"
+
+
+def working_day_deadline(now: datetime, days: int) -> datetime:
+    """The end of the working day `days` working days after `now`, as a deadline."""
+    return WorkingCalendar().deadline_for_date(working_day_after(now, days))
 
 
 async def _save(handle: WorkflowHandle, name: str, label: str, run_id: str | None = None) -> None:
@@ -270,6 +275,25 @@ async def record(label: str, only: set[str] | None = None) -> None:
             await _handle(env.client, rec.id).result()
             await _handle(env.client, child.id).result()
             await _save(_handle(env.client, rec.id), "task-carry-down", label)
+
+        # The assigner sets a new deadline himself (changeDeadline) on an overdue task: the
+        # ladder re-planned from it, then the product approved.
+        if want("task-change-deadline"):
+            now = await env.get_current_time()
+            rec = await svc.assign("chutich", "rec-9", draft(deadline=working_day_after(now, 3)),
+                                   now=now)
+            await svc.act("snv.cb1", rec.id, Action.ACCEPT)
+            await env.sleep(rec.deadline - now + timedelta(days=2))
+            later = await env.get_current_time()
+            for _ in range(2):  # a retry with the same key changes nothing
+                await svc.act("chutich", rec.id, Action.CHANGE_DEADLINE,
+                              new_deadline=working_day_deadline(later, 6),
+                              note="Điều chỉnh theo kế hoạch mới", client_key="rec-9-deadline")
+            await env.sleep(timedelta(days=5))
+            await svc.act("snv.cb1", rec.id, Action.SUBMIT, output=Output("Báo cáo"))
+            await svc.act("chutich", rec.id, Action.APPROVE)
+            await _handle(env.client, rec.id).result()
+            await _save(_handle(env.client, rec.id), "task-change-deadline", label)
     engine.dispose()
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -124,6 +124,43 @@ async def test_approved_extension_replans_the_ladder(
     assert task_row(db, rec.id).deadline == new_deadline
 
 
+async def test_a_deadline_the_assigner_changes_replans_the_ladder(
+    env: WorkflowEnvironment, service: TaskService, db: Engine
+) -> None:
+    """changeDeadline, decided by the task's workflow: an overdue, flagged task given a new
+    deadline starts afresh (the ladder from the new deadline, the count and the flag cleared);
+    the owner is told; the trail keeps the old deadline; the lead may not do it."""
+    start = await now(env)
+    rec = await service.assign("chutich", new_key(), draft(deadline=working_day_after(start, 2)),
+                               now=start)
+    steps = list(itertools.islice(planned_steps(DEFAULT_POLICY, CAL, rec.deadline), 7))
+    await sleep_until(env, steps[-1].at + timedelta(hours=1))
+    assert task_row(db, rec.id).flagged is True
+    with pytest.raises(DomainError) as refused:
+        await service.act("snv.cb1", rec.id, Action.CHANGE_DEADLINE,
+                          new_deadline=rec.deadline + timedelta(days=30), note="Tự gia hạn")
+    assert refused.value.code == Code.FORBIDDEN
+    new_deadline = CAL.deadline_for_date(working_day_after(await now(env), 10))
+    changed = await service.act("chutich", rec.id, Action.CHANGE_DEADLINE,
+                                new_deadline=new_deadline, note="Điều chỉnh theo kế hoạch mới")
+    assert changed.deadline == new_deadline and changed.state is TaskState.ASSIGNED
+    row = task_row(db, rec.id)
+    assert (row.deadline, row.overdue_reminders, row.flagged) == (new_deadline, 0, False)
+    trail = events(db, rec.id)[-1]
+    assert trail.action == "change_deadline" and trail.note == "Điều chỉnh theo kế hoạch mới"
+    assert json.loads(trail.data)["previous_deadline"] == rec.deadline.isoformat()
+    told = [n for n in notifications(db, rec.id) if n.title.startswith("Đổi hạn xử lý")]
+    assert [n.recipient_id for n in told] == ["snv.cb1"]
+    sent_before = len(reminder_events(db, rec.id))
+    await sleep_until(env, new_deadline - timedelta(hours=1))
+    fired = reminder_events(db, rec.id)[sent_before:]
+    planned = list(itertools.islice(planned_steps(DEFAULT_POLICY, CAL, new_deadline), 3))
+    assert len(fired) == 3
+    for event, step in zip(fired, planned, strict=True):
+        assert close_to(event.at, step.at)
+    assert task_row(db, rec.id).overdue_reminders == 0
+
+
 async def test_denied_extension_keeps_the_deadline(
     env: WorkflowEnvironment, service: TaskService, db: Engine
 ) -> None:
