@@ -107,7 +107,7 @@ def test_a_provinces_reads_use_the_indexes_made_for_them(postgres_url: str) -> N
     engine.dispose()
     subtree = [p for name in ("list", "figures") for s, p in found[name].items()
                if "lead_unit_path LIKE" in s]
-    # the list's count and page are one statement (0012), the figures another
+    # the list's count and page are one statement (0013), the figures another
     assert len(subtree) >= 2 and all("ix_task_subtree" in p for p in subtree), found
     assert any("Index Only Scan using ix_task_subtree" in p for p in subtree), subtree
     awaiting = [p for s, p in found["lists"].items() if "DISTINCT task.assigner_id" in s]
@@ -115,7 +115,7 @@ def test_a_provinces_reads_use_the_indexes_made_for_them(postgres_url: str) -> N
 
 
 def test_a_provinces_pages_are_gathered_from_the_index_alone(postgres_url: str) -> None:
-    """Migration 0012: a subtree's list and what awaits a decision are pages of a set gathered
+    """Migration 0013: a subtree's list and what awaits a decision are pages of a set gathered
     from one index without reading the table (giaoviec.reads.tasks._gathered_page), not a walk
     of ix_task_deadline that reads the window's tasks of every unit."""
     engine = prepare(postgres_url, 2000, reuse=False)  # and VACUUM ANALYZE, as loaded

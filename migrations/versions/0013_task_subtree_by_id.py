@@ -1,7 +1,7 @@
 """ix_task_subtree ends with the task id: a subtree's page read in order per (unit, state)
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 06:30:00
 
 A province's task list (its subtree, some states, a deadline window, 50 a page by deadline
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0011"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
