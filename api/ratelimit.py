@@ -12,6 +12,7 @@ files route checks tokens too. The buckets live in one store for every API proce
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import json
@@ -40,7 +41,12 @@ MESSAGE = "Quá nhiều yêu cầu, đề nghị thử lại sau {seconds} giây
 current_client: ContextVar[str | None] = ContextVar("current_client", default=None)
 
 
-# Refused at the door: the official's refusals are over their budget (RefusedAtTheDoor).
+# Refused at the door: the official's refusals are over their budget (RefusedAtTheDoor). The
+# answer is held this long (at most its Retry-After), so that a client sending again at once
+# gets few answers a second, all of them cheap; at most DOOR_HELD answers are held at once in a
+# process, the others go out at once.
+DOOR_HOLD_SECONDS = 1.0
+DOOR_HELD = 256
 DOOR_MESSAGE = ("Đồng chí đã gửi quá nhiều yêu cầu bị từ chối; đề nghị thử lại sau {seconds} "
                 "giây.")
 
@@ -260,15 +266,17 @@ async def _too_many(scope: Scope, receive: Receive, send: Send, wait: int,
 
 class RefusedAtTheDoor:
     """Before a request's body is even read: an official whose refusals are over their budget
-    (`Limits.refusals`, spent by `refused`) is answered 429 at once, whatever he asks, until
-    it refills. Only a token verified shortly before is recognised (the authenticator's
-    memory of them, no check of its own): this costs a lookup, and an unknown token goes on
-    to be verified, and refused, in full."""
+    (`Limits.refusals`, spent by `refused`) is answered 429 whatever he asks until it
+    refills, the answer held a moment (DOOR_HOLD_SECONDS). Only a token verified shortly
+    before is recognised (the authenticator's memory of them, no check of its own): this
+    costs a lookup; an unknown token is verified, and refused, by RateLimits, before its
+    query is parsed."""
 
     def __init__(self, app: ASGIApp, limits: Limits, authenticator: Authenticator) -> None:
         self.app = app
         self.limits = limits
         self.authenticator = authenticator
+        self.held = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         store = self.limits.refusals
@@ -279,6 +287,12 @@ class RefusedAtTheDoor:
             wait = (await _bucket(store, "retry_after", "official:" + username)
                     if username is not None else None)
             if wait is not None:
+                if self.held < DOOR_HELD:
+                    self.held += 1
+                    try:
+                        await asyncio.sleep(min(wait, DOOR_HOLD_SECONDS))
+                    finally:
+                        self.held -= 1
                 await _too_many(scope, receive, send, wait, DOOR_MESSAGE)
                 return
         await self.app(scope, receive, send)
