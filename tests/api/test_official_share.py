@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from graphql import parse
 from sqlalchemy.engine import Engine
@@ -22,7 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.auth import issue_dev_token
 from api.cost import BUSY, EXPENSIVE, MAX_COST, query_cost
-from api.ratelimit import DOOR_MESSAGE, Limits
+from api.ratelimit import DOOR_HOLD_SECONDS, DOOR_MESSAGE, Limits
 from api.schema import build_schema
 from giaoviec.reads import read
 from tests.api.harness import Api, make_settings, running_api
@@ -140,6 +141,24 @@ async def test_past_his_refusals_an_official_is_refused_at_the_door(
         await api.ok("snv.cb2", "{ me { id } }")  # another official is not concerned
         clock.now += 20  # one refusal's worth refilled
         assert (await api.ok("snv.cb1", "{ me { id } }"))["me"]["id"] == "snv.cb1"
+
+
+async def test_the_door_holds_its_answer_a_moment_and_the_loop_goes_on(
+    env: WorkflowEnvironment, db: Engine
+) -> None:
+    async with serving(env, db, rate_refusals_per_minute=1) as (api, _):
+        signed = api.token("snv.cb1")
+        await api.raw(ATTACK, token=signed)  # his one refusal of the minute
+        started = time.perf_counter()
+
+        async def door() -> httpx.Response:
+            return await api.http.post("/graphql", json={"query": "{ me { id } }"},
+                                       headers={"Authorization": f"Bearer {signed}"})
+
+        took = await live_while(api, door)
+        assert took < 0.2, took  # held without holding anything else up
+        held = time.perf_counter() - started
+        assert DOOR_HOLD_SECONDS <= held < DOOR_HOLD_SECONDS + 1, held
 
 
 async def test_refused_mutations_count_as_refusals(env: WorkflowEnvironment, db: Engine) -> None:
