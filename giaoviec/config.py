@@ -90,9 +90,9 @@ class Settings(BaseSettings):
     # operations; and the refusals (RATE_LIMITED, QUERY_TOO_COSTLY) after which his requests
     # are refused at the door, before their body is read, until the budget refills.
     rate_cost_per_minute: int = Field(
-        30_000, ge=0, validation_alias=_env("GIAOVIEC_RATE_COST_PER_MINUTE"))
+        15_000, ge=0, validation_alias=_env("GIAOVIEC_RATE_COST_PER_MINUTE"))
     rate_refusals_per_minute: int = Field(
-        20, ge=0, validation_alias=_env("GIAOVIEC_RATE_REFUSALS_PER_MINUTE"))
+        10, ge=0, validation_alias=_env("GIAOVIEC_RATE_REFUSALS_PER_MINUTE"))
 
     # Operators: `json` logs one JSON object a line with request and task ids (the cluster,
     # containers); the worker answers /metrics and /health/* on metrics_port (0: not at all);
