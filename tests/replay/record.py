@@ -23,6 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import Action
+from domain.record import new_record
 from domain.recurrence import Frequency, Recurrence, RuleDraft
 from domain.task import Milestone
 from domain.timezone import local_date
@@ -32,7 +33,7 @@ from giaoviec.programs.worker import build_worker
 from giaoviec.services.calendar import set_overrides
 from giaoviec.services.recurring import RecurringService
 from giaoviec.services.subtasks import SubtaskPart, SubtaskService
-from giaoviec.services.tasks import TaskService
+from giaoviec.services.tasks import TaskService, new_task_id, request_hash
 from giaoviec.store.db import make_engine
 from giaoviec.store.models import Official
 from tests.org_fixture import seed_small_org
@@ -123,6 +124,19 @@ async def record(label: str, only: set[str] | None = None) -> None:
             await svc.act("chutich", rec.id, Action.CANCEL, note="Không còn cần thiết")
             await _handle(env.client, rec.id).result()
             await _save(_handle(env.client, rec.id), "task-escalation", label)
+
+        # Assigned already overdue (a signed plan keyed in after its term): one overdue notice
+        # at once, then the ladder from the assignment; then cancelled.
+        if want("task-born-overdue"):
+            now = await env.get_current_time()
+            late = draft(deadline=working_day_after(now, -10))
+            rec = new_record(new_task_id(), "rec-8", request_hash(late), late, "chutich",
+                             cal.deadline_for_date(working_day_after(now, -10)), now)
+            await svc.start(rec)
+            await env.sleep(timedelta(days=9))
+            await svc.act("chutich", rec.id, Action.CANCEL, note="Đã thay bằng kế hoạch khác")
+            await _handle(env.client, rec.id).result()
+            await _save(_handle(env.client, rec.id), "task-born-overdue", label)
 
         # Pause and resume (the deadline moves), decline, reassign, then cancel.
         if want("task-pause-decline-reassign"):

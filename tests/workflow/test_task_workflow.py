@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
@@ -17,9 +18,11 @@ from domain.calendar import WorkingCalendar
 from domain.errors import Code, DomainError
 from domain.escalation import DEFAULT_POLICY, planned_steps
 from domain.lifecycle import Action, TaskState
+from domain.record import new_record
 from domain.timeliness import Timeliness, timeliness
+from domain.timezone import at_local, local_date
 from giaoviec.programs.worker import build_worker
-from giaoviec.services.tasks import TaskService
+from giaoviec.services.tasks import TaskService, new_task_id, request_hash
 from giaoviec.store.models import Task
 from tests.workflow.harness import (
     close_to,
@@ -308,3 +311,29 @@ async def test_the_read_model_is_written_by_a_local_activity(
     assert kinds.count(EventType.EVENT_TYPE_MARKER_RECORDED) >= 2  # the patch and the write
     assert kinds.count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) == 1
     await service.act("chutich", rec.id, Action.CANCEL, note="Kết thúc thử nghiệm")
+
+
+async def test_a_task_assigned_already_overdue_gets_one_notice_then_the_ladder(
+    env: WorkflowEnvironment, service: TaskService, db: Engine
+) -> None:
+    """A signed plan keyed in after one of its terms: the task starts overdue. One overdue
+    notice at once (not a burst of every step it missed, nor silence until a weekly step that
+    would flag it for giao ban), then the ladder counted from its assignment."""
+    start = await now(env)
+    deadline = CAL.deadline_for_date(CAL.add_working_days(local_date(start), -12))
+    d = draft(deadline=local_date(deadline))
+    rec = new_record(new_task_id(), new_key(), request_hash(d), d, "chutich", deadline, start)
+    created = await service.start(rec)
+    assert created.deadline == deadline
+    await env.sleep(timedelta(seconds=5))
+    first = reminder_events(db, rec.id)
+    assert [json.loads(e.data)["step"] for e in first] == ["overdue"], first
+    row = task_row(db, rec.id)
+    assert row.overdue_reminders == 1 and row.flagged is False
+    assert [n.kind for n in notifications(db, rec.id)] == ["assigned", "overdue"]
+    # The lead unit's head one working day after the assignment, as the ladder has it.
+    head_at = at_local(CAL.add_working_days(local_date(start), 1), DEFAULT_POLICY.morning)
+    await sleep_until(env, head_at + timedelta(hours=1))
+    fired = reminder_events(db, rec.id)
+    assert len(fired) == 2 and close_to(fired[1].at, head_at)
+    assert task_row(db, rec.id).overdue_reminders == 2
