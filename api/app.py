@@ -24,6 +24,7 @@ from api.ratelimit import (
     CountingAuthenticator,
     Limits,
     RateLimits,
+    RefusedAtTheDoor,
     replaying,
 )
 from api.schema import build_schema
@@ -163,6 +164,9 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService,
     app.add_middleware(RateLimits, limits=limits,  # type: ignore[arg-type]
                        authenticator=services.authenticator)
     app.add_middleware(RequestGuard, limit=MAX_BODY_BYTES)  # type: ignore[arg-type]
+    # An official refused too often is answered before his body is even read.
+    app.add_middleware(RefusedAtTheDoor, limits=limits,  # type: ignore[arg-type]
+                       authenticator=services.authenticator)
     # The session cookie becomes a bearer token before the limits count it.
     app.add_middleware(CookieAuth)  # type: ignore[arg-type]
     if settings.is_dev:  # against DNS rebinding: see api.dev_hosts

@@ -6,7 +6,15 @@ Either way a token names a username; the official must exist and be active.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import jwt
 from jwt import PyJWKClient
@@ -18,6 +26,22 @@ from giaoviec.dev_secret import dev_jwt_secret
 DEV_ISSUER = "giaoviec-dev"
 DEV_AUDIENCE = "giaoviec"
 _OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+# A token verified once is believed without a new check until it expires, at most this long
+# (an OIDC key withdrawn from the provider's JWKS stops opening the API within it).
+VERIFIED_SECONDS = 60.0
+VERIFIED_MAX = 4096  # tokens remembered; the least recently seen forgotten first
+T = TypeVar("T")
+
+# What may wait on the network while a request is authenticated (the OIDC provider's keys,
+# the rate-limit store in Redis) runs here, never on the event loop; threads of their own so
+# that a flood of database reads does not hold a sign-in check up either.
+_AUTH_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="auth")
+
+
+async def off_loop(fn: Callable[..., T], *args: object) -> T:
+    """`fn(*args)` in the authentication threads, with the caller's context variables."""
+    call = functools.partial(contextvars.copy_context().run, fn, *args)
+    return await asyncio.get_running_loop().run_in_executor(_AUTH_THREADS, call)
 
 
 def unauthenticated(
@@ -61,6 +85,40 @@ class Authenticator:
             PyJWKClient(settings.oidc_jwks_url, cache_keys=True, lifespan=300, timeout=10)
             if settings.oidc_jwks_url else None
         )
+        self._verified: OrderedDict[str, tuple[str, float]] = OrderedDict()
+
+    def known(self, authorization: str) -> str | None:
+        """The username of a token `verify` checked shortly before and still valid, else
+        None: a lookup, no check (for refusing a request before anything else is done)."""
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        known = self._verified.get(token.strip())
+        return known[0] if known is not None and time.time() < known[1] else None
+
+    async def verify(self, authorization: str | None, *, quiet: bool = False) -> str:
+        """`username` without blocking the event loop: a token verified less than
+        VERIFIED_SECONDS ago (and not expired) from memory, any other in the authentication
+        threads (fetching the provider's keys, counting a failure in Redis). `quiet`: a
+        failure is not counted (for a caller whose request is checked again later)."""
+        scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip()
+        key = token if scheme.lower() == "bearer" and token else None
+        now = time.time()
+        if key is not None and (known := self._verified.get(key)) is not None:
+            if now < known[1]:
+                self._verified.move_to_end(key)
+                return known[0]
+            del self._verified[key]
+        check = functools.partial(Authenticator.username, self) if quiet else self.username
+        username = await off_loop(check, authorization)
+        if key is not None:
+            expiry = expires_at(authorization or "")
+            until = now + VERIFIED_SECONDS
+            self._verified[key] = (username, min(until, expiry.timestamp()) if expiry else until)
+            while len(self._verified) > VERIFIED_MAX:
+                self._verified.popitem(last=False)
+        return username
 
     def username(self, authorization: str | None) -> str:
         if not authorization:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from strawberry.fastapi import BaseContext
 
 from api.auth import Authenticator, expires_at, unauthenticated
-from api.db_share import DatabaseShares
+from api.db_share import EXPENSIVE_AT_ONCE, DatabaseShares
 from api.loaders import Loaders
 from domain.calendar import WorkingCalendar
 from domain.errors import DomainError
@@ -37,6 +37,9 @@ class AppServices:
     authenticator: Authenticator
     scheduler: Scheduler  # what runs recurring duties: a Temporal Schedule each
     db_shares: DatabaseShares = field(default_factory=DatabaseShares)
+    # An official's expensive operations at once in this process (api.cost).
+    expensive: DatabaseShares = field(
+        default_factory=lambda: DatabaseShares(EXPENSIVE_AT_ONCE))
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -52,6 +55,7 @@ class RequestContext(BaseContext):
         self._viewer: Viewer | None = None
         # Root fields resolve side by side: the first to ask looks him up, the others wait.
         self._viewer_lookup = asyncio.Lock()
+        self._username: str | DomainError | None = None  # see official()
         self.expires_at: datetime | None = None  # the token's, once the viewer is known
         # The share of the database threads this request draws on, for its resolvers and
         # loaders alike: its own until the official is known, then the official's.
@@ -86,11 +90,24 @@ class RequestContext(BaseContext):
         self.clock = Clock.at(datetime.now(UTC), self.app.calendar, live=True)
         self.loaders = Loaders(self.app.engine, self.known_viewer, self.clock, self.gate)
 
+    async def official(self) -> str:
+        """The username the request's token verifiably names (UNAUTHENTICATED if none),
+        checked once per request, off the event loop: checking a token may wait on the OIDC
+        provider's keys, and counting a failed one on the rate-limit store."""
+        if self._username is None:
+            try:
+                self._username = await self.app.authenticator.verify(self.credentials)
+            except DomainError as refusal:
+                self._username = refusal
+        if isinstance(self._username, DomainError):
+            raise self._username
+        return self._username
+
     async def viewer(self) -> Viewer:
         async with self._viewer_lookup:
             if self._viewer is None:
                 credentials = self.credentials
-                username = self.app.authenticator.username(credentials)
+                username = await self.official()
                 # The token is verified: from here on, the official's share, his lookup too.
                 self._gate = self.app.db_shares.for_official(username)
                 self._viewer = await self.db(lambda s: _viewer_for(s, username))
@@ -104,7 +121,7 @@ class RequestContext(BaseContext):
         if self.expires_at is not None and datetime.now(UTC) >= self.expires_at:
             return 4401
         try:
-            username = self.app.authenticator.username(self.credentials)
+            username = await self.app.authenticator.verify(self.credentials)
         except DomainError:
             return 4401
         viewer = await self.db(lambda s: viewer_for(s, username))

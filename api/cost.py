@@ -6,11 +6,13 @@ for an unbounded list. A field read from the row already fetched costs nothing; 
 object through a loader costs 1; the counts and other aggregates cost more (WEIGHTS). Over
 MAX_COST the query is refused with QUERY_TOO_COSTLY before any resolver runs; from EXPENSIVE
 on, a read also spends one of the official's expensive reads (api/ratelimit.py). The model and
-its figures are in docs/security.md.
+its figures are in docs/security.md. Every operation's cost is charged to the official's cost
+budget per minute, and he runs one expensive operation at a time in a process.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,15 +38,19 @@ from strawberry import Schema
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 from giaoviec.reads.notifications import MAX_NOTIFICATIONS
 from giaoviec.reads.plans import MAX_PLANS
 from giaoviec.reads.tasks import MAX_PAGE
 
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 MAX_COST = 5000
-EXPENSIVE = 1500  # reads costing this much are counted per official (rate_expensive_reads)
+# Operations costing this much: one at a time per official (api/db_share.py
+# EXPENSIVE_AT_ONCE); reads among them counted per official too (rate_expensive_reads).
+EXPENSIVE = 1500
 UNBOUNDED_LIST = 20  # the estimate for a list no argument bounds: children, coordinators…
+BUSY = ("Một yêu cầu nặng khác của đồng chí đang chạy; đề nghị chờ nó xong rồi gửi tiếp (mỗi "
+        "lúc một yêu cầu nặng).")
 MESSAGE = ("Truy vấn quá nặng (chi phí ước tính {cost}, tối đa {limit}): đề nghị lấy ít bản "
            "ghi hơn (first) hoặc bớt các trường kiểm đếm lồng nhau, tách thành nhiều truy vấn.")
 
@@ -86,6 +92,9 @@ WEIGHTS: dict[tuple[str, str], int] = {
     # Read row by row.
     ("Official", "jurisdiction"): 5, ("Plan", "fulfils"): 5, ("Plan", "cascade"): 10,
     ("Plan", "notIssued"): 10,
+    # Mutations whose work grows with what they are given (a plan of up to 2,000 tasks parsed
+    # and validated): expensive whatever the document says.
+    ("Mutation", "createPlan"): EXPENSIVE, ("Mutation", "importPlan"): EXPENSIVE,
 }
 MUTATION_WEIGHT = 10
 
@@ -189,29 +198,64 @@ def too_costly(cost: int) -> DomainError:
 
 
 class QueryCost(SchemaExtension):
-    """Prices the validated document and refuses it over MAX_COST before it runs; an
-    expensive read spends one of the official's expensive reads (RATE_LIMITED when none is
-    left: the hook in api/ratelimit.py)."""
+    """Prices the validated document and refuses it over MAX_COST before it runs; then charges
+    it to the asking official (api/ratelimit.py `admit`: his cost budget, and one of his
+    expensive reads for an expensive query), and holds him to EXPENSIVE_AT_ONCE expensive
+    operations at a time in this process. Each refusal counts against him
+    (api/ratelimit.py `refused`)."""
 
     async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context
-        if ctx.graphql_document is not None and ctx.result is None:
-            cost = query_cost(ctx.schema, ctx.graphql_document, ctx.variables,
-                              ctx.operation_name)
-            if cost > MAX_COST:
-                raise _refusal(too_costly(cost))
-            if cost >= EXPENSIVE and ctx.operation_type is OperationType.QUERY:
-                await _spend_expensive_read(ctx.context)  # mutations have their own limit
-        yield
+        if ctx.graphql_document is None or ctx.result is not None or (
+                ctx.operation_type is OperationType.SUBSCRIPTION):
+            yield
+            return
+        cost = query_cost(ctx.schema, ctx.graphql_document, ctx.variables, ctx.operation_name)
+        if cost > MAX_COST:
+            await _refused(ctx.context)
+            raise _refusal(too_costly(cost))
+        gate = await _one_at_a_time(ctx.context) if cost >= EXPENSIVE else None
+        try:
+            # Mutations have their own count (the mutation limit), not the expensive reads'.
+            await _admit(ctx.context, cost, cost >= EXPENSIVE and
+                         ctx.operation_type is OperationType.QUERY)
+            yield
+        finally:
+            if gate is not None:
+                gate.release()
 
 
-async def _spend_expensive_read(context: Any) -> None:
-    from api.ratelimit import expensive_read  # the limits import the schema's limits
+async def _refused(context: Any) -> None:
+    from api.ratelimit import refused  # the limits import the schema's limits
+
+    await refused(context)
+
+
+async def _admit(context: Any, cost: int, expensive_read: bool) -> None:
+    from api.ratelimit import admit
 
     try:
-        await expensive_read(context)
+        await admit(context, cost, expensive_read)
     except DomainError as refusal:
         raise _refusal(refusal) from refusal
+
+
+async def _one_at_a_time(context: Any) -> asyncio.Semaphore | None:
+    """The official's gate for expensive operations, taken; RATE_LIMITED if another of his
+    holds it (a request without a verified official is refused by `admit`)."""
+    app = getattr(context, "app", None)
+    if app is None:
+        return None
+    try:
+        username = await context.official()
+    except DomainError:
+        return None
+    gate: asyncio.Semaphore = app.expensive.for_official(username)
+    if gate.locked():
+        await _refused(context)
+        raise _refusal(DomainError(Code.RATE_LIMITED, BUSY))
+    await gate.acquire()  # free: nothing awaits between the check and this
+    return gate
 
 
 def _refusal(error: DomainError) -> GraphQLError:

@@ -13,9 +13,16 @@ import asyncio
 import weakref
 
 DB_THREADS_PER_OFFICIAL = 2
+# An official's operations costing api.cost.EXPENSIVE or more, at once in one API process:
+# another one meanwhile is refused (RATE_LIMITED), not queued.
+EXPENSIVE_AT_ONCE = 1
 
 
 class DatabaseShares:
+    """`per_official` at once for each official (and for each request until its official is
+    known). The same gate, one wide, holds an official to one expensive operation at a time
+    in this process (api.cost)."""
+
     def __init__(self, per_official: int = DB_THREADS_PER_OFFICIAL) -> None:
         self.per_official = per_official
         # Kept while a request of the official holds it; forgotten after, so memory stays

@@ -1,6 +1,8 @@
 """Rate limits: failed token checks per client address, and GraphQL mutations per verified
 official (JSON and multipart bodies alike). Over a limit, HTTP 429 with Retry-After and a
-RATE_LIMITED error.
+RATE_LIMITED error. Per verified official too: the summed cost of his operations and his
+expensive reads (charged by api.cost before the operation runs, a RATE_LIMITED GraphQL error),
+and his refusals, past which his requests are refused at the door.
 
 An ASGI middleware rather than the Strawberry context: a GraphQL error is an HTTP 200, while a
 client (or proxy) backing off needs the 429 status and its Retry-After header; and the briefing
@@ -10,6 +12,7 @@ files route checks tokens too. The buckets live in one store for every API proce
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import json
@@ -19,23 +22,33 @@ from dataclasses import dataclass
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import Authenticator
+from api.auth import Authenticator, off_loop
 from api.context import RequestContext
 from api.http_errors import error_response
 from api.proxy import TrustedProxies, trusted_proxies
 from api.schema import MAX_TOKENS
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 from giaoviec.config import Settings
 from giaoviec.store.buckets import BucketStore, bucket_store
 from giaoviec.store.buckets import MemoryBuckets as RateLimiter
 
 __all__ = ["RateLimiter"]  # the in-process buckets, under their former name
 
-RATE_LIMITED = "RATE_LIMITED"
+RATE_LIMITED = Code.RATE_LIMITED
 MESSAGE = "Quá nhiều yêu cầu, đề nghị thử lại sau {seconds} giây."
 # The client address of the request being served, for the authenticator to count failures
 # against: it is called deep inside resolvers, which know nothing of the socket.
 current_client: ContextVar[str | None] = ContextVar("current_client", default=None)
+
+
+# Refused at the door: the official's refusals are over their budget (RefusedAtTheDoor). The
+# answer is held this long (at most its Retry-After), so that a client sending again at once
+# gets few answers a second, all of them cheap; at most DOOR_HELD answers are held at once in a
+# process, the others go out at once.
+DOOR_HOLD_SECONDS = 1.0
+DOOR_HELD = 256
+DOOR_MESSAGE = ("Đồng chí đã gửi quá nhiều yêu cầu bị từ chối; đề nghị thử lại sau {seconds} "
+                "giây.")
 
 
 @dataclass
@@ -44,6 +57,8 @@ class Limits:
     mutations: BucketStore
     proxies: TrustedProxies
     expensive_reads: BucketStore | None = None
+    costs: BucketStore | None = None  # the summed cost of an official's operations
+    refusals: BucketStore | None = None  # an official's requests refused, before the door
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -54,20 +69,64 @@ class Limits:
             trusted_proxies(settings.trusted_proxies),
             bucket_store(url, "expensive_reads", settings.rate_expensive_reads_per_minute,
                          keys),
+            bucket_store(url, "costs", settings.rate_cost_per_minute, keys),
+            bucket_store(url, "refusals", settings.rate_refusals_per_minute, keys),
         )
 
 
-async def expensive_read(context: RequestContext) -> None:
-    """Spends one of the asking official's expensive reads (api.cost prices the query): keyed
-    on the verified official, so neither a new token nor a reworded header gets a fresh one."""
+async def _bucket(store: BucketStore, method: str, key: str, *args: int) -> int | None:
+    """A bucket's answer without blocking the event loop: Redis's in the authentication
+    threads (a slow Redis holds up only the request asking), memory's at once."""
+    call = getattr(store, method)
+    if not store.enabled:
+        return None
+    if not store.blocking:
+        return call(key, *args)  # type: ignore[no-any-return]
+    return await off_loop(call, key, *args)  # type: ignore[no-any-return]
+
+
+def _limits(context: RequestContext) -> Limits | None:
     request = getattr(context, "request", None)
-    limits = getattr(getattr(getattr(request, "app", None), "state", None), "limits", None)
-    if limits is None or limits.expensive_reads is None:
+    return getattr(getattr(getattr(request, "app", None), "state", None), "limits", None)
+
+
+async def admit(context: RequestContext, cost: int, expensive_read: bool) -> None:
+    """Charges an operation to the asking official before it runs: its cost to his cost
+    budget and, for an expensive read (api.cost prices the query), one of his expensive reads.
+    Keyed on the verified official, so neither a new token nor a reworded header gets a fresh
+    budget. A request without a verified official is charged nothing here: its resolvers
+    refuse it (an expensive read is refused here, UNAUTHENTICATED)."""
+    limits = _limits(context)
+    if limits is None:
         return
-    viewer = await context.viewer()
-    wait = limits.expensive_reads.take("official:" + viewer.id)
+    try:
+        username = await context.official()
+    except DomainError:
+        if expensive_read:
+            raise
+        return
+    wait = None
+    if limits.costs is not None and cost > 0:
+        wait = await _bucket(limits.costs, "take", "official:" + username, cost)
+    if wait is None and expensive_read and limits.expensive_reads is not None:
+        viewer = await context.viewer()
+        wait = await _bucket(limits.expensive_reads, "take", "official:" + viewer.id)
     if wait is not None:
+        await refused(context)
         raise DomainError(RATE_LIMITED, MESSAGE.format(seconds=wait))
+
+
+async def refused(context: RequestContext) -> None:
+    """Counts a refusal (RATE_LIMITED, QUERY_TOO_COSTLY) against the asking official; past
+    the refusals budget his requests are refused at the door (RefusedAtTheDoor)."""
+    limits = _limits(context)
+    if limits is None or limits.refusals is None:
+        return
+    try:
+        username = await context.official()
+    except DomainError:
+        return  # not an official: the failed token is counted against its address
+    await _bucket(limits.refusals, "spend", "official:" + username)
 
 
 class CountingAuthenticator(Authenticator):
@@ -128,14 +187,14 @@ def _runs_mutation(query: str, name: str | None) -> bool:
 OPERATIONS_SCOPE_KEY = "giaoviec.operations"
 
 
-def mutation_key(authenticator: Authenticator, authorization: str, address: str) -> str:
+async def mutation_key(authenticator: Authenticator, authorization: str, address: str) -> str:
     """Whose budget a mutation spends: the official the token verifiably names, however the
     header is spelt (extra spaces made a fresh bucket when the raw header was the key). Never
     the unverified `sub`, which anyone could forge to spend someone else's budget. A token
     that fails verification is refused anyway; it spends its address's budget meanwhile."""
     if authorization:
         try:
-            return "official:" + authenticator.username(authorization)
+            return "official:" + await authenticator.verify(authorization)
         except DomainError:
             digest = hashlib.sha256(" ".join(authorization.split()).encode("latin-1"))
             return "unverified:" + digest.hexdigest()
@@ -158,23 +217,85 @@ class RateLimits:
         address = self.limits.proxies.client_address(scope)
         authorization = next((v.decode("latin-1") for k, v in scope.get("headers") or []
                               if k == b"authorization"), "")
-        wait = self.limits.auth_failures.retry_after(address) if authorization else None
+        wait = None
+        if authorization:
+            wait = await _bucket(self.limits.auth_failures, "retry_after", address)
+        if wait is None and authorization:
+            wait = await self._refused_too_often(authorization)
+            if wait is not None:
+                await _too_many(scope, receive, send, wait, DOOR_MESSAGE)
+                return
         if wait is None and scope["method"] == "POST" and self.limits.mutations.enabled:
             body, receive = await _buffered(receive)
             operations = scope.get(OPERATIONS_SCOPE_KEY, body)  # multipart: its operations
             if is_mutation(operations):
-                key = mutation_key(self.authenticator, authorization, address)
-                wait = self.limits.mutations.take(key)
+                key = await mutation_key(self.authenticator, authorization, address)
+                wait = await _bucket(self.limits.mutations, "take", key)
+                if wait is not None and key.startswith("official:") and (
+                        self.limits.refusals is not None):
+                    await _bucket(self.limits.refusals, "spend", key)
         if wait is not None:
-            response = error_response(429, RATE_LIMITED, MESSAGE.format(seconds=wait),
-                                      headers={"Retry-After": str(wait)})
-            await response(scope, receive, send)
+            await _too_many(scope, receive, send, wait, MESSAGE)
             return
         token = current_client.set(address)
         try:
             await self.app(scope, receive, send)
         finally:
             current_client.reset(token)
+
+
+    async def _refused_too_often(self, authorization: str) -> int | None:
+        """RefusedAtTheDoor's check for a token it did not recognise (a fresh token of an
+        official refused too often): verified here, before the GraphQL document is parsed."""
+        store = self.limits.refusals
+        if store is None or not store.enabled:
+            return None
+        try:
+            username = await self.authenticator.verify(authorization, quiet=True)
+        except DomainError:
+            return None  # refused further on, and counted against its address there
+        return await _bucket(store, "retry_after", "official:" + username)
+
+
+async def _too_many(scope: Scope, receive: Receive, send: Send, wait: int,
+                    message: str) -> None:
+    response = error_response(429, RATE_LIMITED, message.format(seconds=wait),
+                              headers={"Retry-After": str(wait)})
+    await response(scope, receive, send)
+
+
+class RefusedAtTheDoor:
+    """Before a request's body is even read: an official whose refusals are over their budget
+    (`Limits.refusals`, spent by `refused`) is answered 429 whatever he asks until it
+    refills, the answer held a moment (DOOR_HOLD_SECONDS). Only a token verified shortly
+    before is recognised (the authenticator's memory of them, no check of its own): this
+    costs a lookup; an unknown token is verified, and refused, by RateLimits, before its
+    query is parsed."""
+
+    def __init__(self, app: ASGIApp, limits: Limits, authenticator: Authenticator) -> None:
+        self.app = app
+        self.limits = limits
+        self.authenticator = authenticator
+        self.held = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        store = self.limits.refusals
+        if scope["type"] == "http" and store is not None and store.enabled:
+            authorization = next((v.decode("latin-1") for k, v in scope.get("headers") or []
+                                  if k == b"authorization"), "")
+            username = self.authenticator.known(authorization) if authorization else None
+            wait = (await _bucket(store, "retry_after", "official:" + username)
+                    if username is not None else None)
+            if wait is not None:
+                if self.held < DOOR_HELD:
+                    self.held += 1
+                    try:
+                        await asyncio.sleep(min(wait, DOOR_HOLD_SECONDS))
+                    finally:
+                        self.held -= 1
+                await _too_many(scope, receive, send, wait, DOOR_MESSAGE)
+                return
+        await self.app(scope, receive, send)
 
 
 def _always(message: Message) -> Receive:

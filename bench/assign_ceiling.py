@@ -143,7 +143,8 @@ async def main(single: int, many: int, rounds: int, database_url: str | None,
     settings = Settings(_env_file=None, mode="dev", data_dir=tmp,  # type: ignore[call-arg]
                         jwt_secret="bench-secret-0123456789abcdef0123456789", port=port,
                         # One client sends every request: the per-token limit would throttle it.
-                        rate_mutations_per_minute=0)
+                        rate_mutations_per_minute=0, rate_cost_per_minute=0,
+                        rate_refusals_per_minute=0)
     temporal = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
     async with await WorkflowEnvironment.start_local(
         data_converter=DATA_CONVERTER, dev_server_existing_path=temporal,

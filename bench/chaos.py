@@ -59,6 +59,7 @@ DEFAULTS = {
     # The load is one assigner's and one owner's: their per-official budget (60 a minute) would
     # refuse most of it, and the limits are not what is broken here.
     "GIAOVIEC_RATE_MUTATIONS_PER_MINUTE": "100000",
+    "GIAOVIEC_RATE_COST_PER_MINUTE": "0",  # nor the cost budget per official
 }
 BOUND = 30.0  # a request answered or refused within this, else it hung
 AFTER_FAULT = 25.0  # load runs this long after each recovery before the checks

@@ -261,7 +261,8 @@ def giaoviec(database_url: str, say: Callable[[str], None]) -> Iterator[tuple[st
            "TEMPORAL_UI_PORT": str(free_port()), "GIAOVIEC_MODE": "dev",
            "GIAOVIEC_JWT_SECRET": secrets.token_hex(24),
            # One client sends every request: the per-token limit would throttle it.
-           "GIAOVIEC_RATE_MUTATIONS_PER_MINUTE": "0"}
+           "GIAOVIEC_RATE_MUTATIONS_PER_MINUTE": "0", "GIAOVIEC_RATE_COST_PER_MINUTE": "0",
+           "GIAOVIEC_RATE_REFUSALS_PER_MINUTE": "0"}
     settings = Settings(_env_file=None, jwt_secret=env["GIAOVIEC_JWT_SECRET"])  # type: ignore[call-arg]
     log = (tmp / "giaoviec.log").open("wb")
     subprocess.run([sys.executable, "-m", "compileall", "-q", "domain", "workflows"],

@@ -63,6 +63,8 @@ DEFAULTS = {
     "CLUSTER_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/scale_out",
     "GIAOVIEC_RATE_MUTATIONS_PER_MINUTE": "0",
     "GIAOVIEC_RATE_EXPENSIVE_READS_PER_MINUTE": "0",
+    "GIAOVIEC_RATE_COST_PER_MINUTE": "0",
+    "GIAOVIEC_RATE_REFUSALS_PER_MINUTE": "0",
 }
 TICKS = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1

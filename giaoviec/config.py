@@ -85,7 +85,14 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, validation_alias=_env("GIAOVIEC_REDIS_URL"))
     # Reads whose cost reaches api.cost.EXPENSIVE, per minute per official (0: unlimited).
     rate_expensive_reads_per_minute: int = Field(
-        20, ge=0, validation_alias=_env("GIAOVIEC_RATE_EXPENSIVE_READS_PER_MINUTE"))
+        10, ge=0, validation_alias=_env("GIAOVIEC_RATE_EXPENSIVE_READS_PER_MINUTE"))
+    # Per official, per minute (0: unlimited): the summed cost (api.cost) of his GraphQL
+    # operations; and the refusals (RATE_LIMITED, QUERY_TOO_COSTLY) after which his requests
+    # are refused at the door, before their body is read, until the budget refills.
+    rate_cost_per_minute: int = Field(
+        15_000, ge=0, validation_alias=_env("GIAOVIEC_RATE_COST_PER_MINUTE"))
+    rate_refusals_per_minute: int = Field(
+        10, ge=0, validation_alias=_env("GIAOVIEC_RATE_REFUSALS_PER_MINUTE"))
 
     # Operators: `json` logs one JSON object a line with request and task ids (the cluster,
     # containers); the worker answers /metrics and /health/* on metrics_port (0: not at all);

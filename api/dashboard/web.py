@@ -177,7 +177,7 @@ def dashboard_router(services: AppServices) -> APIRouter:
         try:
             token = await oidc.finish(settings, code, state,
                                       request.cookies.get(oidc.FLOW_COOKIE))
-            username = services.authenticator.username(f"Bearer {token}")
+            username = await services.authenticator.verify(f"Bearer {token}")
             viewer = await asyncio.to_thread(read, services.engine,
                                              lambda s: viewer_for(s, username))
             if viewer is None:

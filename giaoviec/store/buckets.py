@@ -29,7 +29,12 @@ TIMEOUT_SECONDS = 0.25  # a Redis that does not answer in this is treated as dow
 
 class BucketStore(Protocol):
     """A token bucket per key: `per_minute` events at once, refilled evenly over a minute.
-    Each method answers None (may go) or the whole seconds to wait."""
+    Each method answers None (may go) or the whole seconds to wait. `take` may spend more than
+    one at once (a query's cost); an amount over the capacity spends the whole capacity.
+    `blocking`: whether a call may wait on the network (the caller keeps it off the event
+    loop then)."""
+
+    blocking: bool
 
     @property
     def enabled(self) -> bool: ...
@@ -37,8 +42,8 @@ class BucketStore(Protocol):
     def retry_after(self, key: str) -> int | None:
         """Seconds until `key` may go again, or None if it may now (nothing is spent)."""
 
-    def take(self, key: str) -> int | None:
-        """Spends one event if `key` has one left (None); else the seconds to wait."""
+    def take(self, key: str, amount: int = 1) -> int | None:
+        """Spends `amount` if `key` has that much left (None); else the seconds to wait."""
 
     def spend(self, key: str) -> None:
         """Records an event that has already happened (e.g. a failed token check)."""
@@ -59,6 +64,8 @@ class MemoryBuckets:
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
+    blocking = False
+
     @property
     def enabled(self) -> bool:
         return self.capacity > 0
@@ -68,8 +75,8 @@ class MemoryBuckets:
         # The epsilon: waiting exactly the Retry-After must be enough despite float rounding.
         return min(self.capacity, tokens + (now - at) * self.rate + 1e-9)
 
-    def _wait(self, level: float) -> int:
-        return max(1, math.ceil((1 - level) / self.rate))
+    def _wait(self, level: float, amount: float = 1) -> int:
+        return max(1, math.ceil((amount - level) / self.rate))
 
     def _store(self, key: str, tokens: float, now: float) -> None:
         self._buckets[key] = (tokens, now)
@@ -85,16 +92,17 @@ class MemoryBuckets:
             level = self._level(key, self.clock())
         return None if level >= 1 else self._wait(level)
 
-    def take(self, key: str) -> int | None:
-        """Spends one event if `key` has one left (None); else the seconds to wait."""
+    def take(self, key: str, amount: int = 1) -> int | None:
+        """Spends `amount` if `key` has that much left (None); else the seconds to wait."""
         if not self.enabled:
             return None
+        need = min(float(amount), self.capacity)
         with self._lock:
             now = self.clock()
             level = self._level(key, now)
-            if level < 1:
-                return self._wait(level)
-            self._store(key, level - 1, now)
+            if level < need:
+                return self._wait(level, need)
+            self._store(key, level - need, now)
         return None
 
     def spend(self, key: str) -> None:
@@ -111,21 +119,24 @@ class MemoryBuckets:
 
 
 # One script per call: the level refilled since the last event (Redis's clock), then a peek,
-# a take (only if one is left) or a spend (always). Answers -1 (may go) or seconds to wait.
+# a take of `amount` (only if that much is left) or a spend of one (always). Answers -1 (may
+# go) or seconds to wait.
 _SCRIPT = """
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local mode = ARGV[3]
+local amount = math.min(tonumber(ARGV[4] or '1'), capacity)
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(b[1]) or capacity
 local at = tonumber(b[2]) or now
 local level = math.min(capacity, tokens + math.max(0, now - at) * rate + 1e-9)
+if mode ~= 'take' then amount = 1 end
 local wait = -1
-if level < 1 then wait = math.max(1, math.ceil((1 - level) / rate)) end
+if level < amount then wait = math.max(1, math.ceil((amount - level) / rate)) end
 if mode == 'peek' or (mode == 'take' and wait >= 0) then return wait end
-redis.call('HSET', KEYS[1], 'tokens', tostring(math.max(0, level - 1)), 'at', tostring(now))
+redis.call('HSET', KEYS[1], 'tokens', tostring(math.max(0, level - amount)), 'at', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
 return -1
 """
@@ -148,6 +159,8 @@ class RedisBuckets:
         self._down_until = 0.0
         self._lock = threading.Lock()
 
+    blocking = True  # a call waits on the network (at most TIMEOUT_SECONDS)
+
     @classmethod
     def from_url(cls, url: str, name: str, per_minute: int,
                  fallback: MemoryBuckets) -> RedisBuckets:
@@ -161,36 +174,36 @@ class RedisBuckets:
     def enabled(self) -> bool:
         return self.capacity > 0
 
-    def _run(self, key: str, mode: str) -> int | None:
+    def _run(self, key: str, mode: str, amount: int = 1) -> int | None:
         import redis
 
         if self.clock() < self._down_until:
-            return self._local(key, mode)
+            return self._local(key, mode, amount)
         try:
             wait = int(self._script(keys=[self.prefix + key],
-                                    args=[self.capacity, self.rate, mode]))
+                                    args=[self.capacity, self.rate, mode, amount]))
         except redis.RedisError as err:
             with self._lock:
                 if self.clock() >= self._down_until:
                     log.warning("rate limits: Redis does not answer (%s); counting in this "
                                 "process for %ss", err, RETRY_SECONDS)
                 self._down_until = self.clock() + RETRY_SECONDS
-            return self._local(key, mode)
+            return self._local(key, mode, amount)
         return None if wait < 0 else wait
 
-    def _local(self, key: str, mode: str) -> int | None:
+    def _local(self, key: str, mode: str, amount: int = 1) -> int | None:
         if mode == "peek":
             return self.fallback.retry_after(key)
         if mode == "take":
-            return self.fallback.take(key)
+            return self.fallback.take(key, amount)
         self.fallback.spend(key)
         return None
 
     def retry_after(self, key: str) -> int | None:
         return self._run(key, "peek") if self.enabled else None
 
-    def take(self, key: str) -> int | None:
-        return self._run(key, "take") if self.enabled else None
+    def take(self, key: str, amount: int = 1) -> int | None:
+        return self._run(key, "take", amount) if self.enabled else None
 
     def spend(self, key: str) -> None:
         if self.enabled:

@@ -28,7 +28,8 @@ _keys = itertools.count(1)
 def make_settings(**overrides: Any) -> Settings:
     # No rate limits unless a test sets them: test modules send many mutations with one token.
     values: dict[str, Any] = {"mode": "dev", "jwt_secret": "test-secret-0123456789abcdef0123",
-                              "rate_auth_failures_per_minute": 0, "rate_mutations_per_minute": 0}
+                              "rate_auth_failures_per_minute": 0, "rate_mutations_per_minute": 0,
+                              "rate_cost_per_minute": 0, "rate_refusals_per_minute": 0}
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

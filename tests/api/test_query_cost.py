@@ -83,6 +83,13 @@ def test_the_issues_query_is_over_the_limit() -> None:
     assert cost(ATTACK) > 50 * MAX_COST
 
 
+def test_plans_from_input_are_expensive_operations() -> None:
+    upload = 'mutation($f: Upload!) { importPlan(file: $f, clientKey: "k") { id } }'
+    assert cost(upload) >= EXPENSIVE
+    create = "mutation($p: PlanInput!) { createPlan(input: $p) { id } }"
+    assert cost(create) >= EXPENSIVE
+
+
 # Over the API -------------------------------------------------------------------------------
 
 on_loop = pytest.mark.asyncio(loop_scope="module")

@@ -70,3 +70,13 @@ def test_a_redis_that_is_down_falls_back_to_this_process(caplog: pytest.LogCaptu
 
 def test_without_a_url_each_process_counts_alone() -> None:
     assert isinstance(bucket_store(None, "mutations", 60, 100), MemoryBuckets)
+
+
+def test_a_take_spends_its_amount_everywhere() -> None:
+    url, name = redis_url(), f"test-{uuid.uuid4().hex}"
+    first, second = process(url, name, per_minute=6000), process(url, name, per_minute=6000)
+    assert first.take("official:vp.cv", 4410) is None
+    wait = second.take("official:vp.cv", 4410)  # 1,590 left: about 28 s to wait
+    assert wait is not None and 27 <= wait <= 29
+    assert second.take("official:vp.cv", 10) is None
+    assert second.take("official:vp.cv", 10_000) is not None

@@ -95,3 +95,17 @@ def test_mutation_detection_remembers_short_documents_only() -> None:
     long = "mutation { a }" + " " * MAX_CACHED_QUERY
     assert is_mutation(json.dumps({"query": long}).encode())
     assert _runs_mutation.cache_info().currsize == 1  # the long one was not kept
+
+
+def test_a_take_may_spend_a_cost() -> None:
+    clock = Clock()
+    budget = RateLimiter(6000, max_keys=10, clock=clock)  # 100 a second
+    assert budget.take("official:a", 4410) is None
+    assert budget.take("official:a", 4410) == 29  # 1,590 left: 2,820 more take 28.2 s
+    assert budget.take("official:a", 10) is None  # a cheap one still goes
+    clock.now += 29
+    assert budget.take("official:a", 4410) is None
+    # More than the whole budget spends the whole budget, once full: never refused for ever.
+    clock.now += 60
+    assert budget.take("official:b", 10_000) is None
+    assert budget.take("official:b", 1) is not None

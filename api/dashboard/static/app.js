@@ -16,6 +16,7 @@ import { isLeader, session } from "./session.js";
 import { renderTask } from "./task.js";
 
 const REFRESH_SECONDS = 60; // deadlines pass without events: re-ask the figures on a timer
+const LIVE_GAP_SECONDS = 3; // live events re-ask the page at most this often
 const app = document.getElementById("app");
 
 // Who is looking and the names of things, in one request.
@@ -54,9 +55,13 @@ async function navigate({ quiet = false, focus = !quiet } = {}) {
 }
 
 // Re-ask what is in view, unless the viewer is typing into it or a page is still loading.
+// `gap`: at least that long after the last re-ask (live events come in bursts, and every
+// query is charged to the viewer's cost budget per minute).
 let pending = null;
-function refresh() {
+let lastAsked = 0;
+function refresh(gap = 0) {
   clearTimeout(pending);
+  const wait = Math.max(150, lastAsked + gap - Date.now());
   pending = setTimeout(async () => {
     if (currentRoute()?.name === "assign") return;
     if (inFlight()) { refresh(); return; }
@@ -66,9 +71,10 @@ function refresh() {
       return;
     }
     const y = window.scrollY;
+    lastAsked = Date.now();
     await navigate({ quiet: true });
     window.scrollTo(0, y);
-  }, 150);
+  }, wait);
 }
 
 async function start() {
@@ -82,12 +88,12 @@ async function start() {
   useLabels(data.taskLabels);
   document.getElementById("viewer").textContent = `${session.me.fullName} · ${session.me.jurisdiction.name}`;
   if (isLeader()) document.getElementById("nav-assign").hidden = false;
-  onActed(refresh);
+  onActed(() => refresh());
   window.addEventListener("hashchange", () => navigate());
   await navigate({ focus: false });
   connectLive(document.getElementById("live"), (taskId) => {
     const r = currentRoute();
-    if (r?.name !== "task" || r.id === taskId) refresh();
+    if (r?.name !== "task" || r.id === taskId) refresh(LIVE_GAP_SECONDS * 1000);
   });
   setInterval(refresh, REFRESH_SECONDS * 1000);
 }
