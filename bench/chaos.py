@@ -104,6 +104,7 @@ class Load:
     stop: bool = False
     refused: int = 0
     codes: Counter[str] = field(default_factory=Counter)  # "op CODE" of each refusal
+    cuts: Counter[str] = field(default_factory=Counter)  # "op Exception" of each cut connection
 
     @property
     def open(self) -> int:
@@ -124,8 +125,9 @@ class Load:
         except TimeoutError:
             self.outcomes.append(Outcome(op, t0, time.monotonic(), None, timed_out=True))
             return None
-        except httpx.TransportError:
+        except httpx.TransportError as exc:
             self.outcomes.append(Outcome(op, t0, time.monotonic(), None))
+            self.cuts[f"{op} {type(exc).__name__}"] += 1
             await asyncio.sleep(0.5)
             return None
         self.outcomes.append(Outcome(op, t0, time.monotonic(), answer.status_code))
@@ -337,7 +339,8 @@ class Chaos:
         say(f"   hung (> {BOUND:.0f} s): {len(hanging)} "
             f"{'OK' if not hanging else 'FAIL'}; 5xx or no answer outside the outage: "
             f"{len(errors)} {'OK' if not errors else 'FAIL'}; connections cut without an HTTP "
-            f"answer: {len(cut)} {'OK' if not cut else 'FAIL'}")
+            f"answer: {len(cut)} {'OK' if not cut else 'FAIL'}"
+            + (f" (so far: {dict(load.cuts)})" if cut else ""))
         for name, result in (("assign", tasks), ("accept", acts), ("reminder", remind)):
             if not result.ok:
                 self.failures.append(f"{title}: {name} missing {result.missing[:5]} "
@@ -409,8 +412,9 @@ async def main_async(args: argparse.Namespace, env: dict[str, str]) -> int:
     stop = asyncio.Event()
     runner = asyncio.create_task(load.run(stop))
     t0 = time.monotonic()
-    say(f"load: 4 assigners (1 in 3 with a deadline 20–90 s ahead), 1 acceptor, 1 reader, "
-        f"through HAProxy at {base}; bound {BOUND:.0f} s")
+    say(f"load: 4 assigners (1 in 3 with a deadline 20–90 s ahead; at most {MAX_OPEN} tasks "
+        f"open), 2 acceptors, 3 closers (submit + approve), 1 reader, through HAProxy at "
+        f"{base}; bound {BOUND:.0f} s")
     await asyncio.sleep(args.warmup)
     await chaos.check("warm-up", since=t0)
     await chaos.fault("kill -9 worker1, then start it again",

@@ -20,7 +20,14 @@ global
 defaults
     mode http
     option forwardfor
-    option http-server-close
+    # One request per connection, on both sides. On a kept-alive client connection HAProxy
+    # answers a request that is not the connection's first and whose process closed without an
+    # answer by closing the client's connection silently (so that a browser retries a GET):
+    # for a POST that is a cut connection, the client left not knowing. First on its
+    # connection, the request gets the 502 below. The price: a TCP handshake per request
+    # between the client (a TLS terminator, a browser on the LAN) and the proxy. Upgrades to
+    # the live feed's websocket are unaffected (a tunnel).
+    option httpclose
     timeout connect 5s
     timeout client 60s
     timeout server 60s
