@@ -39,6 +39,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 
 from bench.chaos_checks import (
     Outcome,
@@ -72,10 +73,12 @@ SUBMIT = """mutation($id: ID!) { submitOutput(id: $id, output: {description: "BÃ
 APPROVE = """mutation($id: ID!) { approveTask(id: $id) { id state } }"""
 LIST = """query { tasks(first: 20) { edges { node { id state } } } }"""
 # The load is balanced: every task accepted is then submitted and approved (closed), a task with
-# a reminder once its reminder is past; the assigners wait while this many are open, so what the
-# soak measures is the processes' memory under a steady state, not a growing number of tasks.
+# a reminder once its reminder is recorded (closed before, it would never be: a reminder late
+# after an outage must not be mistaken for a lost one), or CLOSE_ANYWAY seconds after it was
+# due; the assigners wait while MAX_OPEN are open, so what the soak measures is the processes'
+# memory under a steady state, not a growing number of tasks.
 MAX_OPEN = 150
-CLOSE_AFTER_REMINDER = 15.0
+CLOSE_ANYWAY = 120.0
 PROCESSES = ("temporal", "worker1", "worker2", "api1", "api2", "proxy")
 
 
@@ -101,6 +104,8 @@ class Load:
     to_close: list[tuple[float, str]] = field(default_factory=list)  # (not before, task id)
     done_with: set[str] = field(default_factory=set)  # closed, or given up on
     approved: int = 0
+    # Whether a task's reminder is recorded in the read model (None: never waits for it).
+    reminded: Callable[[str], bool] | None = None
     stop: bool = False
     refused: int = 0
     codes: Counter[str] = field(default_factory=Counter)  # "op CODE" of each refusal
@@ -186,8 +191,7 @@ class Load:
             if data is not None:
                 self.accepted.add(task_id)
                 planned = self.planned.get(task_id)
-                wait = ((planned - datetime.now(UTC)).total_seconds() + CLOSE_AFTER_REMINDER
-                        if planned else 0.0)
+                wait = (planned - datetime.now(UTC)).total_seconds() + 1 if planned else 0.0
                 self.to_close.append((time.monotonic() + max(0.0, wait), task_id))
             else:
                 self.done_with.add(task_id)  # left open, refused or unanswered: not waited for
@@ -201,6 +205,12 @@ class Load:
                 continue
             self.to_close.remove(ready[0])
             task_id = ready[0][1]
+            planned = self.planned.get(task_id)
+            if (planned and self.reminded
+                    and datetime.now(UTC) < planned + timedelta(seconds=CLOSE_ANYWAY)
+                    and not await asyncio.to_thread(self.reminded, task_id)):
+                self.to_close.append((time.monotonic() + 3, task_id))
+                continue
             variables = {"id": task_id}
             submitted = await self.call(http, "submitOutput", self.owner,
                                         {"query": SUBMIT, "variables": variables})
@@ -235,6 +245,7 @@ class Chaos:
     database_url: str
     outages: list[tuple[float, float]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    engine: Engine | None = None
 
     def pid(self, name: str) -> int | None:
         try:
@@ -279,6 +290,18 @@ class Chaos:
 
     async def restart_postgres(self) -> None:
         await self.sh("pg_ctlcluster", "15", "main", "restart")
+
+    def reminded(self, task_id: str) -> bool:
+        """Whether the task's reminder is in the read model (False while it cannot be read)."""
+        if self.engine is None:
+            self.engine = create_engine(self.database_url, pool_pre_ping=True, pool_size=2)
+        try:
+            with self.engine.connect() as db:
+                return db.execute(text(
+                    "SELECT 1 FROM taskevent WHERE task_id = :id AND action = 'remind' LIMIT 1"),
+                    {"id": task_id}).first() is not None
+        except Exception:  # the database restarting: wait and ask again
+            return False
 
     def read_model(self) -> tuple[list[str], dict[str, int], dict[str, list[datetime]]]:
         """Every chaos task's title, the accept events per task, the reminder events per task."""
@@ -409,6 +432,7 @@ async def main_async(args: argparse.Namespace, env: dict[str, str]) -> int:
     base = f"http://127.0.0.1:{env['GIAOVIEC_PORT']}"
     load = Load(base, issue_dev_token(settings, "chutich"), issue_dev_token(settings, "snv.cb1"))
     chaos = Chaos(env, settings.data_dir / "cluster", load, env["CLUSTER_DATABASE_URL"])
+    load.reminded = chaos.reminded
     stop = asyncio.Event()
     runner = asyncio.create_task(load.run(stop))
     t0 = time.monotonic()
@@ -429,6 +453,8 @@ async def main_async(args: argparse.Namespace, env: dict[str, str]) -> int:
     await chaos.soak(args.soak_minutes)
     stop.set()
     await runner
+    if chaos.engine is not None:
+        chaos.engine.dispose()
     # Every reminder planned in the run, now all due: waited for, then checked once more.
     last = max(load.planned.values(), default=datetime.now(UTC))
     await asyncio.sleep(max(0.0, (last - datetime.now(UTC)).total_seconds() + 15))
