@@ -37,10 +37,11 @@ run: install
 
 # The shape a province deploys, on this machine: HAProxy on GIAOVIEC_PORT in front of two API
 # processes, two workers, Temporal, the read model in its own PostgreSQL database
-# (CLUSTER_DATABASE_URL). `make cluster-down` stops all of it; WIPE=1 drops its data too.
+# (CLUSTER_DATABASE_URL). PAIRS=1 (or GIAOVIEC_CLUSTER_PAIRS) runs one API and one worker.
+# `make cluster-down` stops all of it; WIPE=1 drops its data too.
 cluster: install
 	$(BIN)/python -m compileall -q domain workflows
-	$(BIN)/python -m giaoviec.programs.cluster up
+	$(BIN)/python -m giaoviec.programs.cluster up $(if $(PAIRS),--pairs $(PAIRS))
 
 cluster-down:
 	$(BIN)/python -m giaoviec.programs.cluster down $(if $(WIPE),--wipe)

@@ -88,7 +88,7 @@ def compose(
     if event.note:
         note = event.note.strip()
         body += f" Ghi chú: {note}{'' if note.endswith(('.', '!', '?', '…')) else '.'}"
-    if event.action in (Action.DECIDE_EXTENSION, Action.SHIFT_DEADLINE):
+    if event.action in (Action.DECIDE_EXTENSION, Action.SHIFT_DEADLINE, Action.CHANGE_DEADLINE):
         body += f" Hạn xử lý hiện tại: {deadline}."
     if event.action == Action.REQUEST_EXTENSION and task.extension is not None:
         body += f" Thời hạn đề nghị: {fmt_time(task.extension.new_deadline)}."

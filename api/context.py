@@ -50,6 +50,8 @@ class RequestContext(BaseContext):
         self.authorization = authorization
         self.clock = Clock.at(datetime.now(UTC), app.calendar, live=True)
         self._viewer: Viewer | None = None
+        # Root fields resolve side by side: the first to ask looks him up, the others wait.
+        self._viewer_lookup = asyncio.Lock()
         self.expires_at: datetime | None = None  # the token's, once the viewer is known
         # The share of the database threads this request draws on, for its resolvers and
         # loaders alike: its own until the official is known, then the official's.
@@ -85,13 +87,14 @@ class RequestContext(BaseContext):
         self.loaders = Loaders(self.app.engine, self.known_viewer, self.clock, self.gate)
 
     async def viewer(self) -> Viewer:
-        if self._viewer is None:
-            credentials = self.credentials
-            username = self.app.authenticator.username(credentials)
-            # The token is verified: from here on, the official's share, his lookup included.
-            self._gate = self.app.db_shares.for_official(username)
-            self._viewer = await self.db(lambda s: _viewer_for(s, username))
-            self.expires_at = expires_at(credentials) if credentials else None
+        async with self._viewer_lookup:
+            if self._viewer is None:
+                credentials = self.credentials
+                username = self.app.authenticator.username(credentials)
+                # The token is verified: from here on, the official's share, his lookup too.
+                self._gate = self.app.db_shares.for_official(username)
+                self._viewer = await self.db(lambda s: _viewer_for(s, username))
+                self.expires_at = expires_at(credentials) if credentials else None
         return self._viewer
 
     async def revoked(self) -> int | None:

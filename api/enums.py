@@ -13,6 +13,8 @@ from typing import TypeVar
 import strawberry
 from strawberry.types.enum import StrawberryEnumDefinition
 
+from domain.recurrence import FREQUENCY_LABELS_VI, Frequency
+
 E = TypeVar("E", bound=Enum)
 
 
@@ -23,3 +25,10 @@ def graphql_enum(source: type[E], labels: Mapping[E, str], *, name: str, descrip
     definition: StrawberryEnumDefinition = vars(source)["__strawberry_definition__"]
     definition.values = [replace(v, description=labels[source(v.value)])
                          for v in definition.values if source(v.value) not in without]
+
+
+# Shared by the concepts that speak of a cycle (recurring duties, a plan's reporting cycle),
+# which may not import one another.
+graphql_enum(Frequency, FREQUENCY_LABELS_VI, name="Frequency",
+             description="Chu kỳ của nhiệm vụ định kỳ.")
+__all__ = ["Frequency", "graphql_enum"]

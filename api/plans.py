@@ -11,11 +11,13 @@ from strawberry.file_uploads import Upload
 
 from api.context import Info
 from api.counts import Counts
+from api.enums import Frequency
 from api.organisation import Official, Unit, load_official, load_unit
 from api.tasks.inputs import CoordinatorInput
 from api.tasks.types import Task
 from domain.errors import not_found
 from domain.plan import PlanDraft, PlanItem, PlanProduct
+from domain.plan_terms import REPORTING_CYCLES
 from domain.tally import Figures
 from domain.task import Coordinator, DeadlineSpec
 from domain.timezone import as_aware
@@ -24,6 +26,7 @@ from giaoviec.reads.plans import (
     PlanFilter,
     list_plans,
     plan_cascade,
+    plan_warnings,
     readable_plan,
 )
 from giaoviec.reads.plans import readable as plan_readable
@@ -112,6 +115,11 @@ class PlanInput:
         default=None, description="Nhiệm vụ (của kế hoạch cấp trên) mà kế hoạch này là sản phẩm: "
                                   "cấp trên yêu cầu đơn vị ban hành kế hoạch của mình.")
     issued_by_id: strawberry.ID | None = strawberry.field(default=None, description=ISSUED_BY)
+    reporting: Frequency | None = strawberry.field(
+        default=None, description="Kỳ báo cáo của các nhiệm vụ \"Thường xuyên\" (thành nhiệm "
+                                  "vụ định kỳ theo kỳ này): WEEKLY hạn thứ Sáu, MONTHLY hạn cuối "
+                                  "tháng, QUARTERLY hạn cuối quý, YEARLY hạn 05/6 và 05/12; bỏ "
+                                  "trống là hằng tuần.")
 
     def to_draft(self) -> PlanDraft:
         return PlanDraft(
@@ -119,6 +127,7 @@ class PlanInput:
             basis=self.basis,
             items=tuple(item.to_item(i + 1) for i, item in enumerate(self.items)),
             fulfils_task_id=str(self.fulfils_task_id) if self.fulfils_task_id else None,
+            reporting=REPORTING_CYCLES[self.reporting or Frequency.WEEKLY],
         )
 
 
@@ -176,6 +185,14 @@ class PlanUntracked:
     why: str = strawberry.field(description="Vì sao không theo dõi.")
 
 
+@strawberry.type(description="Một cảnh báo về một dòng của kế hoạch: kế hoạch vẫn được nhận.")
+class PlanWarning:
+    row: int = strawberry.field(description="Dòng của kế hoạch.")
+    code: str = strawberry.field(description="Mã cảnh báo: OVERDUE_AT_ENTRY (thời hạn đã qua khi "
+                                             "nhập kế hoạch, nhiệm vụ quá hạn ngay từ đầu).")
+    message: str = strawberry.field(description="Nội dung cảnh báo.")
+
+
 @strawberry.type(description="Kế hoạch: một văn bản giao nhiều nhiệm vụ cho nhiều đơn vị.")
 class Plan:
     row: strawberry.Private[models.Plan]
@@ -213,6 +230,14 @@ class Plan:
     def untracked(self) -> list[PlanUntracked]:
         return [PlanUntracked(row=u["row"], description=u["description"], term=u["term"],
                               why=u["why"]) for u in json.loads(self.row.untracked or "[]")]
+
+    @strawberry.field(description="Cảnh báo theo dòng: nhiệm vụ có thời hạn đã qua khi nhập kế "
+                                  "hoạch (ký trước, nhập sau) vẫn được giao theo đúng thời hạn của "
+                                  "kế hoạch và tính là quá hạn ngay từ đầu.")
+    async def warnings(self, info: Info) -> list[PlanWarning]:
+        row = self.row
+        found = await info.context.db(lambda s: plan_warnings(s, row))
+        return [PlanWarning(row=w.row, code=w.code, message=w.message) for w in found]
 
     @strawberry.field(description="Người ban hành (giao các nhiệm vụ).")
     async def issued_by(self, info: Info) -> Official:

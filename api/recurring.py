@@ -10,16 +10,14 @@ import strawberry
 
 from api.context import Info
 from api.counts import Counts
-from api.enums import graphql_enum
+from api.enums import Frequency
 from api.organisation import Official, Unit, load_official, load_unit
 from api.tasks.inputs import ProductInput
 from api.tasks.types import Task
 from domain.errors import not_found
 from domain.recurrence import (
-    FREQUENCY_LABELS_VI,
     MAX_UNITS,
     DueDate,
-    Frequency,
     Recurrence,
     RuleDraft,
     describe,
@@ -37,9 +35,6 @@ from giaoviec.reads.recurring import (
 )
 from giaoviec.services.recurring import RecurringService
 from giaoviec.store import models
-
-graphql_enum(Frequency, FREQUENCY_LABELS_VI, name="Frequency",
-             description="Chu kỳ của nhiệm vụ định kỳ.")
 
 
 @strawberry.input(description="Một ngày hạn trong năm, ví dụ 05/6 (báo cáo 6 tháng).")

@@ -35,7 +35,7 @@ from api.auth import issue_dev_token
 from bench.http_load import assign_body
 from giaoviec.config import get_settings
 from giaoviec.programs.cluster_backup import database_url
-from giaoviec.programs.cluster_processes import WORKERS, Cluster
+from giaoviec.programs.cluster_processes import Cluster, workers
 from giaoviec.store.db import make_engine
 
 RETRIES = 30
@@ -178,8 +178,9 @@ async def main(tasks: int, in_flight: int, lead: float | None, spread: float,
                wait: float, settle: float) -> None:
     settings = get_settings()
     cluster = Cluster(settings.data_dir / "cluster")
-    pids = {name: pid for name in WORKERS if (pid := cluster.pid(name))}
-    if len(pids) != len(WORKERS):
+    names = workers(cluster.pairs())
+    pids = {name: pid for name in names if (pid := cluster.pid(name))}
+    if len(pids) != len(names):
         raise SystemExit("The cluster is not running (make cluster, with this environment).")
     url = f"http://127.0.0.1:{settings.port}"
     token = issue_dev_token(settings, "chutich")

@@ -12,12 +12,16 @@ afresh. The service's own check is the fast answer, never the authority.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from domain.errors import Code, DomainError, FieldIssue
+from domain.inputs import Add, instant_issue
 from domain.lifecycle import Relation
+from domain.ro import RO_THOI_GIAN
 from domain.substitution import acting_for
+from domain.timezone import as_aware, local_date
 
 STALE = "STALE_FACTS"
 
@@ -94,3 +98,25 @@ def decide(owner_id: str, assigner_id: str, lead_unit_id: str, facts: OrgFacts |
     if for_whom != on_behalf_of:  # signed for someone else than the service saw: read again
         raise stale()
     return sorted(found), for_whom
+
+
+def check_new_deadline(current: datetime, milestones: Sequence[date], wanted: datetime | None,
+                       now: datetime, add: Add) -> None:
+    """The bounds of a deadline set directly (changeDeadline; who may is the lifecycle's rule
+    for CHANGE_DEADLINE: the assigner and whoever may decide an extension): a real instant
+    within the years a deadline may take, still ahead, not the one in force (`current`), and
+    not before a milestone the task holds. Earlier or later alike: it may also be shortened."""
+    if wanted is None:
+        add("deadline", "MISSING_DEADLINE", RO_THOI_GIAN, "Thiếu thời hạn xử lý mới.")
+        return
+    bad = instant_issue("deadline", wanted)
+    if bad is not None:
+        add(bad.field, bad.code, bad.ro, bad.message)
+    elif wanted <= as_aware(now):
+        add("deadline", "DEADLINE_IN_PAST", RO_THOI_GIAN, "Thời hạn xử lý mới đã qua.")
+    elif wanted == current:
+        add("deadline", "DEADLINE_UNCHANGED", RO_THOI_GIAN,
+            "Thời hạn mới trùng với hạn xử lý hiện hành.")
+    elif any(due > local_date(wanted) for due in milestones):
+        add("deadline", "MILESTONE_AFTER_DEADLINE", RO_THOI_GIAN,
+            "Thời hạn mới sớm hơn một mốc tiến độ của nhiệm vụ.")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from domain.authority import decide
+from domain.authority import check_new_deadline, decide
 from domain.calendar import WorkingCalendar
 from domain.errors import Code, DomainError, FieldIssue, forbidden
 from domain.escalation import Phase, PlannedStep, Recipient, raised_at_giao_ban
@@ -27,7 +27,7 @@ from domain.timezone import as_aware, to_local
 # Reasons are required wherever someone refuses, stops or redirects work.
 NEEDS_REASON = frozenset({
     Action.RETURN, Action.DECLINE, Action.PAUSE, Action.CANCEL, Action.REASSIGN,
-    Action.REQUEST_EXTENSION, Action.HAND_OVER,
+    Action.REQUEST_EXTENSION, Action.HAND_OVER, Action.CHANGE_DEADLINE,
 })
 MAX_REFERENCE = 255
 MAX_URL = 2_000
@@ -56,7 +56,10 @@ def validate(record: TaskRecord, cmd: Command, now: datetime, *,
 
     FORBIDDEN and ILLEGAL_TRANSITION come first and alone (an outsider learns nothing about
     the fields); then one VALIDATION error names every bad field. Who the actor is to the task
-    is decided here, on the task's own state (domain.authority)."""
+    is decided here, on the task's own state (domain.authority). A request already taken
+    (`repeated`) is not refused: it changes nothing."""
+    if repeated(record, cmd):
+        return
     cmd = authorised(record, cmd)
     check_transition(
         cmd.action, record.state, set(cmd.relations), resume_to=record.resume_to,
@@ -83,12 +86,22 @@ def validate(record: TaskRecord, cmd: Command, now: datetime, *,
             _check_extension(record, cmd, now, add)
         case Action.SHIFT_DEADLINE:
             _check_shift(record, cmd, add)
+        case Action.CHANGE_DEADLINE:
+            check_new_deadline(record.deadline, [m.due for m in record.milestones],
+                               cmd.new_deadline, now, add)
         case Action.DECIDE_EXTENSION if cmd.approve is None:
             add("approve", "MISSING_DECISION", "", "Cần nêu đồng ý hay không.")
         case Action.REASSIGN | Action.HAND_OVER if not (cmd.new_owner_id or "").strip():
             add("ownerId", "MISSING_OWNER", "", "Thiếu người chịu trách nhiệm mới.")
     if issues:
         raise command_error(issues)
+
+
+def repeated(record: TaskRecord, cmd: Command) -> bool:
+    """A changeDeadline sent again — its actor's key and deadline those of the one that set the
+    deadline in force (a retry after a lost answer): taken already, nothing to do."""
+    return (cmd.action is Action.CHANGE_DEADLINE and cmd.request is not None
+            and cmd.request == record.deadline_request and cmd.new_deadline == record.deadline)
 
 
 def authorised(record: TaskRecord, cmd: Command) -> Command:
@@ -302,9 +315,12 @@ def apply(record: TaskRecord, cmd: Command, now: datetime, calendar: WorkingCale
             notices = [Notice(_remind_manually(t, now), recipient=Recipient.OWNER)]
             t.manual_reminders = {**t.manual_reminders, cmd.actor_id: now}
             t.last_manual_reminder_by = cmd.actor_name or cmd.actor_id
-        case Action.SHIFT_DEADLINE:
+        case Action.SHIFT_DEADLINE | Action.CHANGE_DEADLINE:
             assert cmd.new_deadline is not None
-            move_deadline(t, cmd.new_deadline, now)
+            move_deadline(t, cmd.new_deadline, now)  # the ladder re-planned, as an extension's
+            if cmd.action is Action.CHANGE_DEADLINE:
+                t.extension = None
+                t.deadline_request = cmd.request
             notices = owner
         case Action.HAND_OVER:  # the work goes on where it stood, with its new owner
             t.owner_id = cmd.new_owner_id or t.owner_id
@@ -353,6 +369,8 @@ def event_data(cmd: Command, before: TaskRecord | None = None,
         data["signed_as"] = cmd.signed_as
     if cmd.action is Action.HAND_OVER and before is not None:
         data["previous_owner_id"] = before.owner_id
+    if cmd.action is Action.CHANGE_DEADLINE and before is not None:
+        data["previous_deadline"] = before.deadline.isoformat()
     if cmd.percent is not None:
         data["percent"] = str(cmd.percent)
     if cmd.new_deadline is not None:

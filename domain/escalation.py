@@ -96,23 +96,40 @@ def raised_at_giao_ban(overdue_reminders: int,
     return overdue_reminders > policy.flag_after_overdue_reminders
 
 
+def born_overdue(deadline: datetime, created_at: datetime, replanned_at: datetime | None
+                 ) -> bool:
+    """A task assigned already overdue and not re-planned since: its ladder's overdue steps
+    count from its assignment (planned_steps' `overdue_from`). The assignment itself plans
+    the ladder (`replanned_at` is then its instant)."""
+    if replanned_at is not None and as_aware(replanned_at) != as_aware(created_at):
+        return False
+    return as_aware(deadline) <= as_aware(created_at)
+
+
 def planned_steps(
-    policy: EscalationPolicy, calendar: WorkingCalendar, deadline: datetime
+    policy: EscalationPolicy, calendar: WorkingCalendar, deadline: datetime,
+    overdue_from: datetime | None = None,
 ) -> Iterator[PlannedStep]:
-    """The ladder for one deadline in time order; endless (weekly repeats after the last)."""
+    """The ladder for one deadline in time order; endless (weekly repeats after the last).
+    `overdue_from`: a task assigned already overdue (a signed plan keyed in after its term)
+    counts its overdue steps from then — one overdue notice at once, then the ladder as usual —
+    never a burst of every step it missed."""
     deadline = as_aware(deadline)
     tag = deadline.isoformat()
-    day = local_date(deadline)
+    late = as_aware(overdue_from) if overdue_from is not None else deadline
+    late = max(late, deadline)
     fixed: list[tuple[datetime, LadderStep]] = []
     for step in policy.steps:
         if step.phase is Phase.BEFORE:
-            when = at_local(calendar.add_working_days(day, -step.working_days), policy.morning)
+            when = at_local(calendar.add_working_days(local_date(deadline), -step.working_days),
+                            policy.morning)
             if when >= deadline:
                 continue
         elif step.working_days == 0:
-            when = deadline + timedelta(seconds=1)
+            when = late + timedelta(seconds=1) if late == deadline else late
         else:
-            when = at_local(calendar.add_working_days(day, step.working_days), policy.morning)
+            when = at_local(calendar.add_working_days(local_date(late), step.working_days),
+                            policy.morning)
         fixed.append((when, step))
     fixed.sort(key=lambda pair: pair[0])
 
@@ -145,6 +162,7 @@ def next_step(
     now: datetime,
     sent: Set[str],
     not_before: datetime,
+    overdue_from: datetime | None = None,
 ) -> Decision:
     """What to send now, what will never be sent, and when to look again.
 
@@ -152,10 +170,11 @@ def next_step(
     skipped, and so is a pre-deadline reminder once the deadline has passed: late reminders
     of the wrong kind are noise. Overdue reminders that fell due while no worker ran are
     sent one at a time, in order, so the count that flags a task stays honest.
+    `overdue_from`: as planned_steps, for a task assigned already overdue.
     """
     now, not_before, deadline = as_aware(now), as_aware(not_before), as_aware(deadline)
     skipped: list[PlannedStep] = []
-    for step in planned_steps(policy, calendar, deadline):
+    for step in planned_steps(policy, calendar, deadline, overdue_from):
         if step.key in sent:
             continue
         if step.at > now:

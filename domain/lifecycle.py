@@ -59,6 +59,7 @@ class Action(StrEnum):
     REMIND = "remind"  # đôn đốc: a manual reminder (the engine's own reminders share the name)
     SHIFT_DEADLINE = "shift_deadline"  # carried down from a parent given more time
     HAND_OVER = "hand_over"  # its owner left the unit: to the unit's head, to reassign
+    CHANGE_DEADLINE = "change_deadline"  # the assigner sets a new deadline himself
 
 
 ACTION_LABELS_VI = {
@@ -78,6 +79,7 @@ ACTION_LABELS_VI = {
     Action.REMIND: "đôn đốc",
     Action.SHIFT_DEADLINE: "dời hạn theo nhiệm vụ cấp trên",
     Action.HAND_OVER: "bàn giao",
+    Action.CHANGE_DEADLINE: "đổi hạn xử lý",
 }
 
 
@@ -170,6 +172,15 @@ RULES: dict[Action, Rule] = {
         "hệ thống, khi người chịu trách nhiệm thôi công tác tại đơn vị",
     ),
 }
+
+
+# Who sets a new deadline himself (changeDeadline): the assigner, and whoever may decide the
+# task's extension requests — by construction, so the two never drift apart.
+RULES[Action.CHANGE_DEADLINE] = Rule(
+    RULES[Action.DECIDE_EXTENSION].from_states, None,
+    RULES[Action.DECIDE_EXTENSION].allowed | {Relation.ASSIGNER},
+    "người giao hoặc người có thẩm quyền quyết định gia hạn",
+)
 
 
 def check_transition(

@@ -295,10 +295,17 @@ class TaskScope:
     coordinator_paths: tuple[tuple[str, ...], ...] = ()
 
 
-def can_read_task(viewer: Actor, task: TaskScope) -> bool:
+def can_read_task(viewer: Actor, task: TaskScope, standing_in_for: Sequence[Actor] = ()
+                  ) -> bool:
     """A viewer reads the tasks he owns or assigned, and those led or coordinated inside his
-    jurisdiction. `giaoviec.reads.visibility.visible_tasks` is the SQL form of this rule
+    jurisdiction; and, while he stands in for someone (`standing_in_for`: the officials whose
+    substitute he is today), every task they read — the tasks he may act on for them.
+    `giaoviec.reads.visibility.visible_tasks` is the SQL form of this rule
     (tests/unit/test_visibility.py holds the two equal)."""
+    return any(_reads_itself(who, task) for who in (viewer, *standing_in_for))
+
+
+def _reads_itself(viewer: Actor, task: TaskScope) -> bool:
     if viewer.id in (task.owner_id, task.assigner_id):
         return True
     root = jurisdiction(viewer)[-1]

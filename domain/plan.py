@@ -39,6 +39,7 @@ from domain.plan_terms import (
     Untracked,
     UntrackedProduct,
     read_term,
+    repeated_duties,
 )
 from domain.plan_wording import product_kind
 from domain.recurrence import Recurrence, RuleDraft
@@ -218,6 +219,7 @@ def check_plan(
     valid = ValidPlan([], [], [])
     for i, item in enumerate(draft.items):
         _check_item(i, item, basis, draft, issuer, facts, calendar, now, issues, valid)
+    issues += repeated_duties(valid.rules)
     try:
         raise_if_any(issues, "Kế hoạch")
     except DomainError as err:
@@ -309,7 +311,8 @@ def _check_item(
                 coordinators=item.coordinators,
             )
             try:
-                deadline = validate_draft(draft, issuer, org, calendar, now)
+                deadline = validate_draft(draft, issuer, org, calendar, now,
+                                          signed_on=plan.issued_on)
             except DomainError as err:
                 issues.extend(replace(f, field=_item_field(f.field, i, j, u), row=row,
                                       message=_quoted(f, product.description))

@@ -19,8 +19,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from domain.calendar import WorkingCalendar
+from domain.errors import FieldIssue
 from domain.plan_wording import add_months
-from domain.recurrence import DueDate, Frequency, Recurrence, RuleDraft
+from domain.recurrence import (
+    SEED_REPORTS,
+    DueDate,
+    Frequency,
+    Recurrence,
+    RuleDraft,
+    duty_key,
+)
+from domain.ro import RO_THOI_GIAN, RO_VIEC
 from domain.task import DeadlineSpec
 from domain.text import fold
 
@@ -33,6 +42,14 @@ TERM_HELP = ("ghi ngày (31/12/2026, 05/12, trước ngày 05/12), số ngày l�
 # The plan's reporting cycle when it names none: the weekly kiểm đếm reported at Friday's
 # giao ban (seed 001: "Hằng tuần tổng hợp kết quả kiểm đếm nhiệm vụ").
 WEEKLY_REPORTING = Recurrence(Frequency.WEEKLY, weekday=5)
+# Each cycle a plan may name for its "Thường xuyên" duties, as its due day.
+REPORTING_CYCLES = {
+    Frequency.WEEKLY: WEEKLY_REPORTING,
+    Frequency.MONTHLY: Recurrence(Frequency.MONTHLY, day=31),  # by each month's end
+    Frequency.QUARTERLY: Recurrence(Frequency.QUARTERLY, day=31, month_in_quarter=3),
+    Frequency.YEARLY: SEED_REPORTS,  # 6-month report before 05/6, annual before 05/12
+}
+REPORTING_HELP = "hằng tuần, hằng tháng, hằng quý, hoặc 06 tháng, năm"
 UNTRACKED_WHY = ("thời hạn “{term}”: việc làm khi có yêu cầu, không có ngày hạn để theo dõi; "
                  "khi có yêu cầu cụ thể thì giao thành nhiệm vụ riêng")
 
@@ -108,6 +125,31 @@ def read_term(term: str, issued_on: date, calendar: WorkingCalendar,
         return Periodic(reporting)
     spec = _deadline(text, issued_on, calendar)
     return Deadline(spec) if spec is not None else None
+
+
+def reporting_cycle(given: str | None) -> Recurrence | None:
+    """The cycle a plan's "Thường xuyên" duties recur on, in the plan's wording ("Hằng tháng",
+    "hằng quý", "Báo cáo định kỳ hằng tuần") or as the API names it ("MONTHLY":
+    REPORTING_CYCLES); the weekly kiểm đếm when unsaid; None when it names no cycle."""
+    if given is None or not given.strip():
+        return WEEKLY_REPORTING
+    text = " ".join(fold(given).replace("*", " ").split()).rstrip(".;")
+    if text.upper() in Frequency.__members__:  # a file may name the cycle as the API does
+        return REPORTING_CYCLES[Frequency[text.upper()]]
+    return _periodic(text)
+
+
+def read_reporting(text: str | None, issues: list[FieldIssue], row: int | None = None
+                   ) -> Recurrence:
+    """A plan file's reporting cycle as written (reporting_cycle); one that names no cycle is
+    a fault (with its row) and the plan keeps the weekly one meanwhile."""
+    found = reporting_cycle(text)
+    if found is None:
+        where = f"Dòng {row}: " if row is not None else ""
+        issues.append(FieldIssue("reporting", "INVALID_REPORTING",
+                                 f"{where}không hiểu kỳ báo cáo “{text}”; ghi {REPORTING_HELP}.",
+                                 RO_THOI_GIAN, row))
+    return found or WEEKLY_REPORTING
 
 
 def _periodic(text: str) -> Recurrence | None:
@@ -215,3 +257,18 @@ def _date(text: str, start: date) -> date | None:
             if day >= start:
                 return day
     return None
+
+
+def repeated_duties(rules: list[PlannedRule]) -> list[FieldIssue]:
+    """A plan's periodic rows that give a unit a duty an earlier row already gives it (the same
+    duty_key): each would be the same task twice a period."""
+    seen: dict[tuple[str, str], int] = {}
+    issues: list[FieldIssue] = []
+    for rule in rules:
+        key = (rule.unit_id, duty_key(rule.draft.title, rule.draft.recurrence))
+        if key in seen:
+            issues.append(FieldIssue("items", "DUPLICATE_RULE", (
+                f"Dòng {rule.row} giao lại nhiệm vụ định kỳ “{rule.draft.title.strip()}” đã giao "
+                f"ở dòng {seen[key]} cho cùng đơn vị."), RO_VIEC, rule.row))
+        seen.setdefault(key, rule.row)
+    return issues

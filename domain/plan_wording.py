@@ -72,23 +72,6 @@ def unit_group(text: str) -> frozenset[str] | None:
     return EVERY_UNIT if _INSIDE.match(folded) else _GROUPS.get(folded)
 
 
-# An owner written by title ("Chánh Văn phòng", "Trưởng phòng Kinh tế"): the head of the unit.
-# Each title with the word its unit's name holds ("Chánh Văn phòng" heads a Văn phòng).
-_HEAD_TITLES = {"chanh van phong": "van phong", "truong phong": "phong", "truong ban": "ban",
-                "giam doc": "", "thu truong": "", "chu tich": ""}
-
-
-def head_title(text: str) -> str | None:
-    """What the name of the unit a head's title speaks of holds ("Trưởng phòng Kinh tế" →
-    "phong kinh te", "Chánh Văn phòng" → "van phong"), folded; None when the text is no
-    head's title (a deputy's "Phó …" is not)."""
-    folded = " ".join(fold(text).rstrip(".;").split())
-    for title, unit_word in _HEAD_TITLES.items():
-        if folded == title or folded.startswith(title + " "):
-            return f"{unit_word} {folded[len(title):].strip()}".strip()
-    return None
-
-
 def split_lines(cell: str | None) -> list[str]:
     """A cell's lines without the bullets offices type ("+ Báo cáo…", "- …", "• …")."""
     out: list[str] = []

@@ -84,6 +84,9 @@ class TaskRecord:
     # Its workflow carries cancellations and shifts down to its sub-tasks itself (durably);
     # False for workflows started before that, whose caller still does it.
     carries_down: bool = False
+    # The request (actor and client key) that last set the deadline by changeDeadline: the
+    # same request again changes nothing.
+    deadline_request: str | None = None
 
     @property
     def self_assigned(self) -> bool:
@@ -131,6 +134,12 @@ class Command:
     # Carry an approved extension (or a carried-down shift) on to the open sub-tasks.
     shift_subtasks: bool = False
     cause: str | None = None  # the parent's event ("<task id>#<seq>") that carried it down
+    client_key: str | None = None  # names one request of its actor (changeDeadline), retried
+
+    @property
+    def request(self) -> str | None:
+        """The request this command is, when its actor named it (actor and client key)."""
+        return f"{self.actor_id}\n{self.client_key}" if self.client_key else None
 
 
 @dataclass

@@ -11,6 +11,7 @@ or after it has ended. Pure: the run workflow asks which occurrences are due to 
 from __future__ import annotations
 
 import calendar as _months
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -264,13 +265,20 @@ def check_recurrence(rule: Recurrence, starts_on: date, ends_on: date | None,
         raise validation_error(issues, "Nhiệm vụ định kỳ")
 
 
+def duty_key(title: str, recurrence: Recurrence) -> str:
+    """What makes two rules one duty: the same title as people read it (case, diacritics and
+    spacing aside) on the same calendar. The read model holds at most one live rule per unit
+    and key (a claim per unit), so concurrent twins cannot both be recorded."""
+    canonical = json.dumps([fold(" ".join(title.split())), asdict(recurrence)],
+                           ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def duplicates(draft: RuleDraft, title: str, unit_ids: Iterable[str], recurrence: Recurrence
                ) -> frozenset[str]:
     """The units a live rule (`title`, `unit_ids`, `recurrence`) shares with the draft when both
-    name the same duty on the same calendar: each would get the same task twice a period."""
-    if fold(" ".join(title.split())) != fold(" ".join(draft.title.split())):
-        return frozenset()
-    if recurrence != draft.recurrence:
+    name the same duty (duty_key): each would get the same task twice a period."""
+    if duty_key(title, recurrence) != duty_key(draft.title, draft.recurrence):
         return frozenset()
     return frozenset(unit_ids) & frozenset(draft.unit_ids)
 

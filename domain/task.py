@@ -8,7 +8,7 @@ here: a hostile value is refused before it can reach a workflow, a timer or the 
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from domain.calendar import WorkingCalendar
 from domain.errors import Code, DomainError, FieldIssue, validation_error
@@ -23,7 +23,7 @@ from domain.ro import (
     RO_VIEC,
 )
 from domain.text import is_blank
-from domain.timezone import as_aware, local_date
+from domain.timezone import as_aware, at_local, local_date
 
 __all__ = [
     "RO_NGUOI", "RO_SAN_PHAM", "RO_THAM_QUYEN", "RO_THOI_GIAN", "RO_TRACH_NHIEM", "RO_VIEC",
@@ -110,10 +110,14 @@ def validate_draft(
     facts: OrgFacts,
     calendar: WorkingCalendar,
     now: datetime,
+    *,
+    signed_on: date | None = None,
 ) -> datetime:
     """Check all six "rõ"; return the resolved deadline or raise one error: FORBIDDEN (naming
     the "rõ thẩm quyền" field) when the assigner has no authority, else VALIDATION with every
-    failing field."""
+    failing field. `signed_on`: the task is a term of a document signed that day (a plan keyed
+    in later), whose deadline may have passed since but not come before it
+    (`earliest_deadline`)."""
     issues: list[FieldIssue] = []
 
     def add(field_name: str, code: str, ro: str, message: str) -> None:
@@ -126,7 +130,7 @@ def validate_draft(
                missing=("MISSING_BASIS",
                         "Thiếu căn cứ giao việc (ví dụ: Kế hoạch số 208/KH-UBND)."))
     _check_responsibility(draft, facts, add, assigner)
-    deadline = _check_time(draft, calendar, now, add)
+    deadline = _check_time(draft, calendar, now, add, signed_on)
     _check_product(draft, add)
     raise_if_any(issues)
     assert deadline is not None
@@ -235,9 +239,10 @@ def _check_responsibility(draft: TaskDraft, facts: OrgFacts, add: Add,
 
 
 def _check_time(
-    draft: TaskDraft, calendar: WorkingCalendar, now: datetime, add: Add
+    draft: TaskDraft, calendar: WorkingCalendar, now: datetime, add: Add,
+    signed_on: date | None = None,
 ) -> datetime | None:
-    deadline = _check_deadline(draft.deadline, calendar, now, add)
+    deadline = _check_deadline(draft.deadline, calendar, now, add, signed_on)
     if len(draft.milestones) > MAX_MILESTONES:
         add("milestones", "TOO_MANY_MILESTONES", RO_THOI_GIAN,
             f"Tối đa {MAX_MILESTONES} mốc tiến độ.")
@@ -259,8 +264,16 @@ def _check_time(
     return deadline
 
 
+def earliest_deadline(now: datetime, signed_on: date | None) -> datetime:
+    """The one rule for a deadline already gone: a task's must be after `now`; a term of a
+    document signed on `signed_on` (a plan keyed in after one of its terms elapsed) must only
+    fall on or after the day it was signed — it is then overdue from the start."""
+    return as_aware(now) if signed_on is None else at_local(signed_on, time(0))
+
+
 def _check_deadline(
-    spec: DeadlineSpec, calendar: WorkingCalendar, now: datetime, add: Add
+    spec: DeadlineSpec, calendar: WorkingCalendar, now: datetime, add: Add,
+    signed_on: date | None = None,
 ) -> datetime | None:
     given = [v for v in (spec.at, spec.on_date, spec.working_days) if v is not None]
     if not given:
@@ -284,8 +297,12 @@ def _check_deadline(
         add("deadline", "DATE_OUT_OF_RANGE", RO_THOI_GIAN,
             f"Thời hạn phải trước hết năm {LATEST_YEAR}.")
         return None
-    if deadline <= as_aware(now):
-        add("deadline", "DEADLINE_IN_PAST", RO_THOI_GIAN, "Thời hạn xử lý đã qua.")
+    if deadline <= earliest_deadline(now, signed_on):
+        if signed_on is None:
+            add("deadline", "DEADLINE_IN_PAST", RO_THOI_GIAN, "Thời hạn xử lý đã qua.")
+        else:
+            add("deadline", "DEADLINE_BEFORE_SIGNING", RO_THOI_GIAN,
+                f"Thời hạn xử lý trước ngày ký ban hành ({signed_on:%d/%m/%Y}).")
     return deadline
 
 

@@ -40,7 +40,11 @@ def event_detail(action: str, data: Mapping[str, str]) -> str | None:
     bits: list[str] = []
     if data.get("percent"):
         bits.append(f"tiến độ {data['percent']}%")
-    if data.get("new_deadline"):
+    if data.get("new_deadline") and action == "change_deadline":
+        bits.append(f"hạn mới {_day(data['new_deadline'])}")
+        if data.get("previous_deadline"):
+            bits.append(f"hạn trước đó {_day(data['previous_deadline'])}")
+    elif data.get("new_deadline"):
         bits.append(f"hạn đề nghị {_day(data['new_deadline'])}")
     if data.get("approve"):
         bits.append("đồng ý" if data["approve"] == "true" else "không đồng ý")

@@ -16,9 +16,17 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import CalendarOverrides, WorkingCalendar
-    from domain.commands import Change, apply, assigned, authorised, reminded, validate
+    from domain.commands import (
+        Change,
+        apply,
+        assigned,
+        authorised,
+        reminded,
+        repeated,
+        validate,
+    )
     from domain.errors import Code, DomainError, unavailable
-    from domain.escalation import DEFAULT_POLICY, next_step
+    from domain.escalation import DEFAULT_POLICY, born_overdue, next_step
     from domain.lifecycle import TERMINAL_STATES, WORKING_STATES, Action
     from domain.milestones import MILESTONE_PATCH, milestone_reminded, next_milestone_step
     from domain.subtasks import carry_down
@@ -55,6 +63,10 @@ SERIAL_PATCH = "serial-updates"
 # workflow, as an activity its update waits for (before, the API process did it after the
 # update, and a crash in between left them unchanged for good).
 CARRY_DOWN_PATCH = "carry-down-in-workflow"
+# A task assigned already overdue (a signed plan keyed in after one of its terms) gets one
+# overdue notice at once, then the ladder counted from its assignment; before, every step it
+# missed was skipped and the next weekly one came with the count of all of them.
+OVERDUE_AT_START_PATCH = "overdue-at-start"
 # While the read model is away the ladder (and the first write) look again this much later.
 RETRY_AFTER = timedelta(minutes=1)
 
@@ -179,6 +191,7 @@ class TaskWorkflow:
         decision = next_step(
             DEFAULT_POLICY, self.calendar, self.t.deadline, workflow.now(),
             set(self.t.sent_steps), self.t.replanned_at or self.t.created_at,
+            self._overdue_from(),
         )
         self.t.sent_steps.extend(s.key for s in decision.skipped)
         if decision.fire is not None:
@@ -189,6 +202,14 @@ class TaskWorkflow:
         if self.t.milestones and workflow.patched(MILESTONE_PATCH):
             return await self._milestones(wake_at)
         return False, wake_at
+
+    def _overdue_from(self) -> datetime | None:
+        """When the ladder's overdue steps count from for a task assigned already overdue."""
+        t = self.t
+        if born_overdue(t.deadline, t.created_at, t.replanned_at) and workflow.patched(
+                OVERDUE_AT_START_PATCH):
+            return t.created_at
+        return None
 
     async def _milestones(self, wake_at: datetime | None) -> tuple[bool, datetime | None]:
         """Remind the next milestone if one is due (True), else say when to look again."""
@@ -263,6 +284,8 @@ class TaskWorkflow:
                 validate(self.t, cmd, now, principals=principals)
             except DomainError as err:
                 raise to_failure(err) from None
+            if repeated(self.t, cmd):  # a retried changeDeadline already taken
+                return self.t
             before = self.t
             await self._commit(apply(self.t, cmd, now, self.calendar))
             self.replan = True

@@ -92,6 +92,20 @@ async def decide_extension(
                       shift_subtasks=shift_subtasks)
 
 
+@strawberry.mutation(description="Đổi hạn xử lý (người giao hoặc người có thẩm quyền quyết định "
+                                 "gia hạn), nêu lý do: hạn mới chưa qua, khác hạn hiện hành; "
+                                 "việc nhắc và cảnh báo tính lại từ hạn mới; đề nghị gia hạn "
+                                 "đang chờ (nếu có) không còn hiệu lực. clientKey: mã của "
+                                 "yêu cầu — gửi lại cùng mã (khi mất trả lời) không đổi gì "
+                                 "thêm.")
+async def change_deadline(
+    info: Info, id: strawberry.ID, deadline: datetime, reason: str,
+    client_key: str | None = None,
+) -> Task:
+    return await _act(info, id, Action.CHANGE_DEADLINE, new_deadline=deadline, note=reason,
+                      client_key=client_key)
+
+
 @strawberry.mutation(description="Giao lại cho người (và đơn vị) khác, nêu lý do.")
 async def reassign_task(
     info: Info, id: strawberry.ID, owner_id: strawberry.ID, reason: str,

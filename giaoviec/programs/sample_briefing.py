@@ -167,9 +167,10 @@ async def run(work: Path) -> Path:
             draft = session.exec(select(Briefing).where(
                 Briefing.root_unit_id == commune.id, Briefing.period == period.key)).one()
             chief = Viewer(load_actor(session, f"cvp.{commune.code}"))
-        # Issued by the commune's Chánh Văn phòng on Monday morning: "Số: 01/BC-VP".
-        briefing = issue(engine, settings, chief, draft.id or 0,
-                         await env.get_current_time())
+        # Issued by the commune's Chánh Văn phòng that Monday morning, before giao ban:
+        # "Số: 01/BC-VP" (the time-skipping server may have run on while the draft was made).
+        briefing = issue(engine, settings, chief, draft.public_id,
+                         at_local(monday, time(8, 0)))
     for kind in ("html", "docx", "xlsx") + (("pdf",) if find_chromium() else ()):
         shutil.copy(briefing_path(settings, briefing, kind), DOCS / f"briefing-sample.{kind}")
     return work / briefing.directory

@@ -14,7 +14,7 @@ from domain.lifecycle import TERMINAL_STATES, Action, TaskState
 from domain.org import TaskParties, heads_of, path_ids, relations_to_task
 from domain.substitution import acting_for
 from domain.timezone import local_date
-from giaoviec.reads.org import Viewer, actor_of, members_of, officials_by_id, units_by_id
+from giaoviec.reads.org import Viewer, actors_of, members_of, officials_by_id
 from giaoviec.reads.substitutes import standing_in_for
 from giaoviec.store.models import Task, TaskEvent
 
@@ -26,10 +26,8 @@ def actions_on(session: Session, viewer: Viewer, tasks: Sequence[Task], now: dat
     if not tasks:
         return {}
     ids = [t.id for t in tasks]
-    officials = officials_by_id(session, {t.assigner_id for t in tasks})
-    # actor_of reads each one's unit: loaded at once, and held so the session keeps them.
-    _held = units_by_id(session, {o.unit_id for o in officials.values()})
-    assigners = {oid: actor_of(session, o) for oid, o in officials.items()}
+    assigners = actors_of(session, officials_by_id(session, {t.assigner_id for t in tasks})
+                          .values())
     heads = {unit: frozenset(heads_of([(o.id, o.role_list) for o in people]))
              for unit, people in members_of(session, list({t.lead_unit_id for t in tasks}))
              .items()}

@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 
 from domain.lifecycle import RULES, Action, Relation
 from domain.org import TaskParties, relations_to_task
-from giaoviec.reads.org import Viewer, actor_of, officials_by_id
+from giaoviec.reads.org import Viewer, actors_of, officials_by_id
 from giaoviec.reads.visibility import visible_tasks
 from giaoviec.store.models import Task
 
@@ -41,14 +41,14 @@ def awaiting_my_decision(session: Session, viewer: Viewer) -> ColumnElement[bool
     candidates = session.execute(
         select(Task.assigner_id).where(awaiting_decision(), visible_tasks(viewer)).distinct()
     ).scalars().all()
-    officials = officials_by_id(session, candidates)
+    assigners = actors_of(session, officials_by_id(session, candidates).values())
     deciders = _deciders()
     allowed = [
         assigner_id for assigner_id in candidates
-        if assigner_id in officials and relations_to_task(
+        if assigner_id in assigners and relations_to_task(
             viewer.actor,
             TaskParties(owner_id="", lead_unit_heads=frozenset(),
-                        assigner=actor_of(session, officials[assigner_id])),
+                        assigner=assigners[assigner_id]),
         ) & deciders
     ]
     if not allowed:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
 from sqlmodel import Session, col, select
@@ -23,19 +24,44 @@ from domain.org import (
     tracking_unit,
 )
 from domain.task import OrgFacts, TaskDraft
-from giaoviec.store.models import Official, Task, TaskCoordinator, TaskMilestone, Unit
+from domain.timezone import local_date
+from giaoviec.store.models import (
+    Official,
+    Substitution,
+    Task,
+    TaskCoordinator,
+    TaskMilestone,
+    Unit,
+)
 
 R = TypeVar("R")
 
 
 def actor_of(session: Session, official: Official) -> Actor:
-    unit = session.get(Unit, official.unit_id)
-    path = unit.path_ids if unit else (official.unit_id,)
+    return actors_of(session, [official])[official.id]
+
+
+def actors_of(session: Session, officials: Iterable[Official]) -> dict[str, Actor]:
+    """Officials as the rules see them, by id: two queries however many they are."""
+    officials = list(officials)
+    if not officials:
+        return {}
+    unit_ids = {o.unit_id for o in officials}
+    units = units_by_id(session, unit_ids)
     # The People's Committee that named his unit to track its tasks, if any.
-    tracked = session.exec(select(Unit.path).where(
-        Unit.tracking_unit_id == official.unit_id)).first()
-    return Actor(official.id, path, parse_roles(official.roles), unit.kind if unit else "",
-                 tracks_path=path_ids(tracked) if tracked else ())
+    tracked: dict[str, str] = {}
+    for tracking_id, path in session.exec(
+            select(Unit.tracking_unit_id, Unit.path)
+            .where(col(Unit.tracking_unit_id).in_(unit_ids)).order_by(col(Unit.id))):
+        tracked.setdefault(tracking_id or "", path)
+    found: dict[str, Actor] = {}
+    for o in officials:
+        unit = units.get(o.unit_id)
+        path = tracked.get(o.unit_id)
+        found[o.id] = Actor(o.id, unit.path_ids if unit else (o.unit_id,),
+                            parse_roles(o.roles), unit.kind if unit else "",
+                            tracks_path=path_ids(path) if path else ())
+    return found
 
 
 def tracking_unit_of(session: Session, unit: Unit) -> Unit:
@@ -60,6 +86,8 @@ class Viewer:
     read model writes paths ("/a/b/"), for subtree questions in SQL."""
 
     actor: Actor
+    # The officials he stands in for today (their substitute): he reads what they read.
+    principals: tuple[Actor, ...] = ()
 
     @property
     def id(self) -> str:
@@ -67,15 +95,34 @@ class Viewer:
 
     @property
     def scope_path(self) -> str:
-        return "/" + "".join(f"{p}/" for p in jurisdiction(self.actor))
+        return scope_path(self.actor)
+
+
+def scope_path(actor: Actor) -> str:
+    """The path of an official's jurisdiction as the read model writes paths ("/a/b/")."""
+    return "/" + "".join(f"{p}/" for p in jurisdiction(actor))
 
 
 def viewer_for(session: Session, username: str) -> Viewer | None:
-    """The active official with this username, or None."""
+    """The active official with this username, or None; with those he stands in for today."""
     official = session.exec(select(Official).where(Official.username == username)).first()
     if official is None or not official.active:
         return None
-    return Viewer(actor_of(session, official))
+    today = local_date(datetime.now(UTC))
+    return Viewer(actor_of(session, official),
+                  tuple(a for a, _ in standing_in_for(session, official.id, today)))
+
+
+def standing_in_for(session: Session, substitute_id: str, day: date
+                    ) -> list[tuple[Actor, Official]]:
+    """The active officials someone stands in for on `day` (as the rules see them, and as
+    recorded: name, title)."""
+    rows = session.exec(select(Official).join(
+        Substitution, col(Substitution.official_id) == Official.id).where(
+        Substitution.substitute_id == substitute_id, col(Substitution.cancelled_at).is_(None),
+        Substitution.starts_on <= day, Substitution.ends_on >= day,
+        col(Official.active).is_(True)).order_by(col(Substitution.id))).all()
+    return [(actor_of(session, o), o) for o in rows]
 
 
 # What the domain rules need -------------------------------------------------------------------

@@ -12,9 +12,11 @@ from domain.lifecycle import Relation, TaskState
 from domain.org import Actor, can_read_plan, heads_of, parse_roles, path_ids, relations_to_task
 from domain.plan import PlanDraft, PlanFacts, UnitFacts
 from domain.plan_cascade import FulfilsFacts, orders_a_plan
-from domain.plan_wording import EVERY_UNIT, head_title, unit_group
+from domain.plan_warnings import PlanWarning, entry_warnings
+from domain.plan_wording import EVERY_UNIT, unit_group
 from domain.tally import Figures
 from domain.text import fold
+from domain.titles import Member, title_holders
 from giaoviec.reads.counts import Clock, counts_grouped
 from giaoviec.reads.org import Viewer, members, task_parties
 from giaoviec.reads.visibility import can_read, visible_tasks
@@ -89,21 +91,36 @@ def resolve_units(session: Session, issuer_unit_id: str, names: Iterable[str]
     return found
 
 
-def resolve_official(session: Session, unit_id: str, name: str) -> str | None:
-    """An official named by id, username or full name, among the active members of a unit; or
-    by the title of its head ("Chánh Văn phòng", "Trưởng phòng Kinh tế")."""
-    rest = head_title(name)
+@dataclass(frozen=True)
+class OwnerMatch:
+    """An official named in a sheet: his id, or who a title names when it is not one person."""
+
+    official_id: str | None
+    holders: tuple[Member, ...] = ()  # a title's holders when not exactly one
+    unit_name: str = ""
+
+
+def resolve_official(session: Session, unit_id: str, name: str) -> OwnerMatch:
+    """An official named by id, username or full name among the active members of a unit, or
+    by title ("Chánh Văn phòng", "Phó Trưởng phòng Kinh tế", "Công chức Phòng Kinh tế":
+    domain.titles.title_holders)."""
     unit = session.get(Unit, unit_id)
-    if rest is not None and unit is not None and rest in fold(unit.name):
-        heads = heads_of(members(session, unit_id))
-        return heads[0] if heads else None
     rows = session.exec(select(Official).where(
-        Official.unit_id == unit_id, col(Official.active).is_(True))).all()
+        Official.unit_id == unit_id, col(Official.active).is_(True))
+        .order_by(col(Official.id))).all()
     for o in rows:
         if name.strip() in (o.id, o.username):
-            return o.id
+            return OwnerMatch(o.id)
     matches = [o.id for o in rows if fold(o.full_name) == fold(name)]
-    return matches[0] if len(matches) == 1 else None
+    if len(matches) == 1:
+        return OwnerMatch(matches[0])
+    people = [Member(o.id, o.full_name, o.title, frozenset(o.role_list)) for o in rows]
+    holders = title_holders(name, unit.name if unit else "", people)
+    if holders is None:
+        return OwnerMatch(None)
+    if len(holders) == 1:
+        return OwnerMatch(holders[0].id)
+    return OwnerMatch(None, tuple(holders), unit.name if unit else unit_id)
 
 
 # Plans --------------------------------------------------------------------------------------
@@ -118,6 +135,15 @@ def plan_rules(session: Session, plan_id: str) -> list[RecurringRule]:
     """The recurring duties a plan's periodic rows became, in the plan's order."""
     return list(session.exec(select(RecurringRule).where(RecurringRule.plan_id == plan_id)
                              .order_by(col(RecurringRule.client_key))).all())
+
+
+def plan_warnings(session: Session, plan: Plan) -> list[PlanWarning]:
+    """What the plan's answer warns of: each task whose term had elapsed when the plan was
+    keyed in (overdue from the start)."""
+    rows = session.exec(select(PlanTask.row, Task.title, Task.deadline)
+                        .join(Task, col(Task.id) == col(PlanTask.task_id))
+                        .where(PlanTask.plan_id == plan.id)).all()
+    return entry_warnings([(r, t, d) for r, t, d in rows], plan.created_at)
 
 
 def unstarted_records(session: Session, plan_id: str) -> list[str]:

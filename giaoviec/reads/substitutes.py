@@ -1,4 +1,5 @@
-"""Substitutes (người thay) as the read model holds them."""
+"""Substitutes (người thay) as the read model holds them (`standing_in_for` lives with the
+viewer it makes: giaoviec.reads.org)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from domain.org import Actor
 from domain.substitution import Span
-from giaoviec.reads.org import actor_of
-from giaoviec.store.models import Official, Substitution
+from giaoviec.reads.org import standing_in_for
+from giaoviec.store.models import Substitution
 
 
 def _current() -> object:
@@ -37,20 +37,11 @@ def substitutes_on(session: Session, official_ids: Iterable[str], day: date) -> 
     return found
 
 
-def standing_in_for(session: Session, substitute_id: str, day: date
-                    ) -> list[tuple[Actor, Official]]:
-    """The active officials someone stands in for on `day` (as the rules see them, and as
-    recorded: name, title)."""
-    rows = session.exec(select(Official).join(
-        Substitution, col(Substitution.official_id) == Official.id).where(
-        Substitution.substitute_id == substitute_id, _current(),
-        Substitution.starts_on <= day, Substitution.ends_on >= day,
-        col(Official.active).is_(True)).order_by(col(Substitution.id))).all()
-    return [(actor_of(session, o), o) for o in rows]
-
-
 def substitutions_of(session: Session, official_id: str) -> list[Substitution]:
     """An official's substitutions, current and cancelled, latest first."""
     return list(session.exec(select(Substitution).where(
         Substitution.official_id == official_id)
         .order_by(col(Substitution.starts_on).desc(), col(Substitution.id).desc())).all())
+
+
+__all__ = ["spans_of", "standing_in_for", "substitutes_on", "substitutions_of"]

@@ -7,8 +7,9 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlmodel import Session, col
 
 from domain.errors import FieldIssue, validation_error
@@ -145,20 +146,44 @@ def list_tasks(
     if too_long:
         raise validation_error(too_long, subject="Bộ lọc")
     conds = filter_conditions(session, viewer, f, clock)
-    total = session.execute(select(func.count()).select_from(Task).where(*conds)).scalar_one()
-    page_conds = list(conds)
-    if after:
-        deadline, task_id = decode_cursor(after)
-        page_conds.append(or_(
-            Task.deadline > deadline, and_(Task.deadline == deadline, Task.id > task_id)
-        ))
-    stmt = (
-        select(Task).where(*page_conds)
-        .order_by(col(Task.deadline), col(Task.id)).limit(first + 1)
-    )
-    rows = list(session.scalars(stmt).all())
+    cursor = decode_cursor(after) if after else None
+    if (f.unit_id is not None and f.include_descendants) or f.awaiting_my_decision:
+        total, rows = _gathered_page(session, conds, cursor, first + 1)
+    else:
+        total = session.execute(select(func.count()).select_from(Task).where(*conds)).scalar_one()
+        rows = list(session.scalars(
+            select(Task).where(*conds, *_after(Task.deadline, Task.id, cursor))
+            .order_by(col(Task.deadline), col(Task.id)).limit(first + 1)).all())
     tasks = rows[:first]
     return Page(tasks, len(rows) > first, after is not None, int(total),
                 [encode_cursor(t) for t in tasks])
 
 
+def _after(deadline: Any, task_id: Any,
+           cursor: tuple[datetime, str] | None) -> list[ColumnElement[bool]]:
+    """Keyset paging: what comes after the cursor's (deadline, id)."""
+    if cursor is None:
+        return []
+    when, last = cursor
+    return [or_(deadline > when, and_(deadline == when, task_id > last))]
+
+
+def _gathered_page(session: Session, conds: list[ColumnElement[bool]],
+                   cursor: tuple[datetime, str] | None, limit: int) -> tuple[int, list[Task]]:
+    """A page of a bounded set (a unit's subtree, what awaits the viewer's decision): the
+    matches' ids and deadlines gathered once from the index that finds them (ix_task_subtree,
+    ix_task_awaiting_decision; index-only), counted, and the page's `limit` picked from them
+    by (deadline, id); then those rows. A walk of ix_task_deadline in page order reads the
+    window's tasks of every other unit, heap row by heap row, before it has a page; the
+    planner cannot tell (docs/benchmarks.md, "A million tasks"). This costs what counting
+    the matches costs, which the page's totalCount pays anyway."""
+    hits = select(Task.id, Task.deadline).where(*conds).cte("hits").prefix_with("MATERIALIZED")
+    counted = select(func.count().label("total")).select_from(hits).subquery("counted")
+    page = (select(hits.c.id).where(*_after(hits.c.deadline, hits.c.id, cursor))
+            .order_by(hits.c.deadline, hits.c.id).limit(limit).subquery("page"))
+    found = session.execute(select(counted.c.total, page.c.id)
+                            .select_from(counted.outerjoin(page, true()))).all()
+    ids = [r.id for r in found if r.id is not None]
+    rows = list(session.scalars(select(Task).where(col(Task.id).in_(ids))
+                                .order_by(col(Task.deadline), col(Task.id))).all()) if ids else []
+    return int(found[0].total), rows

@@ -3,14 +3,14 @@ counts. Every path to a task's content goes through here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlmodel import Session, col
 
 from domain.errors import not_found
 from domain.org import Actor, can_read_task
-from giaoviec.reads.org import Viewer, task_scope
+from giaoviec.reads.org import Viewer, scope_path, task_scope
 from giaoviec.store.models import Task, TaskCoordinator, TaskEvent, Unit
 
 # Visibility -------------------------------------------------------------------------------
@@ -18,14 +18,19 @@ from giaoviec.store.models import Task, TaskCoordinator, TaskEvent, Unit
 
 def visible_tasks(viewer: Viewer) -> ColumnElement[bool]:
     """The SQL form of `domain.org.can_read_task`: tasks led or coordinated inside the viewer's
-    jurisdiction, and every task he owns or assigned (tests/unit/test_visibility.py holds the
-    two equal on a varied population of tasks and viewers)."""
+    jurisdiction, and every task he owns or assigned; the same for each official he stands in
+    for today (tests/unit/test_visibility.py holds the two equal on a varied population of
+    tasks, viewers and substitutions)."""
+    return or_(*(_reads_itself(actor) for actor in (viewer.actor, *viewer.principals)))
+
+
+def _reads_itself(actor: Actor) -> ColumnElement[bool]:
+    scope = scope_path(actor)
     return or_(
-        col(Task.lead_unit_path).startswith(viewer.scope_path, autoescape=True),
-        Task.owner_id == viewer.id,
-        Task.assigner_id == viewer.id,
-        col(Task.id).in_(coordinated_by(col(Unit.path).startswith(viewer.scope_path,
-                                                                   autoescape=True))),
+        col(Task.lead_unit_path).startswith(scope, autoescape=True),
+        Task.owner_id == actor.id,
+        Task.assigner_id == actor.id,
+        col(Task.id).in_(coordinated_by(col(Unit.path).startswith(scope, autoescape=True))),
     )
 
 
@@ -35,15 +40,18 @@ def coordinated_by(unit_condition: ColumnElement[bool]) -> Select[tuple[str]]:
             .join(Unit, col(Unit.id) == TaskCoordinator.unit_id).where(unit_condition))
 
 
-def can_read(session: Session, actor: Actor, task: Task) -> bool:
-    """Whether this official may read this task (domain.org.can_read_task)."""
-    return can_read_task(actor, task_scope(session, task))
+def can_read(session: Session, actor: Actor, task: Task,
+             standing_in_for: Sequence[Actor] = ()) -> bool:
+    """Whether this official (standing in today for `standing_in_for`) may read this task
+    (domain.org.can_read_task)."""
+    return can_read_task(actor, task_scope(session, task), standing_in_for)
 
 
 def readable_task(session: Session, viewer: Viewer, task_id: str) -> Task | None:
     """The task if it exists and the viewer may read it; else None, the same either way."""
     row = session.get(Task, task_id)
-    return row if row is not None and can_read(session, viewer.actor, row) else None
+    return (row if row is not None and can_read(session, viewer.actor, row, viewer.principals)
+            else None)
 
 
 def readable_tasks(session: Session, viewer: Viewer, ids: Iterable[str]) -> dict[str, Task]:

@@ -20,10 +20,12 @@ from sqlmodel import Session
 from domain.errors import Code, DomainError, FieldIssue
 from domain.plan import PlanDraft, PlanItem, PlanProduct
 from domain.plan_limits import check_size
+from domain.plan_terms import read_reporting
 from domain.plan_wording import split_lines
 from domain.ro import RO_NGUOI, RO_SAN_PHAM, RO_THOI_GIAN, RO_TRACH_NHIEM
 from domain.task import Coordinator, DeadlineSpec
 from domain.text import fold
+from domain.titles import many_holders
 from giaoviec.reads.plans import resolve_official, resolve_units
 from giaoviec.services.xlsx_rows import XlsxError, first_sheet_rows
 
@@ -50,7 +52,10 @@ REQUIRED = {"description": "Nội dung nhiệm vụ", "lead": "Đơn vị chủ 
             "products": "Sản phẩm", "terms": "Thời hạn"}
 META = {"so": "number", "so ke hoach": "number", "so, ky hieu": "number",
         "ngay": "issued_on", "ngay ban hanh": "issued_on",
-        "trich yeu": "subject", "ten ke hoach": "subject", "can cu": "basis"}
+        "trich yeu": "subject", "ten ke hoach": "subject", "can cu": "basis",
+        # The cycle of its "Thường xuyên" duties: "Kỳ báo cáo: Hằng tháng".
+        "ky bao cao": "reporting", "che do bao cao": "reporting", "chu ky bao cao": "reporting",
+        "bao cao dinh ky": "reporting"}
 
 
 def _fail(issues: list[FieldIssue]) -> DomainError:
@@ -195,13 +200,16 @@ def resolve(session: Session, issuer_unit_id: str, sheet: Sheet) -> Resolved:
         owner = c.get("owner") or None
         if owner and len(leads) == 1 and leads[0] in known:
             # several units: the plan's validation refuses an owner; an unknown unit, its name
-            found_owner = resolve_official(session, leads[0], owner)
-            if found_owner is None:
+            found = resolve_official(session, leads[0], owner)
+            if found.holders:
+                add(f"{here}.ownerId", "AMBIGUOUS_OWNER", RO_NGUOI,
+                    many_holders(owner, found.unit_name, found.holders))
+            elif found.official_id is None:
                 add(f"{here}.ownerId", "UNKNOWN_OWNER", RO_NGUOI,
                     f"không tìm thấy người chịu trách nhiệm “{owner}” trong đơn vị chủ trì "
-                    "(ghi họ tên, tên đăng nhập, hoặc chức danh thủ trưởng như “Chánh Văn "
-                    "phòng”, “Trưởng phòng Kinh tế”).")
-            owner = found_owner or owner
+                    "(ghi họ tên, tên đăng nhập, hoặc chức danh như “Chánh Văn phòng”, “Phó "
+                    "Trưởng phòng Kinh tế”, “Công chức Phòng Văn hóa - Xã hội”).")
+            owner = found.official_id or owner
         products = split_lines(c.get("products"))
         per = {key: _lines_for(split_lines(c.get(key)), len(products))
                for key in ("terms", "kinds", "measures")}
@@ -233,10 +241,12 @@ def resolve(session: Session, issuer_unit_id: str, sheet: Sheet) -> Resolved:
             issues.append(FieldIssue("issuedOn", "INVALID_DATE",
                                      f"Dòng {row}: ngày ban hành “{meta['issued_on']}” không "
                                      "hợp lệ (ghi dd/mm/yyyy).", RO_THOI_GIAN, row))
+    reporting = read_reporting(meta.get("reporting"), issues, sheet.meta_rows.get("reporting"))
     draft = PlanDraft(number=meta.get("number", ""), issued_on=issued_on,
                       subject=meta.get("subject", ""), basis=meta.get("basis"),
-                      items=tuple(items))
+                      items=tuple(items), reporting=reporting)
     return Resolved(draft, issues)
+
 
 
 _LABEL = {"terms": "Thời hạn", "kinds": "Loại sản phẩm", "measures": "Tiêu chí đánh giá"}
@@ -352,6 +362,7 @@ def plan_from_mapping(doc: Any, issues: list[FieldIssue]) -> PlanDraft | None:
         subject=_str(doc.get("subject"), "subject", issues) or "",
         basis=_str(doc.get("basis"), "basis", issues), items=tuple(items),
         fulfils_task_id=_str(doc.get("fulfilsTaskId"), "fulfilsTaskId", issues),
+        reporting=read_reporting(_str(doc.get("reporting"), "reporting", issues), issues),
     )
 
 

@@ -46,7 +46,13 @@ from giaoviec.services.plan_files import (
     resolve,
     with_rows,
 )
-from giaoviec.services.recurring import Scheduler, new_rule, refuse_duplicate, rule_hash
+from giaoviec.services.recurring import (
+    Scheduler,
+    add_rule,
+    new_rule,
+    refuse_duplicate,
+    rule_hash,
+)
 from giaoviec.services.tasks import TaskService, new_task_id, request_hash
 from giaoviec.services.xlsx_rows import off_loop
 from giaoviec.store.db import session_scope
@@ -56,7 +62,6 @@ from giaoviec.store.models import (
     Plan,
     PlanTask,
     RecurringRule,
-    RecurringRuleEvent,
     TaskRequest,
     Unit,
 )
@@ -190,6 +195,9 @@ class PlanService:
         except IntegrityError:  # a concurrent twin claimed the plan first
             with session_scope(engine) as session:
                 twin = plan_by_client_key(session, actor.id, key)
+                for rule in valid.rules if twin is None else ():
+                    # a concurrent request gave one of these units the same duty meanwhile
+                    refuse_duplicate(session, rule.draft, rule.row)
             if twin is None:  # another plan was linked to the same task meanwhile
                 raise conflict("Nhiệm vụ này đã có kế hoạch thực hiện.") from None
             return self._retry(twin, digest)
@@ -199,10 +207,7 @@ class PlanService:
     def _add_rules(session: Session, rules: list[RecurringRule], actor_id: str,
                    now: datetime) -> None:
         for rule in rules:
-            session.add(rule)
-            session.flush()
-            session.add(RecurringRuleEvent(rule_id=rule.id, at=now, actor_id=actor_id,
-                                           action="create"))
+            add_rule(session, rule, actor_id, now)
 
     def _retry(self, plan: Plan, digest: str) -> tuple[str, list[TaskRecord]]:
         if plan.request_hash != digest:

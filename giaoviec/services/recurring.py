@@ -43,6 +43,7 @@ from domain.recurrence import (
     check_rule,
     describe,
     duplicates,
+    duty_key,
     from_json,
     to_json,
 )
@@ -54,6 +55,7 @@ from giaoviec.reads.recurring import readable_rule
 from giaoviec.services.schedules import ensure_schedule
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import session_scope
+from giaoviec.store.duties import RuleDutyClaim
 from giaoviec.store.models import Official, RecurringRule, RecurringRuleEvent, Unit
 from workflows.contracts import RecurringRun
 from workflows.recurring import RecurringRunWorkflow
@@ -170,13 +172,12 @@ class RecurringService:
         rule = new_rule(draft, creator.id, unit.path, key, digest, now)
         try:
             with session_scope(self.tasks.engine) as session:
-                session.add(rule)
-                session.flush()
-                session.add(RecurringRuleEvent(rule_id=rule.id, at=now, actor_id=creator.id,
-                                               action="create"))
-        except IntegrityError:  # a concurrent twin of this request
+                add_rule(session, rule, creator.id, now)
+        except IntegrityError:  # a concurrent twin of this request, or of this duty
             with session_scope(self.tasks.engine) as session:
                 twin = _by_key(session, creator.id, key)
+                if twin is None:
+                    refuse_duplicate(session, draft)  # the rule that claimed the duty first
             if twin is None:
                 raise
             return twin
@@ -215,6 +216,7 @@ class RecurringService:
             rule.state = next_rule_state(rule.state, action, reason)
             if action == "end":
                 rule.ended_at = now
+                release_claims(session, rule.id)
             session.add(rule)
             session.add(RecurringRuleEvent(rule_id=rule.id, at=now, actor_id=actor.id,
                                            action=action, note=(reason or "").strip() or None))
@@ -237,6 +239,25 @@ def refuse_duplicate(session: Session, draft: RuleDraft, row: int | None = None)
                 f"ngày {local_date(rule.created_at):%d/%m/%Y}; không lập trùng."),
                 [FieldIssue("unitIds", "DUPLICATE_RULE", f"Trùng nhiệm vụ định kỳ mã {rule.id}.",
                             RO_VIEC, row)])
+
+
+def add_rule(session: Session, rule: RecurringRule, actor_id: str, now: datetime) -> None:
+    """Record a new rule, its creation in its trail, and its claim on the duty for each of its
+    units: a live rule already giving one of them the same duty (domain.recurrence.duty_key),
+    even one recorded a moment ago by a concurrent request, makes this IntegrityError."""
+    session.add(rule)
+    session.flush()
+    key = duty_key(rule.title, from_json(rule.recurrence))
+    for unit_id in json.loads(rule.unit_ids):
+        session.add(RuleDutyClaim(unit_id=unit_id, duty_key=key, rule_id=rule.id))
+    session.add(RecurringRuleEvent(rule_id=rule.id, at=now, actor_id=actor_id, action="create"))
+    session.flush()
+
+
+def release_claims(session: Session, rule_id: str) -> None:
+    """An ended rule gives its duty up: the same duty may be set again."""
+    for claim in session.exec(select(RuleDutyClaim).where(RuleDutyClaim.rule_id == rule_id)):
+        session.delete(claim)
 
 
 def new_rule(draft: RuleDraft, creator_id: str, creator_unit_path: str, key: str, digest: str,

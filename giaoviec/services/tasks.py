@@ -222,15 +222,18 @@ class TaskService:
         new_owner_id: str | None = None,
         new_lead_unit_id: str | None = None,
         shift_subtasks: bool = False,
+        client_key: str | None = None,
     ) -> TaskRecord:
         """Check the command against the read model (the fast answer) and send it with the
         organisation's facts; the workflow decides on its own state. Should the task change in
-        between (the facts are stale), read again and ask afresh."""
+        between (the facts are stale), read again and ask afresh. `client_key` names the
+        request (changeDeadline): the same again changes nothing."""
+        key = check_client_key(client_key) if client_key is not None else None
         for attempt in range(STALE_ATTEMPTS):
             cmd = Command(
                 action=action, actor_id=actor_id, relations=[], note=note, percent=percent,
                 output=output, new_deadline=new_deadline, approve=approve,
-                new_owner_id=new_owner_id, new_lead_unit_id=new_lead_unit_id,
+                new_owner_id=new_owner_id, new_lead_unit_id=new_lead_unit_id, client_key=key,
             )
             try:
                 await asyncio.to_thread(self.prepare, cmd, task_id)
@@ -286,8 +289,7 @@ class TaskService:
             actor = load_actor(session, cmd.actor_id)
             row = session.get(Task, task_id)
             principals = standing_in_for(session, actor.id, local_date(datetime.now(UTC)))
-            if row is None or not any(can_read(session, a, row)
-                                      for a in [actor, *(p for p, _ in principals)]):
+            if row is None or not can_read(session, actor, row, [p for p, _ in principals]):
                 raise not_found("Không tìm thấy nhiệm vụ.")
             parties = task_parties(session, row)
             person = session.get(Official, actor.id)

@@ -77,10 +77,10 @@ class Task(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_task_state_deadline", "state", "deadline"),
-        # A subtree is `lead_unit_path LIKE '/p/u/%'`: on PostgreSQL only a pattern-ops index
-        # serves LIKE unless the collation is "C"; with what counts read riding along, a
-        # province's figures are an index-only scan, not random heap reads (docs/benchmarks.md).
-        Index("ix_task_subtree", "lead_unit_path", "state", "deadline",
+        # A subtree is `LIKE '/p/u/%'`: on PostgreSQL only a pattern-ops index serves LIKE; with
+        # what counts read riding along, a province's figures are an index-only scan; with the
+        # id last, its list is read in order per (unit, state) (docs/benchmarks.md).
+        Index("ix_task_subtree", "lead_unit_path", "state", "deadline", "id",
               postgresql_ops={"lead_unit_path": "varchar_pattern_ops"},
               postgresql_include=list(SUBTREE_COUNT_COLUMNS)),
         # What may await an assigner's decision (giaoviec.reads.decisions narrows it further):

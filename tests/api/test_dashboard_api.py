@@ -133,20 +133,22 @@ async def test_available_actions_are_exactly_what_each_viewer_can_do_now(api: Ap
         assert await offered("gd.snv") == [*LEAD, "REMIND"]
         # No SHIFT_DEADLINE (the system's, carried down from a parent), no APPROVE before a
         # submission, no DECIDE_EXTENSION before a request, no RESUME before a pause.
-        assert await offered("chutich") == ["REASSIGN", "PAUSE", "CANCEL", "REMIND"]
+        assert await offered("chutich") == ["REASSIGN", "PAUSE", "CANCEL", "REMIND",
+                                            "CHANGE_DEADLINE"]
         assert await offered("vp.cv") == ["REMIND"]  # the office tracks and reminds
         assert await offered("snv.cb2") == LEAD  # the owner's, as the service will judge
         assert await offered("xa1.cb") is None  # may not even read it
         # Reminded by hand: the office may not remind again for a day (RATE_LIMITED
         # otherwise); the pace is each person's, so the chairman still may.
         await api.ok("vp.cv", REMIND, id=task)
-        assert await offered("chutich") == ["REASSIGN", "PAUSE", "CANCEL", "REMIND"]
+        assert await offered("chutich") == ["REASSIGN", "PAUSE", "CANCEL", "REMIND",
+                                            "CHANGE_DEADLINE"]
         assert await offered("vp.cv") == []
         later = (datetime.now(UTC) + timedelta(days=90)).isoformat()
         await api.ok("snv.cb1", EXTEND, id=task, at=later)
         assert await offered("snv.cb1") == ["ACCEPT", "REPORT_PROGRESS", "SUBMIT", "DECLINE"]
         assert await offered("chutich") == ["DECIDE_EXTENSION", "REASSIGN", "PAUSE", "CANCEL",
-                                            "REMIND"]
+                                            "REMIND", "CHANGE_DEADLINE"]
     finally:
         with Session(api.engine) as s:
             s.delete(s.get(Substitution, standing.id))

@@ -152,6 +152,57 @@ async def test_denied_extension_keeps_the_deadline(api: Api) -> None:
     assert out["decideExtension"]["deadline"] == t["deadline"]
 
 
+CHANGE_DEADLINE = act("changeDeadline", ", deadline: $when, reason: $reason",
+                      ", $when: DateTime!, $reason: String!")
+OFFERED = "query($id: ID!) { task(id: $id) { availableActions } }"
+
+
+async def test_the_assigner_sets_a_new_deadline_himself(api: Api) -> None:
+    """changeDeadline: offered to the assigner and to whoever decides extensions, refused to
+    the lead; bounded (not past, not the one in force, a reason); the pending request answered
+    by it; the trail names it in Vietnamese with the old and new deadline."""
+    t = await assign(api)
+    tid, deadline = t["id"], datetime.fromisoformat(t["deadline"])
+    assert "CHANGE_DEADLINE" in (await api.ok("chutich", OFFERED, id=tid))["task"][
+        "availableActions"]
+    assert "CHANGE_DEADLINE" not in (await api.ok("snv.cb1", OFFERED, id=tid))["task"][
+        "availableActions"]
+    await api.ok("snv.cb1", REQUEST_EXT, id=tid, when=(deadline + timedelta(days=30)).isoformat(),
+                 reason="Chờ số liệu")
+    new = (deadline + timedelta(days=9)).isoformat()
+    denied = await api.error("snv.cb1", CHANGE_DEADLINE, id=tid, when=new, reason="Tự gia hạn")
+    assert denied["extensions"]["code"] == "FORBIDDEN"
+    bad = await api.error("chutich", CHANGE_DEADLINE, id=tid,
+                          when=(datetime.now().astimezone() - timedelta(days=1)).isoformat(),
+                          reason=" ")
+    assert {(f["field"], f["code"]) for f in bad["extensions"]["fields"]} == {
+        ("deadline", "DEADLINE_IN_PAST"), ("reason", "MISSING_REASON")}
+    done = (await api.ok("chutich", CHANGE_DEADLINE, id=tid, when=new,
+                         reason="Điều chỉnh theo kế hoạch của tỉnh"))["changeDeadline"]
+    assert done["deadline"] == new and done["pendingExtension"] is None
+    same = await api.error("chutich", CHANGE_DEADLINE, id=tid, when=new, reason="Lần nữa")
+    assert same["extensions"]["fields"][0]["code"] == "DEADLINE_UNCHANGED"
+    keyed = act("changeDeadline", ", deadline: $when, reason: $reason, clientKey: $key",
+                ", $when: DateTime!, $reason: String!, $key: String")
+    further = (deadline + timedelta(days=12)).isoformat()
+    for _ in range(2):  # a retry after a lost answer: taken once
+        again = (await api.ok("chutich", keyed, id=tid, when=further, reason="Bổ sung thời gian",
+                              key="doi-han-1"))["changeDeadline"]
+        assert again["deadline"] == further
+    sooner = (deadline - timedelta(days=2)).isoformat()
+    assert (await api.ok("chutich", CHANGE_DEADLINE, id=tid, when=sooner,
+                         reason="Cần sớm hơn"))["changeDeadline"]["deadline"] == sooner
+    trail = (await api.ok("snv.cb1", """query($id: ID!) { taskHistory(id: $id) {
+      action note detail } }""", id=tid))["taskHistory"]
+    changed = [e for e in trail if e["action"] == "change_deadline"]
+    assert [e["note"] for e in changed] == ["Điều chỉnh theo kế hoạch của tỉnh",
+                                            "Bổ sung thời gian", "Cần sớm hơn"]
+    assert changed[0]["detail"] == (f"hạn mới {datetime.fromisoformat(new):%d/%m/%Y} · "
+                                    f"hạn trước đó {deadline:%d/%m/%Y}")
+    labels = (await api.ok("snv.cb1", "{ taskLabels { actions { name label } } }"))["taskLabels"]
+    assert {"name": "CHANGE_DEADLINE", "label": "đổi hạn xử lý"} in labels["actions"]
+
+
 async def test_refusals_by_who_and_by_state(api: Api) -> None:
     t = await assign(api)
     tid = t["id"]

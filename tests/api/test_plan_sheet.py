@@ -29,6 +29,15 @@ COMMUNE = [
     ("xa1-vhxh", "Phòng Văn hóa - Xã hội", "division", "tp.vhxh.xa1", "Tạ Văn Quang"),
 ]
 
+# Deputies and officers, to be named by title (a Văn phòng with two officers).
+STAFF = [
+    ("pcvp.xa1", "xa1-vp", "deputy_head", "Lưu Thị Hạnh", "Phó Chánh Văn phòng"),
+    ("vp.xa1", "xa1-vp", "officer office_staff", "Đỗ Văn Bình", "Công chức Văn phòng"),
+    ("vp2.xa1", "xa1-vp", "officer office_staff", "Hà Thị Cúc", None),
+    ("ptp.kt.xa1", "xa1-kt", "deputy_head", "Vũ Văn Dũng", None),
+    ("kt.xa1", "xa1-kt", "officer", "Ngô Thị Én", None),
+]
+
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def api(env: WorkflowEnvironment, db: Engine) -> AsyncIterator[Api]:
@@ -39,6 +48,9 @@ async def api(env: WorkflowEnvironment, db: Engine) -> AsyncIterator[Api]:
             s.flush()
             s.add(Official(id=head, username=head, full_name=full_name, unit_id=uid,
                            roles="unit_head"))
+        for oid, uid, roles, full_name, title in STAFF:
+            s.add(Official(id=oid, username=oid, full_name=full_name, unit_id=uid, roles=roles,
+                           title=title))
         s.commit()
     async with running_api(env, db) as api:
         yield api
@@ -119,3 +131,42 @@ async def test_every_fault_of_a_sheet_has_its_row_and_quotes_what_was_written(ap
     assert "“Nội dung kiểm tra”" in fields["MISSING_PRODUCT_KIND"]["message"]
     for f in fields.values():
         assert f["message"].startswith(f"Dòng {f['row']}:"), f
+
+
+async def test_officials_named_by_title_within_the_lead_unit(api: Api) -> None:
+    """A title with one holder names him (heads, deputies, officers); a title several hold is
+    refused naming them; a title nobody in the lead unit holds is not found."""
+    data = sheet(HEADER, [
+        ["1", "Thống kê", "Phòng Kinh tế", "Công chức Phòng Kinh tế", "Báo cáo thống kê",
+         "31/12", "Trình Chủ tịch UBND xã"],
+        ["2", "Kiểm tra", "Phòng Kinh tế", "Phó Trưởng phòng Kinh tế", "Báo cáo kiểm tra",
+         "31/12", "Trình Chủ tịch UBND xã"],
+        ["3", "Lịch công tác", "Văn phòng HĐND và UBND", "Phó Chánh Văn phòng",
+         "Lịch công tác tháng", "31/12", "Trình Chủ tịch UBND xã"],
+        ["4", "Văn hóa", "Phòng Văn hóa - Xã hội", "Trưởng phòng Văn hóa - Xã hội",
+         "Báo cáo văn hóa", "31/12", "Trình Chủ tịch UBND xã"],
+    ])
+    body = await upload(api, "ct.xa1", "ke-hoach.xlsx", data, new_key())
+    assert "errors" not in body, body["errors"]
+    with Session(api.engine) as s:
+        tasks = s.exec(select(Task).where(Task.plan_id == body["data"]["importPlan"]["id"])).all()
+        got = sorted((t.title, t.owner_id) for t in tasks)
+    assert got == [("Báo cáo kiểm tra", "ptp.kt.xa1"), ("Báo cáo thống kê", "kt.xa1"),
+                   ("Báo cáo văn hóa", "tp.vhxh.xa1"), ("Lịch công tác tháng", "pcvp.xa1")]
+    bad = sheet(HEADER, [
+        ["1", "Tổng hợp", "Văn phòng HĐND và UBND", "Công chức Văn phòng HĐND và UBND",
+         "Báo cáo tổng hợp", "31/12", "Trình Chủ tịch UBND xã"],
+        ["2", "Văn hóa", "Phòng Văn hóa - Xã hội", "Trưởng phòng Kinh tế",
+         "Báo cáo văn hóa", "31/12", "Trình Chủ tịch UBND xã"],
+        ["3", "Văn hóa", "Phòng Văn hóa - Xã hội", "Công chức Phòng Văn hóa - Xã hội",
+         "Báo cáo văn hóa", "31/12", "Trình Chủ tịch UBND xã"],
+    ])
+    body = await upload(api, "ct.xa1", "ke-hoach.xlsx", bad, new_key())
+    (err,) = body["errors"]
+    assert err["extensions"]["code"] == "VALIDATION"
+    found = {(f["row"], f["code"]): f["message"] for f in err["extensions"]["fields"]}
+    assert set(found) == {(7, "AMBIGUOUS_OWNER"), (8, "UNKNOWN_OWNER"), (9, "UNKNOWN_OWNER")}
+    many = found[(7, "AMBIGUOUS_OWNER")]
+    assert many.startswith("Dòng 7: “Công chức Văn phòng HĐND và UBND” là chức danh của 2 người")
+    assert "Đỗ Văn Bình (vp.xa1)" in many and "Hà Thị Cúc (vp2.xa1)" in many
+

@@ -4,6 +4,7 @@ creating nothing and naming every row; a crash half-way completed by a retry, ne
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from collections.abc import AsyncIterator, Iterator
@@ -517,3 +518,50 @@ async def test_the_office_enters_a_plan_its_leader_signed(api: Api) -> None:
     entered = body["data"]["importPlan"]
     assert entered["issuedBy"] == {"id": f"pct.{code}"}
     assert entered["enteredBy"] == {"id": f"vp.{code}"} and entered["taskCount"] == 1
+
+
+async def test_a_signed_plan_keyed_in_after_a_term_is_taken_and_that_task_is_overdue(
+        api: Api) -> None:
+    """Signed three weeks ago, keyed in today: a "05 ngày" term has elapsed. The plan is taken
+    whole; that row's task has the plan's own deadline, is overdue from the start (warned row by
+    row, counted overdue, its owner told once) while the other row is in time."""
+    from datetime import timedelta
+
+    signed = ISSUED - timedelta(days=21)
+    draft = {"clientKey": new_key(), "number": "4/KH-SNV", "subject": "Kế hoạch nhập muộn",
+             "basis": "Kế hoạch số 112/KH-UBND", "issuedOn": signed.isoformat(),
+             "items": [{"leadUnitIds": ["ag-snv-tccb"], "description": "Rà soát biên chế.",
+                        "products": [{"description": "Báo cáo nhanh", "term": "05 ngày",
+                                      "measure": "Trình Giám đốc Sở"}]},
+                       {"leadUnitIds": ["ag-snv-tccb"], "description": "Tổng kết.",
+                        "products": [{"description": "Báo cáo tổng kết", "term": "02 tháng",
+                                      "measure": "Trình Giám đốc Sở"}]}]}
+    query = f"""mutation($input: PlanInput!) {{ createPlan(input: $input) {{ {PLAN_FIELDS}
+      warnings {{ row code message }} }} }}"""
+    made = (await api.ok("gd.snv", query, input=draft))["createPlan"]
+    assert made["taskCount"] == 2
+    assert [(w["row"], w["code"]) for w in made["warnings"]] == [(1, "OVERDUE_AT_ENTRY")]
+    assert "quá hạn" in made["warnings"][0]["message"]
+    assert made["counts"]["openOverdue"] == 1 and made["counts"]["openInTime"] == 1
+    tasks = await plan_tasks(api, "gd.snv", made["id"])
+    late = next(t for t in tasks if t["title"] == "Báo cáo nhanh")
+    assert datetime.fromisoformat(late["deadline"]).date() <= signed + timedelta(days=7)
+    owner = late["owner"]["id"]
+    kinds = """query { notifications(first: 50) { kind taskId } }"""
+
+    async def warned() -> list[str]:
+        seen = (await api.ok(owner, kinds))["notifications"]
+        return [n["kind"] for n in seen if n["taskId"] == late["id"]
+                and n["kind"] in ("overdue", "escalation")]
+
+    for _ in range(50):  # the ladder's first look follows the assignment
+        if await warned():
+            break
+        await asyncio.sleep(0.1)
+    assert await warned() == ["overdue"]
+    # Before the signing day is still refused.
+    early = {**draft, "clientKey": new_key(), "items": [{**draft["items"][0], "products": [
+        {"description": "Báo cáo", "deadlineDate": (signed - timedelta(days=10)).isoformat(),
+         "measure": "Trình Giám đốc Sở"}]}]}
+    err = await api.error("gd.snv", CREATE, input=early)
+    assert {f["code"] for f in err["extensions"]["fields"]} == {"DEADLINE_BEFORE_SIGNING"}

@@ -4,6 +4,7 @@ a period's roll-up (who has not submitted), pause, resume, end and their trail."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
@@ -209,3 +210,117 @@ async def test_a_communes_duties_are_listed_once_and_open_this_period(
     got = (await api.ok("ct.xa1", GET, id=rule["id"]))["recurringRule"]
     (period,) = got["periods"]
     assert period["due"] == today.isoformat() and period["counts"]["total"] == 1
+
+
+async def test_a_plans_ongoing_duties_recur_on_its_reporting_cycle(api: Api) -> None:
+    """"Thường xuyên" rows recur on the plan's reporting cycle (PlanInput.reporting), weekly
+    when the plan names none."""
+    measure = "Gửi Văn phòng UBND tỉnh"
+
+    def plan_input(number: str, title: str, **extra: object) -> dict[str, object]:
+        return {"clientKey": new_key(), "number": number, "subject": "Chuyển đổi số",
+                "basis": "Quyết định số 534/QĐ-TTg", "issuedOn": "2026-11-02", **extra,
+                "items": [{"leadUnitIds": ["stc"], "description": "Theo dõi thường xuyên.",
+                           "products": [{"description": title, "term": "Thường xuyên",
+                                         "measure": measure}]}]}
+
+    monthly = (await api.ok("chutich", PLAN, input=plan_input(
+        "46/KH-UBND", "Báo cáo chuyển đổi số", reporting="MONTHLY")))["createPlan"]
+    (rule,) = (await api.ok("chutich", PLAN_RULES, p=monthly["id"]))["recurringRules"]
+    assert rule["schedule"] == "Hằng tháng, hạn ngày 31"
+    quarterly = (await api.ok("chutich", PLAN, input=plan_input(
+        "47/KH-UBND", "Báo cáo cải cách hành chính", reporting="QUARTERLY")))["createPlan"]
+    (rule,) = (await api.ok("chutich", PLAN_RULES, p=quarterly["id"]))["recurringRules"]
+    assert rule["schedule"] == "Hằng quý, hạn ngày 31 tháng thứ 3 của quý"
+    unsaid = (await api.ok("chutich", PLAN, input=plan_input(
+        "48/KH-UBND", "Báo cáo kỷ luật hành chính")))["createPlan"]
+    (rule,) = (await api.ok("chutich", PLAN_RULES, p=unsaid["id"]))["recurringRules"]
+    assert rule["schedule"] == "Hằng tuần, hạn thứ Sáu"
+
+
+async def test_a_sheet_names_its_reporting_cycle(api: Api) -> None:
+    """"Kỳ báo cáo: Hằng quý" above the table: its "Thường xuyên" rows recur quarterly; a cycle
+    not understood is refused with its row, naming the forms that work."""
+    from sqlmodel import select
+
+    from domain.recurrence import Frequency, from_json
+    from giaoviec.store.models import RecurringRule
+    from tests.api.test_plan_sheet import HEADER, sheet
+    from tests.api.test_plans import upload
+
+    rows = [["1", "Theo dõi cải cách hành chính", "Sở Tài chính", "",
+             "Báo cáo tinh giản thủ tục", "Thường xuyên", "Trình Chủ tịch UBND tỉnh"]]
+    header = [line for line in HEADER if not str(line[0]).startswith("Số")]
+    data = sheet([*header, ["Số: 49/KH-UBND"], ["Kỳ báo cáo: Hằng quý"]], rows)
+    body = await upload(api, "chutich", "ke-hoach.xlsx", data, new_key())
+    assert "errors" not in body, body["errors"]
+    with Session(api.engine) as s:
+        (rule,) = s.exec(select(RecurringRule).where(
+            RecurringRule.plan_id == body["data"]["importPlan"]["id"])).all()
+    assert from_json(rule.recurrence).frequency is Frequency.QUARTERLY
+    bad = sheet([*header, ["Số: 50/KH-UBND"], ["Kỳ báo cáo:", "thỉnh thoảng"]], rows)
+    (err,) = (await upload(api, "chutich", "ke-hoach.xlsx", bad, new_key()))["errors"]
+    (fault,) = err["extensions"]["fields"]
+    assert (fault["code"], fault["row"]) == ("INVALID_REPORTING", 6)
+    assert "“thỉnh thoảng”" in fault["message"] and "hằng tháng" in fault["message"]
+
+
+async def test_concurrent_twins_of_a_duty_make_one_rule(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The duplicate-duty check is a look before the insert: creators racing past it together
+    are held by the database (a claim per unit and duty), the losers answered CONFLICT naming
+    the rule that won; once that rule ends, the duty may be set again."""
+    import itertools
+    import threading
+
+    from domain.errors import Code, DomainError
+    from domain.recurrence import Frequency, Recurrence, RuleDraft
+    from giaoviec.services import recurring
+    from giaoviec.services.recurring import RecurringService
+    from giaoviec.store.models import RecurringRule
+
+    racers = 4
+    barrier, calls, lock = threading.Barrier(racers), itertools.count(), threading.Lock()
+    real = recurring.refuse_duplicate
+
+    def racing(session: Session, draft: RuleDraft, row: int | None = None) -> None:
+        with lock:
+            first_look = next(calls) < racers
+        real(session, draft, row)
+        if first_look:  # every creator has looked before any of them writes
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=10)
+
+    monkeypatch.setattr(recurring, "refuse_duplicate", racing)
+    service = RecurringService(api.service, api.app.state.services.scheduler)
+    today = local_date(datetime.now(UTC))
+    draft = RuleDraft(
+        title="Báo cáo  tình hình  an ninh trật tự", description="Tổng hợp tình hình.",
+        basis="Kế hoạch số 112/KH-UBND", product_kind="báo cáo",
+        product_description="Báo cáo tuần", product_measure="Gửi Văn phòng UBND tỉnh",
+        unit_ids=("snv", "stc"), recurrence=Recurrence(Frequency.WEEKLY, weekday=5),
+        starts_on=today)
+    results = await asyncio.gather(*(
+        service.create("chutich", new_key(), draft) for _ in range(racers)),
+        return_exceptions=True)
+    assert not barrier.broken
+    made = [r for r in results if isinstance(r, str)]
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(made) == 1 and len(refused) == racers - 1, results
+    assert {e.code for e in refused} == {Code.CONFLICT}
+    assert all(made[0] in e.fields[0].message for e in refused)
+    with Session(api.engine) as s:
+        rules = s.exec(select(RecurringRule).where(
+            RecurringRule.title == "Báo cáo  tình hình  an ninh trật tự".strip())).all()
+    assert [r.id for r in rules] == made
+    monkeypatch.setattr(recurring, "refuse_duplicate", real)
+    # The same duty written otherwise, for one of the same units: still the same duty.
+    twin = await api.error("chutich", CREATE, input={
+        "clientKey": new_key(), "title": "báo cáo tình hình an ninh trật tự",
+        "description": "Tổng hợp.", "basis": "Kế hoạch số 112/KH-UBND", "unitIds": ["stc"],
+        "product": {"kind": "báo cáo", "description": "Báo cáo tuần", "measure": "Gửi"},
+        "recurrence": {"frequency": "WEEKLY", "weekday": 5}, "startsOn": today.isoformat()})
+    assert twin["extensions"]["code"] == "CONFLICT"
+    await service.end("chutich", made[0], "Thay bằng nhiệm vụ khác")
+    again = await service.create("chutich", new_key(), draft)
+    assert again != made[0]

@@ -209,12 +209,13 @@ async def test_a_page_of_100_tasks_costs_a_fixed_number_of_queries(api: Api) -> 
         return len(statements)
 
     try:
-        # viewer, count, page, then a batch per level: units, parents, officials, their units,
+        # viewer (and whom he stands in for today: he reads their tasks too), count, page,
+        # then a batch per level: units, parents, officials, their units,
         # coordinators, coordinator units. Batches may split by a tick, never by page size:
         # without loaders a page of 100 would cost hundreds of queries.
         for field, extra in PER_ROW_FIELDS.items():
             small, large = await cost(5, field), await cost(100, field)
-            assert small <= 10 + extra and large <= 10 + extra, (field, small, large)
+            assert small <= 11 + extra and large <= 11 + extra, (field, small, large)
     finally:
         with Session(api.engine) as s:  # leave the module's other tests their population
             s.execute(delete(Plan).where(col(Plan.id).like("many-%")))

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from temporalio.testing import WorkflowEnvironment
 
 from domain.timezone import local_date
+from giaoviec.store.models import Official
 from tests.api.harness import ASSIGN, Api, assign_input, running_api
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -61,3 +63,54 @@ async def test_a_substitute_named_over_the_api_acts_and_the_trail_says_for_whom(
     for huge in ("99999999999999999999999999", str(2**63), "0", "-1"):
         beyond = await api.error("snv.cb1", CANCEL, id=huge)
         assert beyond["extensions"]["code"] == "NOT_FOUND", huge
+
+
+READ = """query($id: ID!) { task(id: $id) { id availableActions } }"""
+
+
+async def test_a_substitute_reads_the_task_he_may_act_on_while_he_stands_in(api: Api) -> None:
+    """The read rule follows the act rule: a head who assigned a task and then moved to another
+    department still answers for it as its assigner; his substitute there acts on it for him,
+    and reads it — for the days he stands in, not before nor after."""
+    today = local_date(datetime.now(UTC))
+    task = (await api.ok("gd.snv", ASSIGN, input=assign_input(
+        coordinators=[], ownerId="snv.cb1")))["assignTask"]
+    _move("gd.snv", "stc", api.engine)
+    try:
+        assert await _unseen(api, "stc.cb", task["id"])
+        made = (await api.ok("gd.snv", SET, input={
+            "substituteId": "stc.cb", "startsOn": today.isoformat(),
+            "endsOn": (today + timedelta(days=2)).isoformat(),
+            "reason": "Đi công tác"}))["setSubstitute"]
+        seen = (await api.ok("stc.cb", READ, id=task["id"]))["task"]
+        assert seen["id"] == task["id"] and "CANCEL" in seen["availableActions"]
+        remind = "mutation($id: ID!) { remindTask(id: $id) { id } }"
+        assert (await api.ok("stc.cb", remind, id=task["id"]))["remindTask"]["id"] == task["id"]
+        mine = """{ tasks(first: 100, filter: {ownerId: "snv.cb1"}) { edges { node { id } } } }"""
+        listed = {e["node"]["id"] for e in (await api.ok("stc.cb", mine))["tasks"]["edges"]}
+        assert task["id"] in listed
+        await api.ok("gd.snv", CANCEL, id=made["id"])
+        assert await _unseen(api, "stc.cb", task["id"])
+        later = (await api.ok("gd.snv", SET, input={
+            "substituteId": "stc.cb", "startsOn": (today + timedelta(days=1)).isoformat(),
+            "endsOn": (today + timedelta(days=2)).isoformat(),
+            "reason": "Đi công tác"}))["setSubstitute"]
+        assert await _unseen(api, "stc.cb", task["id"])  # not yet his days
+        await api.ok("gd.snv", CANCEL, id=later["id"])
+    finally:
+        _move("gd.snv", "snv", api.engine)
+
+
+def _move(official_id: str, unit_id: str, engine: Engine) -> None:
+    """As an organisation import moving an official does (his assigned tasks stay his)."""
+    with Session(engine) as s:
+        official = s.get(Official, official_id)
+        assert official is not None
+        official.unit_id = unit_id
+        s.add(official)
+        s.commit()
+
+
+async def _unseen(api: Api, user: str, task_id: str) -> bool:
+    """The task is, to him, as one that does not exist."""
+    return (await api.ok(user, READ, id=task_id))["task"] is None

@@ -12,7 +12,18 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from bench.million import HOME, TASK_LIST, plan, prepare, run, sample_units, statements, task_rows
+from bench.million import (
+    DAY,
+    DRILL_DOWN,
+    HOME,
+    TASK_LIST,
+    plan,
+    prepare,
+    run,
+    sample_units,
+    statements,
+    task_rows,
+)
 from domain.calendar import WorkingCalendar
 from giaoviec.reads.counts import Clock, total_figures
 from giaoviec.store.db import make_engine
@@ -54,6 +65,17 @@ def test_the_bench_runs_small(database_url: str) -> None:
     assert share["open_overdue"] == pytest.approx(0.010, abs=0.008)
 
 
+def test_a_query_of_several_root_fields_looks_the_viewer_up_once(database_url: str) -> None:
+    """The unit page asks `unit` and `tasks`, the home's lists two `tasks`: they resolve side
+    by side, and the first to need the signed-in official looks him up for all."""
+    engine = prepare(database_url, 200, reuse=False)
+    province, head = sample_units(engine, 1)["province"][0]
+    for query in (DRILL_DOWN, dict(HOME)["lists"]):
+        sent = asyncio.run(statements(engine, head, query, {"u": province}))
+        assert sum("WHERE official.username" in s for _, s, _ in sent) == 1, sent
+    engine.dispose()
+
+
 def test_rows_are_the_same_for_the_same_seed() -> None:
     units = [("p1", "/p1/", None), ("p1-xa-1", "/p1/p1-xa-1/", "p1")]
     chairmen = {"p1": "p1.chutich", "p1-xa-1": "p1.ct.1"}
@@ -85,10 +107,32 @@ def test_a_provinces_reads_use_the_indexes_made_for_them(postgres_url: str) -> N
     engine.dispose()
     subtree = [p for name in ("list", "figures") for s, p in found[name].items()
                if "lead_unit_path LIKE" in s]
-    assert len(subtree) >= 3 and all("ix_task_subtree" in p for p in subtree), found
+    # the list's count and page are one statement (0013), the figures another
+    assert len(subtree) >= 2 and all("ix_task_subtree" in p for p in subtree), found
     assert any("Index Only Scan using ix_task_subtree" in p for p in subtree), subtree
     awaiting = [p for s, p in found["lists"].items() if "DISTINCT task.assigner_id" in s]
     assert awaiting and all("ix_task_awaiting_decision" in p for p in awaiting), found["lists"]
+
+
+def test_a_provinces_pages_are_gathered_from_the_index_alone(postgres_url: str) -> None:
+    """Migration 0013: a subtree's list and what awaits a decision are pages of a set gathered
+    from one index without reading the table (giaoviec.reads.tasks._gathered_page), not a walk
+    of ix_task_deadline that reads the window's tasks of every unit."""
+    engine = prepare(postgres_url, 2000, reuse=False)  # and VACUUM ANALYZE, as loaded
+    province, head = sample_units(engine, 1)["province"][0]
+    now = datetime.now(UTC)
+    window = {"from": (now - 30 * DAY).isoformat(), "to": (now + 30 * DAY).isoformat()}
+    gathered: dict[str, str] = {}
+    for name, query, variables in (("list", TASK_LIST, {"u": province, **window}),
+                                   ("lists", dict(HOME)["lists"], {"u": province})):
+        for _, statement, params in asyncio.run(statements(engine, head, query, variables)):
+            if "WITH hits AS MATERIALIZED" in statement:
+                key = "decisions" if "assigner_id IN" in statement else name
+                gathered[key] = plan(engine, statement, params, analyze=False,
+                                     settings=("enable_seqscan = off",))
+    engine.dispose()
+    assert "Index Only Scan using ix_task_subtree" in gathered["list"], gathered
+    assert "Index Only Scan using ix_task_awaiting_decision" in gathered["decisions"], gathered
 
 
 def test_postgresql_plans_each_statement_for_its_values(postgres_url: str) -> None:

@@ -467,6 +467,37 @@ def test_the_chairman_extends_and_reassigns_from_the_task_page(browser: Any, sit
     assert page.inner_text("#task-owner") == owner["fullName"]
 
 
+def test_the_chairman_sets_a_new_deadline_from_the_task_page(browser: Any, site: Site) -> None:
+    """The form is offered to whoever may change the deadline (availableActions), not to the
+    owner; sent, it moves the deadline and the trail names it with the API's label."""
+    task_id = site.ids["syt-tiemchung"]
+    owner = open_as(browser, site, "syt.cb1")
+    owner.goto(f"{site.base}/#/nhiem-vu/{task_id}")
+    owner.wait_for_selector("#task-deadline")
+    assert owner.locator('form[data-form="change_deadline"]').count() == 0
+    owner.context.close()
+    page = open_as(browser, site, "chutich")
+    page.goto(f"{site.base}/#/nhiem-vu/{task_id}")
+    before = page.wait_for_selector("#task-deadline").inner_text()
+    new_day = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=90)).date()
+    form = page.locator('form[data-form="change_deadline"]')
+    label = ACTION_LABELS_VI[Action.CHANGE_DEADLINE]
+    form.get_by_label("Hạn mới").fill(new_day.isoformat())
+    form.get_by_label(f"Lý do {label}").fill("Chờ vắc-xin của Bộ Y tế")
+    form.get_by_role("button", name=label[0].upper() + label[1:]).click()
+    page.wait_for_function("b => document.querySelector('#task-deadline')?.textContent !== b",
+                           arg=before)
+    assert new_day.strftime("%d/%m/%Y") in page.inner_text("#task-deadline")
+    entry = page.locator('#timeline li[data-action="change_deadline"]')
+    expect(entry).to_contain_text(label[0].upper() + label[1:])
+    expect(entry).to_contain_text(f"hạn mới {new_day:%d/%m/%Y}")
+    expect(entry).to_contain_text("Chờ vắc-xin của Bộ Y tế")
+    task = site.gql("chutich", "query($id: ID!) { task(id: $id) { deadline } }",
+                    id=task_id)["task"]
+    assert task["deadline"].startswith(new_day.isoformat())
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
 def test_an_officials_own_page(browser: Any, site: Site) -> None:
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
     site.gql("snv.cb1", """mutation($from: Date!, $to: Date!) { setSubstitute(input: {
@@ -498,3 +529,42 @@ def test_an_officials_own_page(browser: Any, site: Site) -> None:
     page.click("#mark-read")
     page.wait_for_selector("#notifications-h:has-text('(0 chưa đọc)')")
     shot(page, "mine")
+
+
+def test_my_notifications_by_category(browser: Any, site: Site) -> None:
+    """Việc của tôi: the unread count of each category as the API counts and names them, and
+    the list of one category on a click."""
+    task_id = site.gql("chutich", ASSIGN, input=task_input(
+        "e2e-mine-urge", "Báo cáo tình hình dịch bệnh", "ag-syt", "syt.cb1"))["assignTask"]["id"]
+    site.gql("chutich", """mutation($id: ID!) { remindTask(id: $id,
+      note: "Đề nghị báo cáo trước thứ Sáu") { id } }""", id=task_id)
+    counts = site.gql("syt.cb1", """{ notificationCounts { unread
+      byCategory { category label unread } } }""")["notificationCounts"]
+    by = {c["category"]: c for c in counts["byCategory"]}
+    assert by["URGE"]["unread"] >= 1 and by["OTHER"]["unread"] >= 1
+    page = open_as(browser, site, "syt.cb1")
+    page.get_by_role("link", name="Việc của tôi").click()
+    page.wait_for_selector("#notification-categories")
+    for category, c in by.items():
+        chip = page.locator(f'#notification-categories a[data-category="{category}"]')
+        expect(chip).to_have_text(f"{c['label']} ({c['unread']} chưa đọc)")
+    assert f"({counts['unread']} chưa đọc)" in page.inner_text("#notifications-h")
+    page.locator('#notification-categories a[data-category="URGE"]').click()
+    page.wait_for_url("**/#/cua-toi/urge")
+    page.wait_for_selector('#notification-categories a[data-category="URGE"][aria-current]')
+    shown = page.eval_on_selector_all("#notifications li[data-notification]",
+                                      "li => li.map(x => x.dataset.category)")
+    assert shown and set(shown) == {"URGE"}
+    expect(page.locator("#notifications li[data-notification]").first).to_contain_text(
+        "Đề nghị báo cáo trước thứ Sáu")
+    page.click("#mark-read")  # marks the urges in view, and no other
+    page.wait_for_selector(
+        '#notification-categories a[data-category="URGE"]:has-text("(0 chưa đọc)")')
+    after = {c["category"]: c["unread"] for c in site.gql("syt.cb1", """{ notificationCounts {
+      byCategory { category unread } } }""")["notificationCounts"]["byCategory"]}
+    assert after["URGE"] == 0 and after["OTHER"] == by["OTHER"]["unread"]
+    page.locator('#notification-categories a[data-category="ALL"]').click()
+    page.wait_for_url("**/#/cua-toi")
+    page.wait_for_selector('#notifications li[data-category="OTHER"]')
+    shot(page, "mine-categories")
+    assert page.errors == []  # type: ignore[attr-defined]

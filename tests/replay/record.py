@@ -14,7 +14,7 @@ import dataclasses
 import shutil
 import sys
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, SQLModel
@@ -23,6 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import Action
+from domain.record import new_record
 from domain.recurrence import Frequency, Recurrence, RuleDraft
 from domain.task import Milestone
 from domain.timezone import local_date
@@ -32,7 +33,7 @@ from giaoviec.programs.worker import build_worker
 from giaoviec.services.calendar import set_overrides
 from giaoviec.services.recurring import RecurringService
 from giaoviec.services.subtasks import SubtaskPart, SubtaskService
-from giaoviec.services.tasks import TaskService
+from giaoviec.services.tasks import TaskService, new_task_id, request_hash
 from giaoviec.store.db import make_engine
 from giaoviec.store.models import Official
 from tests.org_fixture import seed_small_org
@@ -61,6 +62,11 @@ class _NoSchedule:
     async def remove(self, rule_id: str) -> None: ...
     async def set_paused(self, rule_id: str, paused: bool, note: str) -> None: ...
 QUEUE = "record"
+
+
+def working_day_deadline(now: datetime, days: int) -> datetime:
+    """The end of the working day `days` working days after `now`, as a deadline."""
+    return WorkingCalendar().deadline_for_date(working_day_after(now, days))
 
 
 async def _save(handle: WorkflowHandle, name: str, label: str, run_id: str | None = None) -> None:
@@ -123,6 +129,19 @@ async def record(label: str, only: set[str] | None = None) -> None:
             await svc.act("chutich", rec.id, Action.CANCEL, note="Không còn cần thiết")
             await _handle(env.client, rec.id).result()
             await _save(_handle(env.client, rec.id), "task-escalation", label)
+
+        # Assigned already overdue (a signed plan keyed in after its term): one overdue notice
+        # at once, then the ladder from the assignment; then cancelled.
+        if want("task-born-overdue"):
+            now = await env.get_current_time()
+            late = draft(deadline=working_day_after(now, -10))
+            rec = new_record(new_task_id(), "rec-8", request_hash(late), late, "chutich",
+                             cal.deadline_for_date(working_day_after(now, -10)), now)
+            await svc.start(rec)
+            await env.sleep(timedelta(days=9))
+            await svc.act("chutich", rec.id, Action.CANCEL, note="Đã thay bằng kế hoạch khác")
+            await _handle(env.client, rec.id).result()
+            await _save(_handle(env.client, rec.id), "task-born-overdue", label)
 
         # Pause and resume (the deadline moves), decline, reassign, then cancel.
         if want("task-pause-decline-reassign"):
@@ -256,6 +275,25 @@ async def record(label: str, only: set[str] | None = None) -> None:
             await _handle(env.client, rec.id).result()
             await _handle(env.client, child.id).result()
             await _save(_handle(env.client, rec.id), "task-carry-down", label)
+
+        # The assigner sets a new deadline himself (changeDeadline) on an overdue task: the
+        # ladder re-planned from it, then the product approved.
+        if want("task-change-deadline"):
+            now = await env.get_current_time()
+            rec = await svc.assign("chutich", "rec-9", draft(deadline=working_day_after(now, 3)),
+                                   now=now)
+            await svc.act("snv.cb1", rec.id, Action.ACCEPT)
+            await env.sleep(rec.deadline - now + timedelta(days=2))
+            later = await env.get_current_time()
+            for _ in range(2):  # a retry with the same key changes nothing
+                await svc.act("chutich", rec.id, Action.CHANGE_DEADLINE,
+                              new_deadline=working_day_deadline(later, 6),
+                              note="Điều chỉnh theo kế hoạch mới", client_key="rec-9-deadline")
+            await env.sleep(timedelta(days=5))
+            await svc.act("snv.cb1", rec.id, Action.SUBMIT, output=Output("Báo cáo"))
+            await svc.act("chutich", rec.id, Action.APPROVE)
+            await _handle(env.client, rec.id).result()
+            await _save(_handle(env.client, rec.id), "task-change-deadline", label)
     engine.dispose()
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -29,7 +29,7 @@ def test_the_system_s_actions_are_never_offered() -> None:
 def test_each_relation_gets_exactly_its_actions() -> None:
     assert offered(OWNER) == [A.REPORT_PROGRESS, A.SUBMIT, A.REQUEST_EXTENSION]
     assert offered(HEAD) == [A.REPORT_PROGRESS, A.SUBMIT, A.REQUEST_EXTENSION, A.REMIND]
-    assert offered(ASSIGNER) == [A.REASSIGN, A.PAUSE, A.CANCEL, A.REMIND]
+    assert offered(ASSIGNER) == [A.REASSIGN, A.PAUSE, A.CANCEL, A.REMIND, A.CHANGE_DEADLINE]
     assert offered(frozenset({Relation.OFFICE})) == [A.REMIND]
     assert offered(frozenset()) == []
     assert offered(ASSIGNER, state=TaskState.COMPLETED) == []
@@ -38,7 +38,7 @@ def test_each_relation_gets_exactly_its_actions() -> None:
 def test_approval_is_not_offered_to_whoever_may_not_approve() -> None:
     submitted = {"state": TaskState.SUBMITTED}
     assert offered(ASSIGNER, **submitted) == [A.APPROVE, A.RETURN, A.REASSIGN, A.PAUSE,
-                                               A.CANCEL]
+                                               A.CANCEL, A.CHANGE_DEADLINE]
     assert A.APPROVE not in offered(ASSIGNER, actor="me", submitted_by="me", **submitted)
     assert A.APPROVE not in offered(ASSIGNER | OWNER, self_assigned=True, **submitted)
     assert A.APPROVE in offered(frozenset({Relation.ASSIGNER_SUPERIOR}), self_assigned=True,
@@ -56,3 +56,16 @@ def test_a_manual_reminder_waits_a_day_and_an_extension_its_decision() -> None:
     assert A.REMIND in offered(ASSIGNER, last_manual_reminder_at=NOW - timedelta(hours=24))
     assert offered(OWNER, pending_extension=True) == [A.REPORT_PROGRESS, A.SUBMIT]
     assert offered(ASSIGNER, pending_extension=True)[0] is A.DECIDE_EXTENSION
+
+
+def test_a_new_deadline_is_offered_to_whoever_may_decide_an_extension() -> None:
+    """changeDeadline: the assigner, and whoever may decide an extension request (a leader
+    above the assigner); never the lead, the office, nor on a declined or closed task."""
+    superior = frozenset({Relation.ASSIGNER_SUPERIOR})
+    for state in TaskState:
+        may_decide = A.DECIDE_EXTENSION in offered(superior, state=state, pending_extension=True)
+        for who in (ASSIGNER, superior):
+            assert (A.CHANGE_DEADLINE in offered(who, state=state)) is may_decide, (who, state)
+    for who in (OWNER, HEAD, frozenset({Relation.OFFICE})):
+        assert A.CHANGE_DEADLINE not in offered(who)
+    assert A.CHANGE_DEADLINE not in offered(ASSIGNER, state=TaskState.DECLINED)

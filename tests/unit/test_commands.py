@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -15,12 +15,12 @@ import pytest
 
 import domain.commands
 from domain.calendar import WorkingCalendar
-from domain.commands import apply, assigned, reminded, validate
+from domain.commands import apply, assigned, reminded, repeated, validate
 from domain.errors import Code, DomainError
 from domain.escalation import DEFAULT_POLICY, Recipient, planned_steps
 from domain.lifecycle import Action, Relation, TaskState
 from domain.record import Command, ExtensionRequest, Output, TaskRecord
-from domain.task import Product
+from domain.task import Milestone, Product
 from domain.timezone import VN_TZ
 
 CAL = WorkingCalendar()
@@ -101,6 +101,26 @@ CASES: list[tuple[str, TaskRecord, Command, set[tuple[str, str]]]] = [
     ("shift earlier", task(), cmd(Action.SHIFT_DEADLINE, BOSS, "ct",
                                   new_deadline=DEADLINE - timedelta(days=2)),
      {("newDeadline", "EXTENSION_NOT_LATER")}),
+    ("a new deadline without a date nor a reason", task(),
+     cmd(Action.CHANGE_DEADLINE, BOSS, "ct"),
+     {("deadline", "MISSING_DEADLINE"), ("reason", "MISSING_REASON")}),
+    ("a new deadline already past", task(), cmd(Action.CHANGE_DEADLINE, BOSS, "ct", note="r",
+                                                new_deadline=NOW - timedelta(hours=1)),
+     {("deadline", "DEADLINE_IN_PAST")}),
+    ("the deadline in force again", task(), cmd(Action.CHANGE_DEADLINE, BOSS, "ct", note="r",
+                                                new_deadline=DEADLINE),
+     {("deadline", "DEADLINE_UNCHANGED")}),
+    ("a new deadline in 9999", task(), cmd(Action.CHANGE_DEADLINE, BOSS, "ct", note="r",
+                                           new_deadline=datetime(9999, 1, 1, tzinfo=UTC)),
+     {("deadline", "DATE_OUT_OF_RANGE")}),
+    ("a new deadline before a milestone", task(milestones=[Milestone("Dự thảo", date(2026, 12,
+                                                                                      4))]),
+     cmd(Action.CHANGE_DEADLINE, BOSS, "ct", note="r", new_deadline=datetime(
+         2026, 12, 1, 17, tzinfo=VN_TZ)),
+     {("deadline", "MILESTONE_AFTER_DEADLINE")}),
+    ("a new deadline with a 3,000-character reason", task(),
+     cmd(Action.CHANGE_DEADLINE, BOSS, "ct", note="x" * 3_000,
+         new_deadline=DEADLINE + timedelta(days=3)), {("reason", "TEXT_TOO_LONG")}),
     ("hand over to nobody, for no reason", task(),
      cmd(Action.HAND_OVER, [Relation.ORGANISATION], ""),
      {("reason", "MISSING_REASON"), ("ownerId", "MISSING_OWNER")}),
@@ -317,3 +337,45 @@ def test_a_substitute_never_approves_what_his_principal_submitted() -> None:
     assert back.submitted_for is None
     # Histories recorded before the rule replay as they ran.
     validate(for_head, cmd(Action.APPROVE, BOSS, "gd"), NOW, principals=False)
+
+
+def test_a_new_deadline_set_by_the_assigner_re_plans_the_ladder() -> None:
+    """changeDeadline moves the deadline as an approved extension does (the ladder re-planned
+    from now, the overdue count afresh), answers a pending request, and keeps the old deadline
+    in the trail; it may also bring the deadline forward. The lead may not."""
+    late = task(deadline=NOW - timedelta(days=4), overdue_reminders=4, flagged=True,
+                extension=ExtensionRequest(NOW + timedelta(days=20), "r", "cb", NOW))
+    new = datetime(2026, 12, 18, 17, tzinfo=VN_TZ)
+    change = cmd(Action.CHANGE_DEADLINE, BOSS, "ct", note="Điều chỉnh kế hoạch", new_deadline=new)
+    validate(late, change, NOW)
+    after = apply(late, change, NOW, CAL).record
+    assert (after.deadline, after.replanned_at, after.overdue_reminders, after.flagged) == (
+        new, NOW, 0, False)
+    assert after.extension is None and after.state is TaskState.IN_PROGRESS
+    event = apply(late, change, NOW, CAL).event
+    assert event.action == "change_deadline" and event.note == "Điều chỉnh kế hoạch"
+    assert event.data["previous_deadline"] == late.deadline.isoformat()
+    sooner = cmd(Action.CHANGE_DEADLINE, BOSS, "ct", note="Cần sớm hơn",
+                 new_deadline=DEADLINE - timedelta(days=5))
+    validate(task(), sooner, NOW)
+    assert apply(task(), sooner, NOW, CAL).record.deadline == DEADLINE - timedelta(days=5)
+    assert refusal(task(), replace(change, relations=LEAD, actor_id="cb")).code == Code.FORBIDDEN
+    superior = replace(change, relations=[Relation.ASSIGNER_SUPERIOR], actor_id="cttinh")
+    validate(task(), superior, NOW)
+
+
+def test_a_new_deadline_sent_again_with_its_key_changes_nothing() -> None:
+    """A retried changeDeadline (same actor, key and deadline) is taken already: not refused
+    as the deadline in force, and not applied again; another's key, or another deadline under
+    the same key, is a request of its own."""
+    new = DEADLINE + timedelta(days=4)
+    first = cmd(Action.CHANGE_DEADLINE, BOSS, "ct", note="r", new_deadline=new, client_key="k1")
+    after = apply(task(), first, NOW, CAL).record
+    assert after.deadline_request == "ct\nk1"
+    assert repeated(after, first)
+    validate(after, first, NOW)
+    other = replace(first, actor_id="pct", relations=[Relation.ASSIGNER_SUPERIOR])
+    assert not repeated(after, other)
+    assert field_codes(after, other) == {("deadline", "DEADLINE_UNCHANGED")}
+    assert not repeated(after, replace(first, new_deadline=new + timedelta(days=1)))
+    assert not repeated(after, replace(first, client_key=None))

@@ -329,3 +329,23 @@ def test_next_step_never_runs_out(day: date) -> None:
     fired, _, last = run_ladder(local(day.year, day.month, day.day, 9), set(), ASSIGNED)
     assert fired and last.fire is None and last.wake_at is not None
     assert last.wake_at > local(day.year, day.month, day.day, 9)
+
+
+def test_a_task_assigned_already_overdue_hears_once_then_the_ladder_from_its_assignment() -> None:
+    """Not a burst of every step it missed, nor a first notice that already flags it."""
+    from domain.escalation import born_overdue
+
+    cal = WorkingCalendar()
+    created = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # Tuesday, 10:00 in Hà Nội
+    deadline = cal.deadline_for_date(date(2026, 10, 30))
+    assert born_overdue(deadline, created, created) and born_overdue(deadline, created, None)
+    assert not born_overdue(deadline, created, created + timedelta(days=1))
+    first = next_step(DEFAULT_POLICY, cal, deadline, created + timedelta(seconds=1), set(),
+                      created, created)
+    assert first.fire is not None and first.fire.key.startswith("overdue@")
+    assert first.fire.overdue_count == 1 and not first.fire.flags
+    sent = {s.key for s in first.skipped} | {first.fire.key}
+    after = next_step(DEFAULT_POLICY, cal, deadline, created + timedelta(minutes=1), sent,
+                      created, created)
+    assert after.fire is None
+    assert after.wake_at == datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # head: next morning

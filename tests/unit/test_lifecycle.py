@@ -50,6 +50,8 @@ EXPECTED: dict[Action, tuple[set[TaskState], TaskState | None, frozenset[Relatio
                     AUTHORITY | {Relation.OFFICE, Relation.LEAD_UNIT_HEAD}),
     Action.SHIFT_DEADLINE: (OPEN, SAME, AUTHORITY),
     Action.HAND_OVER: (OPEN, SAME, frozenset({Relation.ORGANISATION})),
+    # A new deadline set directly: whoever decides extensions, and the assigner.
+    Action.CHANGE_DEADLINE: (OPEN - {S.DECLINED}, SAME, AUTHORITY),
 }
 
 

@@ -212,3 +212,45 @@ def test_existing_briefings_get_distinct_public_ids(db_url: str) -> None:
     finally:
         engine.dispose()
     assert check_database_current(db_url) == []
+
+
+def test_live_recurring_duties_get_their_claims_the_earliest_first(db_url: str) -> None:
+    """0012 gives each live rule a claim on its duty for each of its units (an ended rule
+    none); a twin already recorded keeps running without one; a new twin is then refused by
+    the database itself."""
+    from domain.recurrence import Frequency, Recurrence, duty_key, to_json
+
+    upgrade_database(db_url, "0011")
+    engine = create_engine(db_url, poolclass=NullPool)
+    weekly = Recurrence(Frequency.WEEKLY, weekday=5)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO unit (id, name, kind, path, sort_order) VALUES "
+                              "('tinh', 'UBND tỉnh', 'province', '/tinh/', 0)"))
+            conn.execute(text("INSERT INTO official (id, username, full_name, unit_id, roles, "
+                              "active) VALUES ('ct', 'ct', 'Chủ tịch', 'tinh', 'chairman', "
+                              ":yes)"), {"yes": True})
+            for rule_id, title, units, state, made in (
+                    ("r1", "Báo cáo tuần", '["snv", "stc"]', "active", "2026-11-01 01:00:00"),
+                    ("r2", "báo cáo  TUẦN", '["stc", "sct"]', "paused", "2026-11-02 01:00:00"),
+                    ("r3", "Báo cáo tuần", '["snv"]', "ended", "2026-10-01 01:00:00")):
+                conn.execute(text(
+                    "INSERT INTO recurringrule (id, creator_id, creator_unit_path, client_key, "
+                    "request_hash, title, description, basis, product_kind, "
+                    "product_description, recurrence, unit_ids, starts_on, state, created_at) "
+                    "VALUES (:id, 'ct', '/tinh/', :id, 'h', :title, 'd', 'b', 'báo cáo', 'p', "
+                    ":rec, :units, '2026-11-01', :state, :made)"),
+                    {"id": rule_id, "title": title, "rec": to_json(weekly), "units": units,
+                     "state": state, "made": made})
+        upgrade_database(db_url)
+        key = duty_key("Báo cáo tuần", weekly)
+        with engine.connect() as conn:
+            claims = set(conn.execute(text(
+                "SELECT unit_id, duty_key, rule_id FROM rule_duty_claim")).all())
+        assert claims == {("snv", key, "r1"), ("stc", key, "r1"), ("sct", key, "r2")}
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("INSERT INTO rule_duty_claim (unit_id, duty_key, rule_id) "
+                              "VALUES ('snv', :key, 'r3')"), {"key": key})
+    finally:
+        engine.dispose()
+    assert check_database_current(db_url) == []

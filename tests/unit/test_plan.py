@@ -222,11 +222,70 @@ def test_a_communes_group_names_stand_for_all_its_units(text: str) -> None:
 
 
 def test_owners_by_title_and_kinds_from_the_communes_wording() -> None:
-    from domain.plan_wording import head_title
+    from domain.titles import Rank, read_title
 
-    assert head_title("Chánh Văn phòng") == "van phong"
-    assert head_title("Trưởng phòng Kinh tế") == "phong kinh te"
-    assert head_title("Phó Trưởng phòng Kinh tế") is None
-    assert head_title("Nguyễn Văn An") is None
+    assert read_title("Chánh Văn phòng") == (Rank.HEAD, "van phong")
+    assert read_title("Trưởng phòng Kinh tế") == (Rank.HEAD, "phong kinh te")
+    assert read_title("Phó Trưởng phòng Kinh tế") == (Rank.DEPUTY, "phong kinh te")
+    assert read_title("Nguyễn Văn An") is None
     assert product_kind("Dự thảo Kế hoạch kiểm tra công vụ") == "dự thảo"
     assert product_kind("Lịch công tác tuần") == "lịch"
+
+
+def test_a_signed_plan_keyed_in_after_a_term_is_accepted_overdue_from_the_start() -> None:
+    """Signed 02/11, keyed in 24/11: "10 ngày làm việc" (16/11) has elapsed. The plan is taken
+    whole, that row's task keeps the plan's own term (overdue from the start, with a warning);
+    a deadline before the signing day is still refused."""
+    from domain.plan_warnings import OVERDUE_AT_ENTRY, entry_warnings
+
+    signed = date(2026, 11, 2)
+    draft = plan(item("vp", products=(product("Báo cáo nhanh", "10 ngày làm việc"),
+                                      product("Báo cáo tháng", "01 tháng"))),
+                 issued_on=signed)
+    planned = validate_plan(draft, CHAIRMAN, FACTS, CAL, NOW)
+    assert [p.deadline.date() for p in planned] == [date(2026, 11, 16), date(2026, 12, 2)]
+    warnings = entry_warnings([(p.row, p.draft.title, p.deadline) for p in planned], NOW)
+    assert [(w.row, w.code) for w in warnings] == [(1, OVERDUE_AT_ENTRY)]
+    assert "16/11/2026" in warnings[0].message and "quá hạn" in warnings[0].message
+    before = plan(item("vp", products=(product("Báo cáo", "30/10/2026"),)), issued_on=signed)
+    with pytest.raises(DomainError) as caught:
+        validate_plan(before, CHAIRMAN, FACTS, CAL, NOW)
+    assert [(f.row, f.code) for f in caught.value.fields] == [(1, "DEADLINE_BEFORE_SIGNING")]
+    assert "02/11/2026" in caught.value.fields[0].message
+    # Unsigned (no issue date): a deadline already gone is refused as before.
+    with pytest.raises(DomainError) as caught:
+        validate_plan(plan(item("vp", products=(product("Báo cáo", "20/11/2026"),)),
+                           issued_on=None), CHAIRMAN, FACTS, CAL, NOW)
+    assert [f.code for f in caught.value.fields] == ["DEADLINE_IN_PAST"]
+
+
+def test_ongoing_duties_recur_on_the_plans_reporting_cycle() -> None:
+    from domain.plan import check_plan
+    from domain.plan_terms import REPORTING_CYCLES, WEEKLY_REPORTING, reporting_cycle
+    from domain.recurrence import Frequency
+
+    assert reporting_cycle(None) == reporting_cycle(" ") == WEEKLY_REPORTING
+    assert reporting_cycle("Hằng tháng") == REPORTING_CYCLES[Frequency.MONTHLY]
+    assert reporting_cycle("hằng quý.") == REPORTING_CYCLES[Frequency.QUARTERLY]
+    assert reporting_cycle("MONTHLY") == REPORTING_CYCLES[Frequency.MONTHLY]
+    assert reporting_cycle("thỉnh thoảng") is None
+    ongoing = item("vp", products=(product("Báo cáo chuyển đổi số", "Thường xuyên"),))
+    for cycle in (REPORTING_CYCLES[Frequency.MONTHLY], WEEKLY_REPORTING):
+        (rule,) = check_plan(plan(ongoing, reporting=cycle), CHAIRMAN, FACTS, CAL, NOW).rules
+        assert rule.draft.recurrence == cycle
+
+
+def test_a_plan_giving_a_unit_the_same_duty_twice_is_refused_at_the_later_row() -> None:
+    from domain.recurrence import Frequency, Recurrence, duty_key
+
+    weekly = Recurrence(Frequency.WEEKLY, weekday=5)
+    assert duty_key("Báo cáo  Tuần", weekly) == duty_key("bao cao tuan", weekly)
+    assert duty_key("Báo cáo tuần", weekly) != duty_key("Báo cáo tuần", Recurrence(
+        Frequency.MONTHLY, day=31))
+    twice = plan(item("vp", products=(product("Báo cáo kiểm đếm", "Hằng tuần"),)),
+                 item("snv", products=(product("Báo cáo kiểm đếm", "Hằng tuần"),)),
+                 item("vp", products=(product("Báo cáo  kiểm đếm", "hằng tuần"),)))
+    with pytest.raises(DomainError) as caught:
+        validate_plan(twice, CHAIRMAN, FACTS, CAL, NOW)
+    assert [(f.row, f.code) for f in caught.value.fields] == [(3, "DUPLICATE_RULE")]
+    assert "dòng 1" in caught.value.fields[0].message

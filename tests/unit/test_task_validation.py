@@ -242,8 +242,9 @@ def test_every_code_in_the_module_is_tested() -> None:
     # BLANK_TEXT belongs to optional texts (notes, references): domain.commands tests it; the
     # calendar override codes: tests/workflow/test_calendar_change.py; the client key: below.
     # COORDINATOR_OUTSIDE_AUTHORITY needs an assigner of its own: its test is below.
+    # DEADLINE_BEFORE_SIGNING is a plan's: tests/unit/test_plan.py.
     others = {"BLANK_TEXT", "TOO_MANY_DAYS", "DAY_BOTH_OFF_AND_WORKING", "INVALID_CLIENT_KEY",
-              "COORDINATOR_OUTSIDE_AUTHORITY"}
+              "COORDINATOR_OUTSIDE_AUTHORITY", "DEADLINE_BEFORE_SIGNING"}
     assert {c for c in codes_in if not c.startswith("RO_")} - others == tested
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
@@ -17,9 +18,11 @@ from domain.calendar import WorkingCalendar
 from domain.errors import Code, DomainError
 from domain.escalation import DEFAULT_POLICY, planned_steps
 from domain.lifecycle import Action, TaskState
+from domain.record import new_record
 from domain.timeliness import Timeliness, timeliness
+from domain.timezone import at_local, local_date
 from giaoviec.programs.worker import build_worker
-from giaoviec.services.tasks import TaskService
+from giaoviec.services.tasks import TaskService, new_task_id, request_hash
 from giaoviec.store.models import Task
 from tests.workflow.harness import (
     close_to,
@@ -119,6 +122,43 @@ async def test_approved_extension_replans_the_ladder(
     for event, step in zip(fired, planned, strict=True):
         assert close_to(event.at, step.at)
     assert task_row(db, rec.id).deadline == new_deadline
+
+
+async def test_a_deadline_the_assigner_changes_replans_the_ladder(
+    env: WorkflowEnvironment, service: TaskService, db: Engine
+) -> None:
+    """changeDeadline, decided by the task's workflow: an overdue, flagged task given a new
+    deadline starts afresh (the ladder from the new deadline, the count and the flag cleared);
+    the owner is told; the trail keeps the old deadline; the lead may not do it."""
+    start = await now(env)
+    rec = await service.assign("chutich", new_key(), draft(deadline=working_day_after(start, 2)),
+                               now=start)
+    steps = list(itertools.islice(planned_steps(DEFAULT_POLICY, CAL, rec.deadline), 7))
+    await sleep_until(env, steps[-1].at + timedelta(hours=1))
+    assert task_row(db, rec.id).flagged is True
+    with pytest.raises(DomainError) as refused:
+        await service.act("snv.cb1", rec.id, Action.CHANGE_DEADLINE,
+                          new_deadline=rec.deadline + timedelta(days=30), note="Tự gia hạn")
+    assert refused.value.code == Code.FORBIDDEN
+    new_deadline = CAL.deadline_for_date(working_day_after(await now(env), 10))
+    changed = await service.act("chutich", rec.id, Action.CHANGE_DEADLINE,
+                                new_deadline=new_deadline, note="Điều chỉnh theo kế hoạch mới")
+    assert changed.deadline == new_deadline and changed.state is TaskState.ASSIGNED
+    row = task_row(db, rec.id)
+    assert (row.deadline, row.overdue_reminders, row.flagged) == (new_deadline, 0, False)
+    trail = events(db, rec.id)[-1]
+    assert trail.action == "change_deadline" and trail.note == "Điều chỉnh theo kế hoạch mới"
+    assert json.loads(trail.data)["previous_deadline"] == rec.deadline.isoformat()
+    told = [n for n in notifications(db, rec.id) if n.title.startswith("Đổi hạn xử lý")]
+    assert [n.recipient_id for n in told] == ["snv.cb1"]
+    sent_before = len(reminder_events(db, rec.id))
+    await sleep_until(env, new_deadline - timedelta(hours=1))
+    fired = reminder_events(db, rec.id)[sent_before:]
+    planned = list(itertools.islice(planned_steps(DEFAULT_POLICY, CAL, new_deadline), 3))
+    assert len(fired) == 3
+    for event, step in zip(fired, planned, strict=True):
+        assert close_to(event.at, step.at)
+    assert task_row(db, rec.id).overdue_reminders == 0
 
 
 async def test_denied_extension_keeps_the_deadline(
@@ -308,3 +348,29 @@ async def test_the_read_model_is_written_by_a_local_activity(
     assert kinds.count(EventType.EVENT_TYPE_MARKER_RECORDED) >= 2  # the patch and the write
     assert kinds.count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) == 1
     await service.act("chutich", rec.id, Action.CANCEL, note="Kết thúc thử nghiệm")
+
+
+async def test_a_task_assigned_already_overdue_gets_one_notice_then_the_ladder(
+    env: WorkflowEnvironment, service: TaskService, db: Engine
+) -> None:
+    """A signed plan keyed in after one of its terms: the task starts overdue. One overdue
+    notice at once (not a burst of every step it missed, nor silence until a weekly step that
+    would flag it for giao ban), then the ladder counted from its assignment."""
+    start = await now(env)
+    deadline = CAL.deadline_for_date(CAL.add_working_days(local_date(start), -12))
+    d = draft(deadline=local_date(deadline))
+    rec = new_record(new_task_id(), new_key(), request_hash(d), d, "chutich", deadline, start)
+    created = await service.start(rec)
+    assert created.deadline == deadline
+    await env.sleep(timedelta(seconds=5))
+    first = reminder_events(db, rec.id)
+    assert [json.loads(e.data)["step"] for e in first] == ["overdue"], first
+    row = task_row(db, rec.id)
+    assert row.overdue_reminders == 1 and row.flagged is False
+    assert [n.kind for n in notifications(db, rec.id)] == ["assigned", "overdue"]
+    # The lead unit's head one working day after the assignment, as the ladder has it.
+    head_at = at_local(CAL.add_working_days(local_date(start), 1), DEFAULT_POLICY.morning)
+    await sleep_until(env, head_at + timedelta(hours=1))
+    fired = reminder_events(db, rec.id)
+    assert len(fired) == 2 and close_to(fired[1].at, head_at)
+    assert task_row(db, rec.id).overdue_reminders == 2

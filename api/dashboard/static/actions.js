@@ -23,6 +23,9 @@ export const MUTATIONS = {
   ["newDeadline", "reason"]],
   decide_extension: [`mutation($id: ID!, $approve: Boolean!, $note: String) {
     decideExtension(id: $id, approve: $approve, note: $note) { id } }`, ["approve", "note"]],
+  change_deadline: [`mutation($id: ID!, $newDeadline: DateTime!, $reason: String!,
+    $clientKey: String) { changeDeadline(id: $id, deadline: $newDeadline, reason: $reason,
+    clientKey: $clientKey) { id } }`, ["newDeadline", "reason"]],
   reassign: [`mutation($id: ID!, $ownerId: ID!, $reason: String!) {
     reassignTask(id: $id, ownerId: $ownerId, reason: $reason) { id } }`, ["ownerId", "reason"]],
   pause: ["mutation($id: ID!, $reason: String!) { pauseTask(id: $id, reason: $reason) { id } }",
@@ -62,6 +65,8 @@ let formSeq = 0;
 // opts: label (the button), noNote, officials (whom a task may be given to, for reassign).
 export function actionForm(action, task, opts = {}) {
   const id = `f${++formSeq}`;
+  // One request per form: sent twice (a double click, a retry), the API takes it once.
+  const clientKey = action === "change_deadline" ? crypto.randomUUID() : null;
   const status = h("span", { class: "status", "aria-live": "polite" });
   const needs = MUTATIONS[action][1];
   const inputs = {};
@@ -110,6 +115,7 @@ export function actionForm(action, task, opts = {}) {
     if (inputs.ownerId) v.ownerId = inputs.ownerId.value;
     if (inputs.reason) v.reason = inputs.reason.value;
     if (inputs.note) v.note = inputs.note.value || null;
+    if (clientKey) v.clientKey = clientKey;
     return v;
   };
   const buttons = action === "decide_extension"

@@ -1,0 +1,151 @@
+"""Benchmark: the first figures painted in a browser, over a million tasks on PostgreSQL.
+
+The database is the one `bench.million` loaded (a million tasks over the national
+organisation; run that first). The real app is served over uvicorn in a process of its own
+(`bench.dashboard_bench --serve`: reads only, no Temporal), and headless Chromium opens the
+dashboard's home `/` as a province's chairman (a dev session cookie; the province with the
+most communes unless told), as many times as asked, each load in a fresh browser context.
+Per load, from navigation start:
+- the page's own mark `figures-painted` (home.js: the figure cards are in the document);
+- the first frame after it (a mark the bench adds: requestAnimationFrame, then a task, once
+  the cards are in): what the eye sees;
+- the whole home page (`home-complete`), and each GraphQL request the page sends (request
+  sent to response end; the page sends its five home queries at once, after `me`);
+- where the time to the figures went: the page's scripts ready (DOMContentLoaded), `me`'s
+  answer in, the figures' answer in.
+
+    nice -n 10 .venv/bin/python -m bench.million_paint --runs 20 --port 8700 \\
+        --database-url postgresql://postgres@127.0.0.1:5432/giaoviec_million
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from api.auth import issue_dev_token
+from api.dashboard.web import SESSION_COOKIE
+from bench.dashboard_bench import bench_settings, label, wait_until_up
+from bench.million import percentiles, sample_units
+from giaoviec.store.db import make_engine
+from giaoviec.store.models import Task
+
+# Once the figures are in the document: the frame that shows them, then a task after it.
+# (Added by the browser's driver, so the page's CSP does not apply; the bench waits for the
+# attribute, as a function evaluated in the page would be refused by it.)
+FRAME_MARK = """
+new MutationObserver((_, watcher) => {
+  if (!document.body || !document.body.dataset.figuresReady) return;
+  watcher.disconnect();
+  requestAnimationFrame(() => setTimeout(() => {
+    performance.mark("figures-frame");
+    document.body.dataset.figuresFrame = "true";
+  }, 0));
+}).observe(document,
+           { subtree: true, attributes: true, attributeFilter: ["data-figures-ready"] });
+"""
+
+# The requests whose answers the figures wait for (by the start of their label).
+ANSWERS = (("me ", "`me` answered"), ("unit(id: $u) { id name", "figures answered"))
+
+
+def mark(page: Any, name: str) -> float:
+    return float(page.evaluate(f"performance.getEntriesByName('{name}')[0].startTime"))
+
+
+def load_home(browser: Any, base: str, token: str) -> dict[str, float]:
+    """One load of `/` in a fresh context: the marks and each GraphQL request's time, ms."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
+    page = context.new_page()
+    page.add_init_script(FRAME_MARK)
+    found: dict[str, float] = {}
+    answered: dict[str, float] = {}  # when each request's answer was in, epoch ms
+
+    def finished(request: Any) -> None:
+        if request.url.endswith("/graphql"):
+            t = request.timing
+            name = label(request.post_data)
+            found[f"request: {name}"] = t["responseEnd"] - t["requestStart"]
+            answered[name] = t["startTime"] + t["responseEnd"]
+
+    page.on("requestfinished", finished)
+    page.goto(f"{base}/")
+    page.wait_for_selector("body[data-figures-ready]", timeout=120_000)
+    page.wait_for_selector("body[data-figures-frame]", state="attached", timeout=60_000)
+    found["figures painted (page's mark)"] = mark(page, "figures-painted")
+    found["figures painted (next frame)"] = mark(page, "figures-frame")
+    page.wait_for_selector("body[data-home-ready]", timeout=300_000)
+    found["whole home page"] = mark(page, "home-complete")
+    origin = float(page.evaluate("performance.timeOrigin"))
+    found["page's scripts ready (DOMContentLoaded)"] = float(page.evaluate(
+        "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"))
+    for name, at in answered.items():
+        for start, what in ANSWERS:
+            if name.startswith(start):
+                found[what] = at - origin
+    context.close()
+    return found
+
+
+def main(database_url: str, runs: int, port: int, province: str | None) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    engine = make_engine(database_url)
+    with Session(engine) as s:
+        tasks = s.execute(select(func.count()).select_from(Task)).scalar_one()
+    if not tasks:
+        raise SystemExit("no tasks: load them first with bench.million")
+    units = dict(sample_units(engine, 34)["province"])
+    engine.dispose()
+    unit = province or next(iter(units))
+    print(f"{tasks:,} tasks; home of {unit} as {units[unit]}, {runs} loads")
+    settings = bench_settings(port)
+    server = subprocess.Popen([sys.executable, "-m", "bench.dashboard_bench", "--serve",
+                               database_url, "--port", str(port)])
+    base = f"http://127.0.0.1:{port}"
+    samples: dict[str, list[float]] = defaultdict(list)
+    try:
+        wait_until_up(base)
+        token = issue_dev_token(settings, units[unit])
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=[
+                "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking"])
+            first = load_home(browser, base, token)
+            print("first load after the server started (not counted): "
+                  + ", ".join(f"{k} {v:.0f}" for k, v in first.items()))
+            for _ in range(runs):
+                for name, ms in load_home(browser, base, token).items():
+                    samples[name].append(ms)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print("ms from navigation start (marks) or request sent to response end: "
+          "p50 / p95 / max (loads)")
+    for name, values in sorted(samples.items(), key=lambda kv: (kv[0].startswith("request"),
+                                                                percentiles(kv[1])[0])):
+        p50, p95, top = percentiles(values)
+        print(f"  {name:<45} {p50:7.0f} {p95:7.0f} {top:7.0f} ({len(values)})")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True,
+                        help="the database bench.million loaded")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--port", type=int, default=8700)
+    parser.add_argument("--province", default=None,
+                        help="a province's unit id (default: the one with most communes)")
+    args = parser.parse_args()
+    main(args.database_url, args.runs, args.port, args.province)
