@@ -39,9 +39,11 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 
 from bench.chaos_checks import (
     Outcome,
+    cut_connections,
     exactly_once,
     growth,
     hung,
@@ -67,7 +69,17 @@ GRACE = 10.0  # an outage window ends this long after the cluster answers ready 
 REMINDER_GRACE = 30.0  # a reminder planned this long ago must be recorded by now
 ASSIGN = """mutation($input: AssignTaskInput!) { assignTask(input: $input) { id state } }"""
 ACCEPT = """mutation($id: ID!) { acceptTask(id: $id) { id state } }"""
+SUBMIT = """mutation($id: ID!) { submitOutput(id: $id, output: {description: "Báo cáo kết quả"})
+  { id state } }"""
+APPROVE = """mutation($id: ID!) { approveTask(id: $id) { id state } }"""
 LIST = """query { tasks(first: 20) { edges { node { id state } } } }"""
+# The load is balanced: every task accepted is then submitted and approved (closed), a task with
+# a reminder once its reminder is recorded (closed before, it would never be: a reminder late
+# after an outage must not be mistaken for a lost one), or CLOSE_ANYWAY seconds after it was
+# due; the assigners wait while MAX_OPEN are open, so what the soak measures is the processes'
+# memory under a steady state, not a growing number of tasks.
+MAX_OPEN = 150
+CLOSE_ANYWAY = 120.0
 PROCESSES = ("temporal", "worker1", "worker2", "api1", "api2", "proxy")
 
 
@@ -90,22 +102,38 @@ class Load:
     accepted: set[str] = field(default_factory=set)  # task ids whose acceptTask was acked
     planned: dict[str, datetime] = field(default_factory=dict)  # task id -> reminder due
     to_accept: list[str] = field(default_factory=list)
+    to_close: list[tuple[float, str]] = field(default_factory=list)  # (not before, task id)
+    done_with: set[str] = field(default_factory=set)  # closed, or given up on
+    approved: int = 0
+    # Whether a task's reminder is recorded in the read model (None: never waits for it).
+    reminded: Callable[[str], bool] | None = None
     stop: bool = False
     refused: int = 0
     codes: Counter[str] = field(default_factory=Counter)  # "op CODE" of each refusal
+    cuts: Counter[str] = field(default_factory=Counter)  # "op Exception" of each cut connection
 
-    async def call(self, http: httpx.AsyncClient, op: str, token: str, body: dict[str, object]
-                   ) -> dict[str, object] | None:
+    @property
+    def open(self) -> int:
+        return len(self.acked) - len(self.done_with)
+
+    async def call(self, http: httpx.AsyncClient, op: str, token: str, body: dict[str, object],
+                   *, replay_safe: str | None = None) -> dict[str, object] | None:
+        """`replay_safe`: the request's Idempotency-Key (a query, or a mutation carrying its
+        clientKey), which lets the proxy send it again to the other process when the first
+        died holding it (giaoviec.programs.haproxy_config)."""
         t0 = time.monotonic()
+        headers = {"Authorization": f"Bearer {token}"}
+        if replay_safe:
+            headers["Idempotency-Key"] = replay_safe
         try:
             answer = await asyncio.wait_for(
-                http.post("/graphql", json=body, headers={"Authorization": f"Bearer {token}"}),
-                BOUND)
+                http.post("/graphql", json=body, headers=headers), BOUND)
         except TimeoutError:
             self.outcomes.append(Outcome(op, t0, time.monotonic(), None, timed_out=True))
             return None
-        except httpx.TransportError:
+        except httpx.TransportError as exc:
             self.outcomes.append(Outcome(op, t0, time.monotonic(), None))
+            self.cuts[f"{op} {type(exc).__name__}"] += 1
             await asyncio.sleep(0.5)
             return None
         self.outcomes.append(Outcome(op, t0, time.monotonic(), answer.status_code))
@@ -124,6 +152,9 @@ class Load:
     async def assigner_loop(self, http: httpx.AsyncClient, n: int) -> None:
         i = 0
         while not self.stop:
+            if self.open >= MAX_OPEN:
+                await asyncio.sleep(0.2)
+                continue
             i += 1
             key = f"chaos-{n}-{i}-{uuid.uuid4().hex[:8]}"
             # One in three falls due while the run lasts: its overdue reminder is checked.
@@ -138,7 +169,7 @@ class Load:
                 "product": {"kind": "báo cáo", "description": "Báo cáo kết quả",
                             "measure": "Trình Chủ tịch"}, **spec}}}
             while not self.stop:  # the same clientKey until acknowledged, as a client does
-                data = await self.call(http, "assignTask", self.assigner, body)
+                data = await self.call(http, "assignTask", self.assigner, body, replay_safe=key)
                 if data is not None:
                     task_id = str(data["assignTask"]["id"])
                     self.acked[key] = task_id
@@ -160,16 +191,47 @@ class Load:
                                    {"query": ACCEPT, "variables": {"id": task_id}})
             if data is not None:
                 self.accepted.add(task_id)
+                planned = self.planned.get(task_id)
+                wait = (planned - datetime.now(UTC)).total_seconds() + 1 if planned else 0.0
+                self.to_close.append((time.monotonic() + max(0.0, wait), task_id))
+            else:
+                self.done_with.add(task_id)  # left open, refused or unanswered: not waited for
+
+    async def closer_loop(self, http: httpx.AsyncClient) -> None:
+        """The owner submits the product, the assigner approves it: the task is closed."""
+        while not self.stop:
+            ready = [item for item in self.to_close if item[0] <= time.monotonic()]
+            if not ready:
+                await asyncio.sleep(0.3)
+                continue
+            self.to_close.remove(ready[0])
+            task_id = ready[0][1]
+            planned = self.planned.get(task_id)
+            if (planned and self.reminded
+                    and datetime.now(UTC) < planned + timedelta(seconds=CLOSE_ANYWAY)
+                    and not await asyncio.to_thread(self.reminded, task_id)):
+                self.to_close.append((time.monotonic() + 3, task_id))
+                continue
+            variables = {"id": task_id}
+            submitted = await self.call(http, "submitOutput", self.owner,
+                                        {"query": SUBMIT, "variables": variables})
+            if submitted is not None and await self.call(
+                    http, "approveTask", self.assigner,
+                    {"query": APPROVE, "variables": variables}) is not None:
+                self.approved += 1
+            self.done_with.add(task_id)
 
     async def reader_loop(self, http: httpx.AsyncClient) -> None:
         while not self.stop:
-            await self.call(http, "tasks", self.owner, {"query": LIST})
+            await self.call(http, "tasks", self.owner, {"query": LIST},
+                            replay_safe=uuid.uuid4().hex)
             await asyncio.sleep(0.2)
 
     async def run(self, until: asyncio.Event) -> None:
         async with httpx.AsyncClient(base_url=self.base, timeout=BOUND + 5) as http:
             loops = [self.assigner_loop(http, n) for n in range(4)]
-            loops += [self.actor_loop(http), self.reader_loop(http)]
+            loops += [self.actor_loop(http), self.actor_loop(http), self.reader_loop(http)]
+            loops += [self.closer_loop(http) for _ in range(3)]
             tasks = [asyncio.create_task(loop) for loop in loops]
             await until.wait()
             self.stop = True
@@ -184,6 +246,7 @@ class Chaos:
     database_url: str
     outages: list[tuple[float, float]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    engine: Engine | None = None
 
     def pid(self, name: str) -> int | None:
         try:
@@ -229,6 +292,18 @@ class Chaos:
     async def restart_postgres(self) -> None:
         await self.sh("pg_ctlcluster", "15", "main", "restart")
 
+    def reminded(self, task_id: str) -> bool:
+        """Whether the task's reminder is in the read model (False while it cannot be read)."""
+        if self.engine is None:
+            self.engine = create_engine(self.database_url, pool_pre_ping=True, pool_size=2)
+        try:
+            with self.engine.connect() as db:
+                return db.execute(text(
+                    "SELECT 1 FROM taskevent WHERE task_id = :id AND action = 'remind' LIMIT 1"),
+                    {"id": task_id}).first() is not None
+        except Exception:  # the database restarting: wait and ask again
+            return False
+
     def read_model(self) -> tuple[list[str], dict[str, int], dict[str, list[datetime]]]:
         """Every chaos task's title, the accept events per task, the reminder events per task."""
         engine = create_engine(self.database_url)
@@ -267,6 +342,7 @@ class Chaos:
         window = [o for o in load.outcomes if o.start >= since]
         hanging = hung(window, BOUND)
         errors = server_errors_outside(window, self.outages)
+        cut = cut_connections(window)
         ops = len(window)
         statuses = Counter(str(o.status or "no answer") for o in window if o.status != 200)
         say(f"   requests in the window: {ops} ({sum(o.status == 200 for o in window)} "
@@ -286,7 +362,9 @@ class Chaos:
             f"max {lags[-1] if lags else float('nan'):.1f} s")
         say(f"   hung (> {BOUND:.0f} s): {len(hanging)} "
             f"{'OK' if not hanging else 'FAIL'}; 5xx or no answer outside the outage: "
-            f"{len(errors)} {'OK' if not errors else 'FAIL'}")
+            f"{len(errors)} {'OK' if not errors else 'FAIL'}; connections cut without an HTTP "
+            f"answer: {len(cut)} {'OK' if not cut else 'FAIL'}"
+            + (f" (so far: {dict(load.cuts)})" if cut else ""))
         for name, result in (("assign", tasks), ("accept", acts), ("reminder", remind)):
             if not result.ok:
                 self.failures.append(f"{title}: {name} missing {result.missing[:5]} "
@@ -296,11 +374,15 @@ class Chaos:
         if errors:
             self.failures.append(f"{title}: {len(errors)} 5xx outside the outage "
                                  f"({sorted({o.op for o in errors})})")
+        if cut:
+            self.failures.append(f"{title}: {len(cut)} connections cut without an answer "
+                                 f"({sorted({o.op for o in cut})})")
 
     async def soak(self, minutes: float) -> None:
         say(f"\n== soak: {minutes:g} min of the same load, memory sampled every 5 s")
         begin = time.monotonic()
         refused0 = self.load.refused
+        open0, approved0 = self.load.open, self.load.approved
         rss: dict[str, list[float]] = {name: [] for name in PROCESSES}
         while time.monotonic() - begin < minutes * 60:
             for name in PROCESSES:
@@ -315,6 +397,8 @@ class Chaos:
             f"{'OK' if not errors and not refused else 'FAIL'}")
         if errors or refused:
             self.failures.append(f"soak: {len(errors)} errors, {refused} refused")
+        say(f"   tasks open (assigned, not yet closed): {open0} → {self.load.open}; closed "
+            f"(submitted and approved) during the soak: {self.load.approved - approved0}")
         for name, samples in rss.items():
             if not samples:
                 continue
@@ -349,11 +433,13 @@ async def main_async(args: argparse.Namespace, env: dict[str, str]) -> int:
     base = f"http://127.0.0.1:{env['GIAOVIEC_PORT']}"
     load = Load(base, issue_dev_token(settings, "chutich"), issue_dev_token(settings, "snv.cb1"))
     chaos = Chaos(env, settings.data_dir / "cluster", load, env["CLUSTER_DATABASE_URL"])
+    load.reminded = chaos.reminded
     stop = asyncio.Event()
     runner = asyncio.create_task(load.run(stop))
     t0 = time.monotonic()
-    say(f"load: 4 assigners (1 in 3 with a deadline 20–90 s ahead), 1 acceptor, 1 reader, "
-        f"through HAProxy at {base}; bound {BOUND:.0f} s")
+    say(f"load: 4 assigners (1 in 3 with a deadline 20–90 s ahead; at most {MAX_OPEN} tasks "
+        f"open), 2 acceptors, 3 closers (submit + approve), 1 reader, through HAProxy at "
+        f"{base}; bound {BOUND:.0f} s")
     await asyncio.sleep(args.warmup)
     await chaos.check("warm-up", since=t0)
     await chaos.fault("kill -9 worker1, then start it again",
@@ -368,6 +454,8 @@ async def main_async(args: argparse.Namespace, env: dict[str, str]) -> int:
     await chaos.soak(args.soak_minutes)
     stop.set()
     await runner
+    if chaos.engine is not None:
+        chaos.engine.dispose()
     # Every reminder planned in the run, now all due: waited for, then checked once more.
     last = max(load.planned.values(), default=datetime.now(UTC))
     await asyncio.sleep(max(0.0, (last - datetime.now(UTC)).total_seconds() + 15))

@@ -65,6 +65,12 @@ def server_errors_outside(outcomes: Iterable[Outcome],
     return [o for o in bad if not during(o)]
 
 
+def cut_connections(outcomes: Iterable[Outcome]) -> list[Outcome]:
+    """Requests whose connection ended without any HTTP answer (refused or reset), not counting
+    those over the bound: the proxy must answer, with a 5xx if nothing else, whatever died."""
+    return [o for o in outcomes if o.status is None and not o.timed_out]
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-quantile (0..1) of the values, nan when there are none."""
     ordered = sorted(values)

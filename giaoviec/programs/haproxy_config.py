@@ -6,6 +6,7 @@ drift apart. deploy/haproxy.cfg is `python -m giaoviec.programs.haproxy_config -
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
@@ -19,16 +20,37 @@ global
 defaults
     mode http
     option forwardfor
-    option http-server-close
+    # One request per connection, on both sides. On a kept-alive client connection HAProxy
+    # answers a request that is not the connection's first and whose process closed without an
+    # answer by closing the client's connection silently (so that a browser retries a GET):
+    # for a POST that is a cut connection, the client left not knowing. First on its
+    # connection, the request gets the 502 below. The price: a TCP handshake per request
+    # between the client (a TLS terminator, a browser on the LAN) and the proxy. Upgrades to
+    # the live feed's websocket are unaffected (a tunnel).
+    option httpclose
     timeout connect 5s
     timeout client 60s
     timeout server 60s
     timeout tunnel 2h
     timeout http-request 10s
+    # A process killed mid-request must not leave the client with a cut connection: the proxy
+    # answers. A request that never reached a process (connection refused: it was just killed)
+    # is always safe to send again, to the other process (`redispatch 1`: every retry goes to
+    # another server). One that reached it and got no answer (empty-response: it died holding
+    # it; response-timeout) may have been carried out already, so it is sent again only when
+    # replaying it cannot do a thing twice: a GET/HEAD, or a request whose client declares it
+    # replay-safe with an `Idempotency-Key` header (a query, a mutation carrying its clientKey:
+    # a second assignTask with the same clientKey finds the first). Anything else, e.g. an
+    # acceptTask or a reportProgress without a key, gets the proxy's 502 with a body, never a
+    # reset: the client decides, knowing the action may or may not have been done.
     retries 2
-    # A request refused on connect (a process just killed) is sent to the other one.
-    option redispatch
-
+    option redispatch 1
+    retry-on conn-failure empty-response response-timeout
+    # A request is read whole before it is sent on (bodies are small: GraphQL, an upload within
+    # the API's limit), so a replay has all of it.
+    option http-buffer-request
+    # The proxy's own answers, in the API's error shape (see ERRORS).
+{errors}
 frontend giaoviec
     bind {bind}
     # Every request carries an id through the proxy into the API's JSON logs.
@@ -37,6 +59,11 @@ frontend giaoviec
     # The processes' metrics are for the operators' Prometheus, which scrapes each process
     # directly: never served to the outside through here.
     http-request deny deny_status 403 if {{ path_beg /metrics }}
+    # Only a request that cannot do a thing twice may be replayed after it reached a process
+    # (see `retry-on` above); a connection failure is retried whatever the request.
+    acl replay_safe method GET HEAD
+    acl replay_safe req.hdr(idempotency-key) -m found
+    http-request disable-l7-retry unless replay_safe
     default_backend api
 
 backend api
@@ -45,7 +72,12 @@ backend api
     option httpchk
     http-check send meth GET uri /health/ready ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
-    default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions{dns_options}
+    # Checked every second (every 250 ms while changing state): two failures take a process
+    # out, two successes put it back. A connection refused by a live request marks it down
+    # at once (`observe layer4`): a killed process is out before its next check. Sessions
+    # are left to finish when a process is marked down (a process failing readiness, as
+    # while Temporal is down, still answers its in-flight requests and live feeds).
+    default-server {checks}{dns_options}
 {servers}
 """
 
@@ -61,6 +93,31 @@ resolvers dns
 DNS_OPTIONS = " resolvers dns init-addr last,libc,none"
 
 
+CHECKS = ("inter 1s fastinter 250ms downinter 1s fall 2 rise 2 "
+          "observe layer4 error-limit 1 on-error mark-down")
+# What the proxy answers itself, in the API's error shape (api/http_errors.py) with the code
+# UNAVAILABLE: 502 (a process died holding the request, not replayed: it may have been done),
+# 503 (no process ready), 504 (no answer within `timeout server`: it may have been done).
+_MAY_BE_DONE = ("Máy chủ xử lý không trả lời yêu cầu này; yêu cầu có thể đã được thực hiện, "
+                "đề nghị kiểm tra lại trước khi gửi lại.")
+ERRORS = {
+    502: _MAY_BE_DONE,
+    503: "Hệ thống tạm thời chưa sẵn sàng, đề nghị thử lại sau ít phút.",
+    504: _MAY_BE_DONE,
+}
+
+
+def _error_lines() -> str:
+    lines = []
+    for status, message in ERRORS.items():
+        body = json.dumps({"errors": [{"message": message,
+                                       "extensions": {"code": "UNAVAILABLE"}}]},
+                          ensure_ascii=False)
+        lines.append(f"    http-error status {status} content-type "
+                     f"\"application/json; charset=utf-8\" string '{body}'\n")
+    return "".join(lines)
+
+
 def render(bind: str, servers: Sequence[str], *, pid_file: str | None = None,
            dns: str | None = None) -> str:
     """`servers` are `host:port` of the API processes, in order (api1, api2, …); `dns` is the
@@ -72,7 +129,8 @@ def render(bind: str, servers: Sequence[str], *, pid_file: str | None = None,
     extra = f"    pidfile {pid_file}\n" if pid_file else ""
     return TEMPLATE.format(bind=bind, servers=lines, global_extra=extra,
                            resolvers=RESOLVERS.format(dns=dns) if dns else "",
-                           dns_options=DNS_OPTIONS if dns else "")
+                           dns_options=DNS_OPTIONS if dns else "",
+                           errors=_error_lines(), checks=CHECKS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

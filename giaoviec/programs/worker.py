@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -46,6 +47,21 @@ RUNNER = SandboxedWorkflowRunner(
         "holidays", "domain", "workflows.contracts", "workflows.converter")
 )
 
+# A workflow's next task goes to the sticky queue of the worker that cached it; when that worker
+# is dead (kill -9, a crashed pod) Temporal hands the task to the shared queue only after this
+# long. The SDK's default, 10 s, made every reminder due on a killed worker ~11 s late
+# (docs/benchmarks.md, "Faults survived"). 2 s keeps them within the 5 s target; the price, a
+# live but busy worker that takes longer than 2 s to poll loses the task to another worker, which
+# replays the history first (correct, only slower).
+STICKY_QUEUE_TIMEOUT = timedelta(seconds=2)
+
+# Each workflow the worker keeps cached holds its sandbox (its own import of the workflow
+# modules) and its state: ~150 KB (a soak that only opened tasks grew a worker by ~160 MB on
+# its way to the former 1,000). A task wakes rarely (a reminder days apart, a person's action),
+# so an evicted one is replayed from its short history when it does; 500 bounds a worker's
+# cache near 75 MB whatever the number of open tasks.
+MAX_CACHED_WORKFLOWS = 500
+
 
 class _ActivityLogs(ActivityInboundInterceptor):
     """Each activity's log lines carry the task it works for (its workflow's id names it);
@@ -86,7 +102,7 @@ def build_worker_activities(
 
 def build_worker(
     client: Client, engine: Engine, task_queue: str, *, max_threads: int = 16,
-    max_cached_workflows: int = 1000, settings: Settings | None = None,
+    max_cached_workflows: int = MAX_CACHED_WORKFLOWS, settings: Settings | None = None,
     calendar: WorkingCalendar | None = None,
 ) -> Worker:
     """Sync read-model activities run on a thread pool so they never block the event loop."""
@@ -100,5 +116,6 @@ def build_worker(
         activity_executor=ThreadPoolExecutor(max_workers=max_threads),
         max_concurrent_activities=max_threads,
         max_cached_workflows=max_cached_workflows,
+        sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
         interceptors=[Observed()],
     )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bench.chaos_checks import (
     Outcome,
+    cut_connections,
     exactly_once,
     growth,
     hung,
@@ -56,3 +57,10 @@ def test_percentile() -> None:
     assert percentile([3.0, 1.0, 2.0, 4.0], 0.5) == 3.0
     assert percentile([3.0, 1.0, 2.0, 4.0], 0.99) == 4.0
     assert math.isnan(percentile([], 0.5))
+
+
+def test_a_cut_connection_counts_wherever_it_happens_a_5xx_answer_does_not() -> None:
+    cut = Outcome("acceptTask", 10, 10.1, None)
+    answered = Outcome("acceptTask", 10, 10.1, 502)
+    over_the_bound = Outcome("assignTask", 5, 35, None, timed_out=True)
+    assert cut_connections([cut, answered, over_the_bound, Outcome("tasks", 0, 1, 200)]) == [cut]
