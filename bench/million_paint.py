@@ -10,7 +10,8 @@ Per load, from navigation start:
 - the first frame after it (a mark the bench adds: requestAnimationFrame, then a task, once
   the cards are in): what the eye sees;
 - the whole home page (`home-complete`), and each GraphQL request the page sends (request
-  sent to response end; the page sends its five home queries at once, after `me`);
+  sent to response end; the page asks the figures with `me`, the four other home queries
+  together once the figures are in);
 - where the time to the figures went: the page's scripts ready (DOMContentLoaded), `me`'s
   answer in, the figures' answer in.
 
@@ -52,8 +53,10 @@ new MutationObserver((_, watcher) => {
            { subtree: true, attributes: true, attributeFilter: ["data-figures-ready"] });
 """
 
-# The requests whose answers the figures wait for (by the start of their label).
-ANSWERS = (("me ", "`me` answered"), ("unit(id: $u) { id name", "figures answered"))
+# The requests whose answers the figures wait for (by the start of their label): the figures
+# as the page asks them now (the viewer's jurisdiction) or did before (the unit by its id).
+ANSWERS = (("me { id ", "`me` answered"), ("me { jurisdiction ", "figures answered"),
+           ("unit(id: $u) { id name", "figures answered"))
 
 
 def mark(page: Any, name: str) -> float:

@@ -7,7 +7,7 @@ import { gql } from "./api.js";
 import { renderAssign } from "./assign.js";
 import { h } from "./dom.js";
 import { renderOfficial, renderOverdue, renderUnit } from "./drill.js";
-import { renderHome } from "./home.js";
+import { askFigures, renderHome } from "./home.js";
 import { LABELS_QUERY, useLabels } from "./labels.js";
 import { connectLive } from "./live.js";
 import { renderMine } from "./mine.js";
@@ -35,13 +35,14 @@ const PAGES = {
 function route() {
   const parts = (window.location.hash || "#/").slice(2).split("/").map(decodeURIComponent);
   const [name, render] = PAGES[parts[0]] || ["home", renderHome];
-  return { name, id: parts[1], render: (nav) => render(nav, parts[1]) };
+  return { name, id: parts[1], render: (nav, early) => render(nav, parts[1], early) };
 }
 
-async function navigate({ quiet = false, focus = !quiet } = {}) {
+// `early`: the home's figures, already asked (start); used only if home is still the page.
+async function navigate({ quiet = false, focus = !quiet, early = null } = {}) {
   const nav = begin(route(), quiet);
   try {
-    await nav.route.render(nav);
+    await nav.route.render(nav, nav.route.name === "home" ? early : null);
     if (focus && nav.current) {
       const h1 = app.querySelector("h1");
       if (h1) { h1.setAttribute("tabindex", "-1"); h1.focus({ preventScroll: false }); }
@@ -78,9 +79,13 @@ function refresh(gap = 0) {
 }
 
 async function start() {
+  // Opening on the home page: its figures need only the signed-in viewer (the session), so
+  // they go out with `me`, not after it.
+  const asking = gql(START);
+  const early = route().name === "home" ? askFigures() : null;
   let data;
   try {
-    data = await gql(START);
+    data = await asking;
   } catch {
     return; // UNAUTHENTICATED already sent the browser to the sign-in page
   }
@@ -90,7 +95,7 @@ async function start() {
   if (isLeader()) document.getElementById("nav-assign").hidden = false;
   onActed(() => refresh());
   window.addEventListener("hashchange", () => navigate());
-  await navigate({ focus: false });
+  await navigate({ focus: false, early });
   connectLive(document.getElementById("live"), (taskId) => {
     const r = currentRoute();
     if (r?.name !== "task" || r.id === taskId) refresh(LIVE_GAP_SECONDS * 1000);
