@@ -10,8 +10,8 @@ Per load, from navigation start:
 - the first frame after it (a mark the bench adds: requestAnimationFrame, then a task, once
   the cards are in): what the eye sees;
 - the whole home page (`home-complete`), and each GraphQL request the page sends (request
-  sent to response end; the page asks the figures with `me`, the four other home queries
-  together once the figures are in);
+  sent to response end; the page asks the figures with `me`, in one request, and the four
+  other home queries together once the figures are in);
 - where the time to the figures went: the page's scripts ready (DOMContentLoaded), `me`'s
   answer in, the figures' answer in.
 
@@ -22,6 +22,7 @@ Per load, from navigation start:
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -53,10 +54,18 @@ new MutationObserver((_, watcher) => {
            { subtree: true, attributes: true, attributeFilter: ["data-figures-ready"] });
 """
 
-# The requests whose answers the figures wait for (by the start of their label): the figures
-# as the page asks them now (the viewer's jurisdiction) or did before (the unit by its id).
-ANSWERS = (("me { id ", "`me` answered"), ("me { jurisdiction ", "figures answered"),
-           ("unit(id: $u) { id name", "figures answered"))
+def answers(query: str) -> list[str]:
+    """What a request's answer brings that the figures wait for: `me`; the figures, asked
+    with `me` (the viewer's jurisdiction's counts in `Start`, as the page asks them now), on
+    their own of the viewer's jurisdiction, or of the unit by its id (as it asked them before)."""
+    body = " ".join(query.split())
+    found = []
+    if body.startswith("query Start"):
+        found.append("`me` answered")
+    if ("jurisdiction { id name" in body and "countsWithDescendants" in body) or (
+            "unit(id: $u) { id name countsWithDescendants" in body):
+        found.append("figures answered")
+    return found
 
 
 def mark(page: Any, name: str) -> float:
@@ -77,7 +86,8 @@ def load_home(browser: Any, base: str, token: str) -> dict[str, float]:
             t = request.timing
             name = label(request.post_data)
             found[f"request: {name}"] = t["responseEnd"] - t["requestStart"]
-            answered[name] = t["startTime"] + t["responseEnd"]
+            for what in answers(json.loads(request.post_data or "{}").get("query", "")):
+                answered[what] = t["startTime"] + t["responseEnd"]
 
     page.on("requestfinished", finished)
     page.goto(f"{base}/")
@@ -90,10 +100,8 @@ def load_home(browser: Any, base: str, token: str) -> dict[str, float]:
     origin = float(page.evaluate("performance.timeOrigin"))
     found["page's scripts ready (DOMContentLoaded)"] = float(page.evaluate(
         "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"))
-    for name, at in answered.items():
-        for start, what in ANSWERS:
-            if name.startswith(start):
-                found[what] = at - origin
+    for what, at in answered.items():
+        found[what] = at - origin
     context.close()
     return found
 

@@ -7,7 +7,7 @@ import { gql } from "./api.js";
 import { renderAssign } from "./assign.js";
 import { h } from "./dom.js";
 import { renderOfficial, renderOverdue, renderUnit } from "./drill.js";
-import { askFigures, renderHome } from "./home.js";
+import { JURISDICTION_FIGURES, renderHome } from "./home.js";
 import { LABELS_QUERY, useLabels } from "./labels.js";
 import { connectLive } from "./live.js";
 import { renderMine } from "./mine.js";
@@ -19,9 +19,10 @@ const REFRESH_SECONDS = 60; // deadlines pass without events: re-ask the figures
 const LIVE_GAP_SECONDS = 3; // live events re-ask the page at most this often
 const app = document.getElementById("app");
 
-// Who is looking and the names of things, in one request.
-const START = `query Start { me { id fullName title roles unit { id name kind }
-  jurisdiction { id name kind } } ${LABELS_QUERY} }`;
+// Who is looking and the names of things, in one request; opening on the home page, its
+// figures too (`more`: asked of the viewer's jurisdiction).
+const startQuery = (more = "") => `query Start { me { id fullName title roles unit { id name kind }
+  jurisdiction { id name kind ${more} } } ${LABELS_QUERY} }`;
 
 const PAGES = {
   "don-vi": ["unit", renderUnit],
@@ -80,9 +81,11 @@ function refresh(gap = 0) {
 
 async function start() {
   // Opening on the home page: its figures need only the signed-in viewer (the session), so
-  // they go out with `me`, not after it.
-  const asking = gql(START);
-  const early = route().name === "home" ? askFigures() : null;
+  // they are asked with `me`, not after it.
+  const home = route().name === "home";
+  const asking = gql(startQuery(home ? JURISDICTION_FIGURES : ""));
+  const early = home ? asking.then((d) => ({ me: { jurisdiction: d.me.jurisdiction } })) : null;
+  early?.catch(() => {}); // the same failure as `asking`'s, handled below
   let data;
   try {
     data = await asking;

@@ -9,9 +9,10 @@ import {
 } from "./parts.js";
 import { drawTrend } from "./trend.js";
 
-// The viewer's own jurisdiction: askable before `me` is answered (app.js sends it with `me`).
-const FIGURES = `query Figures { me { jurisdiction { id name
-  countsWithDescendants { ${COUNTS} } } } }`;
+// The viewer's own jurisdiction's figures: app.js asks them with `me` when the page opens
+// here (`early` below), the page itself on coming back or refreshing.
+export const JURISDICTION_FIGURES = `countsWithDescendants { ${COUNTS} }`;
+const FIGURES = `query Figures { me { jurisdiction { id name ${JURISDICTION_FIGURES} } } }`;
 const LISTS = `query Lists($u: ID!) {
   flagged: tasks(first: 20, filter: { unitId: $u, flagged: true, role: ANY }) {
     totalCount edges { node { ${TASK_LINE} } } }
@@ -25,13 +26,6 @@ const TREND = `query Trend($u: ID!) { tallyTrend(unitId: $u, weeks: 12) {
   period title asOf stored counts { ${COUNTS} } } }`;
 
 const RANKING_TITLE = "Xếp hạng đơn vị theo tỷ lệ hoàn thành đúng hạn";
-
-// The figures, asked ahead by app.js while the page starts (`early` for renderHome).
-export function askFigures() {
-  const asked = gql(FIGURES);
-  asked.catch(() => {}); // whoever takes it handles its failure
-  return asked;
-}
 
 export async function renderHome(nav, _id, early = null) {
   const ask = (query, variables) => gql(query, variables, nav.signal);
