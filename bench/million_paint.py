@@ -72,8 +72,9 @@ def mark(page: Any, name: str) -> float:
     return float(page.evaluate(f"performance.getEntriesByName('{name}')[0].startTime"))
 
 
-def load_home(browser: Any, base: str, token: str) -> dict[str, float]:
-    """One load of `/` in a fresh context: the marks and each GraphQL request's time, ms."""
+def load_home(browser: Any, base: str, token: str, reload: bool = False) -> dict[str, float]:
+    """One load of `/` in a fresh context (`reload`: the load after a first one in it, its
+    files in the browser's cache): the marks and each GraphQL request's time, ms."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
     page = context.new_page()
@@ -91,6 +92,11 @@ def load_home(browser: Any, base: str, token: str) -> dict[str, float]:
 
     page.on("requestfinished", finished)
     page.goto(f"{base}/")
+    if reload:
+        page.wait_for_selector("body[data-home-ready]", timeout=300_000)
+        found.clear()
+        answered.clear()
+        page.reload()
     page.wait_for_selector("body[data-figures-ready]", timeout=120_000)
     page.wait_for_selector("body[data-figures-frame]", state="attached", timeout=60_000)
     found["figures painted (page's mark)"] = mark(page, "figures-painted")
@@ -106,7 +112,8 @@ def load_home(browser: Any, base: str, token: str) -> dict[str, float]:
     return found
 
 
-def main(database_url: str, runs: int, port: int, province: str | None) -> None:
+def main(database_url: str, runs: int, port: int, province: str | None,
+         reload: bool = False) -> None:
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
@@ -118,7 +125,8 @@ def main(database_url: str, runs: int, port: int, province: str | None) -> None:
     units = dict(sample_units(engine, 34)["province"])
     engine.dispose()
     unit = province or next(iter(units))
-    print(f"{tasks:,} tasks; home of {unit} as {units[unit]}, {runs} loads")
+    print(f"{tasks:,} tasks; home of {unit} as {units[unit]}, {runs} loads"
+          + (" (each a reload, the page's files cached)" if reload else ""))
     settings = bench_settings(port)
     server = subprocess.Popen([sys.executable, "-m", "bench.dashboard_bench", "--serve",
                                database_url, "--port", str(port)])
@@ -131,11 +139,11 @@ def main(database_url: str, runs: int, port: int, province: str | None) -> None:
             browser = p.chromium.launch(executable_path=chromium, args=[
                 "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-background-networking"])
-            first = load_home(browser, base, token)
+            first = load_home(browser, base, token, reload)
             print("first load after the server started (not counted): "
                   + ", ".join(f"{k} {v:.0f}" for k, v in first.items()))
             for _ in range(runs):
-                for name, ms in load_home(browser, base, token).items():
+                for name, ms in load_home(browser, base, token, reload).items():
                     samples[name].append(ms)
             browser.close()
     finally:
@@ -158,5 +166,7 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=8700)
     parser.add_argument("--province", default=None,
                         help="a province's unit id (default: the one with most communes)")
+    parser.add_argument("--reload", action="store_true",
+                        help="time a reload of the page in its context (its files cached)")
     args = parser.parse_args()
-    main(args.database_url, args.runs, args.port, args.province)
+    main(args.database_url, args.runs, args.port, args.province, args.reload)
