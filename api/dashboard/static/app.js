@@ -58,13 +58,17 @@ async function navigate({ quiet = false, focus = !quiet, early = null } = {}) {
 
 // Re-ask what is in view, unless the viewer is typing into it or a page is still loading.
 // `gap`: at least that long after the last re-ask (live events come in bursts, and every
-// query is charged to the viewer's cost budget per minute).
+// query is charged to the viewer's cost budget per minute). A tab nobody looks at asks
+// nothing: it re-asks once when it is shown again (a leader's other tabs would otherwise
+// spend his budget).
 let pending = null;
 let lastAsked = 0;
+let staleWhileHidden = false;
 function refresh(gap = 0) {
   clearTimeout(pending);
   const wait = Math.max(150, lastAsked + gap - Date.now());
   pending = setTimeout(async () => {
+    if (document.hidden) { staleWhileHidden = true; return; }
     if (currentRoute()?.name === "assign") return;
     if (inFlight()) { refresh(); return; }
     const active = document.activeElement;
@@ -104,6 +108,9 @@ async function start() {
     if (r?.name !== "task" || r.id === taskId) refresh(LIVE_GAP_SECONDS * 1000);
   });
   setInterval(refresh, REFRESH_SECONDS * 1000);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && staleWhileHidden) { staleWhileHidden = false; refresh(); }
+  });
 }
 
 start();
