@@ -303,6 +303,27 @@ def test_a_hidden_tab_asks_nothing_until_it_is_shown(browser: Any, site: Site) -
     assert figure(page, "total") == before + 1 and asked
 
 
+def test_only_what_cannot_be_done_twice_may_be_replayed(browser: Any, site: Site) -> None:
+    """The proxy replays a request a dying API held only when it carries an Idempotency-Key:
+    the page's queries do, a mutation without a clientKey never does."""
+    page = open_as(browser, site, COMMUNE_OFFICER)
+    sent: list[tuple[str, str | None]] = []
+    page.on("request", lambda r: sent.append((r.post_data or "", r.headers.get(
+        "idempotency-key"))) if "/graphql" in r.url else None)
+    page.reload()
+    page.wait_for_selector("body[data-home-ready]")
+    queries = [key for body, key in sent if '"query":"query' in body.replace(" ", "")]
+    assert queries and all(queries)
+    page.evaluate("""() => {
+      const base = document.querySelector('script[type="module"]').src.replace(/[^/]+$/, "");
+      return import(base + "api.js").then(({ gql }) => gql(
+        "mutation { markNotificationsRead(ids: []) }").catch(() => null));
+    }""")
+    page.wait_for_timeout(500)
+    mutations = [key for body, key in sent if '"query":"mutation' in body.replace(" ", "")]
+    assert mutations == [None]
+
+
 def test_user_text_is_shown_as_text(browser: Any, site: Site) -> None:
     hostile = '<img src=x onerror="document.body.dataset.pwned=1"><b>Rà soát</b>'
     task = site.gql("chutich", ASSIGN, input=task_input(
