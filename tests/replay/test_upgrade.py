@@ -14,11 +14,12 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from activities.readmodel import ReadModelActivities
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import Action, TaskState
+from giaoviec.programs.temporal import DATA_CONVERTER
 from giaoviec.programs.worker import RUNNER, WORKFLOWS, build_worker
 from giaoviec.services.tasks import TaskService
 from tests.replay.legacy_task_workflow_v1 import TaskWorkflow as LegacyTaskWorkflow
@@ -30,6 +31,7 @@ from workflows.contracts import (
     RecordInput,
     workflow_id_for,
 )
+from workflows.task import LATER_CHANGE_STANDS_PATCH
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 QUEUE = "upgrade"
@@ -142,5 +144,13 @@ async def test_a_reminder_written_late_does_not_undo_a_later_change_on_an_old_ta
             assert finished.state is TaskState.COMPLETED
     trail = events(db, task.id)
     assert [e.action for e in trail][-4:] == ["return", "remind", "submit", "approve"]
+    # The run took the new path (its marker is in the history), and replays as it ran.
+    history = await env.client.get_workflow_handle(workflow_id_for(task.id)).fetch_history()
+    markers = [p.data for e in history.events if e.HasField("marker_recorded_event_attributes")
+               for d in e.marker_recorded_event_attributes.details.values()
+               for p in d.payloads]
+    assert any(LATER_CHANGE_STANDS_PATCH.encode() in m for m in markers), markers
+    await Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER,
+                   workflow_runner=RUNNER).replay_workflow(history)
     assert [e.seq for e in trail] == list(range(1, len(trail) + 1))
     assert task_row(db, task.id).state == TaskState.COMPLETED.value
