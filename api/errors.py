@@ -1,7 +1,8 @@
 """Errors as clients see them: a Vietnamese message and a stable `extensions.code` from
 UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, VALIDATION, CONFLICT, ILLEGAL_TRANSITION, UNAVAILABLE
-(and, for VALIDATION, `extensions.fields`). Anything unexpected is masked as INTERNAL: no stack
-trace, SQL or internal name ever leaves the server (it is logged instead)."""
+(and, for VALIDATION, `extensions.fields`); the database or Temporal away is UNAVAILABLE.
+Anything unexpected is masked as INTERNAL: no stack trace, SQL or internal name ever leaves the
+server (it is logged instead)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from domain.errors import DomainError, read_unavailable
+from giaoviec.services.temporal_away import away
 
 log = logging.getLogger("giaoviec.api")
 INTERNAL = "INTERNAL"
@@ -72,12 +76,17 @@ def _malformed(error: GraphQLError) -> GraphQLError:
     return _unreadable(error, error.message) or error
 
 
-def public_error(error: GraphQLError) -> GraphQLError:
+def public_error(error: GraphQLError, *, reading: bool = False) -> GraphQLError:
+    """`reading`: the request was a query (or a subscription), so it changed nothing."""
     cause = error.original_error
     if cause is None:  # the request itself is malformed
         return _malformed(error)
     if isinstance(cause, DomainError):
         return _domain_error(error, cause)
+    if (gone := away(cause, reading=reading)) is not None:
+        # Temporal is away (a change that knows it is safe to send again says so itself, in
+        # the service): UNAVAILABLE, and a change may have been done — never INTERNAL.
+        return _domain_error(error, gone)
     if isinstance(cause, OperationalError | InterfaceError):
         # The database is away (a changing request says so itself, in the service): a reader
         # hears UNAVAILABLE — try again shortly — not INTERNAL.
@@ -86,7 +95,7 @@ def public_error(error: GraphQLError) -> GraphQLError:
     if isinstance(cause, GraphQLError):  # a limit refusing the query, a value unreadable
         if (unreadable := _unreadable(error, cause.message)) is not None:
             return unreadable
-        return public_error(cause) if cause.original_error else GraphQLError(
+        return public_error(cause, reading=reading) if cause.original_error else GraphQLError(
             cause.message, nodes=error.nodes, path=error.path,
             extensions={"code": "VALIDATION", **(cause.extensions or {})})
     log.error("unexpected error in %s", error.path, exc_info=cause)
@@ -99,4 +108,13 @@ class PublicErrors(SchemaExtension):
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
-            result.errors = [public_error(e) for e in result.errors]
+            reading = _reading(self.execution_context)
+            result.errors = [public_error(e, reading=reading) for e in result.errors]
+
+
+def _reading(context: ExecutionContext) -> bool:
+    """Whether the operation could change nothing (a query; no operation that ran at all)."""
+    try:
+        return context.operation_type is not OperationType.MUTATION
+    except RuntimeError:  # no document, no operation: nothing ran
+        return True

@@ -126,7 +126,7 @@ class GiaoviecSchema(strawberry.Schema):
 async def _public_results(source: AsyncIterator[Any]) -> AsyncIterator[Any]:
     async for result in source:
         if getattr(result, "errors", None):
-            result.errors = [public_error(e) for e in result.errors]
+            result.errors = [public_error(e, reading=True) for e in result.errors]
         yield result
 
 

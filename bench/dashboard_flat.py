@@ -62,8 +62,11 @@ def dashboard_queries() -> dict[str, str]:
     js = "\n".join(f.read_text(encoding="utf-8") for f in sorted(STATIC.glob("*.js")))
     consts = dict(re.findall(r"const (\w+) = [`\"](.*?)[`\"];", js, re.S))
 
-    def expand(text: str) -> str:
-        return re.sub(r"\$\{(\w+)\}", lambda m: consts.get(m.group(1), m.group(0)), text)
+    def expand(text: str, depth: int = 0) -> str:
+        # A constant may be built of others built of others (FIGURES of JURISDICTION_FIGURES
+        # of COUNTS): expand until none is left, a few levels at most.
+        done = re.sub(r"\$\{(\w+)\}", lambda m: consts.get(m.group(1), m.group(0)), text)
+        return done if done == text or depth > 5 else expand(done, depth + 1)
 
     return {name: expand(text) for name, text in consts.items()
             if re.match(r"\s*(query\b|\{)", expand(text))}

@@ -10,7 +10,8 @@ Per load, from navigation start:
 - the first frame after it (a mark the bench adds: requestAnimationFrame, then a task, once
   the cards are in): what the eye sees;
 - the whole home page (`home-complete`), and each GraphQL request the page sends (request
-  sent to response end; the page sends its five home queries at once, after `me`);
+  sent to response end; the page asks the figures with `me`, in one request, and the four
+  other home queries together once the figures are in);
 - where the time to the figures went: the page's scripts ready (DOMContentLoaded), `me`'s
   answer in, the figures' answer in.
 
@@ -21,6 +22,7 @@ Per load, from navigation start:
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -52,16 +54,27 @@ new MutationObserver((_, watcher) => {
            { subtree: true, attributes: true, attributeFilter: ["data-figures-ready"] });
 """
 
-# The requests whose answers the figures wait for (by the start of their label).
-ANSWERS = (("me ", "`me` answered"), ("unit(id: $u) { id name", "figures answered"))
+def answers(query: str) -> list[str]:
+    """What a request's answer brings that the figures wait for: `me`; the figures, asked
+    with `me` (the viewer's jurisdiction's counts in `Start`, as the page asks them now), on
+    their own of the viewer's jurisdiction, or of the unit by its id (as it asked them before)."""
+    body = " ".join(query.split())
+    found = []
+    if body.startswith("query Start"):
+        found.append("`me` answered")
+    if ("jurisdiction { id name" in body and "countsWithDescendants" in body) or (
+            "unit(id: $u) { id name countsWithDescendants" in body):
+        found.append("figures answered")
+    return found
 
 
 def mark(page: Any, name: str) -> float:
     return float(page.evaluate(f"performance.getEntriesByName('{name}')[0].startTime"))
 
 
-def load_home(browser: Any, base: str, token: str) -> dict[str, float]:
-    """One load of `/` in a fresh context: the marks and each GraphQL request's time, ms."""
+def load_home(browser: Any, base: str, token: str, reload: bool = False) -> dict[str, float]:
+    """One load of `/` in a fresh context (`reload`: the load after a first one in it, its
+    files in the browser's cache): the marks and each GraphQL request's time, ms."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
     page = context.new_page()
@@ -74,10 +87,16 @@ def load_home(browser: Any, base: str, token: str) -> dict[str, float]:
             t = request.timing
             name = label(request.post_data)
             found[f"request: {name}"] = t["responseEnd"] - t["requestStart"]
-            answered[name] = t["startTime"] + t["responseEnd"]
+            for what in answers(json.loads(request.post_data or "{}").get("query", "")):
+                answered[what] = t["startTime"] + t["responseEnd"]
 
     page.on("requestfinished", finished)
     page.goto(f"{base}/")
+    if reload:
+        page.wait_for_selector("body[data-home-ready]", timeout=300_000)
+        found.clear()
+        answered.clear()
+        page.reload()
     page.wait_for_selector("body[data-figures-ready]", timeout=120_000)
     page.wait_for_selector("body[data-figures-frame]", state="attached", timeout=60_000)
     found["figures painted (page's mark)"] = mark(page, "figures-painted")
@@ -87,15 +106,14 @@ def load_home(browser: Any, base: str, token: str) -> dict[str, float]:
     origin = float(page.evaluate("performance.timeOrigin"))
     found["page's scripts ready (DOMContentLoaded)"] = float(page.evaluate(
         "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"))
-    for name, at in answered.items():
-        for start, what in ANSWERS:
-            if name.startswith(start):
-                found[what] = at - origin
+    for what, at in answered.items():
+        found[what] = at - origin
     context.close()
     return found
 
 
-def main(database_url: str, runs: int, port: int, province: str | None) -> None:
+def main(database_url: str, runs: int, port: int, province: str | None,
+         reload: bool = False) -> None:
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
@@ -107,7 +125,8 @@ def main(database_url: str, runs: int, port: int, province: str | None) -> None:
     units = dict(sample_units(engine, 34)["province"])
     engine.dispose()
     unit = province or next(iter(units))
-    print(f"{tasks:,} tasks; home of {unit} as {units[unit]}, {runs} loads")
+    print(f"{tasks:,} tasks; home of {unit} as {units[unit]}, {runs} loads"
+          + (" (each a reload, the page's files cached)" if reload else ""))
     settings = bench_settings(port)
     server = subprocess.Popen([sys.executable, "-m", "bench.dashboard_bench", "--serve",
                                database_url, "--port", str(port)])
@@ -120,11 +139,11 @@ def main(database_url: str, runs: int, port: int, province: str | None) -> None:
             browser = p.chromium.launch(executable_path=chromium, args=[
                 "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-background-networking"])
-            first = load_home(browser, base, token)
+            first = load_home(browser, base, token, reload)
             print("first load after the server started (not counted): "
                   + ", ".join(f"{k} {v:.0f}" for k, v in first.items()))
             for _ in range(runs):
-                for name, ms in load_home(browser, base, token).items():
+                for name, ms in load_home(browser, base, token, reload).items():
                     samples[name].append(ms)
             browser.close()
     finally:
@@ -147,5 +166,7 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=8700)
     parser.add_argument("--province", default=None,
                         help="a province's unit id (default: the one with most communes)")
+    parser.add_argument("--reload", action="store_true",
+                        help="time a reload of the page in its context (its files cached)")
     args = parser.parse_args()
-    main(args.database_url, args.runs, args.port, args.province)
+    main(args.database_url, args.runs, args.port, args.province, args.reload)

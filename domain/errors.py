@@ -21,7 +21,8 @@ class Code:
     VALIDATION = "VALIDATION"
     CONFLICT = "CONFLICT"
     ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
-    # The database is away: nothing was changed, the same request may be sent again.
+    # A dependency (the database, Temporal) is away: try again shortly; the message says
+    # whether nothing was changed, the same request is safe again, or it may have been done.
     UNAVAILABLE = "UNAVAILABLE"
 
 
@@ -63,6 +64,22 @@ def unavailable() -> DomainError:
     """The database is away: nothing was changed, the same request may be sent again."""
     return DomainError(Code.UNAVAILABLE, "Hệ thống tạm thời không ghi được dữ liệu, thao tác "
                        "chưa được thực hiện; đề nghị thử lại sau ít phút.")
+
+
+def unavailable_retry_safe() -> DomainError:
+    """A dependency went away mid-request; the request names itself (clientKey), so sending
+    the very same one again finishes it and never does it twice."""
+    return DomainError(Code.UNAVAILABLE, "Hệ thống tạm thời không xử lý xong yêu cầu; đề nghị "
+                       "gửi lại đúng yêu cầu này (cùng mã clientKey) sau ít phút, thao tác sẽ "
+                       "không bị thực hiện hai lần.")
+
+
+def unavailable_unsure() -> DomainError:
+    """A dependency went away after the change may have reached it: it may have been done, so
+    look before sending it again."""
+    return DomainError(Code.UNAVAILABLE, "Hệ thống tạm thời không xác nhận được kết quả; thao "
+                       "tác có thể đã được thực hiện. Đề nghị kiểm tra lại sau ít phút trước "
+                       "khi gửi lại.")
 
 
 def read_unavailable() -> DomainError:

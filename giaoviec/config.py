@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias=_env("GIAOVIEC_HOST"))
     port: int = Field(8000, validation_alias=_env("GIAOVIEC_PORT"))
     database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    # Connections each process may hold on PostgreSQL (the pool, and more on demand).
+    db_pool_size: int = Field(10, ge=1, le=200, validation_alias=_env("GIAOVIEC_DB_POOL_SIZE"))
+    db_max_overflow: int = Field(20, ge=0, le=200,
+                                 validation_alias=_env("GIAOVIEC_DB_MAX_OVERFLOW"))
 
     # None means "start the embedded Temporal dev server" for `giaoviec dev`.
     temporal_address: str | None = Field(None, validation_alias=_env("TEMPORAL_ADDRESS"))

@@ -11,6 +11,8 @@ websocket only from this site's own origin, and for briefing files only on GET.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +20,7 @@ from urllib.parse import urlsplit
 import jinja2
 import jwt
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import issue_dev_token
@@ -45,6 +47,11 @@ ASSETS = {
     "graphql-ws.js": MODULES / "graphql-ws" / "umd" / "graphql-ws.min.js",
 }
 MEDIA = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+# Under a folder named by the assets' content hash (`/bang-dieu-hanh/<hash>/app.js`): kept a
+# year and never asked again (a reload fetches none of them); a change of any file changes the
+# folder. Relative imports (`./api.js`) resolve in the same folder, so the page's preloads and
+# the modules' imports are the same URLs.
+CACHED = "public, max-age=31536000, immutable"
 # Scripts and styles only from this server; no inline script; the API on the same origin.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -59,8 +66,63 @@ def vendor_installed() -> bool:
     return all(path.is_file() for path in ASSETS.values())
 
 
+class _Assets:
+    """The assets' bytes and their version, read again only when a file changed (dev)."""
+
+    def __init__(self) -> None:
+        self._stamp: tuple[tuple[int, int], ...] | None = None
+        self._files: dict[str, tuple[bytes, str]] = {}
+        self.version = ""
+
+    def _fresh(self) -> None:
+        stamp = tuple((s.st_mtime_ns, s.st_size) if (s := _stat(path)) else (0, 0)
+                      for path in ASSETS.values())
+        if stamp == self._stamp:
+            return
+        files: dict[str, tuple[bytes, str]] = {}
+        digest = hashlib.sha256()
+        for name, path in ASSETS.items():
+            if path.is_file():
+                body = path.read_bytes()
+                files[name] = (body, hashlib.sha256(body).hexdigest()[:16])
+                digest.update(f"{name}\0{files[name][1]}\0".encode())
+        self._files, self.version, self._stamp = files, digest.hexdigest()[:12], stamp
+
+    def prefix(self) -> str:
+        self._fresh()
+        return f"{ASSET_PREFIX}/{self.version}"
+
+    def get(self, name: str) -> tuple[bytes, str] | None:
+        self._fresh()
+        return self._files.get(name)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
+_assets = _Assets()
+
+
+def _asset(name: str, version: str | None, if_none_match: str | None) -> Response:
+    found = _assets.get(name) if name in ASSETS else None
+    if found is None:
+        return Response("Không có tệp này.", status_code=404)
+    body, etag = found
+    # Only the current version is kept for long; an old page's URL gets today's file, asked
+    # again next time.
+    headers = {"X-Content-Type-Options": "nosniff", "ETag": f'"{etag}"',
+               "Cache-Control": CACHED if version == _assets.version else "no-cache"}
+    if if_none_match and f'"{etag}"' in if_none_match:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=MEDIA[Path(name).suffix], headers=headers)
+
+
 def _page(name: str, status: int = 200, **values: object) -> HTMLResponse:
-    html = _templates.get_template(name).render(prefix=ASSET_PREFIX, **values)
+    html = _templates.get_template(name).render(prefix=_assets.prefix(), **values)
     return HTMLResponse(html, status_code=status, headers={
         "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin", "Cache-Control": "no-store"})
@@ -129,13 +191,14 @@ def dashboard_router(services: AppServices) -> APIRouter:
         return _page("dashboard.html", dev=settings.is_dev, vendor=vendor_installed(),
                      modules=MODULE_NAMES)
 
+    # Served from memory, on the event loop: a page's twenty files are no thread's work.
+    @router.get(ASSET_PREFIX + "/{version}/{name}")
+    async def versioned_asset(request: Request, version: str, name: str) -> Response:
+        return _asset(name, version, request.headers.get("if-none-match"))
+
     @router.get(ASSET_PREFIX + "/{name}")
-    def asset(name: str) -> Response:
-        path = ASSETS.get(name)
-        if path is None or not path.is_file():
-            return Response("Không có tệp này.", status_code=404)
-        return FileResponse(path, media_type=MEDIA[path.suffix],
-                            headers={"X-Content-Type-Options": "nosniff"})
+    async def asset(request: Request, name: str) -> Response:
+        return _asset(name, None, request.headers.get("if-none-match"))
 
     @router.get("/dang-nhap")
     async def sign_in_page() -> Response:

@@ -56,7 +56,8 @@ def prepare_database(settings: Settings) -> Engine:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
     upgrade_database(url)
-    return make_engine(url)
+    return make_engine(url, pool_size=settings.db_pool_size,
+                       max_overflow=settings.db_max_overflow)
 
 
 def seed_if_empty(engine: Engine) -> bool:
@@ -184,7 +185,8 @@ async def _worker(settings: Settings) -> None:
     from giaoviec.programs.worker import build_worker
 
     stop = stop_event_on_signals()
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
+                         max_overflow=settings.db_max_overflow)
     client = await connect_when_ready(settings)
     async with build_worker(client, engine, settings.task_queue, settings=settings):
         if settings.metrics_port:
@@ -198,7 +200,8 @@ async def _worker(settings: Settings) -> None:
 
 async def _api(settings: Settings) -> None:
     stop = stop_event_on_signals()
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
+                         max_overflow=settings.db_max_overflow)
     client = await connect_when_ready(settings)
     server = api_server(settings, engine, build_service(client, engine, settings))
     await serve_until(server, stop)

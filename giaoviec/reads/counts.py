@@ -321,6 +321,8 @@ def counts_with_descendants(
     conds = [col(Task.lead_unit_path).startswith(common, autoescape=True)]
     if not common.startswith(viewer.scope_path):  # all inside his jurisdiction: all visible
         conds.append(visible_tasks(viewer))
+    if len(paths) == 1:  # one unit (the home's figures): one plain sum, nothing to roll up
+        return {unit_id: total_figures(session, conds, clock, only=FOUR_WAY) for unit_id in paths}
     groups = own_figures(session, conds, clock, by=col(Task.lead_unit_path), only=FOUR_WAY)
     result: dict[str, Figures] = {}
     for unit_id, path in paths.items():

@@ -20,7 +20,14 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from domain.errors import DomainError, FieldIssue, conflict, forbidden, validation_error
+from domain.errors import (
+    Code,
+    DomainError,
+    FieldIssue,
+    conflict,
+    forbidden,
+    validation_error,
+)
 from domain.inputs import check_client_key
 from domain.org import Actor, may_enter_for
 from domain.plan import (
@@ -54,6 +61,7 @@ from giaoviec.services.recurring import (
     rule_hash,
 )
 from giaoviec.services.tasks import TaskService, new_task_id, request_hash
+from giaoviec.services.temporal_away import reaching_temporal
 from giaoviec.services.xlsx_rows import off_loop
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import (
@@ -97,12 +105,13 @@ class PlanService:
         digest = plan_hash(draft)
         plan_id, records = await asyncio.to_thread(
             self._prepare, issuer_id, key, digest, draft, now, named or [], entered_by)
-        await self._start_all(records)
-        if self.scheduler is not None:  # again on a retry: installing is idempotent
-            with session_scope(self.tasks.engine) as session:
-                rules = [(r.id, r.title) for r in plan_rules(session, plan_id)]
-            for rule_id, title in rules:
-                await self.scheduler.install(rule_id, title)
+        with reaching_temporal(retry_safe=True):  # a retry starts and installs what is left
+            await self._start_all(records)
+            if self.scheduler is not None:  # again on a retry: installing is idempotent
+                with session_scope(self.tasks.engine) as session:
+                    rules = [(r.id, r.title) for r in plan_rules(session, plan_id)]
+                for rule_id, title in rules:
+                    await self.scheduler.install(rule_id, title)
         return plan_id
 
     async def import_file(
@@ -224,12 +233,21 @@ class PlanService:
 
     async def _start_all(self, records: list[TaskRecord]) -> None:
         """Start every task, a few at a time; the first failure is raised once all have been
-        tried (a retry of the request starts what is left)."""
+        tried (a retry of the request starts what is left). Once Temporal is found away, the
+        rest are not tried: each would wait for it in vain before the plan could answer."""
         gate = asyncio.Semaphore(PARALLEL_STARTS)
+        away: list[DomainError] = []
 
         async def start(record: TaskRecord) -> None:
             async with gate:
-                await self.tasks.start(record)
+                if away:
+                    raise away[0]
+                try:
+                    await self.tasks.start(record)
+                except DomainError as err:
+                    if err.code == Code.UNAVAILABLE:
+                        away.append(err)
+                    raise
 
         results = await asyncio.gather(*(start(r) for r in records), return_exceptions=True)
         for result in results:

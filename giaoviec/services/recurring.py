@@ -54,6 +54,7 @@ from giaoviec.reads.org import actor_of, load_actor, org_facts, unit_heads, view
 from giaoviec.reads.recurring import readable_rule
 from giaoviec.services.schedules import ensure_schedule
 from giaoviec.services.tasks import TaskService
+from giaoviec.services.temporal_away import reaching_temporal
 from giaoviec.store.db import session_scope
 from giaoviec.store.duties import RuleDutyClaim
 from giaoviec.store.models import Official, RecurringRule, RecurringRuleEvent, Unit
@@ -147,7 +148,8 @@ class RecurringService:
         now = now or datetime.now(UTC)
         key = check_client_key(client_key)
         rule = await asyncio.to_thread(self._record, creator_id, key, draft, now)
-        await self.scheduler.install(rule.id, rule.title)
+        with reaching_temporal(retry_safe=True):  # the same key again installs it, once
+            await self.scheduler.install(rule.id, rule.title)
         return rule.id
 
     def _record(self, creator_id: str, key: str, draft: RuleDraft, now: datetime

@@ -51,6 +51,7 @@ from giaoviec.reads.substitutes import standing_in_for
 from giaoviec.reads.subtasks import open_subtasks
 from giaoviec.reads.visibility import can_read
 from giaoviec.services import cascade
+from giaoviec.services.temporal_away import reaching_temporal
 from giaoviec.store.db import session_scope
 from giaoviec.store.models import Official, Task, TaskRequest
 from workflows.contracts import (
@@ -127,9 +128,10 @@ class TaskService:
         task_id, record = await asyncio.to_thread(
             self._prepare_assign, assigner_id, key, digest, draft, now, parent_id)
         logs.for_task(task_id)
-        if record is None:  # a retry whose task is already recorded
-            return await self.record(task_id)
-        created = await self.start(record)
+        with reaching_temporal(retry_safe=True):  # the claim makes the same request safe
+            if record is None:  # a retry whose task is already recorded
+                return await self.record(task_id)
+            created = await self.start(record)
         if created.request_hash != digest:
             raise conflict("Mã yêu cầu (clientKey) đã được dùng cho một nhiệm vụ khác.")
         log.info("task assigned", extra={"actor": assigner_id, "state": created.state.value})
@@ -137,24 +139,26 @@ class TaskService:
 
     async def start(self, record: TaskRecord) -> TaskRecord:
         """Start a task's workflow, or find the one already started with its id, and answer once
-        its assignment is in the read model (update-with-start, in one round trip)."""
+        its assignment is in the read model (update-with-start, in one round trip). With
+        Temporal away: UNAVAILABLE, the same again safe (the workflow id is the task's)."""
         start = WithStartWorkflowOperation(
             TaskWorkflow.run, TaskStart(record=record, calendar=self.calendar_config),
             id=workflow_id_for(record.id), task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
-        try:
-            return await asyncio.wait_for(
-                self.client.execute_update_with_start_workflow(
-                    TaskWorkflow.created, start_workflow_operation=start),
-                UPDATE_TIMEOUT_SECONDS,
-            )
-        except WorkflowAlreadyStartedError:
-            # Its workflow has already closed: the read model has the final word.
-            return await self.record(record.id)
-        except WorkflowUpdateFailedError as err:
-            raise refusal(err) from None
+        with reaching_temporal(retry_safe=True):
+            try:
+                return await asyncio.wait_for(
+                    self.client.execute_update_with_start_workflow(
+                        TaskWorkflow.created, start_workflow_operation=start),
+                    UPDATE_TIMEOUT_SECONDS,
+                )
+            except WorkflowAlreadyStartedError:
+                # Its workflow has already closed: the read model has the final word.
+                return await self.record(record.id)
+            except WorkflowUpdateFailedError as err:
+                raise refusal(err) from None
 
     def _prepare_assign(
         self, assigner_id: str, key: str, digest: str, draft: TaskDraft, now: datetime,
@@ -252,8 +256,14 @@ class TaskService:
         an approved extension may shift them (domain.subtasks): the task's workflow does it
         itself, durably, before it answers. For a workflow started before it could
         (`carries_down` false) this process still does, as it always did: cancelling the
-        sub-tasks first (so a retry finishes what a crash interrupted), shifting after."""
+        sub-tasks first (so a retry finishes what a crash interrupted), shifting after.
+        With Temporal away: UNAVAILABLE — the same again is safe for a command naming itself
+        (client key); any other may have been done."""
         logs.for_task(task_id)
+        with reaching_temporal(retry_safe=cmd.request is not None):
+            return await self._execute(task_id, cmd, shift_subtasks)
+
+    async def _execute(self, task_id: str, cmd: Command, shift_subtasks: bool) -> TaskRecord:
         cmd.shift_subtasks = cmd.shift_subtasks or shift_subtasks
         before = (await self.record(task_id)
                   if cmd.action is Action.CANCEL or cmd.shift_subtasks else None)

@@ -37,7 +37,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 SQLITE_POOL = 24
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """An engine on the read model. On PostgreSQL each process holds up to `pool_size` +
+    `max_overflow` connections (GIAOVIEC_DB_POOL_SIZE, GIAOVIEC_DB_MAX_OVERFLOW): every API
+    and worker process's sum must fit under the server's max_connections (docs/SCALING.md)."""
     if url.startswith("sqlite"):
         # A file has no connection to go stale (no pre-ping), and opening one costs its
         # pragmas: keep as many as the worker's activity threads and the API's threads use at
@@ -61,19 +64,21 @@ def make_engine(url: str) -> Engine:
     # then may plan it once for any values: a subtree's `path LIKE $1 || '%'` and the partial
     # index of what awaits a decision serve only a plan made for the values (a generic plan
     # measured 294 ms against 21 ms at a million tasks, docs/benchmarks.md). Plan each time.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         connect_args={"prepare_threshold": None})
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size,
+                         max_overflow=max_overflow, connect_args={"prepare_threshold": None})
 
 
 @lru_cache
-def engine_for(url: str) -> Engine:
-    return make_engine(url)
+def engine_for(url: str, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    return make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def get_engine() -> Engine:
     from giaoviec.config import get_settings
 
-    return engine_for(get_settings().resolved_database_url)
+    settings = get_settings()
+    return engine_for(settings.resolved_database_url, settings.db_pool_size,
+                      settings.db_max_overflow)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -104,10 +105,25 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+# Every page a test opens, closed when the test ends (close_pages): a page left open keeps
+# re-asking on live events and spends its official's cost budget for the tests after it.
+OPEN_CONTEXTS: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def close_pages() -> Iterator[None]:
+    yield
+    while OPEN_CONTEXTS:
+        with contextlib.suppress(Exception):  # already closed by the test itself
+            OPEN_CONTEXTS.pop().close()
+
+
 def open_as(browser: Any, site: Site, username: str, **context: Any) -> Any:
     """Sign in through the dev sign-in page, as a person would; wait for the home page."""
     context.setdefault("viewport", {"width": 1280, "height": 900})
-    page = browser.new_context(**context).new_page()
+    opened = browser.new_context(**context)
+    OPEN_CONTEXTS.append(opened)
+    page = opened.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     # The modules load under the page's CSP: a refusal would be logged, not thrown.
@@ -257,6 +273,36 @@ def test_another_users_action_appears_live(browser: Any, site: Site) -> None:
     shot(page, "live")
 
 
+def test_a_hidden_tab_asks_nothing_until_it_is_shown(browser: Any, site: Site) -> None:
+    """Live events re-ask the page; a tab nobody looks at would spend its leader's cost budget
+    for nothing: it waits, and catches up once shown."""
+    page = open_as(browser, site, "chutich")
+    events: list[str] = []  # the live feed's messages, seen on the page's websocket
+    page.on("websocket", lambda ws: ws.on(
+        "framereceived", lambda f: events.append(f) if '"next"' in str(f) else None))
+    page.reload()
+    page.wait_for_selector("#live[data-state='on']")
+    before = figure(page, "total")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/graphql" in r.url else None)
+    page.evaluate("""() => { Object.defineProperty(document, "hidden",
+      { configurable: true, get: () => true }); }""")
+    site.gql("chutich", ASSIGN, input=task_input(
+        "e2e-hidden-tab", "Rà soát hồ sơ trong lúc thẻ bị ẩn", "ag-sxd", "sxd.cb1"))
+    deadline = time.monotonic() + LIVE_SECONDS
+    while not events and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert events, "the live event never reached the page"
+    page.wait_for_timeout(5_000)  # past the live re-ask's gap (3 s): it would have asked
+    assert asked == [] and figure(page, "total") == before
+    page.evaluate("""() => { Object.defineProperty(document, "hidden",
+      { configurable: true, get: () => false });
+      document.dispatchEvent(new Event("visibilitychange")); }""")
+    expect(page.locator('#figures [data-figure="total"] .value')).not_to_have_text(
+        page.inner_text('#figures [data-figure="total"] .value'), timeout=LIVE_SECONDS * 1000)
+    assert figure(page, "total") == before + 1 and asked
+
+
 def test_user_text_is_shown_as_text(browser: Any, site: Site) -> None:
     hostile = '<img src=x onerror="document.body.dataset.pwned=1"><b>Rà soát</b>'
     task = site.gql("chutich", ASSIGN, input=task_input(
@@ -363,18 +409,46 @@ def test_a_late_answer_for_a_page_left_does_not_paint_over_it(browser: Any, site
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_the_home_pages_questions_go_out_together(browser: Any, site: Site) -> None:
+def _asked(held: Held) -> list[str]:
+    """The names of the held requests' named operations (`query Figures …` → "Figures");
+    another page's unnamed checks (the assign form's) are not the home's."""
+    names = (re.match(r"\s*query\s+(\w+)", r.request.post_data_json["query"])
+             for r in held.routes)
+    return [m.group(1) for m in names if m]
+
+
+def test_the_home_pages_figures_go_out_first_then_the_rest_together(browser: Any,
+                                                                   site: Site) -> None:
     page = open_as(browser, site, "chutich")
+    # Opening the page: the figures are asked with `me`, in the same request, not after its
+    # answer; nothing else until they are in (held here).
+    held = Held(page)
+    page.reload()
+    held.wait_for_quiet(page)
+    assert _asked(held) == ["Start"]
+    assert "countsWithDescendants" in held.routes[0].request.post_data_json["query"]
+    held.release()
+    page.wait_for_selector("#ranking table")
+    # Coming back home: the figures alone (the viewer's two database threads are theirs)…
     page.evaluate("window.location.hash = '#/giao-viec'")
     page.wait_for_selector("#assign-form")
+    quiet_network(page)
     held = Held(page)
     page.evaluate("window.location.hash = '#/'")
-    # Figures, lists, ranking, trend and briefing do not wait on each other: all are asked
-    # before any is answered (one after another, only the first would be held).
-    assert held.wait_for_quiet(page) >= 4
+    held.wait_for_quiet(page)
+    assert _asked(held) == ["Figures"]
+    figures, held.routes = held.routes, []
+    figures[0].continue_()
+    page.wait_for_selector("body[data-figures-ready] #figures")
+    # …then lists, ranking, trend and briefing, all before any is answered.
+    held.wait_for_quiet(page)
+    assert sorted(_asked(held)) == ["Briefing", "Lists", "Ranking", "Trend"]
     held.release()
     page.wait_for_selector("#ranking table")
     assert page.errors == []  # type: ignore[attr-defined]
+    # Not left open: its live refreshes would spend the chairman's cost budget per minute in
+    # the tests after this one.
+    page.context.close()
 
 
 def test_names_on_the_page_are_the_domains(browser: Any, site: Site) -> None:

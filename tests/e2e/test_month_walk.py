@@ -20,10 +20,11 @@ from api.auth import issue_dev_token
 from domain.timezone import local_date
 from tests.api.test_plan_sheet import sheet
 from tests.e2e.dashboard_data import ACCEPT, ASSIGN, EXTEND, PROGRESS, SUBMIT, task_input
-from tests.e2e.test_dashboard import (  # noqa: F401 - browser is a fixture
+from tests.e2e.test_dashboard import (  # noqa: F401 - browser, close_pages are fixtures
     UNIT_COUNTS,
     Site,
     browser,
+    close_pages,
     dev_site,
     figure,
     open_as,

@@ -7,7 +7,7 @@ import { gql } from "./api.js";
 import { renderAssign } from "./assign.js";
 import { h } from "./dom.js";
 import { renderOfficial, renderOverdue, renderUnit } from "./drill.js";
-import { renderHome } from "./home.js";
+import { JURISDICTION_FIGURES, renderHome } from "./home.js";
 import { LABELS_QUERY, useLabels } from "./labels.js";
 import { connectLive } from "./live.js";
 import { renderMine } from "./mine.js";
@@ -19,9 +19,10 @@ const REFRESH_SECONDS = 60; // deadlines pass without events: re-ask the figures
 const LIVE_GAP_SECONDS = 3; // live events re-ask the page at most this often
 const app = document.getElementById("app");
 
-// Who is looking and the names of things, in one request.
-const START = `query Start { me { id fullName title roles unit { id name kind }
-  jurisdiction { id name kind } } ${LABELS_QUERY} }`;
+// Who is looking and the names of things, in one request; opening on the home page, its
+// figures too (`more`: asked of the viewer's jurisdiction).
+const startQuery = (more = "") => `query Start { me { id fullName title roles unit { id name kind }
+  jurisdiction { id name kind ${more} } } ${LABELS_QUERY} }`;
 
 const PAGES = {
   "don-vi": ["unit", renderUnit],
@@ -35,13 +36,14 @@ const PAGES = {
 function route() {
   const parts = (window.location.hash || "#/").slice(2).split("/").map(decodeURIComponent);
   const [name, render] = PAGES[parts[0]] || ["home", renderHome];
-  return { name, id: parts[1], render: (nav) => render(nav, parts[1]) };
+  return { name, id: parts[1], render: (nav, early) => render(nav, parts[1], early) };
 }
 
-async function navigate({ quiet = false, focus = !quiet } = {}) {
+// `early`: the home's figures, already asked (start); used only if home is still the page.
+async function navigate({ quiet = false, focus = !quiet, early = null } = {}) {
   const nav = begin(route(), quiet);
   try {
-    await nav.route.render(nav);
+    await nav.route.render(nav, nav.route.name === "home" ? early : null);
     if (focus && nav.current) {
       const h1 = app.querySelector("h1");
       if (h1) { h1.setAttribute("tabindex", "-1"); h1.focus({ preventScroll: false }); }
@@ -56,13 +58,17 @@ async function navigate({ quiet = false, focus = !quiet } = {}) {
 
 // Re-ask what is in view, unless the viewer is typing into it or a page is still loading.
 // `gap`: at least that long after the last re-ask (live events come in bursts, and every
-// query is charged to the viewer's cost budget per minute).
+// query is charged to the viewer's cost budget per minute). A tab nobody looks at asks
+// nothing: it re-asks once when it is shown again (a leader's other tabs would otherwise
+// spend his budget).
 let pending = null;
 let lastAsked = 0;
+let staleWhileHidden = false;
 function refresh(gap = 0) {
   clearTimeout(pending);
   const wait = Math.max(150, lastAsked + gap - Date.now());
   pending = setTimeout(async () => {
+    if (document.hidden) { staleWhileHidden = true; return; }
     if (currentRoute()?.name === "assign") return;
     if (inFlight()) { refresh(); return; }
     const active = document.activeElement;
@@ -78,9 +84,15 @@ function refresh(gap = 0) {
 }
 
 async function start() {
+  // Opening on the home page: its figures need only the signed-in viewer (the session), so
+  // they are asked with `me`, not after it.
+  const home = route().name === "home";
+  const asking = gql(startQuery(home ? JURISDICTION_FIGURES : ""));
+  const early = home ? asking.then((d) => ({ me: { jurisdiction: d.me.jurisdiction } })) : null;
+  early?.catch(() => {}); // the same failure as `asking`'s, handled below
   let data;
   try {
-    data = await gql(START);
+    data = await asking;
   } catch {
     return; // UNAUTHENTICATED already sent the browser to the sign-in page
   }
@@ -90,12 +102,15 @@ async function start() {
   if (isLeader()) document.getElementById("nav-assign").hidden = false;
   onActed(() => refresh());
   window.addEventListener("hashchange", () => navigate());
-  await navigate({ focus: false });
+  await navigate({ focus: false, early });
   connectLive(document.getElementById("live"), (taskId) => {
     const r = currentRoute();
     if (r?.name !== "task" || r.id === taskId) refresh(LIVE_GAP_SECONDS * 1000);
   });
   setInterval(refresh, REFRESH_SECONDS * 1000);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && staleWhileHidden) { staleWhileHidden = false; refresh(); }
+  });
 }
 
 start();

@@ -7,10 +7,12 @@ import { date, h, section, tableWrap, time } from "./dom.js";
 import {
   COUNTS, TASK_LINE, countsCells, countsHead, figureCards, taskList, timelinessBadge,
 } from "./parts.js";
-import { session } from "./session.js";
 import { drawTrend } from "./trend.js";
 
-const FIGURES = `query Figures($u: ID!) { unit(id: $u) { id name countsWithDescendants { ${COUNTS} } } }`;
+// The viewer's own jurisdiction's figures: app.js asks them with `me` when the page opens
+// here (`early` below), the page itself on coming back or refreshing.
+export const JURISDICTION_FIGURES = `countsWithDescendants { ${COUNTS} }`;
+const FIGURES = `query Figures { me { jurisdiction { id name ${JURISDICTION_FIGURES} } } }`;
 const LISTS = `query Lists($u: ID!) {
   flagged: tasks(first: 20, filter: { unitId: $u, flagged: true, role: ANY }) {
     totalCount edges { node { ${TASK_LINE} } } }
@@ -25,20 +27,21 @@ const TREND = `query Trend($u: ID!) { tallyTrend(unitId: $u, weeks: 12) {
 
 const RANKING_TITLE = "Xếp hạng đơn vị theo tỷ lệ hoàn thành đúng hạn";
 
-export async function renderHome(nav) {
-  const unitId = session.me.jurisdiction.id;
+export async function renderHome(nav, _id, early = null) {
   const ask = (query, variables) => gql(query, variables, nav.signal);
-  // The questions do not depend on each other: all go out at once, and each section is
-  // filled as its answer comes (the figures first painted, unless this is a quiet refresh).
-  const figures = ask(FIGURES, { u: unitId });
+  // The figures alone first: the viewer's requests share two database threads
+  // (api/db_share.py), so the heavier lists and ranking asked alongside would hold them up.
+  // The other questions do not depend on each other: they go out together once the figures
+  // are in, and each section is filled as its answer comes.
+  const unit = (await (early || ask(FIGURES))).me.jurisdiction;
+  if (!nav.current) return;
+  const unitId = unit.id;
   const lists = ask(LISTS, { u: unitId });
   const ranking = ask(RANKING, { u: unitId });
   const trend = ask(TREND, { u: unitId });
   const briefing = ask(BRIEFING).catch(() => ({ briefing: null }));
   for (const p of [lists, ranking, trend]) p.catch(() => {}); // handled below, section by section
 
-  const { unit } = await figures;
-  if (!nav.current) return;
   const placeholder = (text) => h("p", { class: "muted" }, text);
   const overdue = `#/qua-han/${unitId}`;
   const view = h("div", { class: "home" },
