@@ -67,6 +67,12 @@ CARRY_DOWN_PATCH = "carry-down-in-workflow"
 # overdue notice at once, then the ladder counted from its assignment; before, every step it
 # missed was skipped and the next weekly one came with the count of all of them.
 OVERDUE_AT_START_PATCH = "overdue-at-start"
+# Histories recorded before SERIAL_PATCH take each change at once and write it afterwards, with
+# nothing to keep two changes apart: a reminder the ladder fires as an update arrives is
+# written while the update's change is taken on top of it. Once the reminder's write came
+# back, it put the task back as it was under the reminder — the update acknowledged, then
+# lost. Now a change taken since stands (it was built on this one).
+LATER_CHANGE_STANDS_PATCH = "later-change-stands"
 # While the read model is away the ladder (and the first write) look again this much later.
 RETRY_AFTER = timedelta(minutes=1)
 
@@ -271,7 +277,8 @@ class TaskWorkflow:
             raise to_failure(DomainError(
                 Code.VALIDATION, "Dữ liệu không ghi được, thao tác không được thực hiện.",
             )) from None
-        self.t = change.record
+        if serial or self.t is change.record or not workflow.patched(LATER_CHANGE_STANDS_PATCH):
+            self.t = change.record
 
     @workflow.update
     async def act(self, cmd: Command) -> TaskRecord:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
@@ -36,6 +38,29 @@ def make_settings(**overrides: Any) -> Settings:
 
 def new_key() -> str:
     return f"api-{next(_keys)}"
+
+
+_counting: ContextVar[list[str] | None] = ContextVar("_counting", default=None)
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on `engine` on behalf of what this block awaits (the request's
+    threads carry its context: asyncio.to_thread), and none of anyone else's (the worker's)."""
+    issued: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        seen = _counting.get()
+        if seen is not None:
+            seen.append(statement)
+
+    token = _counting.set(issued)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield issued
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        _counting.reset(token)
 
 
 @dataclass

@@ -271,7 +271,7 @@ async def test_changes_arrive_live_only_to_those_who_may_read_them(api: Api,
 async def test_the_websocket_refuses_strangers(api: Api, served: str) -> None:
     for init in ({}, {"Authorization": "Bearer not-a-token"}):
         ws = await subscribe(served, init)
-        message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        message = json.loads(await asyncio.wait_for(ws.recv(), 15))
         # Refused by the field's policy before the subscription starts: an "error" message.
         assert message["type"] == "error", message
         assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -301,8 +301,9 @@ async def test_a_subscription_ends_with_its_token_or_its_official(
     assert live.RECHECK_SECONDS <= 60  # at least once a minute in production
     monkeypatch.setattr(live, "RECHECK_SECONDS", 0.3)
     ttl = timedelta(hours=api.settings.token_ttl_hours)
+    # Long enough to subscribe with on a loaded machine; the test waits for it to run out.
     soon = issue_dev_token(api.settings, "snv.cb1",
-                           now=datetime.now(UTC) - ttl + timedelta(seconds=2))
+                           now=datetime.now(UTC) - ttl + timedelta(seconds=4))
     expiring = await subscribe(served, {"Authorization": f"Bearer {soon}"})
     leaving = await subscribe(served, {"Authorization": f"Bearer {api.token('snv.cb2')}"})
     await asyncio.sleep(0.5)
@@ -310,8 +311,9 @@ async def test_a_subscription_ends_with_its_token_or_its_official(
         s.execute(update(Official).where(Official.id == "snv.cb2").values(active=False))
         s.commit()
     try:
-        assert await closed_with(leaving, 3) == 4403  # deactivated: within the re-check
-        assert await closed_with(expiring, 5) == 4401  # at its token's expiry
+        # The bounds only catch a hang (a loaded machine): each ends as soon as it is closed.
+        assert await closed_with(leaving, 15) == 4403  # deactivated: within the re-check
+        assert await closed_with(expiring, 15) == 4401  # at its token's expiry
     finally:
         with Session(api.engine) as s:
             s.execute(update(Official).where(Official.id == "snv.cb2").values(active=True))
@@ -328,7 +330,7 @@ async def test_no_query_or_mutation_around_the_http_limits(api: Api, served: str
     assert json.loads(await ws.recv())["type"] == "connection_ack"
     mutation = "mutation { markNotificationsRead(ids: []) }"
     await ws.send(json.dumps({"id": "m", "type": "subscribe", "payload": {"query": mutation}}))
-    answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    answer = json.loads(await asyncio.wait_for(ws.recv(), 15))
     errors = answer["payload"]["errors"] if answer["type"] == "next" else answer["payload"]
     assert errors[0]["extensions"]["code"] == "FORBIDDEN"
     await ws.close()

@@ -24,7 +24,7 @@ from api.db_share import DB_THREADS_PER_OFFICIAL
 from api.schema import build_schema
 from bench.dashboard_flat import dashboard_queries
 from giaoviec.reads import read
-from tests.api.harness import Api, make_settings, running_api
+from tests.api.harness import Api, make_settings, running_api, statements
 
 SCHEMA = build_schema()
 # The issue's query: 30 aliases, within the depth, alias and token limits.
@@ -102,15 +102,19 @@ async def api(env: WorkflowEnvironment, db: Engine) -> AsyncIterator[Api]:
 
 
 @on_loop
-async def test_the_issues_query_is_refused_fast_and_nothing_runs(api: Api) -> None:
-    started = time.perf_counter()
-    body = await api.raw(ATTACK, user="snv.cb1")
-    took = time.perf_counter() - started
+async def test_the_issues_query_is_refused_before_anything_runs(api: Api) -> None:
+    # Fast because nothing runs: priced from the document, refused before any resolver reads
+    # the database (its speed is the benchmarks' business, not a timed test's).
+    with statements(api.engine) as cheap:
+        await api.ok("snv.cb1", "{ me { id } }")
+    assert cheap  # the count sees what a request reads
+    with statements(api.engine) as issued:
+        body = await api.raw(ATTACK, user="snv.cb1")
     assert body.get("data") is None, body
     [error] = body["errors"]
     assert error["extensions"]["code"] == QUERY_TOO_COSTLY
     assert "Truy vấn quá nặng" in error["message"]
-    assert took < 1.0, took
+    assert issued == []
 
 
 @on_loop

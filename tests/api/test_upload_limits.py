@@ -10,6 +10,7 @@ import io
 import json
 import time
 import zipfile
+from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,6 +22,9 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
+import domain.plan as plan_module
+from giaoviec.services import plan_files
+from giaoviec.services.plans import PlanService
 from tests.api.harness import Api, new_key, running_api
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -28,10 +32,13 @@ IMPORT = """mutation($file: Upload!, $key: String!) {
   importPlan(file: $file, clientKey: $key) { id } }"""
 CREATE = "mutation($input: PlanInput!) { createPlan(input: $input) { id } }"
 HEALTH_BUDGET = 0.2  # seconds of the event loop an upload may take while it is parsed
-# Wall-clock seconds /health may take meanwhile. On an idle machine it answers in a few ms; the
-# test machines run several suites on two cores, where the scheduler alone can stall any
-# process for longer than 200 ms, so the strict check is on the loop's own CPU time.
-HEALTH_WALL_BUDGET = 2.0
+# Wall-clock seconds /health may take meanwhile (a hang guard). On an idle machine it answers in
+# a few ms; the test machines run several suites on two cores (load 10-25), where the scheduler
+# alone can stall any process for seconds, so the strict check is on the loop's own CPU time.
+HEALTH_WALL_BUDGET = 5.0
+HEALTH_POLLS = 20
+# The refusal's code is what shows the parse stopped at a limit; the clock only catches a hang.
+HANG_GUARD = 60
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -112,21 +119,24 @@ async def test_hostile_workbooks_are_refused_while_health_answers(api: Api, shap
     assert (await api.http.get("/health")).status_code == 200  # warm: its first call is slow
     started, loop_cpu = time.perf_counter(), time.thread_time()
     task = asyncio.create_task(upload(api, "ke-hoach.xlsx", data))
-    slowest = 0.0
-    while not task.done():
+    slowest, polls = 0.0, 0
+    # A bounded number of looks: on a loaded machine the parse takes longer, and looking all
+    # along would charge the loop with the looks themselves.
+    while not task.done() and polls < HEALTH_POLLS:
+        polls += 1
         t0 = time.perf_counter()
         health = await api.http.get("/health")
         slowest = max(slowest, time.perf_counter() - t0)
         assert health.status_code == 200
         await asyncio.sleep(0.01)
-    elapsed = time.perf_counter() - started
     response = await task
+    elapsed = time.perf_counter() - started
     loop_cpu = time.thread_time() - loop_cpu  # this thread runs the event loop
     code, fields = refusal(response)
     assert code == "VALIDATION" and set(fields) & codes, (code, fields)
     assert loop_cpu < HEALTH_BUDGET, f"the event loop spent {loop_cpu:.3f}s on {shape}"
     assert slowest < HEALTH_WALL_BUDGET, f"/health took {slowest:.3f}s while parsing {shape}"
-    assert elapsed < 6, f"{shape} took {elapsed:.1f}s"
+    assert elapsed < HANG_GUARD, f"{shape} took {elapsed:.1f}s"
 
 
 MALFORMED = {
@@ -177,25 +187,45 @@ def huge_item() -> dict[str, Any]:
                          for j in range(20)]}
 
 
-async def test_a_plan_over_the_task_cap_is_refused_from_its_counts(api: Api) -> None:
-    started = time.perf_counter()
+@pytest.fixture
+def work(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """What a plan refused from its counts never gets to, counted: a value of its rows read
+    (plan_files._str, once per lead unit and product field of every item an alias expands),
+    a row validated (the six-"rõ" check), the read model looked up for it."""
+    done: Counter[str] = Counter()
+    for owner, name in ((plan_files, "_str"), (plan_module, "validate_draft"),
+                        (PlanService, "_prepare")):
+        real = getattr(owner, name)
+
+        def counting(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            done[_name] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counting)
+    return done
+
+
+async def test_a_plan_over_the_task_cap_is_refused_from_its_counts(
+    api: Api, work: Counter[str]
+) -> None:
     body = await api.raw(CREATE, {"input": plan_input([huge_item()])}, user="chutich")
-    assert time.perf_counter() - started < 2
     error = body["errors"][0]
     assert error["extensions"]["code"] == "VALIDATION"
     assert [f["code"] for f in error["extensions"]["fields"]] == ["TOO_MANY_TASKS"]
+    assert work == {}  # 10,000 tasks named, none checked or looked up
 
 
-async def test_yaml_aliases_cannot_multiply_a_plan(api: Api) -> None:
+async def test_yaml_aliases_cannot_multiply_a_plan(api: Api, work: Counter[str]) -> None:
     leads = "[" + ", ".join(f"u{n}" for n in range(500)) + "]"
     products = "[" + ", ".join(f"{{description: b{j}, term: 01 tháng}}" for j in range(20)) + "]"
     text = (f"number: 1/KH\nsubject: s\nbasis: b\nl: &l {leads}\np: &p {products}\nitems:\n"
             + "  - {leadUnitIds: *l, products: *p, description: d}\n" * 200)
     assert len(text) < 16_000
-    started = time.perf_counter()
     code, fields = refusal(await upload(api, "p.yaml", text.encode()))
     assert (code, fields) == ("VALIDATION", ["TOO_MANY_TASKS"])
-    assert time.perf_counter() - started < 2
+    # Two million tasks stand behind the aliases; not one of the 200 items was expanded into
+    # its 500 lead units and 20 products (refused from the counts of the shared lists).
+    assert work == {}
 
 
 async def test_a_refusal_lists_100_faults_and_counts_the_rest(api: Api) -> None:

@@ -4,8 +4,6 @@ faults and counts the rest."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 import domain.plan as plan_module
@@ -41,9 +39,7 @@ def test_a_plan_over_the_task_cap_is_refused_before_any_row_is_checked(checks: l
     units = tuple(f"u{n}" for n in range(500))
     products = tuple(product(f"Báo cáo {j}") for j in range(20))
     draft = plan(*(item(*units, products=products) for _ in range(200)))
-    started = time.perf_counter()
-    err = refusal(draft)
-    assert time.perf_counter() - started < 0.5
+    err = refusal(draft)  # at once: `checks` shows no row was looked at
     assert err.code == Code.VALIDATION
     assert [(f.field, f.code) for f in err.fields] == [("items", "TOO_MANY_TASKS")]
     assert "2000000" in err.fields[0].message
