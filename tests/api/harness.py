@@ -144,3 +144,13 @@ def assign_input(**overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
+
+
+class Clock:
+    """A rate-limit store's clock the test moves by hand (`clock.now += 60`)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now

@@ -25,7 +25,7 @@ from api.cost import BUSY, EXPENSIVE, MAX_COST, query_cost
 from api.ratelimit import DOOR_HOLD_SECONDS, DOOR_MESSAGE, Limits
 from api.schema import build_schema
 from giaoviec.reads import read
-from tests.api.harness import Api, make_settings, running_api
+from tests.api.harness import Api, Clock, make_settings, running_api
 from tests.api.test_query_cost import ATTACK
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -42,14 +42,6 @@ def cost(query: str) -> int:
 
 # Seconds a held part waits for the test before it gives up (a hang guard, never the check).
 HANG_GUARD = 10.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @asynccontextmanager

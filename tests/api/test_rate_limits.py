@@ -16,20 +16,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.auth import issue_dev_token
 from api.ratelimit import Limits
-from tests.api.harness import Api, make_settings, running_api
+from tests.api.harness import Api, Clock, make_settings, running_api
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 ME = {"query": "{ me { id } }"}
 # Refused before any workflow runs (week 99 does not exist), yet a mutation all the same.
 MUTATION = {"query": 'mutation { generateBriefing(period: "2026-W99") { period } }'}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @asynccontextmanager
