@@ -1,5 +1,7 @@
 """The leadership dashboard as served pages: the Jinja2 shell at `/` (everything it shows it
-asks of `/graphql`), its scripts (installed from npm, served from here), sign-in and sign-out.
+asks of `/graphql`; for a signed-in viewer, the home's first figures painted in the HTML from
+the schema's own answer, api/dashboard/first_paint.py), its scripts (installed from npm,
+served from here), sign-in and sign-out.
 
 The session is a cookie holding the same bearer token the API takes — a dev token in dev
 mode, the provider's access token in production — HttpOnly and SameSite=Strict. `CookieAuth`
@@ -14,18 +16,22 @@ import asyncio
 import hashlib
 import os
 import time
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import jinja2
 import jwt
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry import Schema
 
 from api.auth import issue_dev_token
 from api.context import AppServices
 from api.dashboard import oidc
+from api.dashboard.first_paint import read_start
 from domain.errors import DomainError
 from giaoviec.reads import read
 from giaoviec.reads.dashboard import sign_in_choices
@@ -60,6 +66,28 @@ _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vi_number(value: float) -> str:
+    """As the page's scripts write a number (dom.js `num`, Intl vi-VN): 1.234.567 and 66,7."""
+    whole, _, fraction = f"{value:,.3f}".partition(".")
+    fraction = fraction.rstrip("0")
+    return whole.replace(",", ".") + ("," + fraction if fraction else "")
+
+
+def vi_rate(value: float | None) -> str:
+    """dom.js `rate`: a percentage, or "—" when there is none (never 0%)."""
+    return "—" if value is None else f"{vi_number(value)}%"
+
+
+def vi_time(iso: str) -> str:
+    """dom.js `time`: hours, minutes, seconds in Vietnam's time."""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return moment.astimezone(VN).strftime("%H:%M:%S")
+
+
+_templates.filters.update(num=vi_number, rate=vi_rate, clock=vi_time)
 
 
 def vendor_installed() -> bool:
@@ -181,15 +209,20 @@ def _set_session(response: Response, token: str, secure: bool, max_age: int) -> 
                         samesite="strict", path="/")
 
 
-def dashboard_router(services: AppServices) -> APIRouter:
+def dashboard_router(services: AppServices, schema: Schema | None = None) -> APIRouter:
+    """`schema`: the API's own, for the home's first figures (without it, none)."""
     settings = services.settings
     secure = settings.public_url.startswith("https://")
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
-    def home() -> HTMLResponse:
+    async def home(request: Request) -> HTMLResponse:
+        # Per viewer, so never kept by a cache (`_page`: no-store).
+        token = request.cookies.get(SESSION_COOKIE)
+        start = (await read_start(schema, services, request, token)
+                 if token and schema is not None else None)
         return _page("dashboard.html", dev=settings.is_dev, vendor=vendor_installed(),
-                     modules=MODULE_NAMES)
+                     modules=MODULE_NAMES, start=start)
 
     # Served from memory, on the event loop: a page's twenty files are no thread's work.
     @router.get(ASSET_PREFIX + "/{version}/{name}")
