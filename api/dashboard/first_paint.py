@@ -12,7 +12,8 @@ JSON island and paints the home's figure cards from it; app.js takes the island 
 answer and sends no `Start` of its own.
 
 Never at the page's expense: an invalid or expired token, a refusal (budget, door), an error,
-or an answer not in within WAIT_SECONDS, and the page is served as before, without figures
+or an answer not in within `dashboard_first_paint_ms` (GIAOVIEC_DASHBOARD_FIRST_PAINT_MS,
+300 ms unless set; 0 turns this off), and the page is served as before, without figures
 (the scripts ask `Start` themselves). A read still running then is left to finish (its
 threads stay on the official's share until it does), its answer unused.
 """
@@ -42,18 +43,18 @@ query Start { me { id fullName title roles unit { id name kind }
   timeliness { name label } actions { name label } } }
 """
 START = " ".join(_START_TEXT.split())
-# How long the page waits for the figures before it goes out without them: about what the
-# scripts would take to load and ask themselves on a first visit.
-WAIT_SECONDS = 0.3
-
 # Reads the page stopped waiting for, kept until they end (a task nobody holds may vanish).
 _left: set[asyncio.Task[dict[str, Any] | None]] = set()
 
 
-async def read_start(schema: Schema, services: AppServices, request: Request, token: str,
-                     wait: float = WAIT_SECONDS) -> dict[str, Any] | None:
+async def read_start(schema: Schema, services: AppServices, request: Request,
+                     token: str) -> dict[str, Any] | None:
     """`{"query", "data", "asOf"}`: `Start` asked as the session's official, or None (the
-    page then goes out without figures)."""
+    page then goes out without figures). Waits at most about what the page's scripts would
+    take to load and ask it themselves on a first visit."""
+    wait = services.settings.dashboard_first_paint_ms / 1000
+    if wait <= 0:
+        return None
     task = asyncio.create_task(_read(schema, services, request, f"Bearer {token}"))
     done, _ = await asyncio.wait({task}, timeout=wait)
     if not done:
