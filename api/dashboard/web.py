@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,7 +26,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 import jwt
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry import Schema
 
@@ -37,6 +39,7 @@ from giaoviec.reads import read
 from giaoviec.reads.dashboard import sign_in_choices
 from giaoviec.reads.org import viewer_for
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 MODULES = HERE / "node_modules"
 SESSION_COOKIE = "giaoviec_phien"
@@ -149,11 +152,36 @@ def _asset(name: str, version: str | None, if_none_match: str | None) -> Respons
     return Response(body, media_type=MEDIA[Path(name).suffix], headers=headers)
 
 
+# Every page is someone's (a signed-in viewer's figures, a sign-in form): never kept.
+PAGE_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
+BODY = "<body>"
+
+
 def _page(name: str, status: int = 200, **values: object) -> HTMLResponse:
     html = _templates.get_template(name).render(prefix=_assets.prefix(), **values)
-    return HTMLResponse(html, status_code=status, headers={
-        "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin", "Cache-Control": "no-store"})
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+
+def _streamed_page(name: str, body: Callable[[], Awaitable[dict[str, object]]],
+                   **values: object) -> StreamingResponse:
+    """The page's head at once (its stylesheets and scripts load meanwhile), then its body
+    once `body()` has answered the values it alone needs."""
+    prefix = _assets.prefix()
+    template = _templates.get_template(name)
+
+    async def parts() -> AsyncIterator[str]:
+        head, _, rest = template.render(prefix=prefix, **values).partition(BODY)
+        yield head
+        try:
+            rest = template.render(prefix=prefix, **{**values, **await body()}).partition(
+                BODY)[2]
+        except Exception:  # the head is out: the body as without those values, never half
+            log.warning("a page's body was served without its late values", exc_info=True)
+        yield BODY + rest
+
+    return StreamingResponse(parts(), media_type="text/html; charset=utf-8",
+                             headers=PAGE_HEADERS)
 
 
 def _same_origin(headers: dict[bytes, bytes]) -> bool:
@@ -216,13 +244,18 @@ def dashboard_router(services: AppServices, schema: Schema | None = None) -> API
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
-    async def home(request: Request) -> HTMLResponse:
-        # Per viewer, so never kept by a cache (`_page`: no-store).
+    async def home(request: Request) -> Response:
+        values = {"dev": settings.is_dev, "vendor": vendor_installed(), "modules": MODULE_NAMES}
         token = request.cookies.get(SESSION_COOKIE)
-        start = (await read_start(schema, services, request, token)
-                 if token and schema is not None else None)
-        return _page("dashboard.html", dev=settings.is_dev, vendor=vendor_installed(),
-                     modules=MODULE_NAMES, start=start)
+        if not token or schema is None or settings.dashboard_first_paint_ms <= 0:
+            return _page("dashboard.html", start=None, **values)
+
+        # Per viewer, so never kept by a cache (no-store). The head goes out at once: the
+        # page's files load while the server reads the figures (at most the setting's wait).
+        async def figures() -> dict[str, object]:
+            return {"start": await read_start(schema, services, request, token)}
+
+        return _streamed_page("dashboard.html", figures, start=None, **values)
 
     # Served from memory, on the event loop: a page's twenty files are no thread's work.
     @router.get(ASSET_PREFIX + "/{version}/{name}")

@@ -188,3 +188,41 @@ async def test_the_operator_may_turn_it_off(env: WorkflowEnvironment, db: Engine
                            worker=False) as api:
         page = await home(api, api.token("snv.cb1"))
         assert island(page) is None and "Đang tải số liệu" in page.text
+
+
+async def test_the_head_goes_out_before_the_figures_are_read(
+    env: WorkflowEnvironment, db: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page's stylesheets and scripts load while the server reads the figures: the head
+    is sent at once, the body (figures and island) once they are read."""
+    async with running_api(env, db, make_settings(dashboard_first_paint_ms=10_000),
+                           worker=False) as api:
+        slow_reads(monkeypatch, 0.1)
+        sent: list[tuple[float, bytes]] = []
+        asked = [False]
+        never = asyncio.Event()
+
+        async def receive() -> dict[str, Any]:
+            if not asked[0]:
+                asked[0] = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await never.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body" and message.get("body"):
+                sent.append((time.perf_counter(), message["body"]))
+
+        cookie = f"{SESSION_COOKIE}={api.token('snv.cb1')}".encode()
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": "GET", "scheme": "http", "path": "/", "raw_path": b"/",
+                 "query_string": b"", "root_path": "", "client": ("127.0.0.1", 40000),
+                 "server": ("localhost", 80),
+                 "headers": [(b"host", b"localhost"), (b"cookie", cookie)]}
+        await api.app(scope, receive, send)  # type: ignore[arg-type]
+        head, *rest = sent
+        assert b"modulepreload" in head[1] and b"app.css" in head[1]
+        assert b"<body>" not in head[1] and b"start-data" not in head[1]
+        body = b"".join(part for _, part in rest)
+        assert body.startswith(b"<body>") and b'id="start-data"' in body
+        assert rest[-1][0] - head[0] >= 0.1  # the head did not wait for the read

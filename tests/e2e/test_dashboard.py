@@ -520,6 +520,22 @@ def test_the_first_figures_come_with_the_page(browser: Any, site: Site) -> None:
     OPEN_CONTEXTS.append(context)
     context.add_cookies([{"name": SESSION_COOKIE, "url": site.base,
                           "value": issue_dev_token(site.settings, "chutich")}])
+    # The scripts draw the same: without the page's answer (the island) they ask `Start` and
+    # draw the home over the server's cards — the same cards, in the same places.
+    drawn = context.new_page()
+    served_without_start(drawn)
+    asked = Held(drawn)
+    drawn.goto(f"{site.base}/", wait_until="commit")
+    drawn.wait_for_selector('#figures [data-figure="total"] .value', state="visible")
+    server_cards = _cards(drawn)
+    asked.wait_for_quiet(drawn)
+    assert _asked(asked) == ["Start"]
+    start, asked.routes = asked.routes, []
+    start[0].continue_()
+    drawn.wait_for_selector("body[data-figures-ready='script']")
+    assert _cards(drawn) == server_cards
+    drawn.close()
+
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -551,7 +567,7 @@ def test_the_first_figures_come_with_the_page(browser: Any, site: Site) -> None:
     held.wait_for_quiet(page)
     assert sorted(_asked(held)) == ["Briefing", "Lists", "Ranking", "Trend"]
     assert page.locator("div.home[data-painted='server']").count() == 0  # taken over…
-    assert _cards(page) == painted and page.inner_text("#app") == text  # …the same, in place
+    assert _cards(page) == painted and page.inner_text("#app") == text  # …as it is, in place
     timing = page.evaluate("Math.max(...window.figuresTiming)")
     assert 0 < timing < page.evaluate(
         "performance.getEntriesByName('figures-painted')[0].startTime")

@@ -46,7 +46,13 @@ export async function renderHome(nav, _id, early = null) {
 
   const placeholder = (text) => h("p", { class: "muted" }, text);
   const overdue = `#/qua-han/${unitId}`;
-  const view = h("div", { class: "home" },
+  // The page the server painted with the figures (api/dashboard/templates/home_figures.html,
+  // the same as the one drawn here) is taken over as it is, on screen: drawn again, its
+  // cards would be new elements, and the browser's element timing of the painted ones lost.
+  const served = figures.painted ? document.querySelector("#app > .home[data-painted='server']")
+    : null;
+  served?.removeAttribute("data-painted");
+  const view = served || h("div", { class: "home" },
     h("h1", {}, unit.name),
     h("p", { class: "muted", id: "as-of" },
       `Số liệu lúc ${time(figures.asOf ? new Date(figures.asOf) : new Date())}`),
@@ -60,11 +66,10 @@ export async function renderHome(nav, _id, early = null) {
       h("div", { id: "trend-table" }, placeholder("Đang tải…"))),
     section("ranking", RANKING_TITLE, placeholder("Đang tải…")));
   // A quiet refresh builds the page aside and swaps it in whole: no flicker on live updates.
-  // Cards the server painted are already on screen: these, the same, take their place, and
-  // the mark says when the script found them (the browser's element timing `figures` says
-  // when they were painted).
-  if (!nav.quiet && nav.show(view)) {
-    document.body.dataset.figuresReady = figures.painted ? "server" : "script";
+  // Cards the server painted are already on screen: the mark says when the script found
+  // them (the browser's element timing `figures` says when they were painted).
+  if (!nav.quiet && (served ? nav.current : nav.show(view))) {
+    document.body.dataset.figuresReady = served ? "server" : "script";
     performance.mark("figures-painted");
   }
   const fill = (id, title, body) => view.querySelector(`#${id}`)?.replaceWith(section(id, title, body));
