@@ -47,9 +47,13 @@ CSRF_HEADER = "x-giaoviec-csrf"
 ASSET_PREFIX = "/bang-dieu-hanh"
 # The dashboard's own ES modules (app.js imports the rest), each served under its file name;
 # the page names them all for preloading, so they load side by side, not import by import.
-MODULE_NAMES = sorted(path.name for path in (HERE / "static").glob("*.js"))
+# route.js is the one classic script (run in the head, before the body is parsed).
+CLASSIC_SCRIPT = "route.js"
+MODULE_NAMES = sorted(path.name for path in (HERE / "static").glob("*.js")
+                      if path.name != CLASSIC_SCRIPT)
 ASSETS = {
     **{name: HERE / "static" / name for name in MODULE_NAMES},
+    CLASSIC_SCRIPT: HERE / "static" / CLASSIC_SCRIPT,
     "app.css": HERE / "static" / "app.css",
     "uplot.js": MODULES / "uplot" / "dist" / "uPlot.iife.min.js",
     "uplot.css": MODULES / "uplot" / "dist" / "uPlot.min.css",
