@@ -121,8 +121,9 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService,
         await service.fresh_calendar()  # another process may have changed it (once a minute)
         return RequestContext(services, request.headers.get("authorization"))
 
+    schema = build_schema(production=not settings.is_dev)
     router = LocalGraphiQLRouter(
-        build_schema(production=not settings.is_dev),
+        schema,
         context_getter=context,
         graphql_ide="graphiql" if settings.is_dev else None,
         # GET may only read: the router refuses mutations over GET.
@@ -137,7 +138,7 @@ def create_app(settings: Settings, *, engine: Engine, service: TaskService,
         app.include_router(graphiql.assets_router())
     app.include_router(router, prefix="/graphql")
     app.include_router(files_router(services))
-    app.include_router(dashboard_router(services))
+    app.include_router(dashboard_router(services, schema))
 
     @app.get("/health")
     def health_check() -> dict[str, str]:

@@ -245,16 +245,33 @@ class RateLimits:
 
 
     async def _refused_too_often(self, authorization: str) -> int | None:
-        """RefusedAtTheDoor's check for a token it did not recognise (a fresh token of an
-        official refused too often): verified here, before the GraphQL document is parsed."""
-        store = self.limits.refusals
-        if store is None or not store.enabled:
-            return None
-        try:
-            username = await self.authenticator.verify(authorization, quiet=True)
-        except DomainError:
-            return None  # refused further on, and counted against its address there
-        return await _bucket(store, "retry_after", "official:" + username)
+        return await refused_too_often(self.limits, self.authenticator, authorization)
+
+
+async def refused_too_often(limits: Limits, authenticator: Authenticator,
+                            authorization: str) -> int | None:
+    """RefusedAtTheDoor's check for a token it did not recognise (a fresh token of an
+    official refused too often): verified here, before the GraphQL document is parsed."""
+    store = limits.refusals
+    if store is None or not store.enabled:
+        return None
+    try:
+        username = await authenticator.verify(authorization, quiet=True)
+    except DomainError:
+        return None  # refused further on, and counted against its address there
+    return await _bucket(store, "retry_after", "official:" + username)
+
+
+async def held_at_the_door(limits: Limits, authenticator: Authenticator, authorization: str,
+                           address: str) -> int | None:
+    """Whether RateLimits would answer 429 to a read carrying `authorization` from `address`
+    before it reaches the schema (the address's failed tokens, the official's refusals): the
+    seconds to wait, or None. For a read made on the official's behalf outside /graphql (the
+    dashboard's page, painting his figures), held to the same door."""
+    wait = await _bucket(limits.auth_failures, "retry_after", address)
+    if wait is not None:
+        return wait
+    return await refused_too_often(limits, authenticator, authorization)
 
 
 async def _too_many(scope: Scope, receive: Receive, send: Send, wait: int,

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         15_000, ge=0, validation_alias=_env("GIAOVIEC_RATE_COST_PER_MINUTE"))
     rate_refusals_per_minute: int = Field(
         10, ge=0, validation_alias=_env("GIAOVIEC_RATE_REFUSALS_PER_MINUTE"))
+    # The dashboard's home page waits at most this long (ms) for the viewer's first figures
+    # to paint them with the HTML (api/dashboard/first_paint.py); then it goes out without
+    # them, its scripts asking. 0: never painted with the HTML.
+    dashboard_first_paint_ms: int = Field(
+        300, ge=0, validation_alias=_env("GIAOVIEC_DASHBOARD_FIRST_PAINT_MS"))
 
     # Operators: `json` logs one JSON object a line with request and task ids (the cluster,
     # containers); the worker answers /metrics and /health/* on metrics_port (0: not at all);

@@ -1,5 +1,7 @@
 """The leadership dashboard as served pages: the Jinja2 shell at `/` (everything it shows it
-asks of `/graphql`), its scripts (installed from npm, served from here), sign-in and sign-out.
+asks of `/graphql`; for a signed-in viewer, the home's first figures painted in the HTML from
+the schema's own answer, api/dashboard/first_paint.py), its scripts (installed from npm,
+served from here), sign-in and sign-out.
 
 The session is a cookie holding the same bearer token the API takes — a dev token in dev
 mode, the provider's access token in production — HttpOnly and SameSite=Strict. `CookieAuth`
@@ -12,25 +14,32 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import jinja2
 import jwt
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry import Schema
 
 from api.auth import issue_dev_token
 from api.context import AppServices
 from api.dashboard import oidc
+from api.dashboard.first_paint import read_start
 from domain.errors import DomainError
 from giaoviec.reads import read
 from giaoviec.reads.dashboard import sign_in_choices
 from giaoviec.reads.org import viewer_for
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 MODULES = HERE / "node_modules"
 SESSION_COOKIE = "giaoviec_phien"
@@ -38,9 +47,13 @@ CSRF_HEADER = "x-giaoviec-csrf"
 ASSET_PREFIX = "/bang-dieu-hanh"
 # The dashboard's own ES modules (app.js imports the rest), each served under its file name;
 # the page names them all for preloading, so they load side by side, not import by import.
-MODULE_NAMES = sorted(path.name for path in (HERE / "static").glob("*.js"))
+# route.js is the one classic script (run in the head, before the body is parsed).
+CLASSIC_SCRIPT = "route.js"
+MODULE_NAMES = sorted(path.name for path in (HERE / "static").glob("*.js")
+                      if path.name != CLASSIC_SCRIPT)
 ASSETS = {
     **{name: HERE / "static" / name for name in MODULE_NAMES},
+    CLASSIC_SCRIPT: HERE / "static" / CLASSIC_SCRIPT,
     "app.css": HERE / "static" / "app.css",
     "uplot.js": MODULES / "uplot" / "dist" / "uPlot.iife.min.js",
     "uplot.css": MODULES / "uplot" / "dist" / "uPlot.min.css",
@@ -60,6 +73,28 @@ _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vi_number(value: float) -> str:
+    """As the page's scripts write a number (dom.js `num`, Intl vi-VN): 1.234.567 and 66,7."""
+    whole, _, fraction = f"{value:,.3f}".partition(".")
+    fraction = fraction.rstrip("0")
+    return whole.replace(",", ".") + ("," + fraction if fraction else "")
+
+
+def vi_rate(value: float | None) -> str:
+    """dom.js `rate`: a percentage, or "—" when there is none (never 0%)."""
+    return "—" if value is None else f"{vi_number(value)}%"
+
+
+def vi_time(iso: str) -> str:
+    """dom.js `time`: hours, minutes, seconds in Vietnam's time."""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return moment.astimezone(VN).strftime("%H:%M:%S")
+
+
+_templates.filters.update(num=vi_number, rate=vi_rate, clock=vi_time)
 
 
 def vendor_installed() -> bool:
@@ -121,11 +156,36 @@ def _asset(name: str, version: str | None, if_none_match: str | None) -> Respons
     return Response(body, media_type=MEDIA[Path(name).suffix], headers=headers)
 
 
+# Every page is someone's (a signed-in viewer's figures, a sign-in form): never kept.
+PAGE_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
+BODY = "<body>"
+
+
 def _page(name: str, status: int = 200, **values: object) -> HTMLResponse:
     html = _templates.get_template(name).render(prefix=_assets.prefix(), **values)
-    return HTMLResponse(html, status_code=status, headers={
-        "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin", "Cache-Control": "no-store"})
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+
+def _streamed_page(name: str, body: Callable[[], Awaitable[dict[str, object]]],
+                   **values: object) -> StreamingResponse:
+    """The page's head at once (its stylesheets and scripts load meanwhile), then its body
+    once `body()` has answered the values it alone needs."""
+    prefix = _assets.prefix()
+    template = _templates.get_template(name)
+
+    async def parts() -> AsyncIterator[str]:
+        head, _, rest = template.render(prefix=prefix, **values).partition(BODY)
+        yield head
+        try:
+            rest = template.render(prefix=prefix, **{**values, **await body()}).partition(
+                BODY)[2]
+        except Exception:  # the head is out: the body as without those values, never half
+            log.warning("a page's body was served without its late values", exc_info=True)
+        yield BODY + rest
+
+    return StreamingResponse(parts(), media_type="text/html; charset=utf-8",
+                             headers=PAGE_HEADERS)
 
 
 def _same_origin(headers: dict[bytes, bytes]) -> bool:
@@ -181,15 +241,25 @@ def _set_session(response: Response, token: str, secure: bool, max_age: int) -> 
                         samesite="strict", path="/")
 
 
-def dashboard_router(services: AppServices) -> APIRouter:
+def dashboard_router(services: AppServices, schema: Schema | None = None) -> APIRouter:
+    """`schema`: the API's own, for the home's first figures (without it, none)."""
     settings = services.settings
     secure = settings.public_url.startswith("https://")
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
-    def home() -> HTMLResponse:
-        return _page("dashboard.html", dev=settings.is_dev, vendor=vendor_installed(),
-                     modules=MODULE_NAMES)
+    async def home(request: Request) -> Response:
+        values = {"dev": settings.is_dev, "vendor": vendor_installed(), "modules": MODULE_NAMES}
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token or schema is None or settings.dashboard_first_paint_ms <= 0:
+            return _page("dashboard.html", start=None, **values)
+
+        # Per viewer, so never kept by a cache (no-store). The head goes out at once: the
+        # page's files load while the server reads the figures (at most the setting's wait).
+        async def figures() -> dict[str, object]:
+            return {"start": await read_start(schema, services, request, token)}
+
+        return _streamed_page("dashboard.html", figures, start=None, **values)
 
     # Served from memory, on the event loop: a page's twenty files are no thread's work.
     @router.get(ASSET_PREFIX + "/{version}/{name}")

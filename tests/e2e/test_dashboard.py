@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from api.auth import issue_dev_token
+from api.dashboard.first_paint import START
+from api.dashboard.web import SESSION_COOKIE
 from domain.lifecycle import ACTION_LABELS_VI, STATE_LABELS_VI, Action, TaskState
 from giaoviec.config import Settings
 from tests.conftest import free_port
@@ -65,7 +68,10 @@ def dev_site(data_dir: Path) -> Iterator[Site]:
     env = {**os.environ, "GIAOVIEC_DATA_DIR": str(data_dir),
            "GIAOVIEC_PORT": str(port), "TEMPORAL_DEV_PORT": str(free_port()),
            "TEMPORAL_UI_PORT": str(free_port()), "GIAOVIEC_MODE": "dev",
-           "GIAOVIEC_JWT_SECRET": SECRET, "GIAOVIEC_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+           "GIAOVIEC_JWT_SECRET": SECRET, "GIAOVIEC_PUBLIC_URL": f"http://127.0.0.1:{port}",
+           # The home's first figures always painted with the page, however loaded the
+           # machine (300 ms unless set): a test sees one path, not either.
+           "GIAOVIEC_DASHBOARD_FIRST_PAINT_MS": "20000"}
     for name in ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_HOST"):
         env.pop(name, None)
     running = _start(env, port)
@@ -438,11 +444,24 @@ def _asked(held: Held) -> list[str]:
     return [m.group(1) for m in names if m]
 
 
+def served_without_start(page: Any) -> None:
+    """The page as the server sends it when it could not read `Start` in time (no island):
+    the page's scripts ask it themselves."""
+    island = re.compile(r'<script type="application/json" id="start-data">.*?</script>', re.S)
+
+    def strip(route: Any) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, body=island.sub("", response.text()))
+
+    page.route(lambda url: urlsplit(url).path == "/", strip)
+
+
 def test_the_home_pages_figures_go_out_first_then_the_rest_together(browser: Any,
                                                                    site: Site) -> None:
     page = open_as(browser, site, "chutich")
-    # Opening the page: the figures are asked with `me`, in the same request, not after its
-    # answer; nothing else until they are in (held here).
+    # Opening the page without the server's answer: the figures are asked with `me`, in the
+    # same request, not after its answer; nothing else until they are in (held here).
+    served_without_start(page)
     held = Held(page)
     page.reload()
     held.wait_for_quiet(page)
@@ -470,6 +489,140 @@ def test_the_home_pages_figures_go_out_first_then_the_rest_together(browser: Any
     # Not left open: its live refreshes would spend the chairman's cost budget per minute in
     # the tests after this one.
     page.context.close()
+
+
+# The browser's element timing of the figures the server painted (`elementtiming="figures"`),
+# kept where the test can read it: added by the driver, so the page's CSP does not apply.
+FIGURES_TIMING = """
+window.figuresTiming = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if (e.identifier === "figures") window.figuresTiming.push(e.renderTime || e.loadTime);
+  }
+}).observe({ type: "element", buffered: true });
+"""
+FIGURE_KEYS = ("openOverdue", "dueSoon", "openInTime", "completedOnTime", "completedLate",
+               "total")
+
+
+def _cards(page: Any) -> list[Any]:
+    """Each card's text and place on the page: what the eye sees of the figures."""
+    return page.eval_on_selector_all("#figures .card", """cards => cards.map(c => {
+      const r = c.getBoundingClientRect();
+      return [c.dataset.figure, c.innerText, r.x, r.y, r.width, r.height]; })""")
+
+
+def test_the_first_figures_come_with_the_page(browser: Any, site: Site) -> None:
+    """A first visit, signed in: the figures are on screen with the HTML, before any script
+    has run and before any request to /graphql is answered; the page's scripts then take
+    them over, the same, and work as before (the rest of home, live updates, coming back)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    OPEN_CONTEXTS.append(context)
+    context.add_cookies([{"name": SESSION_COOKIE, "url": site.base,
+                          "value": issue_dev_token(site.settings, "chutich")}])
+    # The scripts draw the same: without the page's answer (the island) they ask `Start` and
+    # draw the home over the server's cards — the same cards, in the same places.
+    drawn = context.new_page()
+    served_without_start(drawn)
+    asked = Held(drawn)
+    drawn.goto(f"{site.base}/", wait_until="commit")
+    drawn.wait_for_selector('#figures [data-figure="total"] .value', state="visible")
+    server_cards = _cards(drawn)
+    asked.wait_for_quiet(drawn)
+    assert _asked(asked) == ["Start"]
+    start, asked.routes = asked.routes, []
+    start[0].continue_()
+    drawn.wait_for_selector("body[data-figures-ready='script']")
+    assert _cards(drawn) == server_cards
+    drawn.close()
+
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text)
+            if "Content Security Policy" in m.text else None)
+    page.add_init_script(FIGURES_TIMING)
+    scripts: list[Any] = []  # app.js, held: no script of the page runs meanwhile
+    def hold(route: Any) -> None:
+        scripts.append(route)
+
+    page.route("**/app.js", hold)
+    held = Held(page)
+    page.goto(f"{site.base}/", wait_until="commit")
+    page.wait_for_selector('#figures [data-figure="total"] .value', state="visible")
+    api = site.gql("chutich", START)["me"]["jurisdiction"]
+    assert page.inner_text("h1") == api["name"]
+    for key in FIGURE_KEYS:
+        assert figure(page, key) == api["countsWithDescendants"][key], key
+    page.wait_for_function("window.figuresTiming.length >= 6")  # the browser saw them painted
+    assert scripts and page.evaluate("document.body.dataset.figuresReady") is None
+    painted = _cards(page)
+    text = page.inner_text("#app")
+    # The scripts run: they take the page's answer for `Start` and ask nothing before the
+    # rest of home (held unanswered: the figures were never waiting on /graphql).
+    page.unroute("**/app.js", hold)
+    for route in scripts:
+        with contextlib.suppress(Exception):  # unrouting may have let it through already
+            route.continue_()
+    page.wait_for_selector("body[data-figures-ready='server']")
+    held.wait_for_quiet(page)
+    assert sorted(_asked(held)) == ["Briefing", "Lists", "Ranking", "Trend"]
+    assert page.locator("div.home[data-painted='server']").count() == 0  # taken over…
+    assert _cards(page) == painted and page.inner_text("#app") == text  # …as it is, in place
+    timing = page.evaluate("Math.max(...window.figuresTiming)")
+    assert 0 < timing < page.evaluate(
+        "performance.getEntriesByName('figures-painted')[0].startTime")
+    held.release()
+    page.wait_for_selector("body[data-home-ready]")
+    assert page.locator("#decisions li[data-task]").count() >= 1
+    # Live: another user's new task reaches the figures.
+    page.wait_for_selector("#live[data-state='on']")
+    before = figure(page, "total")
+    site.gql("chutich", ASSIGN, input=task_input(
+        "e2e-first-paint", "Rà soát số liệu vẽ cùng trang", "ag-sxd", "sxd.cb1"))
+    expect(page.locator('#figures [data-figure="total"] .value')).not_to_have_text(
+        str(before), timeout=LIVE_SECONDS * 1000)
+    assert figure(page, "total") == before + 1
+    # Away and back home: the page asks its figures itself, as before.
+    page.get_by_role("link", name="Giao việc").click()
+    page.wait_for_selector("#assign-form")
+    page.locator("nav.menu a[href='#/']").click()
+    page.wait_for_selector("body[data-figures-ready='script'] #figures")
+    assert figure(page, "total") == before + 1
+    page.wait_for_selector("#ranking table")
+    assert errors == []
+    context.close()
+
+
+def test_an_address_of_another_page_never_shows_the_homes_figures(browser: Any,
+                                                                   site: Site) -> None:
+    """Opened at a task's address, the page does not flash the home's figures the server
+    painted on its way to the task (route.js, before the body; app.css)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    OPEN_CONTEXTS.append(context)
+    context.add_cookies([{"name": SESSION_COOKIE, "url": site.base,
+                          "value": issue_dev_token(site.settings, "chutich")}])
+    page = context.new_page()
+    scripts: list[Any] = []
+
+    def hold(route: Any) -> None:
+        scripts.append(route)
+
+    page.route("**/app.js", hold)
+    page.goto(f"{site.base}/#/nhiem-vu/{site.ids['xa-chuyendoiso']}", wait_until="commit")
+    page.wait_for_selector("#start-data", state="attached")
+    figures = page.locator("#figures")
+    assert figures.count() == 1 and figures.is_hidden()
+    page.unroute("**/app.js", hold)
+    for route in scripts:
+        with contextlib.suppress(Exception):  # unrouting may have let it through already
+            route.continue_()
+    page.wait_for_selector("#timeline")
+    assert page.inner_text("#task-title") == "Báo cáo chuyển đổi số cấp xã"
+    assert page.locator("#figures").count() == 0
+    page.locator("nav.menu a[href='#/']").click()  # home: its figures, asked and shown
+    page.wait_for_selector("body[data-figures-ready='script'] #figures", state="visible")
+    context.close()
 
 
 def test_names_on_the_page_are_the_domains(browser: Any, site: Site) -> None:

@@ -64,3 +64,27 @@ def test_the_labels_come_from_the_domain_where_introspection_is_off() -> None:
             (member.name, label) for member, label in names.items()}
     # Where __type is refused (production), the dashboard still has its names.
     assert asyncio.run(schema.execute('{ __type(name: "TaskState") { name } }')).errors
+
+
+def test_the_server_asks_start_as_the_page_does() -> None:
+    """The server's `Start` (api/dashboard/first_paint.py, painted with the page) reads the
+    same as app.js's own on the home page, else app.js would not take the page's answer and
+    ask again: the script's pieces put together here as the browser does."""
+    from api.dashboard.first_paint import START
+
+    scripts = _scripts()
+
+    def constant(name: str, script: str) -> str:
+        found = re.search(rf'const {name} = (?:"([^"]*)"|`([^`]*)`);', scripts[script])
+        assert found, f"{name} is not in {script}"
+        return found.group(1) or found.group(2)
+
+    start = re.search(r'const startQuery = \(more = ""\) => `([^`]*)`;', scripts["app.js"])
+    assert start, "startQuery is not in app.js"
+    pieces = {"COUNTS": constant("COUNTS", "parts.js"),
+              "LABELS_QUERY": constant("LABELS_QUERY", "labels.js")}
+    pieces["more"] = re.sub(r"\$\{(\w+)\}", lambda m: pieces[m.group(1)],
+                            constant("JURISDICTION_FIGURES", "home.js"))
+    asked = re.sub(r"\$\{(\w+)\}", lambda m: pieces[m.group(1)], start.group(1))
+    assert " ".join(asked.split()) == START
+    assert "answeredWithThePage" in scripts["app.js"]

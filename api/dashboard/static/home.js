@@ -10,7 +10,8 @@ import {
 import { drawTrend } from "./trend.js";
 
 // The viewer's own jurisdiction's figures: app.js asks them with `me` when the page opens
-// here (`early` below), the page itself on coming back or refreshing.
+// here (`early` below: `painted` when the server already drew them with the page, from the
+// answer it read at `asOf`), the page itself on coming back or refreshing.
 export const JURISDICTION_FIGURES = `countsWithDescendants { ${COUNTS} }`;
 const FIGURES = `query Figures { me { jurisdiction { id name ${JURISDICTION_FIGURES} } } }`;
 const LISTS = `query Lists($u: ID!) {
@@ -33,7 +34,8 @@ export async function renderHome(nav, _id, early = null) {
   // (api/db_share.py), so the heavier lists and ranking asked alongside would hold them up.
   // The other questions do not depend on each other: they go out together once the figures
   // are in, and each section is filled as its answer comes.
-  const unit = (await (early || ask(FIGURES))).me.jurisdiction;
+  const figures = await (early || ask(FIGURES));
+  const unit = figures.me.jurisdiction;
   if (!nav.current) return;
   const unitId = unit.id;
   const lists = ask(LISTS, { u: unitId });
@@ -44,9 +46,16 @@ export async function renderHome(nav, _id, early = null) {
 
   const placeholder = (text) => h("p", { class: "muted" }, text);
   const overdue = `#/qua-han/${unitId}`;
-  const view = h("div", { class: "home" },
+  // The page the server painted with the figures (api/dashboard/templates/home_figures.html,
+  // the same as the one drawn here) is taken over as it is, on screen: drawn again, its
+  // cards would be new elements, and the browser's element timing of the painted ones lost.
+  const served = figures.painted ? document.querySelector("#app > .home[data-painted='server']")
+    : null;
+  served?.removeAttribute("data-painted");
+  const view = served || h("div", { class: "home" },
     h("h1", {}, unit.name),
-    h("p", { class: "muted", id: "as-of" }, `Số liệu lúc ${time(new Date())}`),
+    h("p", { class: "muted", id: "as-of" },
+      `Số liệu lúc ${time(figures.asOf ? new Date(figures.asOf) : new Date())}`),
     figureCards(unit.countsWithDescendants, null, overdue),
     h("section", { id: "briefing", class: "briefing", "aria-label": "Báo cáo giao ban" }),
     section("decisions", "Chờ đồng chí quyết định", placeholder("Đang tải…")),
@@ -57,8 +66,10 @@ export async function renderHome(nav, _id, early = null) {
       h("div", { id: "trend-table" }, placeholder("Đang tải…"))),
     section("ranking", RANKING_TITLE, placeholder("Đang tải…")));
   // A quiet refresh builds the page aside and swaps it in whole: no flicker on live updates.
-  if (!nav.quiet && nav.show(view)) {
-    document.body.dataset.figuresReady = "true";
+  // Cards the server painted are already on screen: the mark says when the script found
+  // them (the browser's element timing `figures` says when they were painted).
+  if (!nav.quiet && (served ? nav.current : nav.show(view))) {
+    document.body.dataset.figuresReady = served ? "server" : "script";
     performance.mark("figures-painted");
   }
   const fill = (id, title, body) => view.querySelector(`#${id}`)?.replaceWith(section(id, title, body));
