@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from giaoviec.programs.cli import main as cli_main
+from giaoviec.programs.cluster import TEMPORAL_DYNAMIC_CONFIG
 from giaoviec.programs.haproxy_config import render
 from tests.services import need
 
@@ -155,6 +156,18 @@ def test_temporal_helm_values_use_postgresql_from_a_secret() -> None:
         assert values[bundled]["enabled"] is False
     assert {"name": "giaoviec", "retention": "3650d"} in values["server"]["config"]["namespaces"][
         "namespace"]
+
+
+def test_production_temporal_has_the_cluster_shapes_history_cache_bound() -> None:
+    # The stand-in (`make cluster`'s dev server) and production keep the same bound.
+    dynamic = yaml.safe_load((DEPLOY / "temporal-dynamicconfig.yaml").read_text())
+    assert {key: values[0]["value"] for key, values in dynamic.items()} \
+        == TEMPORAL_DYNAMIC_CONFIG
+    temporal = compose()["services"]["temporal"]
+    path = temporal["environment"]["DYNAMIC_CONFIG_FILE_PATH"]
+    assert f"./temporal-dynamicconfig.yaml:{path}:ro" in temporal["volumes"]
+    values = yaml.safe_load((DEPLOY / "k8s" / "temporal" / "values.yaml").read_text())
+    assert values["server"]["dynamicConfig"] == dynamic
 
 
 def test_the_dockerfile_copies_what_exists_and_runs_giaoviec() -> None:

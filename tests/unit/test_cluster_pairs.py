@@ -84,3 +84,19 @@ def test_the_dev_server_takes_more_options_from_the_environment(
     argv = cluster_program.plan(settings(tmp_path), tmp_path, 1)["temporal"].argv
     # Appended: the last --db-filename (empty: in memory) is the one the server takes.
     assert argv[-4:] == ["--db-filename", "", "--sqlite-pragma", "journal_mode=wal"]
+
+
+def test_the_dev_server_bounds_its_history_cache(
+        tmp_path: Path, binaries: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Unbounded (the dev server's 8,096 entries), its memory grows for 20 minutes under load.
+    monkeypatch.delenv("GIAOVIEC_CLUSTER_TEMPORAL_ARGS", raising=False)
+    argv = cluster_program.plan(settings(tmp_path), tmp_path, 1)["temporal"].argv
+    values = [argv[i + 1] for i, part in enumerate(argv) if part == "--dynamic-config-value"]
+    assert values == ["history.hostLevelCacheMaxSize=1024"]
+    assert cluster_program.TEMPORAL_DYNAMIC_CONFIG == {"history.hostLevelCacheMaxSize": 1024}
+    # A benchmark may try another bound: its value comes later, and the server takes the last.
+    monkeypatch.setenv("GIAOVIEC_CLUSTER_TEMPORAL_ARGS",
+                       "--dynamic-config-value history.hostLevelCacheMaxSize=64")
+    argv = cluster_program.plan(settings(tmp_path), tmp_path, 1)["temporal"].argv
+    values = [argv[i + 1] for i, part in enumerate(argv) if part == "--dynamic-config-value"]
+    assert values == ["history.hostLevelCacheMaxSize=1024", "history.hostLevelCacheMaxSize=64"]
