@@ -73,6 +73,14 @@ TEMPORAL_ARGS_ENV = "GIAOVIEC_CLUSTER_TEMPORAL_ARGS"
 # the stand-in and production keep the same bound: the workflows being worked on at one time
 # fit; one evicted is read back from the database when next touched.
 TEMPORAL_DYNAMIC_CONFIG: dict[str, int] = {"history.hostLevelCacheMaxSize": 1024}
+# The dev server's SQLite file in write-ahead-log mode, synced at checkpoints rather than at each
+# commit. In its default journal (a few fsyncs a commit) the one shard's writes timed out under
+# a burst of reminders ("context deadline exceeded", 14,585 log lines for 10,000 reminders) and
+# were retried minutes later; in WAL mode none did (docs/benchmarks.md, "Timers under load").
+# A killed server loses nothing (the chaos check kills it); a machine losing power may lose the
+# last commits, as the stand-in may: production runs Temporal on PostgreSQL. `make run`'s own
+# server (dev_temporal.py) keeps SQLite's default, fully synced journal.
+TEMPORAL_SQLITE_PRAGMAS = ("journal_mode=wal", "synchronous=normal")
 
 
 def temporal_options() -> list[str]:
@@ -112,7 +120,9 @@ def plan(settings: Settings, home: Path, pairs: int) -> dict[str, Spec]:
          str((home / "temporal.db").resolve()), "--ip", "127.0.0.1",
          "--port", str(temporal_port), "--ui-port", str(settings.temporal_ui_port),
          "--namespace", settings.temporal_namespace, "--log-level", "warn",
-         *dynamic_config_options(), *temporal_options()],
+         *dynamic_config_options(),
+         *(part for pragma in TEMPORAL_SQLITE_PRAGMAS for part in ("--sqlite-pragma", pragma)),
+         *temporal_options()],
         port=temporal_port)}
     for name in workers(pairs):
         port = free_port()

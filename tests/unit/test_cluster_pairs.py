@@ -100,3 +100,17 @@ def test_the_dev_server_bounds_its_history_cache(
     argv = cluster_program.plan(settings(tmp_path), tmp_path, 1)["temporal"].argv
     values = [argv[i + 1] for i, part in enumerate(argv) if part == "--dynamic-config-value"]
     assert values == ["history.hostLevelCacheMaxSize=1024", "history.hostLevelCacheMaxSize=64"]
+
+
+def test_the_dev_server_writes_its_file_ahead_of_a_log(
+        tmp_path: Path, binaries: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # In SQLite's default journal the one shard's writes timed out under a burst of reminders.
+    monkeypatch.delenv("GIAOVIEC_CLUSTER_TEMPORAL_ARGS", raising=False)
+    argv = cluster_program.plan(settings(tmp_path), tmp_path, 1)["temporal"].argv
+    pragmas = [argv[i + 1] for i, part in enumerate(argv) if part == "--sqlite-pragma"]
+    assert pragmas == ["journal_mode=wal", "synchronous=normal"]
+    # A benchmark's own pragma comes after ours (the dev server accepts the repeat).
+    monkeypatch.setenv("GIAOVIEC_CLUSTER_TEMPORAL_ARGS", "--sqlite-pragma synchronous=off")
+    argv = cluster_program.plan(settings(tmp_path), tmp_path, 1)["temporal"].argv
+    pragmas = [argv[i + 1] for i, part in enumerate(argv) if part == "--sqlite-pragma"]
+    assert pragmas == ["journal_mode=wal", "synchronous=normal", "synchronous=off"]
