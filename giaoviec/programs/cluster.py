@@ -23,7 +23,6 @@ A pid file also records the process's start time, so a recycled pid is never tak
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import shutil
@@ -57,22 +56,11 @@ from giaoviec.programs.cluster_processes import (
     wait_ready,
     workers,
 )
-from giaoviec.programs.dev_temporal import port_taken
+from giaoviec.programs.dev_temporal import dynamic_config_options, port_taken
 from giaoviec.programs.haproxy_config import render
 
 CLUSTER_REDIS_URL = "redis://127.0.0.1:6379/0"
 TEMPORAL_ARGS_ENV = "GIAOVIEC_CLUSTER_TEMPORAL_ARGS"
-# Temporal's history service keeps the mutable state of every workflow it has touched in one
-# host-level cache (since 1.29 there is no per-shard `history.cacheMaxSize`) until the cache is
-# full; the hour's TTL is checked only when an entry is read again, so a closed task's workflow
-# stays in memory. The dev server sets 8,096 entries (the server's default: 128,000 per history
-# host); under `make chaos` each entry held ≈ 12 KB of live heap and the server's memory rose
-# until the cache would be full, 20 minutes in (docs/benchmarks.md, "The host-level
-# mutable-state cache"). Bounded to 1,024 entries (≈ 12 MB at that size) here and in the
-# production values (deploy/temporal-dynamicconfig.yaml, deploy/k8s/temporal/values.yaml), so
-# the stand-in and production keep the same bound: the workflows being worked on at one time
-# fit; one evicted is read back from the database when next touched.
-TEMPORAL_DYNAMIC_CONFIG: dict[str, int] = {"history.hostLevelCacheMaxSize": 1024}
 # The dev server's SQLite file in write-ahead-log mode, synced at checkpoints rather than at each
 # commit. In its default journal (a few fsyncs a commit) the one shard's writes timed out under
 # a burst of reminders ("context deadline exceeded", 14,585 log lines for 10,000 reminders) and
@@ -88,13 +76,6 @@ def temporal_options() -> list[str]:
     last of a repeated option wins, so `--db-filename ''` keeps its state in memory, and
     `--sqlite-pragma synchronous=off` trades durability for speed)."""
     return shlex.split(os.environ.get(TEMPORAL_ARGS_ENV, ""))
-
-
-def dynamic_config_options() -> list[str]:
-    """TEMPORAL_DYNAMIC_CONFIG as the dev server's options (before GIAOVIEC_CLUSTER_TEMPORAL_ARGS,
-    whose value for the same key wins: a benchmark may try another bound)."""
-    return [part for key, value in TEMPORAL_DYNAMIC_CONFIG.items()
-            for part in ("--dynamic-config-value", f"{key}={json.dumps(value)}")]
 
 
 def plan(settings: Settings, home: Path, pairs: int) -> dict[str, Spec]:

@@ -32,6 +32,26 @@ PID_FILE = "temporal-dev.pid"
 LOG_FILE = "temporal.log"
 START_TIMEOUT = 60.0
 
+# Temporal's history service keeps the mutable state of every workflow it has touched in one
+# host-level cache (since 1.29 there is no per-shard `history.cacheMaxSize`) until the cache is
+# full; the hour's TTL is checked only when an entry is read again, so a closed task's workflow
+# stays in memory. The dev server sets 8,096 entries (the server's default: 128,000 per history
+# host); under `make chaos` each entry held ≈ 12 KB of live heap and the server's memory rose
+# until the cache would be full, 20 minutes in (docs/benchmarks.md, "The host-level
+# mutable-state cache"). Bounded to 1,024 entries (≈ 12 MB at that size) for `make run` and
+# `make cluster`, and in the production values (deploy/temporal-dynamicconfig.yaml,
+# deploy/k8s/temporal/values.yaml), so the stand-in and production keep the same bound: the
+# workflows being worked on at one time fit; one evicted is read back when next touched.
+TEMPORAL_DYNAMIC_CONFIG: dict[str, int] = {"history.hostLevelCacheMaxSize": 1024}
+
+
+def dynamic_config_options() -> list[str]:
+    """TEMPORAL_DYNAMIC_CONFIG as the dev server's options (in `make cluster` before
+    GIAOVIEC_CLUSTER_TEMPORAL_ARGS, whose value for the same key wins: a benchmark may try another
+    bound)."""
+    return [part for key, value in TEMPORAL_DYNAMIC_CONFIG.items()
+            for part in ("--dynamic-config-value", f"{key}={json.dumps(value)}")]
+
 
 def port_taken(port: int, host: str = HOST) -> bool:
     with socket.socket() as probe:
@@ -154,6 +174,7 @@ class DevTemporal:
                     "--ip", HOST, "--port", str(self.port),
                     "--ui-port", str(self.settings.temporal_ui_port),
                     "--namespace", self.settings.temporal_namespace, "--log-level", "warn",
+                    *dynamic_config_options(),
                 ],
                 stdout=log, stderr=log,
                 # Its own session: Ctrl-C reaches us first, and we stop it after the worker

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from giaoviec.programs.cli import main as cli_main
-from giaoviec.programs.cluster import TEMPORAL_DYNAMIC_CONFIG
+from giaoviec.programs.dev_temporal import TEMPORAL_DYNAMIC_CONFIG
 from giaoviec.programs.haproxy_config import render
 from tests.services import need
 

@@ -11,6 +11,7 @@ import pytest
 
 from giaoviec.config import Settings
 from giaoviec.programs import cluster as cluster_program
+from giaoviec.programs import dev_temporal
 from giaoviec.programs.cluster_processes import (
     PAIRS,
     Cluster,
@@ -93,7 +94,7 @@ def test_the_dev_server_bounds_its_history_cache(
     argv = cluster_program.plan(settings(tmp_path), tmp_path, 1)["temporal"].argv
     values = [argv[i + 1] for i, part in enumerate(argv) if part == "--dynamic-config-value"]
     assert values == ["history.hostLevelCacheMaxSize=1024"]
-    assert cluster_program.TEMPORAL_DYNAMIC_CONFIG == {"history.hostLevelCacheMaxSize": 1024}
+    assert dev_temporal.TEMPORAL_DYNAMIC_CONFIG == {"history.hostLevelCacheMaxSize": 1024}
     # A benchmark may try another bound: its value comes later, and the server takes the last.
     monkeypatch.setenv("GIAOVIEC_CLUSTER_TEMPORAL_ARGS",
                        "--dynamic-config-value history.hostLevelCacheMaxSize=64")
