@@ -228,12 +228,12 @@ def _say_rule_schedules(changes: list[tuple[str, str, ScheduleChange]]) -> None:
     from giaoviec.services.recurring import ScheduleChange
 
     for rule_id, title, change in changes:
-        duty = f"nhiệm vụ định kỳ “{title}” ({rule_id})" if title else f"mã {rule_id}"
+        duty = f"nhiệm vụ định kỳ “{title}” (mã {rule_id})"
         _say({ScheduleChange.MADE: f"Đã tạo lịch cho {duty}.",
-              ScheduleChange.PAUSED: f"Đã tạm dừng lịch của {duty} (nhiệm vụ đang tạm dừng).",
-              ScheduleChange.RESUMED: f"Đã chạy lại lịch của {duty} (nhiệm vụ đang áp dụng).",
-              ScheduleChange.REMOVED: f"Đã gỡ lịch của {duty} (nhiệm vụ đã kết thúc)."
-              if title else f"Đã gỡ lịch thừa của {duty} (không còn nhiệm vụ định kỳ này).",
+              ScheduleChange.PAUSED: f"Đã tạm dừng lịch của {duty}: nhiệm vụ đang tạm dừng.",
+              ScheduleChange.RESUMED: f"Đã chạy lại lịch của {duty}: nhiệm vụ đang áp dụng.",
+              ScheduleChange.REMOVED: f"Đã gỡ lịch của {duty}: nhiệm vụ đã kết thúc."
+              if title else f"Đã gỡ lịch thừa mã {rule_id}: không còn nhiệm vụ định kỳ này.",
               }[change])
 
 
