@@ -138,8 +138,8 @@ class TemporalScheduler:
         """Bring the rule's Schedule in line with its state in the database, which is what
         counts: active → there and awake, paused → there and asleep, ended → gone. Its
         definition is renewed too; returns what changed besides, if anything."""
+        handle = self.client.get_schedule_handle(schedule_id(rule_id))
         if state == "ended":
-            handle = self.client.get_schedule_handle(schedule_id(rule_id))
             try:
                 await handle.delete()
             except RPCError as err:
@@ -148,7 +148,6 @@ class TemporalScheduler:
                 return None
             return ScheduleChange.REMOVED
         paused = state == "paused"
-        handle = self.client.get_schedule_handle(schedule_id(rule_id))
         try:
             was_paused: bool | None = (await handle.describe()).schedule.state.paused
         except RPCError as err:
