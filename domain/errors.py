@@ -74,6 +74,14 @@ def unavailable_retry_safe() -> DomainError:
                        "không bị thực hiện hai lần.")
 
 
+def unavailable_repeat_safe() -> DomainError:
+    """The change is recorded, but a dependency went away before it was carried out there:
+    the same action again (nothing recorded twice) finishes it."""
+    return DomainError(Code.UNAVAILABLE, "Đã ghi nhận thao tác nhưng hệ thống tạm thời chưa "
+                       "áp dụng xong; đề nghị thực hiện lại đúng thao tác này sau ít phút, thao "
+                       "tác sẽ không bị ghi hai lần.")
+
+
 def unavailable_unsure() -> DomainError:
     """A dependency went away after the change may have reached it: it may have been done, so
     look before sending it again."""

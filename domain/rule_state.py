@@ -33,11 +33,13 @@ _RULE_MOVES = {"pause": (frozenset({"active"}), "paused"),
                "end": (frozenset({"active", "paused"}), "ended")}
 
 
-def next_rule_state(state: str, action: str, reason: str | None) -> str:
+def next_rule_state(state: str, action: str, reason: str | None) -> str | None:
     """Pause (an active rule), resume (a paused one), end (either): with a reason, but to
-    resume; an ended rule stays ended."""
+    resume; an ended rule stays ended. None: the rule is already where the action leads (the
+    same request again, after its Schedule could not be reached): nothing to record, but its
+    Schedule is brought in line again."""
     allowed, after = _RULE_MOVES[action]
-    if state not in allowed:
+    if state != after and state not in allowed:
         raise illegal_transition(f"Nhiệm vụ định kỳ đang ở trạng thái "
                                  f"“{RULE_STATE_LABELS_VI.get(state, state)}”.")
     if action != "resume" and is_blank(reason):
@@ -46,4 +48,4 @@ def next_rule_state(state: str, action: str, reason: str | None) -> str:
     if reason is not None and len(reason) > MAX_NOTE:
         raise validation_error([FieldIssue("reason", "TEXT_TOO_LONG",
                                            f"Lý do dài quá {MAX_NOTE} ký tự.")], "Thao tác")
-    return after
+    return None if state == after else after

@@ -21,6 +21,7 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
 from sqlalchemy.engine import Engine
@@ -40,6 +41,9 @@ from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import make_engine
 from giaoviec.store.migrate import upgrade_database
 from workflows.contracts import CalendarConfig
+
+if TYPE_CHECKING:
+    from giaoviec.services.recurring import ScheduleChange
 
 TEMPORAL_START_TIMEOUT = 60.0
 
@@ -162,7 +166,7 @@ async def _dev(settings: Settings) -> None:
         from giaoviec.programs.worker import build_worker
 
         await ensure_schedules(client, settings)
-        await ensure_rule_schedules(client, engine, settings.task_queue)
+        _say_rule_schedules(await ensure_rule_schedules(client, engine, settings.task_queue))
         service = build_service(client, engine, settings)
         worker = build_worker(client, engine, settings.task_queue, settings=settings)
         server = api_server(settings, engine, service)
@@ -213,9 +217,24 @@ async def _schedules(settings: Settings) -> None:
     client = await connect_when_ready(settings)
     await ensure_schedules(client, settings)
     engine = make_engine(settings.resolved_database_url)
-    kept, removed = await ensure_rule_schedules(client, engine, settings.task_queue)
-    _say(f"Đã cài đặt lịch chạy định kỳ (nhiệm vụ định kỳ: {kept} lịch, gỡ {removed} lịch "
-         "thừa).")
+    changes = await ensure_rule_schedules(client, engine, settings.task_queue)
+    _say_rule_schedules(changes)
+    _say(f"Đã cài đặt lịch chạy định kỳ; lịch của các nhiệm vụ định kỳ khớp với cơ sở dữ liệu "
+         f"({len(changes)} thay đổi).")
+
+
+def _say_rule_schedules(changes: list[tuple[str, str, ScheduleChange]]) -> None:
+    """A line for each recurring duty's Schedule brought in line with the database."""
+    from giaoviec.services.recurring import ScheduleChange
+
+    for rule_id, title, change in changes:
+        duty = f"nhiệm vụ định kỳ “{title}” (mã {rule_id})"
+        _say({ScheduleChange.MADE: f"Đã tạo lịch cho {duty}.",
+              ScheduleChange.PAUSED: f"Đã tạm dừng lịch của {duty}: nhiệm vụ đang tạm dừng.",
+              ScheduleChange.RESUMED: f"Đã chạy lại lịch của {duty}: nhiệm vụ đang áp dụng.",
+              ScheduleChange.REMOVED: f"Đã gỡ lịch của {duty}: nhiệm vụ đã kết thúc."
+              if title else f"Đã gỡ lịch thừa mã {rule_id}: không còn nhiệm vụ định kỳ này.",
+              }[change])
 
 
 def _seed(settings: Settings, national: bool) -> None:

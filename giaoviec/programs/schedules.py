@@ -22,8 +22,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.timezone import TIME_ZONE
 from giaoviec.config import Settings
 from giaoviec.reads import read
-from giaoviec.reads.recurring import live_rules
-from giaoviec.services.recurring import SCHEDULE_PREFIX, TemporalScheduler
+from giaoviec.reads.recurring import rule_states
+from giaoviec.services.recurring import SCHEDULE_PREFIX, ScheduleChange, TemporalScheduler
 from giaoviec.services.schedules import ensure_schedule
 from workflows.contracts import TallyRequest
 from workflows.digest import DigestWorkflow
@@ -106,22 +106,26 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
 
 
 async def ensure_rule_schedules(client: Client, engine: Engine, task_queue: str
-                                ) -> tuple[int, int]:
-    """Every recurring duty that has not ended has its Schedule — made again if the Temporal
-    server lost it (a new cluster, a restore) — and a Schedule whose duty has ended or is
-    gone (ended while Temporal was unreachable) is removed. Returns (kept, removed)."""
-    live = await asyncio.to_thread(read, engine, live_rules)
+                                ) -> list[tuple[str, str, ScheduleChange]]:
+    """Every recurring duty's Schedule in line with the database, which is what counts: an
+    active duty's there and awake, a paused one's there and asleep (made again if the Temporal
+    server lost it: a new cluster, a restore), an ended one's deleted (a pause, resume or end
+    whose second step failed while Temporal was away), and one whose duty is gone removed.
+    Idempotent. Returns what changed beyond renewing definitions: (rule id, title, change)."""
+    rules = await asyncio.to_thread(read, engine, rule_states)
     scheduler = TemporalScheduler(client, task_queue)
-    for rule_id, (title, paused) in live.items():
+    changes: list[tuple[str, str, ScheduleChange]] = []
+    for rule_id, (title, state) in rules.items():
         # Not run now: the next 06:00 run (or its one-day catch-up) opens what is due.
-        await scheduler.install(rule_id, title, run_now=False, paused=paused)
-    removed = 0
+        if (change := await scheduler.sync(rule_id, title, state)) is not None:
+            changes.append((rule_id, title, change))
     async for listed in await client.list_schedules():
-        if listed.id.startswith(SCHEDULE_PREFIX) and listed.id[len(SCHEDULE_PREFIX):] not in live:
+        rule_id = listed.id[len(SCHEDULE_PREFIX):]
+        if listed.id.startswith(SCHEDULE_PREFIX) and rule_id not in rules:
             try:
                 await client.get_schedule_handle(listed.id).delete()
-                removed += 1
+                changes.append((rule_id, "", ScheduleChange.REMOVED))
             except RPCError as err:  # the list lags: already gone
                 if err.status != RPCStatusCode.NOT_FOUND:
                     raise
-    return len(live), removed
+    return changes

@@ -53,11 +53,10 @@ def _units_inside(session: Session, unit_id: str, candidates: set[str]) -> set[s
     return {uid for uid, path in rows if unit_id in path_ids(path)}
 
 
-def live_rules(session: Session) -> dict[str, tuple[str, bool]]:
-    """Every recurring duty that has not ended, by id: its title, and whether it is paused."""
-    rows = session.exec(select(RecurringRule.id, RecurringRule.title, RecurringRule.state)
-                        .where(RecurringRule.state != "ended")).all()
-    return {rule_id: (title, state == "paused") for rule_id, title, state in rows}
+def rule_states(session: Session) -> dict[str, tuple[str, str]]:
+    """Every recurring duty, by id: its title and its state (active, paused, ended)."""
+    rows = session.exec(select(RecurringRule.id, RecurringRule.title, RecurringRule.state)).all()
+    return {rule_id: (title, state) for rule_id, title, state in rows}
 
 
 def rule_events(session: Session, rule_id: str) -> list[RecurringRuleEvent]:

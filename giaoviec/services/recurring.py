@@ -3,11 +3,13 @@ ended — each recorded in the rule's trail — and run by a Temporal Schedule o
 starts RecurringRunWorkflow every morning at 06:00 (Asia/Ho_Chi_Minh).
 
 The rule in the database is what counts: a run creates nothing for a rule that is not active.
-Pausing and resuming record the rule's new state first, then pause or unpause its Schedule so
-it stops waking (a note in Temporal's UI says why); should that second step fail, the
-Schedule wakes, finds the rule paused and opens nothing. Likewise a Schedule left behind by a
-crash changes nothing; installing and removing a Schedule are idempotent, a retry brings it in
-line, and `giaoviec schedules` makes a lost one again.
+Pausing, resuming and ending record the rule's new state first, then pause, unpause or delete
+its Schedule (a note in Temporal's UI says why). Should that second step fail (Temporal away:
+UNAVAILABLE), the same action again is accepted though the rule is already there — nothing is
+recorded twice — and sets the Schedule again; meanwhile a Schedule left awake wakes, finds the
+rule paused or ended and opens nothing. `giaoviec schedules` brings every rule's Schedule in
+line with the database (made again if lost, paused or awake as the rule is, deleted once it
+ended), so one left paused for an active rule by a failed resume wakes again.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
@@ -71,6 +74,15 @@ def schedule_id(rule_id: str) -> str:
     return f"{SCHEDULE_PREFIX}{rule_id}"
 
 
+class ScheduleChange(StrEnum):
+    """What bringing a rule's Schedule in line did."""
+
+    MADE = "made"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    REMOVED = "removed"
+
+
 class Scheduler(Protocol):
     """What runs a rule's occurrences: a Temporal Schedule in life; in tests on the
     time-skipping server (which has no Schedules), the test itself."""
@@ -121,6 +133,37 @@ class TemporalScheduler:
         except RPCError as err:
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise
+
+    async def sync(self, rule_id: str, title: str, state: str) -> ScheduleChange | None:
+        """Bring the rule's Schedule in line with its state in the database, which is what
+        counts: active → there and awake, paused → there and asleep, ended → gone. Its
+        definition is renewed too; returns what changed besides, if anything."""
+        handle = self.client.get_schedule_handle(schedule_id(rule_id))
+        if state == "ended":
+            try:
+                await handle.delete()
+            except RPCError as err:
+                if err.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                return None
+            return ScheduleChange.REMOVED
+        paused = state == "paused"
+        try:
+            was_paused: bool | None = (await handle.describe()).schedule.state.paused
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+            was_paused = None
+        if await ensure_schedule(self.client, schedule_id(rule_id),
+                                 self.schedule(rule_id, title, paused)):
+            return ScheduleChange.MADE
+        if was_paused is None:  # made meanwhile by another: as it is now
+            was_paused = (await handle.describe()).schedule.state.paused
+        if was_paused == paused:
+            return None
+        # Set explicitly: ensure_schedule keeps a pause it finds (an operator's, elsewhere).
+        await self.set_paused(rule_id, paused, PAUSED_NOTE if paused else "Tiếp tục")
+        return ScheduleChange.PAUSED if paused else ScheduleChange.RESUMED
 
     async def set_paused(self, rule_id: str, paused: bool, note: str) -> None:
         """A paused duty's Schedule sleeps (the note shows in Temporal's UI); should it be
@@ -185,24 +228,29 @@ class RecurringService:
             return twin
         return rule
 
+    # Each records the rule's new state, then sets its Schedule; a rule already there (the
+    # same action again, after Temporal was away) records nothing and sets the Schedule again.
     async def pause(self, actor_id: str, rule_id: str, reason: str, *,
                     now: datetime | None = None) -> None:
         await asyncio.to_thread(self._change, actor_id, rule_id, "pause", reason, now)
-        await self.scheduler.set_paused(rule_id, True, reason.strip()[:200])
+        with reaching_temporal(repeat_safe=True):
+            await self.scheduler.set_paused(rule_id, True, reason.strip()[:200])
 
     async def resume(self, actor_id: str, rule_id: str, *, now: datetime | None = None) -> None:
         await asyncio.to_thread(self._change, actor_id, rule_id, "resume", None, now)
-        await self.scheduler.set_paused(rule_id, False, "Tiếp tục")
+        with reaching_temporal(repeat_safe=True):
+            await self.scheduler.set_paused(rule_id, False, "Tiếp tục")
 
     async def end(self, actor_id: str, rule_id: str, reason: str, *,
                   now: datetime | None = None) -> None:
         await asyncio.to_thread(self._change, actor_id, rule_id, "end", reason, now)
-        await self.scheduler.remove(rule_id)
+        with reaching_temporal(repeat_safe=True):
+            await self.scheduler.remove(rule_id)
 
     def _change(self, actor_id: str, rule_id: str, action: str, reason: str | None,
                 now: datetime | None) -> None:
         """Pause, resume or end: by the rule's creator or a leader above him, recorded in the
-        rule's trail (domain.rule_state.next_rule_state)."""
+        rule's trail (domain.rule_state.next_rule_state) — unless the rule is already there."""
         now = now or datetime.now(UTC)
         with session_scope(self.tasks.engine) as session:
             actor = load_actor(session, actor_id)
@@ -215,7 +263,10 @@ class RecurringService:
             if not can_manage_rule(actor, actor_of(session, creator)):
                 raise forbidden("Chỉ người lập hoặc lãnh đạo cấp trên mới được tạm dừng, tiếp "
                                 "tục hoặc kết thúc nhiệm vụ định kỳ.")
-            rule.state = next_rule_state(rule.state, action, reason)
+            after = next_rule_state(rule.state, action, reason)
+            if after is None:
+                return
+            rule.state = after
             if action == "end":
                 rule.ended_at = now
                 release_claims(session, rule.id)

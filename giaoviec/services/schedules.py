@@ -17,7 +17,8 @@ from temporalio.client import (
 async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> bool:
     """Create the schedule, or replace an existing one's definition; True when newly created.
     A pause found on it (an operator's, with its note) is kept: bringing a schedule in line
-    never silently resumes it (resuming is `unpause`, on purpose)."""
+    never silently resumes it (resuming is `unpause`, on purpose). A recurring duty's Schedule
+    is then set paused or not as its rule says (services.recurring.TemporalScheduler.sync)."""
     try:
         await client.create_schedule(schedule_id, schedule)
         return True

@@ -21,7 +21,13 @@ from contextlib import contextmanager
 from temporalio.client import RPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.errors import DomainError, read_unavailable, unavailable_retry_safe, unavailable_unsure
+from domain.errors import (
+    DomainError,
+    read_unavailable,
+    unavailable_repeat_safe,
+    unavailable_retry_safe,
+    unavailable_unsure,
+)
 
 log = logging.getLogger(__name__)
 AWAY_STATUSES = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED,
@@ -35,27 +41,32 @@ def is_away(err: BaseException) -> bool:
     return isinstance(err, RPCTimeoutOrCancelledError | TimeoutError)
 
 
-def away(err: BaseException, *, reading: bool = False, retry_safe: bool = False
-         ) -> DomainError | None:
+def away(err: BaseException, *, reading: bool = False, retry_safe: bool = False,
+         repeat_safe: bool = False) -> DomainError | None:
     """The UNAVAILABLE a caller hears for `err`, or None when `err` is something else.
     `reading`: nothing was to change; `retry_safe`: the request names itself (clientKey), so
-    the same again finishes it once; otherwise it may have been done — check first."""
+    the same again finishes it once; `repeat_safe`: the change is recorded and the same action
+    again only finishes it (a recurring rule's pause, resume, end); otherwise it may have been
+    done — check first."""
     if not is_away(err):
         return None
     log.warning("Temporal unavailable: %s %s", err.__class__.__name__,
                 getattr(err, "status", "") or "")
     if reading:
         return read_unavailable()
+    if repeat_safe:
+        return unavailable_repeat_safe()
     return unavailable_retry_safe() if retry_safe else unavailable_unsure()
 
 
 @contextmanager
-def reaching_temporal(*, retry_safe: bool = False) -> Iterator[None]:
+def reaching_temporal(*, retry_safe: bool = False, repeat_safe: bool = False
+                      ) -> Iterator[None]:
     """Around calls to Temporal in a change whose caller knows it is safe to send again."""
     try:
         yield
     except Exception as err:
-        found = away(err, retry_safe=retry_safe)
+        found = away(err, retry_safe=retry_safe, repeat_safe=repeat_safe)
         if found is None:
             raise
         raise found from err

@@ -1,7 +1,9 @@
 """Temporal away (issue 17's fault tests): with a real Temporal dev server stopped mid-run,
 assignTask and acceptTask answer UNAVAILABLE within a bound, never INTERNAL; neither says
 "nothing changed" where the change may have reached Temporal. Once the server is started again
-on the same database, the same assignTask (the same clientKey) makes exactly one task."""
+on the same database, the same assignTask (the same clientKey) makes exactly one task. A
+recurring duty resumed while Temporal is away answers UNAVAILABLE; the same resume once it is
+back is done — not refused, not recorded twice — and its Schedule wakes."""
 
 from __future__ import annotations
 
@@ -26,9 +28,11 @@ from api.app import create_app
 from domain.calendar import WorkingCalendar
 from giaoviec.programs.temporal import DATA_CONVERTER
 from giaoviec.programs.worker import build_worker
+from giaoviec.services.recurring import schedule_id
 from giaoviec.services.tasks import TaskService
-from giaoviec.store.models import Task, TaskRequest
-from tests.api.harness import ASSIGN, QUEUE, Api, assign_input, make_settings
+from giaoviec.store.models import RecurringRule, Task, TaskRequest
+from tests.api.harness import ASSIGN, QUEUE, Api, assign_input, make_settings, new_key
+from tests.api.test_recurring_api import CREATE, PAUSE, RESUME
 from tests.conftest import binary, free_port, fresh_engine
 from tests.org_fixture import seed_small_org
 from workflows.contracts import CalendarConfig
@@ -160,3 +164,36 @@ async def test_temporal_stopped_mid_run_answers_unavailable_and_a_retry_makes_on
     assert [t.id for t in tasks_of(api.engine, wanted["clientKey"])] == [again["id"]]
     done = (await api.ok("snv.cb1", ACCEPT, id=before["id"]))["acceptTask"]
     assert done["state"] == "IN_PROGRESS"
+
+
+async def test_a_resume_while_temporal_is_away_is_finished_by_the_same_resume(
+    stack: tuple[DevServer, Api],
+) -> None:
+    server, api = stack
+    rule = (await api.ok("chutich", CREATE, input={
+        "clientKey": new_key(), "title": "Báo cáo tình hình tháng", "unitIds": ["snv"],
+        "description": "Báo cáo tình hình thực hiện nhiệm vụ.", "basis": "Kế hoạch số 112",
+        "product": {"kind": "báo cáo", "description": "Báo cáo tháng", "measure": "Gửi VP"},
+        "recurrence": {"frequency": "MONTHLY", "day": 28},
+        "startsOn": "2026-11-01"}))["createRecurringRule"]
+    await api.ok("chutich", PAUSE, id=rule["id"], r="Chờ hướng dẫn")
+    handle = api.service.client.get_schedule_handle(schedule_id(rule["id"]))
+    assert (await handle.describe()).schedule.state.paused
+
+    server.stop()
+    body, took = await timed(api, "chutich", RESUME, id=rule["id"])
+    errors = body.get("errors")
+    assert isinstance(errors, list) and len(errors) == 1, body
+    assert errors[0]["extensions"] == {"code": "UNAVAILABLE"} and took < BOUND_SECONDS, body
+    assert "thực hiện lại đúng thao tác này" in errors[0]["message"], body  # the same again
+    with Session(api.engine) as session:  # the database, which counts, has it already
+        found = session.get(RecurringRule, rule["id"])
+        assert found is not None and found.state == "active"
+
+    server.start()
+    await server.answering(api.service.client)
+    resumed = (await api.ok("chutich", RESUME, id=rule["id"]))["resumeRecurringRule"]
+    assert resumed["state"] == "active"
+    assert [e["action"] for e in resumed["events"]] == ["create", "pause", "resume"]
+    assert not (await handle.describe()).schedule.state.paused
+    await handle.delete()

@@ -115,8 +115,15 @@ async def test_the_seeds_periodic_reports_as_a_recurring_duty(
     assert [(e["action"], e["note"]) for e in trail] == [
         ("create", None), ("pause", "Chờ hướng dẫn"), ("resume", None),
         ("end", "Thay kế hoạch mới")]
-    twice = await api.error("chutich", END, id=rule["id"], r="Lần nữa")
-    assert twice["extensions"]["code"] == "ILLEGAL_TRANSITION"
+    # The same action again (as after Temporal was away) is done, not refused nor recorded
+    # twice; a move an ended rule cannot make still is refused.
+    twice = (await api.ok("chutich", END, id=rule["id"], r="Lần nữa"))["endRecurringRule"]
+    assert twice["state"] == "ended" and twice["events"] == trail
+    scheduler = api.app.state.services.scheduler
+    assert scheduler.calls.count(("remove", rule["id"])) == 2  # its Schedule deleted again
+    back = await api.error("chutich", RESUME, id=rule["id"])
+    assert back["extensions"]["code"] == "ILLEGAL_TRANSITION"
+    assert back["message"] == "Nhiệm vụ định kỳ đang ở trạng thái “Đã kết thúc”."
     listed = "query($u: ID) { recurringRules(unitId: $u) { id } }"
     # A unit's rules include those for the units inside it (the division's, snv-tccb).
     assert {r["id"] for r in (await api.ok("gd.snv", listed, u="snv"))["recurringRules"]} == {

@@ -113,12 +113,24 @@ def test_pause_resume_end() -> None:
     assert next_rule_state("active", "pause", "Chờ") == "paused"
     assert next_rule_state("paused", "resume", None) == "active"
     assert next_rule_state("paused", "end", "Xong") == "ended"
-    for state, action in (("ended", "resume"), ("active", "resume"), ("paused", "pause")):
+    for state, action in (("ended", "resume"), ("ended", "pause")):
         with pytest.raises(DomainError) as err:
             next_rule_state(state, action, "x")
         assert err.value.code == Code.ILLEGAL_TRANSITION
+        assert err.value.message == "Nhiệm vụ định kỳ đang ở trạng thái “Đã kết thúc”."
     with pytest.raises(DomainError) as err:
         next_rule_state("active", "end", " ")
+    assert err.value.fields[0].code == "MISSING_REASON"
+
+
+def test_the_same_action_again_records_nothing_and_is_not_refused() -> None:
+    """A pause, resume or end sent again (its Schedule was unreachable the first time) finds
+    the rule already there: nothing to record, no refusal — the Schedule is set again."""
+    assert next_rule_state("paused", "pause", "Chờ") is None
+    assert next_rule_state("active", "resume", None) is None
+    assert next_rule_state("ended", "end", "Xong") is None
+    with pytest.raises(DomainError) as err:  # the request is still checked whole
+        next_rule_state("paused", "pause", "")
     assert err.value.fields[0].code == "MISSING_REASON"
 
 

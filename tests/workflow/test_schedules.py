@@ -29,7 +29,13 @@ from giaoviec.programs.schedules import (
 )
 from giaoviec.programs.temporal import DATA_CONVERTER
 from giaoviec.programs.worker import build_worker
-from giaoviec.services.recurring import RecurringService, TemporalScheduler, schedule_id
+from giaoviec.reads.recurring import rule_events
+from giaoviec.services.recurring import (
+    RecurringService,
+    ScheduleChange,
+    TemporalScheduler,
+    schedule_id,
+)
 from giaoviec.services.tasks import TaskService
 from giaoviec.store.db import make_engine
 from giaoviec.store.models import Briefing, RecurringRule, TallySnapshot, Task
@@ -214,9 +220,12 @@ async def test_a_recurring_duty_runs_on_a_schedule_of_its_own(
         with pytest.raises(RPCError) as gone:  # (the list of Schedules catches up later)
             await handle.describe()
         assert gone.value.status == RPCStatusCode.NOT_FOUND
+        await service.end("chutich", rule_id, "Thay bằng báo cáo quý")  # again: nothing more
     with Session(engine) as s:
         rule = s.get(RecurringRule, rule_id)
         assert rule is not None and rule.state == "ended"
+        assert [e.action for e in rule_events(s, rule_id)] == [
+            "create", "pause", "resume", "end"]
 
 
 class _NoSchedule:
@@ -255,7 +264,9 @@ async def test_rule_schedules_are_made_again_and_leftovers_removed(
         await asyncio.sleep(0.1)
     assert schedule_id(ended) in listed
 
-    assert await ensure_rule_schedules(client, engine, queue) == (2, 1)
+    assert sorted((r, c) for r, _, c in await ensure_rule_schedules(client, engine, queue)) == \
+        sorted([(lost, ScheduleChange.MADE), (paused, ScheduleChange.MADE),
+                (ended, ScheduleChange.REMOVED)])
     for rule_id in (lost, paused):
         described = await client.get_schedule_handle(schedule_id(rule_id)).describe()
         action = described.schedule.action
@@ -268,3 +279,42 @@ async def test_rule_schedules_are_made_again_and_leftovers_removed(
     assert gone.value.status == RPCStatusCode.NOT_FOUND
     for rule_id in (lost, paused):
         await temporal.remove(rule_id)
+
+
+async def test_schedules_left_out_of_line_by_temporal_away_are_set_as_the_rules_are(
+    local_env: WorkflowEnvironment, org_engine: sqlalchemy.Engine
+) -> None:
+    """A resume, pause or end whose Schedule step failed (Temporal away) leaves the Schedule
+    asleep for an active duty, awake for a paused one, or behind an ended one:
+    `giaoviec schedules` sets each as the database says, once."""
+    engine = org_engine
+    queue = "recurring-sync-test"
+    client = local_env.client
+    service = RecurringService(
+        TaskService(client, engine, queue, WorkingCalendar(), CalendarConfig()), _NoSchedule())
+    temporal = TemporalScheduler(client, queue)
+    today = local_date(datetime.now(UTC))
+    rules = {name: await service.create("chutich", name, monthly_duty(title, 28, ("snv",), today))
+             for name, title in (("asleep", "Báo cáo tháng"), ("awake", "Báo cáo tuần"),
+                                 ("behind", "Báo cáo quý"), ("fine", "Báo cáo năm"))}
+    await service.pause("chutich", rules["awake"], "Chờ sắp xếp")
+    await service.end("chutich", rules["behind"], "Thay bằng báo cáo năm")
+    await temporal.install(rules["asleep"], "Báo cáo tháng", run_now=False, paused=True)
+    for name in ("awake", "behind", "fine"):
+        await temporal.install(rules[name], name, run_now=False)
+
+    changes = await ensure_rule_schedules(client, engine, queue)
+    assert sorted((r, t, c) for r, t, c in changes) == sorted([
+        (rules["asleep"], "Báo cáo tháng", ScheduleChange.RESUMED),
+        (rules["awake"], "Báo cáo tuần", ScheduleChange.PAUSED),
+        (rules["behind"], "Báo cáo quý", ScheduleChange.REMOVED)])
+    for name, paused in (("asleep", False), ("awake", True), ("fine", False)):
+        state = (await client.get_schedule_handle(schedule_id(rules[name])).describe()
+                 ).schedule.state
+        assert state.paused == paused, name
+    with pytest.raises(RPCError) as gone:
+        await client.get_schedule_handle(schedule_id(rules["behind"])).describe()
+    assert gone.value.status == RPCStatusCode.NOT_FOUND
+    assert await ensure_rule_schedules(client, engine, queue) == []  # in line: nothing to do
+    for name in ("asleep", "awake", "fine"):
+        await temporal.remove(rules[name])
