@@ -21,7 +21,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import jinja2
 import jwt
@@ -35,6 +34,7 @@ from api.context import AppServices
 from api.dashboard import oidc
 from api.dashboard.first_paint import read_start
 from domain.errors import DomainError
+from domain.timezone import to_local
 from giaoviec.reads import read
 from giaoviec.reads.dashboard import sign_in_choices
 from giaoviec.reads.org import viewer_for
@@ -73,7 +73,6 @@ _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def vi_number(value: float) -> str:
@@ -91,7 +90,7 @@ def vi_rate(value: float | None) -> str:
 def vi_time(iso: str) -> str:
     """dom.js `time`: hours, minutes, seconds in Vietnam's time."""
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    return moment.astimezone(VN).strftime("%H:%M:%S")
+    return to_local(moment).strftime("%H:%M:%S")
 
 
 _templates.filters.update(num=vi_number, rate=vi_rate, clock=vi_time)
