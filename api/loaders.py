@@ -5,7 +5,7 @@ its own short session, so the event loop never waits on the database."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine
@@ -15,7 +15,13 @@ from api.db_share import DB_THREADS_PER_OFFICIAL
 from domain.tally import Figures
 from giaoviec.reads import Session, org, plans, read
 from giaoviec.reads.actions import actions_on
-from giaoviec.reads.counts import Clock, counts_by_lead_unit
+from giaoviec.reads.counts import (
+    Clock,
+    common_prefix,
+    counts_by_lead_unit,
+    subtree_groups,
+    within,
+)
 from giaoviec.reads.dashboard import counts_by_owner, subtree_counts
 from giaoviec.reads.org import Viewer
 from giaoviec.reads.plans import plan_rollups
@@ -53,6 +59,10 @@ class Loaders:
         self.plan = DataLoader(self._plans)
         self.fulfilled_by = DataLoader(self._fulfilled_by)
         self.plan_rollups = DataLoader(self._plan_rollups)
+        # Subtrees counted in this request, by lead unit path (`subtree_groups`), keyed by the
+        # subtree's path; and the units whose children were asked for.
+        self._subtrees: dict[str, asyncio.Future[dict[str, Figures]]] = {}
+        self._children_asked: set[str] = set()
 
     async def _run(self, fn: Callable[[Session], V]) -> V:
         async with self.gate():
@@ -70,8 +80,16 @@ class Loaders:
         grouped = await self._run(lambda s: org.coordinators_of(s, task_ids))
         return [grouped.get(t, []) for t in task_ids]
 
+    def children_of(self, unit_id: str) -> Awaitable[list[Unit]]:
+        """A unit's children (noted, so the unit's subtree counts can be shared with theirs)."""
+        self._children_asked.add(unit_id)
+        return self.children.load(unit_id)
+
     async def _children(self, parent_ids: list[str]) -> list[list[Unit]]:
         grouped = await self._run(lambda s: org.children_of(s, parent_ids))
+        for rows in grouped.values():
+            for row in rows:
+                self.unit.prime(row.id, row)
         return [grouped.get(p, []) for p in parent_ids]
 
     async def _members(self, unit_ids: list[str]) -> list[list[Official]]:
@@ -84,8 +102,25 @@ class Loaders:
         return [found.get(u, Figures()) for u in unit_ids]
 
     async def _counts_desc(self, unit_ids: list[str]) -> list[Figures]:
+        """Each unit's figures with its descendants. The unit page asks a unit's, then its
+        children's: when the unit's children are asked for too, its subtree is counted once,
+        grouped by lead unit path, and the children's are read off the same groups."""
         viewer = self._viewer()
-        found = await self._run(lambda s: subtree_counts(s, viewer, unit_ids, self.clock))
+        units = await self.unit.load_many(unit_ids)
+        paths = {u.id: u.path for u in units if u is not None}
+        if not paths:
+            return [Figures() for _ in unit_ids]
+        root = next((r for r in self._subtrees
+                     if all(p.startswith(r) for p in paths.values())), None)
+        if root is None and len(paths) == 1 and not paths.keys() & self._children_asked:
+            # One unit alone (the home's figures): one plain sum over its subtree.
+            found = await self._run(lambda s: subtree_counts(s, viewer, unit_ids, self.clock))
+            return [found.get(u, Figures()) for u in unit_ids]
+        if root is None:
+            root = common_prefix(list(paths.values()))
+            self._subtrees[root] = asyncio.ensure_future(self._run(
+                lambda s: subtree_groups(s, viewer, root, self.clock)))
+        found = within(await self._subtrees[root], paths)
         return [found.get(u, Figures()) for u in unit_ids]
 
     async def _owner_counts(self, official_ids: list[str]) -> list[Figures]:

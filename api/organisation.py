@@ -79,7 +79,7 @@ class Unit:
 
     @strawberry.field(description="Các đơn vị trực thuộc.")
     async def children(self, info: Info) -> list[Unit]:
-        rows = await info.context.loaders.children.load(self.row.id)
+        rows = await info.context.loaders.children_of(self.row.id)
         return [Unit(row=r) for r in rows]
 
     @strawberry.field(description="Người đứng đầu đơn vị (Thủ trưởng; ở UBND là Chủ tịch).")
