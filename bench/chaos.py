@@ -36,20 +36,24 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from bench.chaos_checks import (
+    HistoryEvent,
     Outcome,
     cut_connections,
     exactly_once,
     growth,
     hung,
+    late_reminders,
     percentile,
     reminder_lags,
     server_errors_outside,
+    what_it_waited_on,
 )
 
 DEFAULTS = {
@@ -67,6 +71,9 @@ BOUND = 30.0  # a request answered or refused within this, else it hung
 AFTER_FAULT = 25.0  # load runs this long after each recovery before the checks
 GRACE = 10.0  # an outage window ends this long after the cluster answers ready again
 REMINDER_GRACE = 30.0  # a reminder planned this long ago must be recorded by now
+# A reminder this late has its workflow's history printed around it, at the check that first
+# sees it (the cluster is wiped at the end): what it waited on, a timer or a workflow task.
+LATE = 5.0
 ASSIGN = """mutation($input: AssignTaskInput!) { assignTask(input: $input) { id state } }"""
 ACCEPT = """mutation($id: ID!) { acceptTask(id: $id) { id state } }"""
 SUBMIT = """mutation($id: ID!) { submitOutput(id: $id, output: {description: "Báo cáo kết quả"})
@@ -244,9 +251,12 @@ class Chaos:
     home: Path
     load: Load
     database_url: str
+    temporal_address: str = ""
+    namespace: str = "default"
     outages: list[tuple[float, float]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     engine: Engine | None = None
+    explained: set[str] = field(default_factory=set)  # late reminders already printed
 
     def pid(self, name: str) -> int | None:
         try:
@@ -365,6 +375,7 @@ class Chaos:
             f"{len(errors)} {'OK' if not errors else 'FAIL'}; connections cut without an HTTP "
             f"answer: {len(cut)} {'OK' if not cut else 'FAIL'}"
             + (f" (so far: {dict(load.cuts)})" if cut else ""))
+        await self.explain_late(due, reminders)
         for name, result in (("assign", tasks), ("accept", acts), ("reminder", remind)):
             if not result.ok:
                 self.failures.append(f"{title}: {name} missing {result.missing[:5]} "
@@ -377,6 +388,34 @@ class Chaos:
         if cut:
             self.failures.append(f"{title}: {len(cut)} connections cut without an answer "
                                  f"({sorted({o.op for o in cut})})")
+
+    async def explain_late(self, due: dict[str, datetime],
+                           reminders: dict[str, list[datetime]]) -> None:
+        """Print the history of each reminder more than LATE seconds late, once."""
+        late = [(tid, lag) for tid, lag in late_reminders(due, reminders, LATE)
+                if tid not in self.explained]
+        if not late or not self.temporal_address:
+            return
+        from temporalio.client import Client
+
+        try:
+            client = await Client.connect(self.temporal_address, namespace=self.namespace)
+        except RuntimeError as exc:
+            say(f"   (late reminders not explained: Temporal unreachable: {exc})")
+            return
+        for task_id, lag in late:
+            self.explained.add(task_id)
+            planned, recorded = due[task_id], min(reminders[task_id])
+            say(f"   reminder of task {task_id} {lag:.1f} s late (planned "
+                f"{planned:%H:%M:%S.%f}, recorded {recorded:%H:%M:%S.%f}); its workflow:")
+            try:
+                history = await client.get_workflow_handle(f"task-{task_id}").fetch_history()
+            except Exception as exc:  # a diagnosis, never a reason to stop the run
+                say(f"     (history not read: {exc!r})")
+                continue
+            events = [_history_event(e) for e in history.events]
+            for e in what_it_waited_on(events, planned, recorded):
+                say(f"     {e.event_id:>4} {e.at:%H:%M:%S.%f} {e.kind} {e.detail}".rstrip())
 
     async def soak(self, minutes: float) -> None:
         say(f"\n== soak: {minutes:g} min of the same load, memory sampled every 5 s")
@@ -410,6 +449,30 @@ class Chaos:
         await self.check("soak", since=begin)
 
 
+def _history_event(event: Any) -> HistoryEvent:
+    """A history event (the API's protobuf) as the chaos run prints it."""
+    from temporalio.api.enums.v1 import EventType, TimeoutType
+
+    kind = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+    detail = ""
+    if event.HasField("workflow_task_timed_out_event_attributes"):
+        detail = TimeoutType.Name(event.workflow_task_timed_out_event_attributes.timeout_type)
+    elif event.HasField("timer_started_event_attributes"):
+        a = event.timer_started_event_attributes
+        detail = f"timer {a.timer_id} for {a.start_to_fire_timeout.ToTimedelta()}"
+    elif event.HasField("timer_fired_event_attributes"):
+        detail = f"timer {event.timer_fired_event_attributes.timer_id}"
+    elif event.HasField("workflow_task_started_event_attributes"):
+        detail = event.workflow_task_started_event_attributes.identity
+    elif event.HasField("workflow_task_completed_event_attributes"):
+        detail = event.workflow_task_completed_event_attributes.identity
+    elif event.HasField("workflow_task_failed_event_attributes"):
+        a = event.workflow_task_failed_event_attributes
+        detail = f"{a.cause} {a.failure.message[:120]}"
+    return HistoryEvent(event.event_id, event.event_time.ToDatetime().replace(tzinfo=UTC), kind,
+                        detail)
+
+
 def _rss_mb(pid: int) -> float:
     """Resident memory of a process and its children (HAProxy's master and worker)."""
     total = 0.0
@@ -432,7 +495,9 @@ async def main_async(args: argparse.Namespace, env: dict[str, str]) -> int:
     settings = Settings()
     base = f"http://127.0.0.1:{env['GIAOVIEC_PORT']}"
     load = Load(base, issue_dev_token(settings, "chutich"), issue_dev_token(settings, "snv.cb1"))
-    chaos = Chaos(env, settings.data_dir / "cluster", load, env["CLUSTER_DATABASE_URL"])
+    chaos = Chaos(env, settings.data_dir / "cluster", load, env["CLUSTER_DATABASE_URL"],
+                  temporal_address=f"127.0.0.1:{env['TEMPORAL_DEV_PORT']}",
+                  namespace=settings.temporal_namespace)
     load.reminded = chaos.reminded
     stop = asyncio.Event()
     runner = asyncio.create_task(load.run(stop))

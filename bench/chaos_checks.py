@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,38 @@ def reminder_lags(planned: Mapping[str, datetime],
     """Seconds from each planned reminder to its (first) recorded one."""
     return [(min(recorded[key]) - at).total_seconds()
             for key, at in planned.items() if recorded.get(key)]
+
+
+def late_reminders(planned: Mapping[str, datetime], recorded: Mapping[str, Sequence[datetime]],
+                   over: float) -> list[tuple[str, float]]:
+    """The reminders recorded more than `over` seconds after they were planned, latest first."""
+    late = [(key, (min(recorded[key]) - at).total_seconds())
+            for key, at in planned.items() if recorded.get(key)]
+    return sorted(((key, lag) for key, lag in late if lag > over), key=lambda kl: -kl[1])
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One event of a workflow's history, as the chaos run prints it: its number, when the
+    server wrote it, its type, and a detail (a workflow task's timeout type, a timer's length)."""
+
+    event_id: int
+    at: datetime
+    kind: str
+    detail: str = ""
+
+
+def what_it_waited_on(events: Iterable[HistoryEvent], planned: datetime,
+                      recorded: datetime) -> list[HistoryEvent]:
+    """The events of a late reminder's workflow from the last one before it was planned to the
+    first after it was recorded: the timer that was to wake it, and each workflow task (or
+    update, or timeout) between — what a reminder waited on is among them."""
+    ordered = sorted(events, key=lambda e: e.event_id)
+    before = [e for e in ordered if e.at < planned]
+    after = [e for e in ordered if e.at > recorded + timedelta(seconds=0.5)]
+    start = before[-1].event_id if before else ordered[0].event_id if ordered else 0
+    stop = after[0].event_id if after else ordered[-1].event_id if ordered else 0
+    return [e for e in ordered if start <= e.event_id <= stop]
 
 
 @dataclass(frozen=True)

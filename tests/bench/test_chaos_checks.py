@@ -6,14 +6,17 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from bench.chaos_checks import (
+    HistoryEvent,
     Outcome,
     cut_connections,
     exactly_once,
     growth,
     hung,
+    late_reminders,
     percentile,
     reminder_lags,
     server_errors_outside,
+    what_it_waited_on,
 )
 
 
@@ -32,6 +35,34 @@ def test_reminder_lag_is_from_planned_to_the_first_recorded() -> None:
     lags = reminder_lags({"t1": at, "t2": at},
                          {"t1": [at + timedelta(seconds=3), at + timedelta(seconds=1)]})
     assert lags == [1.0]
+
+
+def test_late_reminders_are_those_over_the_bound_latest_first() -> None:
+    at = datetime(2026, 12, 6, 5, 0, tzinfo=UTC)
+    late = late_reminders(
+        {"t1": at, "t2": at, "t3": at, "t4": at},
+        {"t1": [at + timedelta(seconds=11.3)], "t2": [at + timedelta(seconds=0.7)],
+         "t3": [at + timedelta(seconds=6), at + timedelta(seconds=30)]}, 5.0)
+    assert late == [("t1", 11.3), ("t3", 6.0)]
+
+
+def test_what_a_late_reminder_waited_on_is_the_history_around_it() -> None:
+    t0 = datetime(2026, 12, 6, 6, 56, 30, tzinfo=UTC)
+
+    def ev(n: int, seconds: float, kind: str) -> HistoryEvent:
+        return HistoryEvent(n, t0 + timedelta(seconds=seconds), kind)
+
+    events = [ev(1, 0, "WORKFLOW_EXECUTION_STARTED"), ev(11, 0.2, "TIMER_STARTED"),
+              ev(12, 5, "WORKFLOW_TASK_COMPLETED"), ev(21, 30.2, "TIMER_FIRED"),
+              ev(22, 30.2, "WORKFLOW_TASK_SCHEDULED"), ev(23, 31.2, "WORKFLOW_TASK_STARTED"),
+              ev(24, 41.2, "WORKFLOW_TASK_TIMED_OUT"), ev(25, 41.2, "WORKFLOW_TASK_SCHEDULED"),
+              ev(26, 41.26, "WORKFLOW_TASK_STARTED"), ev(27, 41.3, "WORKFLOW_TASK_COMPLETED"),
+              ev(28, 41.3, "MARKER_RECORDED"), ev(30, 50, "WORKFLOW_TASK_SCHEDULED"),
+              ev(31, 51, "WORKFLOW_TASK_STARTED")]
+    shown = what_it_waited_on(reversed(events), t0 + timedelta(seconds=30),
+                              t0 + timedelta(seconds=41.26))
+    assert [e.event_id for e in shown] == [12, 21, 22, 23, 24, 25, 26, 27, 28, 30]
+    assert what_it_waited_on([], t0, t0) == []
 
 
 def test_hung_and_server_errors_outside_the_outage() -> None:
