@@ -15,15 +15,15 @@ from api.db_share import DB_THREADS_PER_OFFICIAL
 from domain.tally import Figures
 from giaoviec.reads import Session, org, plans, read
 from giaoviec.reads.actions import actions_on
-from giaoviec.reads.counts import (
-    Clock,
+from giaoviec.reads.counts import Clock
+from giaoviec.reads.dashboard import counts_by_owner, subtree_counts
+from giaoviec.reads.org import Viewer
+from giaoviec.reads.org_counts import (
     common_prefix,
     counts_by_lead_unit,
     subtree_groups,
     within,
 )
-from giaoviec.reads.dashboard import counts_by_owner, subtree_counts
-from giaoviec.reads.org import Viewer
 from giaoviec.reads.plans import plan_rollups
 from giaoviec.reads.subtasks import ancestors_of, subtask_rollups, subtasks_of
 from giaoviec.reads.visibility import readable_tasks

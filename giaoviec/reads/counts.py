@@ -10,7 +10,7 @@ the one function that counts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +20,6 @@ from sqlmodel import Session, col
 
 from domain.calendar import WorkingCalendar
 from domain.lifecycle import TaskState
-from domain.org import path_ids
 from domain.periods import Period
 from domain.tally import Figures, TaskLists, UnitNode, UnitTally, find, roll_up
 from domain.timeliness import DUE_SOON_WORKING_DAYS, Timeliness
@@ -295,85 +294,6 @@ def subtree_tally(session: Session, unit: Unit, clock: Clock, period: Period | N
     found = find(roots, unit.id)
     assert found is not None
     return found
-
-
-# The org chart's counts, within what the viewer may read --------------------------------------
-
-
-def counts_by_lead_unit(
-    session: Session, viewer: Viewer, unit_ids: Sequence[str], clock: Clock
-) -> dict[str, Figures]:
-    """Tasks each unit leads itself. Units inside the viewer's jurisdiction are read by their
-    paths (a task's `lead_unit_path` is its lead unit's path): every such task is visible, so
-    no visibility test, and the count is an index-only range of `ix_task_subtree` per unit
-    instead of a heap row per task."""
-    paths = unit_paths(session, unit_ids)
-    if paths and all(p.startswith(viewer.scope_path) for p in paths.values()):
-        conds = [col(Task.lead_unit_path).in_(sorted(set(paths.values())))]
-    else:
-        conds = [col(Task.lead_unit_id).in_(unit_ids), visible_tasks(viewer)]
-    return own_figures(session, conds, clock, only=FOUR_WAY)
-
-
-def unit_paths(session: Session, unit_ids: Sequence[str]) -> dict[str, str]:
-    """The units' materialised paths, by id (those that exist)."""
-    return {row[0]: row[1] for row in session.execute(
-        select(Unit.id, Unit.path).where(col(Unit.id).in_(unit_ids)))}
-
-
-def counts_with_descendants(
-    session: Session, viewer: Viewer, unit_ids: Sequence[str], clock: Clock
-) -> dict[str, Figures]:
-    """Tasks led by each unit or any unit below it, for a whole batch of units: one grouped
-    query under the batch's common ancestor, rolled up here along the paths."""
-    paths = unit_paths(session, unit_ids)
-    if not paths:
-        return {}
-    common = common_prefix(list(paths.values()))
-    if len(paths) == 1:  # one unit (the home's figures): one plain sum, nothing to roll up
-        conds = [col(Task.lead_unit_path).startswith(common, autoescape=True)]
-        if not common.startswith(viewer.scope_path):  # all inside his jurisdiction: all visible
-            conds.append(visible_tasks(viewer))
-        return {unit_id: total_figures(session, conds, clock, only=FOUR_WAY) for unit_id in paths}
-    return within(subtree_groups(session, viewer, common, clock), paths)
-
-
-def subtree_groups(session: Session, viewer: Viewer, path: str,
-                   clock: Clock) -> dict[str, Figures]:
-    """The figures of the tasks led inside the subtree at `path` that the viewer may read,
-    grouped by lead unit path: one index range, from which `within` reads the figures of any
-    unit inside it with its descendants (the unit page: the unit's and each child's)."""
-    conds = [col(Task.lead_unit_path).startswith(path, autoescape=True)]
-    if not path.startswith(viewer.scope_path):  # all inside his jurisdiction: all visible
-        conds.append(visible_tasks(viewer))
-    return own_figures(session, conds, clock, by=col(Task.lead_unit_path), only=FOUR_WAY)
-
-
-def within(groups: Mapping[str, Figures], paths: Mapping[str, str]) -> dict[str, Figures]:
-    """Each unit's figures with its descendants (units given as id -> path), added up from
-    figures grouped by lead unit path (`subtree_groups` of a subtree holding them all): a
-    group counts toward each unit on its path, itself included."""
-    wanted: dict[str, list[str]] = defaultdict(list)
-    for unit_id, path in paths.items():
-        wanted[path].append(unit_id)
-    result = {unit_id: Figures() for unit_id in paths}
-    for lead_path, figures in groups.items():
-        ids = path_ids(lead_path)
-        for depth in range(1, len(ids) + 1):
-            for unit_id in wanted.get("/" + "".join(f"{p}/" for p in ids[:depth]), ()):
-                result[unit_id].add(figures)
-    return result
-
-
-def common_prefix(paths: list[str]) -> str:
-    """The path of the nearest unit above all of them ("/" when they share none)."""
-    parts = [path_ids(p) for p in paths]
-    shared: list[str] = []
-    for level in zip(*parts, strict=False):
-        if len(set(level)) != 1:
-            break
-        shared.append(level[0])
-    return "/" + "".join(f"{p}/" for p in shared)
 
 
 # One task's timeliness, for lists and filters -------------------------------------------------

@@ -24,14 +24,9 @@ from domain.org import (
 )
 from domain.periods import Period, PeriodKind, period_containing
 from domain.tally import Figures, tally_instant
-from giaoviec.reads.counts import (
-    FOUR_WAY,
-    Clock,
-    counts_with_descendants,
-    own_figures,
-    total_figures,
-)
+from giaoviec.reads.counts import FOUR_WAY, Clock, own_figures, total_figures
 from giaoviec.reads.org import Viewer, actor_of, get_unit
+from giaoviec.reads.org_counts import counts_with_descendants
 from giaoviec.reads.visibility import visible_tasks
 from giaoviec.store.models import Official, TallySnapshot, Task, Unit
 

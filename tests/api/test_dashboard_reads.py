@@ -8,9 +8,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from domain.calendar import WorkingCalendar
-from giaoviec.reads.counts import Clock, counts_with_descendants
+from giaoviec.reads.counts import Clock
 from giaoviec.reads.dashboard import subtree_counts
 from giaoviec.reads.org import viewer_for
+from giaoviec.reads.org_counts import counts_with_descendants
 from tests.api.test_queries import population
 from tests.org_fixture import UNITS, seed_small_org
 

@@ -16,15 +16,9 @@ from sqlmodel import Session, col, select
 
 from api.loaders import Loaders
 from domain.tally import Figures
-from giaoviec.reads.counts import (
-    FOUR_WAY,
-    Clock,
-    counts_by_lead_unit,
-    counts_with_descendants,
-    own_figures,
-    total_figures,
-)
+from giaoviec.reads.counts import FOUR_WAY, Clock, own_figures, total_figures
 from giaoviec.reads.org import Viewer, load_actor
+from giaoviec.reads.org_counts import counts_by_lead_unit, counts_with_descendants
 from giaoviec.reads.visibility import visible_tasks
 from giaoviec.store.models import Task, Unit
 from tests.org_fixture import OFFICIALS, seed_small_org

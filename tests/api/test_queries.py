@@ -18,8 +18,9 @@ from domain.calendar import WorkingCalendar
 from domain.lifecycle import TaskState
 from domain.text import fold
 from domain.timeliness import timeliness
-from giaoviec.reads.counts import Clock, counts_by_lead_unit, timeliness_case
+from giaoviec.reads.counts import Clock, timeliness_case
 from giaoviec.reads.org import Viewer
+from giaoviec.reads.org_counts import counts_by_lead_unit
 from giaoviec.store.models import Notification, Task, TaskCoordinator
 from tests.api.harness import Api, running_api
 from tests.org_fixture import unit_path

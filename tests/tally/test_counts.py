@@ -29,9 +29,10 @@ from domain.tally import (
 )
 from domain.timeliness import Timeliness
 from domain.timezone import VN_TZ
-from giaoviec.reads.counts import Clock, counts_with_descendants, own_figures, subtree_tally
+from giaoviec.reads.counts import Clock, own_figures, subtree_tally
 from giaoviec.reads.facts import load_units
 from giaoviec.reads.org import Viewer, load_actor
+from giaoviec.reads.org_counts import counts_with_descendants
 from giaoviec.store.models import Task, Unit
 from tests.org_fixture import seed_small_org, unit_path
 

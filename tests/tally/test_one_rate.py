@@ -18,10 +18,11 @@ from domain.lifecycle import TaskState
 from domain.periods import parse_period
 from domain.tally import Figures, TaskFact, rate_standing
 from domain.timezone import VN_TZ
-from giaoviec.reads.counts import Clock, counts_with_descendants, subtree_tally
+from giaoviec.reads.counts import Clock, subtree_tally
 from giaoviec.reads.dashboard import subtree_counts
 from giaoviec.reads.facts import load_units
 from giaoviec.reads.org import Viewer, load_actor
+from giaoviec.reads.org_counts import counts_with_descendants
 from giaoviec.store.models import Unit
 from tests.org_fixture import unit_path
 from tests.tally.test_counts import CAL, OWNERS, insert
