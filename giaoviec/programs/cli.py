@@ -34,6 +34,7 @@ from domain.errors import DomainError
 from giaoviec.config import Settings, get_settings
 from giaoviec.observability import logs
 from giaoviec.programs.dev_temporal import DevTemporal
+from giaoviec.programs.heap import settle_heap
 from giaoviec.programs.startup_checks import check_for_start
 from giaoviec.programs.temporal import connect
 from giaoviec.reads.calendar import current_calendar
@@ -115,6 +116,7 @@ def api_server(settings: Settings, engine: Engine, service: TaskService) -> uvic
     from api.app import create_app
 
     app = create_app(settings, engine=engine, service=service)
+    settle_heap()  # the app's start-up objects out of every full collection (heap.py)
     return quiet_server(app, settings, settings.port)
 
 
