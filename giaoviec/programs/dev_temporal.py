@@ -117,6 +117,18 @@ def stop_process(pid: int, grace: float = 15.0) -> None:
             time.sleep(0.1)
 
 
+def stop_child(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:
+    """Stop a server we started: SIGTERM, then SIGKILL after `grace` seconds; reaped either way."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
 def log_tail(path: Path, lines: int = 15) -> str:
     try:
         text = path.read_bytes()[-8000:].decode("utf-8", errors="replace")
@@ -207,10 +219,5 @@ class DevTemporal:
     def stop(self) -> None:
         if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        stop_child(self.process)
         self.pid_file.unlink(missing_ok=True)

@@ -26,6 +26,7 @@ from temporalio.service import RPCError
 
 from api.app import create_app
 from domain.calendar import WorkingCalendar
+from giaoviec.programs.dev_temporal import stop_child
 from giaoviec.programs.temporal import DATA_CONVERTER
 from giaoviec.programs.worker import build_worker
 from giaoviec.services.recurring import schedule_id
@@ -60,13 +61,8 @@ class DevServer:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        if self.process is not None:
+            stop_child(self.process)
         self.process = None
 
     async def client(self) -> Client:

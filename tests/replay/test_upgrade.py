@@ -37,16 +37,21 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 QUEUE = "upgrade"
 
 
+def old_worker(env: WorkflowEnvironment, db: Engine, queue: str) -> Worker:
+    """A worker running the frozen v1 task workflow, with no cache: the new one must rebuild
+    everything from history."""
+    return Worker(env.client, task_queue=queue, workflows=[LegacyTaskWorkflow],
+                  activities=[ReadModelActivities(db).record_task_event],
+                  workflow_runner=RUNNER, max_cached_workflows=0,
+                  activity_executor=ThreadPoolExecutor(4))
+
+
 async def test_tasks_started_on_the_old_code_finish_on_the_new(
     env: WorkflowEnvironment, db: Engine
 ) -> None:
     service = TaskService(env.client, db, QUEUE, WorkingCalendar(), CalendarConfig())
     start = await env.get_current_time()
-    # The old worker: no cache, so the new one must rebuild everything from history.
-    async with Worker(env.client, task_queue=QUEUE, workflows=[LegacyTaskWorkflow],
-                      activities=[ReadModelActivities(db).record_task_event],
-                      workflow_runner=RUNNER, max_cached_workflows=0,
-                      activity_executor=ThreadPoolExecutor(4)):
+    async with old_worker(env, db, QUEUE):
         waiting = await service.assign(
             "chutich", new_key(), draft(deadline=working_day_after(start, 6)), now=start)
         await service.act("snv.cb1", waiting.id, Action.ACCEPT)
@@ -119,10 +124,7 @@ async def test_a_reminder_written_late_does_not_undo_a_later_change_on_an_old_ta
     queue = "upgrade-late-reminder"
     service = TaskService(env.client, db, queue, WorkingCalendar(), CalendarConfig())
     start = await env.get_current_time()
-    async with Worker(env.client, task_queue=queue, workflows=[LegacyTaskWorkflow],
-                      activities=[ReadModelActivities(db).record_task_event],
-                      workflow_runner=RUNNER, max_cached_workflows=0,
-                      activity_executor=ThreadPoolExecutor(4)):
+    async with old_worker(env, db, queue):
         task = await service.assign(
             "chutich", new_key(), draft(deadline=working_day_after(start, 9)), now=start)
         await service.act("snv.cb1", task.id, Action.SUBMIT, output=Output("Báo cáo 1"))
