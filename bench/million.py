@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import random
 import statistics
 import tempfile
@@ -259,6 +261,9 @@ class Timings:
     # the part of each sample spent waiting on the database (its statements, as the driver
     # saw them): what indexes change, and less disturbed by a busy machine's Python
     database: dict[str, list[float]] = field(default_factory=dict)
+    # Python's full (generation 2) collections during the timed rounds, each its pause in ms:
+    # a pause lands inside some query's time (docs/benchmarks.md, "Garbage-collection pauses")
+    full_collections: list[float] = field(default_factory=list)
 
     def add(self, name: str, ms: float, db_ms: float) -> None:
         self.samples.setdefault(name, []).append(ms)
@@ -345,12 +350,32 @@ async def measure(engine: Engine, repeats: int, units_per_level: int,
     for level, found in units.items():
         for unit_id, head in found:
             await _round(reader, timings, level, unit_id, head, window, record=False)
-    for i in range(repeats):
-        for level, found in units.items():
-            unit_id, head = found[i % len(found)]
-            await _round(reader, timings, level, unit_id, head, window, record=True)
+    with full_collections(timings.full_collections):
+        for i in range(repeats):
+            for level, found in units.items():
+                unit_id, head = found[i % len(found)]
+                await _round(reader, timings, level, unit_id, head, window, record=True)
     await reader.close()
     return timings
+
+
+@contextlib.contextmanager
+def full_collections(pauses: list[float]) -> Iterator[None]:
+    """Appends the pause of each full garbage collection made meanwhile, in ms."""
+    started = 0.0
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        nonlocal started
+        if phase == "start":
+            started = time.perf_counter()
+        elif info["generation"] == 2:
+            pauses.append((time.perf_counter() - started) * 1000)
+
+    gc.callbacks.append(timed)
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(timed)
 
 
 async def _round(reader: Reader, timings: Timings, level: str, unit_id: str, head: str,
@@ -446,6 +471,9 @@ def report(timings: Timings, tasks: int, dialect: str) -> None:
         mark = "" if p95 < 50 or "all six" in name or "first figures" in name else "  > 50 ms"
         print(f"  {name:<45} {p50:7.1f} {p95:7.1f} {top:7.1f} | {db50:7.1f} {db95:7.1f}"
               f" ({len(values)}){mark}")
+    pauses = timings.full_collections
+    print(f"full garbage collections in the timed rounds: {len(pauses)}, "
+          f"{max(pauses, default=0):.1f} ms at most, {sum(pauses):.1f} ms in all")
 
 
 def run(database_url: str, tasks: int, repeats: int, units: int, reuse: bool = False,

@@ -4,6 +4,7 @@ nation, loads in bulk (COPY on PostgreSQL) and reads through the GraphQL app in 
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from bench.million import (
     DRILL_DOWN,
     HOME,
     TASK_LIST,
+    full_collections,
     plan,
     prepare,
     run,
@@ -146,3 +148,12 @@ def test_postgresql_plans_each_statement_for_its_values(postgres_url: str) -> No
         prepared = conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
     engine.dispose()
     assert prepared == 0
+
+
+def test_full_collections_are_timed_only_inside() -> None:
+    pauses: list[float] = []
+    with full_collections(pauses):
+        gc.collect()  # a full collection
+        gc.collect(0)  # a young one: not counted
+    gc.collect()
+    assert len(pauses) == 1 and pauses[0] >= 0
