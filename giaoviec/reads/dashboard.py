@@ -26,7 +26,7 @@ from domain.periods import Period, PeriodKind, period_containing
 from domain.tally import Figures, tally_instant
 from giaoviec.reads.counts import FOUR_WAY, Clock, own_figures, total_figures
 from giaoviec.reads.org import Viewer, actor_of, get_unit
-from giaoviec.reads.org_counts import counts_with_descendants
+from giaoviec.reads.org_counts import counts_with_descendants, subtree_figures
 from giaoviec.reads.visibility import visible_tasks
 from giaoviec.store.models import Official, TallySnapshot, Task, Unit
 
@@ -61,10 +61,7 @@ def subtree_counts(
     unit = session.get(Unit, unit_ids[0])
     if unit is None:
         return {}
-    conds = [col(Task.lead_unit_path).startswith(unit.path, autoescape=True)]
-    if not unit.path.startswith(viewer.scope_path):  # inside his subtree: all visible
-        conds.append(visible_tasks(viewer))
-    return {unit.id: total_figures(session, conds, clock, only=FOUR_WAY)}
+    return {unit.id: subtree_figures(session, viewer, unit.path, clock)}
 
 
 # The weekly trend -------------------------------------------------------------------------

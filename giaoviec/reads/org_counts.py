@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from domain.org import path_ids
 from domain.tally import Figures
+from giaoviec.reads import live_counts
 from giaoviec.reads.counts import FOUR_WAY, Clock, own_figures, total_figures
 from giaoviec.reads.org import Viewer
 from giaoviec.reads.visibility import visible_tasks
@@ -50,11 +51,20 @@ def counts_with_descendants(
         return {}
     common = common_prefix(list(paths.values()))
     if len(paths) == 1:  # one unit (the home's figures): one plain sum, nothing to roll up
-        conds = [col(Task.lead_unit_path).startswith(common, autoescape=True)]
-        if not common.startswith(viewer.scope_path):  # all inside his jurisdiction: all visible
-            conds.append(visible_tasks(viewer))
-        return {unit_id: total_figures(session, conds, clock, only=FOUR_WAY) for unit_id in paths}
+        return {unit_id: subtree_figures(session, viewer, common, clock) for unit_id in paths}
     return within(subtree_groups(session, viewer, common, clock), paths)
+
+
+def subtree_figures(session: Session, viewer: Viewer, path: str, clock: Clock) -> Figures:
+    """The figures of the tasks led inside the subtree at `path` that the viewer may read, all
+    together. Inside his jurisdiction (all visible) and as of now, the completed ones come
+    from the database's rollup (`live_counts`)."""
+    if path.startswith(viewer.scope_path) and clock.live:
+        return live_counts.subtree_total(session, path, clock)
+    conds = [col(Task.lead_unit_path).startswith(path, autoescape=True)]
+    if not path.startswith(viewer.scope_path):
+        conds.append(visible_tasks(viewer))
+    return total_figures(session, conds, clock, only=FOUR_WAY)
 
 
 def subtree_groups(session: Session, viewer: Viewer, path: str,
@@ -62,8 +72,10 @@ def subtree_groups(session: Session, viewer: Viewer, path: str,
     """The figures of the tasks led inside the subtree at `path` that the viewer may read,
     grouped by lead unit path: one index range, from which `within` reads the figures of any
     unit inside it with its descendants (the unit page: the unit's and each child's)."""
+    if path.startswith(viewer.scope_path) and clock.live:  # all visible; the rollup's
+        return live_counts.subtree_by_path(session, path, clock)
     conds = [col(Task.lead_unit_path).startswith(path, autoescape=True)]
-    if not path.startswith(viewer.scope_path):  # all inside his jurisdiction: all visible
+    if not path.startswith(viewer.scope_path):
         conds.append(visible_tasks(viewer))
     return own_figures(session, conds, clock, by=col(Task.lead_unit_path), only=FOUR_WAY)
 

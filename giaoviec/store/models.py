@@ -12,6 +12,8 @@ from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from domain.org import path_ids
+from giaoviec.store import task_indexes as ix
+from giaoviec.store.completed_counts import CompletedCount as CompletedCount  # its table
 from giaoviec.store.db import UTCDateTime
 from giaoviec.store.public_ids import PUBLIC_ID_MAX, new_public_id
 
@@ -62,16 +64,6 @@ class Official(SQLModel, table=True):
         return self.roles.split()
 
 
-# What giaoviec.reads.counts reads of a task besides its path, state and deadline; what the
-# awaiting-decision conditions and the visibility test read (both for index-only scans).
-SUBTREE_COUNT_COLUMNS = ("lead_unit_id", "created_at", "submitted_at", "completed_at",
-                         "paused_at", "cancelled_at", "declined_at", "returned_at", "flagged",
-                         "extension_requested_deadline")
-AWAITING_DECISION_COLUMNS = ("id", "state", "extension_requested_deadline", "lead_unit_path",
-                             "owner_id")
-AWAITING_DECISION_SUPERSET = "state = 'submitted' OR extension_requested_deadline IS NOT NULL"
-
-
 class Task(SQLModel, table=True):
     """Nhiệm vụ: the current state of one task, as its workflow last recorded it."""
 
@@ -82,13 +74,19 @@ class Task(SQLModel, table=True):
         # id last, its list is read in order per (unit, state) (docs/benchmarks.md).
         Index("ix_task_subtree", "lead_unit_path", "state", "deadline", "id",
               postgresql_ops={"lead_unit_path": "varchar_pattern_ops"},
-              postgresql_include=list(SUBTREE_COUNT_COLUMNS)),
+              postgresql_include=list(ix.SUBTREE_COUNT_COLUMNS)),
         # What may await an assigner's decision (giaoviec.reads.decisions narrows it further):
         # a few percent of the tasks, found by assigner without reading the others.
         Index("ix_task_awaiting_decision", "assigner_id", "deadline",
-              postgresql_where=text(AWAITING_DECISION_SUPERSET),
-              sqlite_where=text(AWAITING_DECISION_SUPERSET),
-              postgresql_include=list(AWAITING_DECISION_COLUMNS)),
+              postgresql_where=text(ix.AWAITING_DECISION_SUPERSET),
+              sqlite_where=text(ix.AWAITING_DECISION_SUPERSET),
+              postgresql_include=list(ix.AWAITING_DECISION_COLUMNS)),
+        # The open rows of ix_task_subtree alone: a live subtree count reads these and the
+        # completed tasks' rollup, not the whole subtree.
+        Index("ix_task_open_subtree", "lead_unit_path", "state", "deadline",
+              postgresql_ops={"lead_unit_path": "varchar_pattern_ops"},
+              postgresql_include=list(ix.SUBTREE_COUNT_COLUMNS),
+              postgresql_where=text(ix.OPEN_ROWS), sqlite_where=text(ix.OPEN_ROWS)),
         # A unit's own tasks by deadline (the unit page's list): read in order, no sort.
         Index("ix_task_unit_deadline", "lead_unit_id", "deadline"),
     )
@@ -398,3 +396,4 @@ class RecurringRuleEvent(SQLModel, table=True):
     action: str = Field(max_length=16)  # create | pause | resume | end | skip
     note: str | None = Field(default=None, sa_column=Column(Text))
     dedup_key: str | None = Field(default=None, max_length=255)  # a skip, once per task
+

@@ -15,7 +15,7 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
@@ -214,6 +214,13 @@ def test_existing_briefings_get_distinct_public_ids(db_url: str) -> None:
     assert check_database_current(db_url) == []
 
 
+def _province_and_chairman(conn: Connection) -> None:
+    conn.execute(text("INSERT INTO unit (id, name, kind, path, sort_order) VALUES "
+                      "('tinh', 'UBND tỉnh', 'province', '/tinh/', 0)"))
+    conn.execute(text("INSERT INTO official (id, username, full_name, unit_id, roles, active) "
+                      "VALUES ('ct', 'ct', 'Chủ tịch', 'tinh', 'chairman', :yes)"), {"yes": True})
+
+
 def test_live_recurring_duties_get_their_claims_the_earliest_first(db_url: str) -> None:
     """0012 gives each live rule a claim on its duty for each of its units (an ended rule
     none); a twin already recorded keeps running without one; a new twin is then refused by
@@ -225,11 +232,7 @@ def test_live_recurring_duties_get_their_claims_the_earliest_first(db_url: str) 
     weekly = Recurrence(Frequency.WEEKLY, weekday=5)
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO unit (id, name, kind, path, sort_order) VALUES "
-                              "('tinh', 'UBND tỉnh', 'province', '/tinh/', 0)"))
-            conn.execute(text("INSERT INTO official (id, username, full_name, unit_id, roles, "
-                              "active) VALUES ('ct', 'ct', 'Chủ tịch', 'tinh', 'chairman', "
-                              ":yes)"), {"yes": True})
+            _province_and_chairman(conn)
             for rule_id, title, units, state, made in (
                     ("r1", "Báo cáo tuần", '["snv", "stc"]', "active", "2026-11-01 01:00:00"),
                     ("r2", "báo cáo  TUẦN", '["stc", "sct"]', "paused", "2026-11-02 01:00:00"),
@@ -254,3 +257,47 @@ def test_live_recurring_duties_get_their_claims_the_earliest_first(db_url: str) 
     finally:
         engine.dispose()
     assert check_database_current(db_url) == []
+
+
+def test_completed_tasks_already_recorded_are_counted_and_then_kept(db_url: str) -> None:
+    """0014 counts the completed tasks already there per lead unit path, then its triggers
+    keep the count as tasks are written; down again, nothing of it is left."""
+    upgrade_database(db_url, "0013")
+    engine = create_engine(db_url, poolclass=NullPool)
+
+    def task(conn: Connection, tid: str, path: str, state: str, submitted: str | None) -> None:
+        conn.execute(text(
+            "INSERT INTO task (id, client_key, request_hash, title, state, lead_unit_id, "
+            "lead_unit_path, owner_id, assigner_id, progress, deadline, original_deadline, "
+            "created_at, updated_at, submitted_at, completed_at, overdue_reminders, flagged, "
+            "search_text, version) VALUES (:id, :id, '', 't', :state, 'tinh', :path, 'ct', "
+            "'ct', 0, '2026-11-10 10:00:00', '2026-11-10 10:00:00', '2026-11-01 10:00:00', "
+            "'2026-11-01 10:00:00', :sub, :done, 0, :no, '', 0)"),
+            {"id": tid, "state": state, "path": path, "sub": submitted, "no": False,
+             "done": submitted and "2026-11-12 10:00:00"})
+
+    def counts(conn: Connection) -> set[tuple[str, int, int]]:
+        return set(conn.execute(text(
+            "SELECT lead_unit_path, on_time, late FROM completedcount "
+            "WHERE on_time <> 0 OR late <> 0")).all())
+
+    try:
+        with engine.begin() as conn:
+            _province_and_chairman(conn)
+            task(conn, "a", "/tinh/", "completed", "2026-11-09 10:00:00")
+            task(conn, "b", "/tinh/", "completed", "2026-11-11 10:00:00")
+            task(conn, "c", "/tinh/x/", "completed", "2026-11-01 10:00:00")
+            task(conn, "d", "/tinh/x/", "in_progress", None)
+        upgrade_database(db_url)
+        with engine.begin() as conn:
+            assert counts(conn) == {("/tinh/", 1, 1), ("/tinh/x/", 1, 0)}
+            conn.execute(text("UPDATE task SET state = 'completed', "
+                              "submitted_at = '2026-11-20 10:00:00' WHERE id = 'd'"))
+            conn.execute(text("DELETE FROM task WHERE id = 'a'"))
+            assert counts(conn) == {("/tinh/", 0, 1), ("/tinh/x/", 1, 1)}
+        downgrade_database(db_url, "0013")
+        assert "completedcount" not in _tables(db_url)
+        with engine.begin() as conn:  # no trigger left to write to a missing table
+            conn.execute(text("UPDATE task SET state = 'returned' WHERE id = 'b'"))
+    finally:
+        engine.dispose()

@@ -1,0 +1,57 @@
+"""A subtree's figures as they stand now: the completed tasks from the rollup the database
+keeps (`completedcount`, giaoviec.store.completed_counts), the others counted row by row.
+
+With a live clock a completed task is on time or late for good and a cancelled or declined
+one is not counted, so only the open tasks — a quarter at a million — need their standing
+worked out (`own_figures`, the one rule). Only for subtrees inside the viewer's jurisdiction,
+where every task is visible; a past instant (a week's tally) still counts every row.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, bindparam, func, select
+from sqlmodel import Session, col
+
+from domain.tally import Figures
+from giaoviec.reads.counts import FOUR_WAY, Clock, own_figures, total_figures
+from giaoviec.store.completed_counts import CompletedCount
+from giaoviec.store.models import Task
+from giaoviec.store.task_indexes import NOT_OPEN_STATES
+
+
+def _completed(on_time: int, late: int) -> Figures:
+    return Figures(total=on_time + late, completed_on_time=on_time, completed_late=late)
+
+
+def _open_rows(path: str) -> list[ColumnElement[bool]]:
+    """The subtree's tasks not completed, cancelled or declined: ix_task_open_subtree's rows
+    (the states written into the statement, so SQLite's planner too sees its predicate)."""
+    states = bindparam("not_open", NOT_OPEN_STATES, expanding=True, literal_execute=True)
+    return [col(Task.lead_unit_path).startswith(path, autoescape=True),
+            col(Task.state).not_in(states)]
+
+
+def subtree_total(session: Session, path: str, clock: Clock) -> Figures:
+    """The figures of every task led inside the subtree at `path`, together."""
+    assert clock.live, "the rollup holds what stands now, not a past instant"
+    figures = total_figures(session, _open_rows(path), clock, only=FOUR_WAY)
+    on_time, late = session.execute(
+        select(func.coalesce(func.sum(CompletedCount.on_time), 0),
+               func.coalesce(func.sum(CompletedCount.late), 0))
+        .where(col(CompletedCount.lead_unit_path).startswith(path, autoescape=True))).one()
+    figures.add(_completed(int(on_time), int(late)))
+    return figures
+
+
+def subtree_by_path(session: Session, path: str, clock: Clock) -> dict[str, Figures]:
+    """The same, grouped by lead unit path (for `org_counts.within`)."""
+    assert clock.live, "the rollup holds what stands now, not a past instant"
+    groups = own_figures(session, _open_rows(path), clock, by=col(Task.lead_unit_path),
+                         only=FOUR_WAY)
+    rows = session.execute(
+        select(CompletedCount.lead_unit_path, CompletedCount.on_time, CompletedCount.late)
+        .where(col(CompletedCount.lead_unit_path).startswith(path, autoescape=True)))
+    for lead_path, on_time, late in rows:
+        if on_time or late:
+            groups.setdefault(lead_path, Figures()).add(_completed(on_time, late))
+    return groups
