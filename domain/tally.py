@@ -116,8 +116,11 @@ class Figures:
         return round(100.0 * self.open_overdue / self.total, 1) if self.total else None
 
     def add(self, other: Figures) -> None:
-        for name, value in asdict(other).items():
-            setattr(self, name, getattr(self, name) + value)
+        # Plain attribute sums: a province's unit page adds ~1,000 groups (asdict's deep copy
+        # made this 20 times slower).
+        mine, theirs = self.__dict__, other.__dict__
+        for name in _FIGURE_NAMES:
+            mine[name] += theirs[name]
 
     @classmethod
     def from_dict(cls, values: Mapping[str, int]) -> Figures:
@@ -126,6 +129,7 @@ class Figures:
         return cls(**{k: int(v) for k, v in values.items() if k in known})
 
 
+_FIGURE_NAMES = tuple(f.name for f in fields(Figures))
 ADDITIVE_OVER_PERIODS = ("due_in_period", "assigned_in_period", "completed_in_period")
 
 
