@@ -89,10 +89,12 @@ def within(groups: Mapping[str, Figures], paths: Mapping[str, str]) -> dict[str,
         wanted[path].append(unit_id)
     result = {unit_id: Figures() for unit_id in paths}
     for lead_path, figures in groups.items():
-        ids = path_ids(lead_path)
-        for depth in range(1, len(ids) + 1):
-            for unit_id in wanted.get("/" + "".join(f"{p}/" for p in ids[:depth]), ()):
+        # Each ancestor's path is a prefix of it ending at a "/": "/a/", "/a/b/", "/a/b/c/".
+        end = lead_path.find("/", 1)
+        while end != -1:
+            for unit_id in wanted.get(lead_path[:end + 1], ()):
                 result[unit_id].add(figures)
+            end = lead_path.find("/", end + 1)
     return result
 
 
