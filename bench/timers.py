@@ -117,7 +117,7 @@ class CpuUse:
         name = self.name if self.processes <= 1 else f"{self.name} ({self.processes} processes)"
         per = "—" if self.per_reminder_ms is None else f"{self.per_reminder_ms:.1f}"
         cores = "—" if self.cores is None else f"{self.cores:.2f}"
-        return f"  {name:<48} {per:>12} {cores:>8} {self.seconds:>9.1f}"
+        return f"  {name:<56} {per:>11} {cores:>6} {self.seconds:>7.1f}"
 
 
 def cpu_use(start: Mapping[str, Mapping[Proc, int]], end: Mapping[str, Mapping[Proc, int]],
@@ -156,7 +156,7 @@ def rss_mb(pid: int) -> float:
 
 HZ = os.sysconf("SC_CLK_TCK")
 MACHINE: Proc = (0, "/proc/stat")
-ALL_POSTGRES = "postgres, all (other databases too)"
+ALL_POSTGRES = "postgres, all (other databases' too)"
 BENCH = "this bench"
 WHOLE_MACHINE = "machine, every process (shared)"
 
@@ -333,21 +333,23 @@ async def watch(engine: Engine, planned: Mapping[str, datetime], until: datetime
 
 
 def cpu_report(first: Reading, last: Reading, cluster: Sequence[str]) -> list[str]:
-    """The table: each group's CPU over the window, then the sum of the `cluster` groups."""
+    """The table: the `cluster` groups and their sum, then the others (PostgreSQL whole, this
+    bench, the machine)."""
     window = last.clock - first.clock
     reminders = last.reminders - first.reminders
     rate = f", {reminders / window:.1f}/s" if window > 0 else ""
     rows = cpu_use(first.ticks, last.ticks, window, reminders, HZ)
     ours = [row for row in rows if row.name in cluster]
     total = sum(row.seconds for row in ours)
-    rows.append(CpuUse("cluster total (its processes, its backends)",
-                       sum(row.processes for row in ours), total,
-                       total * 1000 / reminders if reminders > 0 else None,
-                       total / window if window > 0 else None))
+    rows = [*ours, CpuUse("the cluster, the rows above summed",
+                          sum(row.processes for row in ours), total,
+                          total * 1000 / reminders if reminders > 0 else None,
+                          total / window if window > 0 else None),
+            *(row for row in rows if row.name not in cluster)]
     return [f"CPU over the burst, {first.at:%H:%M:%S}–{last.at:%H:%M:%S} UTC "
             f"({window:.0f} s; {reminders} reminders recorded in it{rate}), "
             "user + system from /proc:",
-            f"  {'process':<48} {'ms/reminder':>12} {'cores':>8} {'CPU s':>9}",
+            f"  {'process':<56} {'ms/reminder':>11} {'cores':>6} {'CPU s':>7}",
             *(row.line() for row in rows)]
 
 
