@@ -14,28 +14,20 @@ from giaoviec.store import models
 
 @strawberry.type(description="Cán bộ, công chức.")
 class Official:
+    # Plain values, not resolvers: Strawberry runs a resolver's extension chain for every
+    # field it resolves, and a unit page lists hundreds (docs/benchmarks.md).
+    id: strawberry.ID = strawberry.field(description="Mã cán bộ.")
+    username: str = strawberry.field(description="Tên đăng nhập.")
+    full_name: str = strawberry.field(description="Họ và tên.")
+    title: str | None = strawberry.field(description="Chức vụ.")
+    roles: list[str] = strawberry.field(description="Vai trò: chairman, vice_chairman, "
+                                        "unit_head, officer, office_staff.")
     row: strawberry.Private[models.Official]
 
-    @strawberry.field(description="Mã cán bộ.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row.id)
-
-    @strawberry.field(description="Tên đăng nhập.")
-    def username(self) -> str:
-        return self.row.username
-
-    @strawberry.field(description="Họ và tên.")
-    def full_name(self) -> str:
-        return self.row.full_name
-
-    @strawberry.field(description="Chức vụ.")
-    def title(self) -> str | None:
-        return self.row.title
-
-    @strawberry.field(description="Vai trò: chairman, vice_chairman, unit_head, officer, "
-                                  "office_staff.")
-    def roles(self) -> list[str]:
-        return self.row.role_list
+    @classmethod
+    def of(cls, row: models.Official) -> Official:
+        return cls(id=strawberry.ID(row.id), username=row.username, full_name=row.full_name,
+                   title=row.title, roles=row.role_list, row=row)
 
     @strawberry.field(description="Đơn vị công tác.")
     async def unit(self, info: Info) -> Unit:
@@ -45,7 +37,7 @@ class Official:
                                   "cán bộ Văn phòng là UBND mà Văn phòng phục vụ.")
     async def jurisdiction(self, info: Info) -> Unit:
         await info.context.viewer()
-        return Unit(row=await info.context.db(lambda s: jurisdiction_of(s, self.row)))
+        return Unit.of(await info.context.db(lambda s: jurisdiction_of(s, self.row)))
 
     @strawberry.field(description="Kiểm đếm nhiệm vụ cán bộ là người chịu trách nhiệm chính "
                                   "(trong phạm vi người hỏi được xem); cán bộ của một đơn vị "
@@ -57,19 +49,15 @@ class Official:
 
 @strawberry.type(description="Đơn vị: tỉnh, sở, ban, ngành, xã, phường, phòng…")
 class Unit:
+    id: strawberry.ID = strawberry.field(description="Mã đơn vị.")  # plain values: as Official
+    name: str = strawberry.field(description="Tên đơn vị.")
+    kind: str = strawberry.field(
+        description="Loại đơn vị: province, department, commune, division…")
     row: strawberry.Private[models.Unit]
 
-    @strawberry.field(description="Mã đơn vị.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row.id)
-
-    @strawberry.field(description="Tên đơn vị.")
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field(description="Loại đơn vị: province, department, commune, division…")
-    def kind(self) -> str:
-        return self.row.kind
+    @classmethod
+    def of(cls, row: models.Unit) -> Unit:
+        return cls(id=strawberry.ID(row.id), name=row.name, kind=row.kind, row=row)
 
     @strawberry.field(description="Đơn vị cấp trên trực tiếp.")
     async def parent(self, info: Info) -> Unit | None:
@@ -80,16 +68,16 @@ class Unit:
     @strawberry.field(description="Các đơn vị trực thuộc.")
     async def children(self, info: Info) -> list[Unit]:
         rows = await info.context.loaders.children_of(self.row.id)
-        return [Unit(row=r) for r in rows]
+        return [Unit.of(r) for r in rows]
 
     @strawberry.field(description="Người đứng đầu đơn vị (Thủ trưởng; ở UBND là Chủ tịch).")
     async def head(self, info: Info) -> Official | None:
         head = unit_head(await info.context.loaders.members.load(self.row.id))
-        return Official(row=head) if head else None
+        return Official.of(head) if head else None
 
     @strawberry.field(description="Cán bộ, công chức của đơn vị.")
     async def officials(self, info: Info) -> list[Official]:
-        return [Official(row=o) for o in await info.context.loaders.members.load(self.row.id)]
+        return [Official.of(o) for o in await info.context.loaders.members.load(self.row.id)]
 
     @strawberry.field(description="Kiểm đếm nhiệm vụ do chính đơn vị chủ trì (trong phạm vi "
                                   "người hỏi được xem).")
@@ -105,14 +93,14 @@ async def load_unit(info: Info, unit_id: str) -> Unit:
     row = await info.context.loaders.unit.load(unit_id)
     if row is None:  # referential integrity makes this unreachable; say so plainly if not
         raise LookupError(f"unit {unit_id} missing")
-    return Unit(row=row)
+    return Unit.of(row)
 
 
 async def load_official(info: Info, official_id: str) -> Official:
     row = await info.context.loaders.official.load(official_id)
     if row is None:
         raise LookupError(f"official {official_id} missing")
-    return Official(row=row)
+    return Official.of(row)
 
 
 # Query fields (assembled into Query by api/schema.py) ---------------------------------------
@@ -127,15 +115,15 @@ async def me(info: Info) -> Official:
 async def unit(info: Info, id: strawberry.ID) -> Unit | None:
     await info.context.viewer()
     row = await info.context.loaders.unit.load(str(id))
-    return Unit(row=row) if row else None
+    return Unit.of(row) if row else None
 
 
 @strawberry.field(description="Các đơn vị trực thuộc parentId; các đơn vị gốc khi bỏ trống.")
 async def units(info: Info, parent_id: strawberry.ID | None = None) -> list[Unit]:
     await info.context.viewer()
     if parent_id is not None:
-        return [Unit(row=r) for r in await info.context.loaders.children.load(str(parent_id))]
-    return [Unit(row=r) for r in await info.context.db(root_units)]
+        return [Unit.of(r) for r in await info.context.loaders.children.load(str(parent_id))]
+    return [Unit.of(r) for r in await info.context.db(root_units)]
 
 
 @strawberry.field(description="Một cán bộ (sơ đồ tổ chức ai cũng xem được; số liệu của cán "
@@ -143,4 +131,4 @@ async def units(info: Info, parent_id: strawberry.ID | None = None) -> list[Unit
 async def official(info: Info, id: strawberry.ID) -> Official | None:
     await info.context.viewer()
     row = await info.context.loaders.official.load(str(id))
-    return Official(row=row) if row is not None and row.active else None
+    return Official.of(row) if row is not None and row.active else None

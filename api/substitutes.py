@@ -100,7 +100,7 @@ async def standing_in_for(info: Info) -> list[Official]:
     def read(s: Session) -> list[models.Official]:
         return [row for _, row in substitute_reads.standing_in_for(s, viewer.id, today)]
 
-    return [Official(row=row) for row in await info.context.db(read)]
+    return [Official.of(row) for row in await info.context.db(read)]
 
 
 @strawberry.mutation(description="Cử người thay (bản thân cán bộ hoặc lãnh đạo cấp trên); "
