@@ -9,6 +9,8 @@ where every task is visible; a past instant (a week's tally) still counts every 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlmodel import Session, col
 
@@ -23,34 +25,50 @@ def _completed(on_time: int, late: int) -> Figures:
     return Figures(total=on_time + late, completed_on_time=on_time, completed_late=late)
 
 
-def _open_rows(path: str) -> list[ColumnElement[bool]]:
-    """The subtree's tasks not completed, cancelled or declined: ix_task_open_subtree's rows
-    (the states written into the statement, so SQLite's planner too sees its predicate)."""
+def _open(where: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """Those of the tasks `where` picks that are not completed, cancelled or declined:
+    ix_task_open_subtree's rows (the states written into the statement, so SQLite's planner
+    too sees its predicate)."""
     states = bindparam("not_open", NOT_OPEN_STATES, expanding=True, literal_execute=True)
-    return [col(Task.lead_unit_path).startswith(path, autoescape=True),
-            col(Task.state).not_in(states)]
+    return [where, col(Task.state).not_in(states)]
+
+
+def _inside(path: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """A subtree's tasks, and its rollup rows."""
+    return (col(Task.lead_unit_path).startswith(path, autoescape=True),
+            col(CompletedCount.lead_unit_path).startswith(path, autoescape=True))
 
 
 def subtree_total(session: Session, path: str, clock: Clock) -> Figures:
     """The figures of every task led inside the subtree at `path`, together."""
     assert clock.live, "the rollup holds what stands now, not a past instant"
-    figures = total_figures(session, _open_rows(path), clock, only=FOUR_WAY)
+    tasks, rollup = _inside(path)
+    figures = total_figures(session, _open(tasks), clock, only=FOUR_WAY)
     on_time, late = session.execute(
         select(func.coalesce(func.sum(CompletedCount.on_time), 0),
-               func.coalesce(func.sum(CompletedCount.late), 0))
-        .where(col(CompletedCount.lead_unit_path).startswith(path, autoescape=True))).one()
+               func.coalesce(func.sum(CompletedCount.late), 0)).where(rollup)).one()
     figures.add(_completed(int(on_time), int(late)))
     return figures
 
 
 def subtree_by_path(session: Session, path: str, clock: Clock) -> dict[str, Figures]:
     """The same, grouped by lead unit path (for `org_counts.within`)."""
+    return _by_path(session, *_inside(path), clock)
+
+
+def led_by(session: Session, paths: Sequence[str], clock: Clock) -> dict[str, Figures]:
+    """The figures of the tasks each unit leads itself (its descendants' not), by its path."""
+    return _by_path(session, col(Task.lead_unit_path).in_(paths),
+                    col(CompletedCount.lead_unit_path).in_(paths), clock)
+
+
+def _by_path(session: Session, tasks: ColumnElement[bool], rollup: ColumnElement[bool],
+             clock: Clock) -> dict[str, Figures]:
     assert clock.live, "the rollup holds what stands now, not a past instant"
-    groups = own_figures(session, _open_rows(path), clock, by=col(Task.lead_unit_path),
+    groups = own_figures(session, _open(tasks), clock, by=col(Task.lead_unit_path),
                          only=FOUR_WAY)
-    rows = session.execute(
-        select(CompletedCount.lead_unit_path, CompletedCount.on_time, CompletedCount.late)
-        .where(col(CompletedCount.lead_unit_path).startswith(path, autoescape=True)))
+    rows = session.execute(select(CompletedCount.lead_unit_path, CompletedCount.on_time,
+                                  CompletedCount.late).where(rollup))
     for lead_path, on_time, late in rows:
         if on_time or late:
             groups.setdefault(lead_path, Figures()).add(_completed(on_time, late))

@@ -28,7 +28,11 @@ def counts_by_lead_unit(
     no visibility test, and the count is an index-only range of `ix_task_subtree` per unit
     instead of a heap row per task."""
     paths = unit_paths(session, unit_ids)
-    if paths and all(p.startswith(viewer.scope_path) for p in paths.values()):
+    inside = bool(paths) and all(p.startswith(viewer.scope_path) for p in paths.values())
+    if inside and clock.live:  # the completed ones from the rollup (`live_counts`)
+        by_path = live_counts.led_by(session, sorted(set(paths.values())), clock)
+        return {unit_id: by_path[path] for unit_id, path in paths.items() if path in by_path}
+    if inside:
         conds = [col(Task.lead_unit_path).in_(sorted(set(paths.values())))]
     else:
         conds = [col(Task.lead_unit_id).in_(unit_ids), visible_tasks(viewer)]

@@ -1,7 +1,7 @@
 """The completed tasks' rollup the database keeps by triggers (`completedcount`) stays equal
 to counting the rows, through inserts, completions, reopenings, deadline and unit moves,
-bulk updates and deletes, on SQLite and PostgreSQL; and the figures read with it equal the
-figures counted row by row, for every unit and viewer."""
+bulk updates and deletes, on SQLite and PostgreSQL; and the figures read with it (a unit's
+own, its subtree's) equal the figures counted row by row, for every unit and viewer."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from domain.lifecycle import TaskState
 from domain.tally import Figures, TaskFact
 from giaoviec.reads.counts import FOUR_WAY, Clock, own_figures, total_figures
 from giaoviec.reads.org import Viewer, load_actor
-from giaoviec.reads.org_counts import counts_with_descendants
+from giaoviec.reads.org_counts import counts_by_lead_unit, counts_with_descendants
 from giaoviec.reads.visibility import visible_tasks
 from giaoviec.store import completed_counts
 from giaoviec.store.models import CompletedCount, Task, Unit
@@ -133,6 +133,7 @@ def test_figures_with_the_rollup_equal_the_rows_counted(any_engine: Engine, seed
         with Session(any_engine) as s:
             viewer = Viewer(load_actor(s, username))
             batch = counts_with_descendants(s, viewer, [u.id for u in units], clock)
+            led = counts_by_lead_unit(s, viewer, [u.id for u in units], clock)
             for unit in units:
                 conds = [col(Task.lead_unit_path).startswith(unit.path, autoescape=True),
                          visible_tasks(viewer)]
@@ -140,6 +141,9 @@ def test_figures_with_the_rollup_equal_the_rows_counted(any_engine: Engine, seed
                 alone = counts_with_descendants(s, viewer, [unit.id], clock)[unit.id]
                 assert alone == direct, (username, unit.id)
                 assert batch[unit.id] == direct, (username, unit.id)
+                own = own_figures(s, [col(Task.lead_unit_id) == unit.id, visible_tasks(viewer)],
+                                  clock, only=FOUR_WAY).get(unit.id, Figures())
+                assert led.get(unit.id, Figures()) == own, (username, unit.id)
                 checked += direct.total > 0
             # The unit page: the subtree and its children's off one grouped read.
             for unit in units:
