@@ -69,7 +69,12 @@ def _by_path(session: Session, tasks: ColumnElement[bool], rollup: ColumnElement
                          only=FOUR_WAY)
     rows = session.execute(select(CompletedCount.lead_unit_path, CompletedCount.on_time,
                                   CompletedCount.late).where(rollup))
-    for lead_path, on_time, late in rows:
+    for lead_path, on_time, late in rows:  # a province: ~850 rows, added in place
         if on_time or late:
-            groups.setdefault(lead_path, Figures()).add(_completed(on_time, late))
+            figures = groups.get(lead_path)
+            if figures is None:
+                figures = groups[lead_path] = Figures()
+            figures.total += on_time + late
+            figures.completed_on_time += on_time
+            figures.completed_late += late
     return groups
