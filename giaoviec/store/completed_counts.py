@@ -16,8 +16,11 @@ holds the rollup equal to that count over random writes on SQLite and PostgreSQL
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Index, event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, SQLModel
 
 from domain.lifecycle import TaskState
@@ -112,6 +115,21 @@ def drop_triggers(conn: Connection) -> None:
             conn.execute(text(f"DROP TRIGGER IF EXISTS task_completed_{op}"))
     if conn.dialect.name == "postgresql":
         conn.execute(text("DROP FUNCTION IF EXISTS giaoviec_completed_count()"))
+
+
+@contextmanager
+def bulk_load(engine: Engine) -> Iterator[None]:
+    """Many tasks written at once with no one else writing (a benchmark's load, a one-off
+    import): the triggers off meanwhile and every completed task counted once after, instead
+    of one upsert per row (a million tasks: 334 s through the triggers, docs/benchmarks.md)."""
+    with engine.begin() as conn:
+        drop_triggers(conn)
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            create_triggers(conn)
+            rebuild(conn)
 
 
 def rebuild(conn: Connection) -> None:

@@ -172,3 +172,15 @@ def test_a_live_count_inside_the_jurisdiction_reads_the_rollup(engine: Engine) -
         after = counts_with_descendants(s, chairman, [root.id], live)[root.id]
         assert after.completed_on_time - before.completed_on_time == 1000 * len(_rollup(s))
         assert counts_with_descendants(s, chairman, [root.id], past)[root.id] == before
+
+
+def test_a_bulk_load_counts_every_completed_task_once_at_the_end(any_engine: Engine) -> None:
+    rng = random.Random(6)
+    with Session(any_engine) as s:
+        seed_small_org(s)
+        insert(s, [random_fact(rng, n) for n in range(50)])
+        with completed_counts.bulk_load(any_engine):
+            insert(s, [random_fact(rng, n) for n in range(50, 150)])
+        assert _rollup(s) == _direct(s, _now()) != {}
+        _churn(s, rng, 0)  # and the triggers are back
+        assert _rollup(s) == _direct(s, _now())
