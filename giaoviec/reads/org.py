@@ -48,16 +48,20 @@ def actors_of(session: Session, officials: Iterable[Official]) -> dict[str, Acto
         return {}
     unit_ids = {o.unit_id for o in officials}
     units = units_by_id(session, unit_ids)
-    # The People's Committee that named his unit to track its tasks, if any.
-    tracked: dict[str, str] = {}
-    for tracking_id, path in session.exec(
-            select(Unit.tracking_unit_id, Unit.path)
-            .where(col(Unit.tracking_unit_id).in_(unit_ids)).order_by(col(Unit.id))):
-        tracked.setdefault(tracking_id or "", path)
+    # The People's Committee that named his unit to track its tasks, if any (of several, the
+    # first by id: picked here, so the planner is not tempted to walk unit's primary key in
+    # order, reading every unit, when it has no statistics of tracking_unit_id).
+    tracked: dict[str, tuple[str, str]] = {}
+    for unit_id, tracking_id, path in session.exec(
+            select(Unit.id, Unit.tracking_unit_id, Unit.path)
+            .where(col(Unit.tracking_unit_id).in_(unit_ids))):
+        key = tracking_id or ""
+        if key not in tracked or unit_id < tracked[key][0]:
+            tracked[key] = (unit_id, path)
     found: dict[str, Actor] = {}
     for o in officials:
         unit = units.get(o.unit_id)
-        path = tracked.get(o.unit_id)
+        path = tracked[o.unit_id][1] if o.unit_id in tracked else None
         found[o.id] = Actor(o.id, unit.path_ids if unit else (o.unit_id,),
                             parse_roles(o.roles), unit.kind if unit else "",
                             tracks_path=path_ids(path) if path else ())
