@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 
 from domain.lifecycle import RULES, Action, Relation
 from domain.org import TaskParties, relations_to_task
-from giaoviec.reads.org import Viewer, actors_of, officials_by_id
+from giaoviec.reads.org import Viewer, actors_by_id
 from giaoviec.reads.visibility import visibility_alternatives
 from giaoviec.store.models import Task
 
@@ -44,7 +44,7 @@ def awaiting_my_decision(session: Session, viewer: Viewer) -> ColumnElement[bool
     candidates = session.execute(union(*(
         select(Task.assigner_id).where(awaiting_decision(), visible)
         for visible in visibility_alternatives(viewer)))).scalars().all()
-    assigners = actors_of(session, officials_by_id(session, candidates).values())
+    assigners = actors_by_id(session, candidates)
     deciders = _deciders()
     allowed = [
         assigner_id for assigner_id in candidates
