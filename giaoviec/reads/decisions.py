@@ -5,13 +5,13 @@ per distinct assigner; SQL only narrows the candidates."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select, union
 from sqlmodel import Session, col
 
 from domain.lifecycle import RULES, Action, Relation
 from domain.org import TaskParties, relations_to_task
-from giaoviec.reads.org import Viewer, actors_of, officials_by_id
-from giaoviec.reads.visibility import visible_tasks
+from giaoviec.reads.org import Viewer, actors_by_id
+from giaoviec.reads.visibility import visibility_alternatives
 from giaoviec.store.models import Task
 
 # The actions that ask for a decision of the assigner's side, and who may take them.
@@ -38,10 +38,13 @@ def awaiting_decision() -> ColumnElement[bool]:
 
 def awaiting_my_decision(session: Session, viewer: Viewer) -> ColumnElement[bool]:
     """The condition for tasks awaiting this viewer's decision."""
-    candidates = session.execute(
-        select(Task.assigner_id).where(awaiting_decision(), visible_tasks(viewer)).distinct()
-    ).scalars().all()
-    assigners = actors_of(session, officials_by_id(session, candidates).values())
+    # The assigners of what awaits a decision and the viewer may read: one index range per
+    # alternative of the visibility test, united (their OR would read every task that may
+    # await anyone's decision).
+    candidates = session.execute(union(*(
+        select(Task.assigner_id).where(awaiting_decision(), visible)
+        for visible in visibility_alternatives(viewer)))).scalars().all()
+    assigners = actors_by_id(session, candidates)
     deciders = _deciders()
     allowed = [
         assigner_id for assigner_id in candidates

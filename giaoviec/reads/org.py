@@ -43,24 +43,45 @@ def actor_of(session: Session, official: Official) -> Actor:
 
 def actors_of(session: Session, officials: Iterable[Official]) -> dict[str, Actor]:
     """Officials as the rules see them, by id: two queries however many they are."""
-    officials = list(officials)
+    return _actors(session, [(o.id, o.unit_id, o.roles) for o in officials])
+
+
+def actors_by_id(session: Session, ids: Iterable[str]) -> dict[str, Actor]:
+    """`actors_of` the officials with these ids (those that exist), read as plain values: no
+    row objects built for what only becomes an Actor (168 assigners and their units for a
+    province chairman's decisions)."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = session.exec(select(Official.id, Official.unit_id, Official.roles)
+                        .where(col(Official.id).in_(wanted))).all()
+    return _actors(session, [(r[0], r[1], r[2]) for r in rows])
+
+
+def _actors(session: Session, officials: list[tuple[str, str, str]]) -> dict[str, Actor]:
+    """(id, unit id, roles) of officials as Actors: their units and what those track."""
     if not officials:
         return {}
-    unit_ids = {o.unit_id for o in officials}
-    units = units_by_id(session, unit_ids)
-    # The People's Committee that named his unit to track its tasks, if any.
-    tracked: dict[str, str] = {}
-    for tracking_id, path in session.exec(
-            select(Unit.tracking_unit_id, Unit.path)
-            .where(col(Unit.tracking_unit_id).in_(unit_ids)).order_by(col(Unit.id))):
-        tracked.setdefault(tracking_id or "", path)
+    unit_ids = {unit_id for _, unit_id, _ in officials}
+    units = {r[0]: (r[1], r[2]) for r in session.exec(
+        select(Unit.id, Unit.path, Unit.kind).where(col(Unit.id).in_(unit_ids)))}
+    # The People's Committee that named his unit to track its tasks, if any (of several, the
+    # first by id: picked here, so the planner is not tempted to walk unit's primary key in
+    # order, reading every unit, when it has no statistics of tracking_unit_id).
+    tracked: dict[str, tuple[str, str]] = {}
+    for unit_id, tracking_id, path in session.exec(
+            select(Unit.id, Unit.tracking_unit_id, Unit.path)
+            .where(col(Unit.tracking_unit_id).in_(unit_ids))):
+        key = tracking_id or ""
+        if key not in tracked or unit_id < tracked[key][0]:
+            tracked[key] = (unit_id, path)
     found: dict[str, Actor] = {}
-    for o in officials:
-        unit = units.get(o.unit_id)
-        path = tracked.get(o.unit_id)
-        found[o.id] = Actor(o.id, unit.path_ids if unit else (o.unit_id,),
-                            parse_roles(o.roles), unit.kind if unit else "",
-                            tracks_path=path_ids(path) if path else ())
+    for official_id, unit_id, roles in officials:
+        unit = units.get(unit_id)
+        tracks = tracked.get(unit_id)
+        found[official_id] = Actor(official_id, path_ids(unit[0]) if unit else (unit_id,),
+                                   parse_roles(roles), unit[1] if unit else "",
+                                   tracks_path=path_ids(tracks[1]) if tracks and tracks[1] else ())
     return found
 
 

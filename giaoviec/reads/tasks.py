@@ -173,17 +173,18 @@ def _gathered_page(session: Session, conds: list[ColumnElement[bool]],
     """A page of a bounded set (a unit's subtree, what awaits the viewer's decision): the
     matches' ids and deadlines gathered once from the index that finds them (ix_task_subtree,
     ix_task_awaiting_decision; index-only), counted, and the page's `limit` picked from them
-    by (deadline, id); then those rows. A walk of ix_task_deadline in page order reads the
-    window's tasks of every other unit, heap row by heap row, before it has a page; the
-    planner cannot tell (docs/benchmarks.md, "A million tasks"). This costs what counting
-    the matches costs, which the page's totalCount pays anyway."""
+    by (deadline, id); those rows joined by primary key, in the same statement. A walk of
+    ix_task_deadline in page order reads the window's tasks of every other unit, heap row by
+    heap row, before it has a page; the planner cannot tell (docs/benchmarks.md, "A million
+    tasks"). This costs what counting the matches costs, which the page's totalCount pays
+    anyway."""
     hits = select(Task.id, Task.deadline).where(*conds).cte("hits").prefix_with("MATERIALIZED")
     counted = select(func.count().label("total")).select_from(hits).subquery("counted")
     page = (select(hits.c.id).where(*_after(hits.c.deadline, hits.c.id, cursor))
             .order_by(hits.c.deadline, hits.c.id).limit(limit).subquery("page"))
-    found = session.execute(select(counted.c.total, page.c.id)
-                            .select_from(counted.outerjoin(page, true()))).all()
-    ids = [r.id for r in found if r.id is not None]
-    rows = list(session.scalars(select(Task).where(col(Task.id).in_(ids))
-                                .order_by(col(Task.deadline), col(Task.id))).all()) if ids else []
-    return int(found[0].total), rows
+    # One row with the total and no task when the page is empty.
+    found = session.execute(
+        select(counted.c.total, Task)
+        .select_from(counted.outerjoin(page.join(Task, col(Task.id) == page.c.id), true()))
+        .order_by(col(Task.deadline), col(Task.id))).all()
+    return int(found[0].total), [r.Task for r in found if r.Task is not None]

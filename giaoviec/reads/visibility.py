@@ -21,12 +21,21 @@ def visible_tasks(viewer: Viewer) -> ColumnElement[bool]:
     jurisdiction, and every task he owns or assigned; the same for each official he stands in
     for today (tests/unit/test_visibility.py holds the two equal on a varied population of
     tasks, viewers and substitutions)."""
-    return or_(*(_reads_itself(actor) for actor in (viewer.actor, *viewer.principals)))
+    return or_(*visibility_alternatives(viewer))
 
 
-def _reads_itself(actor: Actor) -> ColumnElement[bool]:
+def visibility_alternatives(viewer: Viewer) -> list[ColumnElement[bool]]:
+    """`visible_tasks` as the conditions it is the OR of. No one index serves the OR; each of
+    these has one (ix_task_awaiting_subtree, _owner and _decision for what may await a
+    decision): a query that wants a column of the visible matches, not the rows, may ask each
+    alternative and unite the answers (giaoviec.reads.decisions)."""
+    return [condition for actor in (viewer.actor, *viewer.principals)
+            for condition in _reads_itself(actor)]
+
+
+def _reads_itself(actor: Actor) -> tuple[ColumnElement[bool], ...]:
     scope = scope_path(actor)
-    return or_(
+    return (
         col(Task.lead_unit_path).startswith(scope, autoescape=True),
         Task.owner_id == actor.id,
         Task.assigner_id == actor.id,

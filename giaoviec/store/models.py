@@ -29,12 +29,18 @@ def _ts(index: bool = False, nullable: bool = True) -> Column:  # type: ignore[t
 class Unit(SQLModel, table=True):
     """Đơn vị: a node of the organisation tree."""
 
+    # A subtree's units are `path LIKE '/p/u/%'` (which tasks a jurisdiction coordinates:
+    # giaoviec.reads.visibility.coordinated_by): on PostgreSQL only a pattern-ops index serves
+    # LIKE; it serves equality too.
+    __table_args__ = (Index("ix_unit_path", "path",
+                            postgresql_ops={"path": "varchar_pattern_ops"}),)
+
     id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=255)
     kind: str = Field(max_length=32)  # province, office, department, commune, division…
     parent_id: str | None = Field(default=None, foreign_key="unit.id", index=True, max_length=64)
     # Materialised path "/root/…/self/": subtree questions become one indexed LIKE.
-    path: str = Field(index=True, max_length=2000)
+    path: str = Field(max_length=2000)  # ix_unit_path
     code: str | None = Field(default=None, max_length=32)
     sort_order: int = 0
     # The unit a People's Committee names to track its tasks, remind and prepare its weekly
@@ -89,6 +95,23 @@ class Task(SQLModel, table=True):
               postgresql_where=text(ix.OPEN_ROWS), sqlite_where=text(ix.OPEN_ROWS)),
         # A unit's own tasks by deadline (the unit page's list): read in order, no sort.
         Index("ix_task_unit_deadline", "lead_unit_id", "deadline"),
+        # Who assigned what may await a decision, by the visibility test's alternatives
+        # (giaoviec.reads.visibility.visibility_alternatives), each one index's range: the
+        # subtree's (the assigner's by ix_task_awaiting_decision above), the owner's.
+        Index("ix_task_awaiting_subtree", "lead_unit_path", "assigner_id",
+              postgresql_ops={"lead_unit_path": "varchar_pattern_ops"},
+              postgresql_where=text(ix.AWAITING_DECISION_SUPERSET),
+              sqlite_where=text(ix.AWAITING_DECISION_SUPERSET),
+              postgresql_include=list(ix.AWAITING_CANDIDATE_COLUMNS)),
+        Index("ix_task_awaiting_owner", "owner_id",
+              postgresql_where=text(ix.AWAITING_DECISION_SUPERSET),
+              sqlite_where=text(ix.AWAITING_DECISION_SUPERSET),
+              postgresql_include=["assigner_id", *ix.AWAITING_CANDIDATE_COLUMNS]),
+        # The flagged tasks (a fraction of a percent), with what a page of them reads: a
+        # subtree's flagged list is an index-only scan of these alone.
+        Index("ix_task_flagged_subtree", "lead_unit_path", "deadline", "id",
+              postgresql_ops={"lead_unit_path": "varchar_pattern_ops"},
+              postgresql_where=text("flagged"), sqlite_where=text("flagged = 1")),
     )
 
     id: str = Field(primary_key=True, max_length=64)

@@ -12,6 +12,9 @@ SUBTREE_COUNT_COLUMNS = ("lead_unit_id", "created_at", "submitted_at", "complete
 AWAITING_DECISION_COLUMNS = ("id", "state", "extension_requested_deadline", "lead_unit_path",
                              "owner_id")
 AWAITING_DECISION_SUPERSET = "state = 'submitted' OR extension_requested_deadline IS NOT NULL"
+# What the candidates' query of giaoviec.reads.decisions reads of what may await a decision,
+# for an index-only scan of each of the visibility test's alternatives.
+AWAITING_CANDIDATE_COLUMNS = ("state", "extension_requested_deadline")
 # The tasks a live count works out one by one (giaoviec.reads.live_counts): not completed (the
 # database's rollup has those, giaoviec.store.completed_counts), cancelled or declined (never
 # counted) — a quarter of them at a million.
