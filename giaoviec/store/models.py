@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain.org import path_ids
@@ -73,46 +73,7 @@ class Official(SQLModel, table=True):
 class Task(SQLModel, table=True):
     """Nhiệm vụ: the current state of one task, as its workflow last recorded it."""
 
-    __table_args__ = (
-        Index("ix_task_state_deadline", "state", "deadline"),
-        # A subtree is `LIKE '/p/u/%'`: on PostgreSQL only a pattern-ops index serves LIKE; with
-        # what counts read riding along, a province's figures are an index-only scan; with the
-        # id last, its list is read in order per (unit, state) (docs/benchmarks.md).
-        Index("ix_task_subtree", "lead_unit_path", "state", "deadline", "id",
-              postgresql_ops={"lead_unit_path": "varchar_pattern_ops"},
-              postgresql_include=list(ix.SUBTREE_COUNT_COLUMNS)),
-        # What may await an assigner's decision (giaoviec.reads.decisions narrows it further):
-        # a few percent of the tasks, found by assigner without reading the others.
-        Index("ix_task_awaiting_decision", "assigner_id", "deadline",
-              postgresql_where=text(ix.AWAITING_DECISION_SUPERSET),
-              sqlite_where=text(ix.AWAITING_DECISION_SUPERSET),
-              postgresql_include=list(ix.AWAITING_DECISION_COLUMNS)),
-        # The open rows of ix_task_subtree alone: a live subtree count reads these and the
-        # completed tasks' rollup, not the whole subtree.
-        Index("ix_task_open_subtree", "lead_unit_path", "state", "deadline",
-              postgresql_ops={"lead_unit_path": "varchar_pattern_ops"},
-              postgresql_include=list(ix.SUBTREE_COUNT_COLUMNS),
-              postgresql_where=text(ix.OPEN_ROWS), sqlite_where=text(ix.OPEN_ROWS)),
-        # A unit's own tasks by deadline (the unit page's list): read in order, no sort.
-        Index("ix_task_unit_deadline", "lead_unit_id", "deadline"),
-        # Who assigned what may await a decision, by the visibility test's alternatives
-        # (giaoviec.reads.visibility.visibility_alternatives), each one index's range: the
-        # subtree's (the assigner's by ix_task_awaiting_decision above), the owner's.
-        Index("ix_task_awaiting_subtree", "lead_unit_path", "assigner_id",
-              postgresql_ops={"lead_unit_path": "varchar_pattern_ops"},
-              postgresql_where=text(ix.AWAITING_DECISION_SUPERSET),
-              sqlite_where=text(ix.AWAITING_DECISION_SUPERSET),
-              postgresql_include=list(ix.AWAITING_CANDIDATE_COLUMNS)),
-        Index("ix_task_awaiting_owner", "owner_id",
-              postgresql_where=text(ix.AWAITING_DECISION_SUPERSET),
-              sqlite_where=text(ix.AWAITING_DECISION_SUPERSET),
-              postgresql_include=["assigner_id", *ix.AWAITING_CANDIDATE_COLUMNS]),
-        # The flagged tasks (a fraction of a percent), with what a page of them reads: a
-        # subtree's flagged list is an index-only scan of these alone.
-        Index("ix_task_flagged_subtree", "lead_unit_path", "deadline", "id",
-              postgresql_ops={"lead_unit_path": "varchar_pattern_ops"},
-              postgresql_where=text("flagged"), sqlite_where=text("flagged = 1")),
-    )
+    __table_args__ = ix.TASK_INDEXES
 
     id: str = Field(primary_key=True, max_length=64)
     client_key: str = Field(max_length=255)
