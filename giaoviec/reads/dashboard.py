@@ -24,6 +24,7 @@ from domain.org import (
 )
 from domain.periods import Period, PeriodKind, period_containing
 from domain.tally import Figures, tally_instant
+from giaoviec.reads import live_counts
 from giaoviec.reads.counts import FOUR_WAY, Clock, own_figures, total_figures
 from giaoviec.reads.org import Viewer, actor_of, get_unit
 from giaoviec.reads.org_counts import counts_with_descendants, subtree_figures
@@ -118,8 +119,9 @@ def tally_trend(session: Session, viewer: Viewer, unit_id: str, weeks: int, cloc
         if period.key in stored and stored[period.key][0] == at:  # as `tally` picks it
             points.append(TrendPoint(period, at, stored[period.key][1], True))
             continue
-        if period.key == current.key:
-            figures = total_figures(session, inside, clock, period, only=FOUR_WAY)
+        if period.key == current.key:  # as of now: the open tasks and the rollup
+            figures = (live_counts.subtree_total(session, unit.path, clock) if clock.live
+                       else total_figures(session, inside, clock, period, only=FOUR_WAY))
             points.append(TrendPoint(period, clock.now, figures, False))
             continue
         key = (database, unit.id, period.key)
