@@ -16,11 +16,12 @@ from domain.tally import Figures
 from giaoviec.reads import Session, org, plans, read
 from giaoviec.reads.actions import actions_on
 from giaoviec.reads.counts import Clock
-from giaoviec.reads.dashboard import counts_by_owner, subtree_counts
+from giaoviec.reads.dashboard import counts_by_owner
 from giaoviec.reads.org import Viewer
 from giaoviec.reads.org_counts import (
     common_prefix,
     counts_by_lead_unit,
+    subtree_figures,
     subtree_groups,
     within,
 )
@@ -114,8 +115,9 @@ class Loaders:
                      if all(p.startswith(r) for p in paths.values())), None)
         if root is None and len(paths) == 1 and not paths.keys() & self._children_asked:
             # One unit alone (the home's figures): one plain sum over its subtree.
-            found = await self._run(lambda s: subtree_counts(s, viewer, unit_ids, self.clock))
-            return [found.get(u, Figures()) for u in unit_ids]
+            [(unit_id, path)] = paths.items()
+            alone = await self._run(lambda s: subtree_figures(s, viewer, path, self.clock))
+            return [alone if u == unit_id else Figures() for u in unit_ids]
         if root is None:
             root = common_prefix(list(paths.values()))
             self._subtrees[root] = asyncio.ensure_future(self._run(

@@ -27,7 +27,6 @@ from domain.tally import Figures, tally_instant
 from giaoviec.reads import live_counts
 from giaoviec.reads.counts import FOUR_WAY, Clock, own_figures, total_figures
 from giaoviec.reads.org import Viewer, actor_of, get_unit
-from giaoviec.reads.org_counts import counts_with_descendants, subtree_figures
 from giaoviec.reads.visibility import visible_tasks
 from giaoviec.store.models import Official, TallySnapshot, Task, Unit
 
@@ -48,21 +47,6 @@ def counts_by_owner(
     the lead unit, a unit's officials add up to the unit's own counts."""
     conds = [col(Task.owner_id).in_(owner_ids), visible_tasks(viewer)]
     return own_figures(session, conds, clock, by=col(Task.owner_id), only=FOUR_WAY)
-
-
-def subtree_counts(
-    session: Session, viewer: Viewer, unit_ids: Sequence[str], clock: Clock
-) -> dict[str, Figures]:
-    """`counts_with_descendants`, with a fast path for the commonest ask — one unit, e.g. the
-    home page's province: one plain aggregate over the subtree (the same count columns and
-    conditions) instead of grouping 100,000 rows by path to add them up again. A test holds
-    the two equal."""
-    if len(unit_ids) != 1:
-        return counts_with_descendants(session, viewer, unit_ids, clock)
-    unit = session.get(Unit, unit_ids[0])
-    if unit is None:
-        return {}
-    return {unit.id: subtree_figures(session, viewer, unit.path, clock)}
 
 
 # The weekly trend -------------------------------------------------------------------------

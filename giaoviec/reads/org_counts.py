@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlmodel import Session, col
 
 from domain.org import path_ids
@@ -65,10 +65,7 @@ def subtree_figures(session: Session, viewer: Viewer, path: str, clock: Clock) -
     from the database's rollup (`live_counts`)."""
     if path.startswith(viewer.scope_path) and clock.live:
         return live_counts.subtree_total(session, path, clock)
-    conds = [col(Task.lead_unit_path).startswith(path, autoescape=True)]
-    if not path.startswith(viewer.scope_path):
-        conds.append(visible_tasks(viewer))
-    return total_figures(session, conds, clock, only=FOUR_WAY)
+    return total_figures(session, _readable_inside(viewer, path), clock, only=FOUR_WAY)
 
 
 def subtree_groups(session: Session, viewer: Viewer, path: str,
@@ -78,10 +75,17 @@ def subtree_groups(session: Session, viewer: Viewer, path: str,
     unit inside it with its descendants (the unit page: the unit's and each child's)."""
     if path.startswith(viewer.scope_path) and clock.live:  # all visible; the rollup's
         return live_counts.subtree_by_path(session, path, clock)
+    return own_figures(session, _readable_inside(viewer, path), clock,
+                       by=col(Task.lead_unit_path), only=FOUR_WAY)
+
+
+def _readable_inside(viewer: Viewer, path: str) -> list[ColumnElement[bool]]:
+    """The tasks led inside the subtree at `path` that the viewer may read: all of them when
+    it lies inside his jurisdiction, so no visibility test there."""
     conds = [col(Task.lead_unit_path).startswith(path, autoescape=True)]
     if not path.startswith(viewer.scope_path):
         conds.append(visible_tasks(viewer))
-    return own_figures(session, conds, clock, by=col(Task.lead_unit_path), only=FOUR_WAY)
+    return conds
 
 
 def within(groups: Mapping[str, Figures], paths: Mapping[str, str]) -> dict[str, Figures]:

@@ -9,11 +9,10 @@ from sqlmodel import Session
 
 from domain.calendar import WorkingCalendar
 from giaoviec.reads.counts import Clock
-from giaoviec.reads.dashboard import subtree_counts
 from giaoviec.reads.org import viewer_for
-from giaoviec.reads.org_counts import counts_with_descendants
+from giaoviec.reads.org_counts import counts_with_descendants, subtree_groups, within
 from tests.api.test_queries import population
-from tests.org_fixture import UNITS, seed_small_org
+from tests.org_fixture import UNITS, seed_small_org, unit_path
 
 
 def test_the_one_unit_fast_path_equals_counts_with_descendants(any_engine: Engine) -> None:
@@ -25,7 +24,8 @@ def test_the_one_unit_fast_path_equals_counts_with_descendants(any_engine: Engin
             viewer = viewer_for(s, username)
             assert viewer is not None
             for unit_id, *_ in UNITS:
-                fast = subtree_counts(s, viewer, [unit_id], clock)
-                grouped = counts_with_descendants(s, viewer, [unit_id], clock)
+                fast = counts_with_descendants(s, viewer, [unit_id], clock)
+                path = unit_path(unit_id)
+                grouped = within(subtree_groups(s, viewer, path, clock), {unit_id: path})
                 assert fast == grouped, (username, unit_id)
-        assert subtree_counts(s, viewer, ["no-such-unit"], clock) == {}
+        assert counts_with_descendants(s, viewer, ["no-such-unit"], clock) == {}

@@ -19,7 +19,6 @@ from domain.periods import parse_period
 from domain.tally import Figures, TaskFact, rate_standing
 from domain.timezone import VN_TZ
 from giaoviec.reads.counts import Clock, subtree_tally
-from giaoviec.reads.dashboard import subtree_counts
 from giaoviec.reads.facts import load_units
 from giaoviec.reads.org import Viewer, load_actor
 from giaoviec.reads.org_counts import counts_with_descendants
@@ -91,7 +90,9 @@ def test_every_figure_gives_one_rate(engine: Engine, seed: int) -> None:
             expected = by_hand(facts, unit.id)
             tally = subtree_tally(s, unit, clock, WEEK, units)
             chart = counts_with_descendants(s, viewer, [unit.id], clock)[unit.id]
-            dashboard = subtree_counts(s, viewer, [unit.id], clock)[unit.id]
+            # the unit page's: the unit with its children, off one grouped count
+            kids = [c.id for c in units if c.parent_id == unit.id]
+            dashboard = counts_with_descendants(s, viewer, [unit.id, *kids], clock)[unit.id]
             data = BriefingData.build(s, WEEK, tally, AT, AT, 1, CAL, {})
             got = {"tally": tally.rolled.on_time_rate, "chart": chart.on_time_rate_so_far,
                    "dashboard": dashboard.on_time_rate_so_far,
