@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import shutil
 import signal
+import socket
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -33,7 +35,7 @@ from domain.calendar import WorkingCalendar
 from domain.errors import DomainError
 from giaoviec.config import Settings, get_settings
 from giaoviec.observability import logs
-from giaoviec.programs.dev_temporal import DevTemporal
+from giaoviec.programs.dev_temporal import DevTemporal, free_port_near
 from giaoviec.programs.heap import settle_heap
 from giaoviec.programs.startup_checks import check_for_start
 from giaoviec.programs.temporal import connect
@@ -136,14 +138,38 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
-async def serve_until(server: uvicorn.Server, stop: asyncio.Event) -> None:
+def reserve_port(settings: Settings) -> socket.socket:
+    """The API's port, bound before anything else starts: the Temporal dev server picks free
+    ports for its own services while we migrate, and must not take ours; a port already in use
+    is refused at once, before Temporal starts or the database is touched. Bound, not
+    listening: until the API serves, a browser is refused rather than left waiting."""
+    host, port = settings.host, settings.port
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: TIME_WAIT is no owner
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        if err.errno != errno.EADDRINUSE:
+            raise
+        other = free_port_near(port)
+        raise SystemExit(
+            f"Cổng {port} trên {host} (API và bảng điều hành của giaoviec) đang có chương trình "
+            f"khác sử dụng. Dừng chương trình đó, hoặc chọn cổng khác, ví dụ: "
+            f"GIAOVIEC_PORT={other or '<cổng khác>'} make run.") from None
+    return sock
+
+
+async def serve_until(
+    server: uvicorn.Server, stop: asyncio.Event, sock: socket.socket | None = None
+) -> None:
     async def watch() -> None:
         await stop.wait()
         server.should_exit = True
 
     watcher = asyncio.create_task(watch())
     try:
-        await server.serve()
+        await server.serve(sockets=[sock] if sock is not None else None)
     finally:
         watcher.cancel()
 
@@ -155,6 +181,7 @@ async def _dev(settings: Settings) -> None:
     if settings.is_dev:
         _say(f"Chế độ dev chỉ nghe trên {settings.host} (chỉ máy này truy cập được); "
              "không dùng chế độ dev cho môi trường thật (GIAOVIEC_MODE=production).")
+    sock = reserve_port(settings)
     temporal = None
     if settings.temporal_address is None:  # started first: it boots while we migrate
         temporal = DevTemporal(settings, temporal_binary(), _say)
@@ -180,11 +207,12 @@ async def _dev(settings: Settings) -> None:
             _say(f"  Temporal UI:  http://127.0.0.1:{settings.temporal_ui_port}")
         _say("  Lấy mã truy cập: .venv/bin/giaoviec token chutich\nNhấn Ctrl-C để dừng.")
         async with worker:
-            await serve_until(server, stop)
+            await serve_until(server, stop, sock)
         _say("Đã dừng.")
     finally:
         if temporal is not None:
             temporal.stop()
+        sock.close()
 
 
 async def _worker(settings: Settings) -> None:
@@ -205,12 +233,13 @@ async def _worker(settings: Settings) -> None:
 
 
 async def _api(settings: Settings) -> None:
+    sock = reserve_port(settings)
     stop = stop_event_on_signals()
     engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
                          max_overflow=settings.db_max_overflow)
     client = await connect_when_ready(settings)
     server = api_server(settings, engine, build_service(client, engine, settings))
-    await serve_until(server, stop)
+    await serve_until(server, stop, sock)
 
 
 async def _schedules(settings: Settings) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from giaoviec.programs.dev_temporal import log_tail
 from tests.conftest import free_port
 from tests.services import chromium, graphiql_assets
 
@@ -58,7 +59,8 @@ def _start(env: dict[str, str], port: int) -> Running:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"giaoviec dev exited with {process.returncode}")
+            raise AssertionError(f"giaoviec dev exited with {process.returncode}; the end of "
+                                 f"its log:\n{log_tail(data / 'dev.log', 40)}")
         try:
             if httpx.get(f"{base}/health", timeout=2).status_code == 200:
                 return Running(process, base, env)
@@ -66,7 +68,8 @@ def _start(env: dict[str, str], port: int) -> Running:
             pass
         time.sleep(0.5)
     process.kill()
-    raise AssertionError("giaoviec dev did not answer on /health in time")
+    raise AssertionError("giaoviec dev did not answer on /health in time; the end of its log:\n"
+                         f"{log_tail(data / 'dev.log', 40)}")
 
 
 def _stop(running: Running) -> int:

@@ -70,6 +70,20 @@ def test_a_stranger_on_the_port_is_not_trusted(
         stranger.wait()
 
 
+def test_a_taken_api_port_is_refused_before_anything_starts(
+    env: dict[str, str], listener: socket.socket
+) -> None:
+    port = listener.getsockname()[1]
+    done = dev_refused({**env, "GIAOVIEC_PORT": str(port)})
+    assert f"Cổng {port} trên 127.0.0.1 (API và bảng điều hành" in done.stderr
+    assert "GIAOVIEC_PORT=" in done.stderr
+    # Refused first: no Temporal server was started, no database made.
+    data = Path(env["GIAOVIEC_DATA_DIR"])
+    assert not (data / "temporal-dev.pid").exists() and not (data / "temporal.log").exists()
+    assert not listening(int(env["TEMPORAL_DEV_PORT"]))
+    assert not (data / "giaoviec.db").exists()
+
+
 def test_a_server_dying_at_start_up_is_reported_with_its_log(
     env: dict[str, str], listener: socket.socket
 ) -> None:
