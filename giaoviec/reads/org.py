@@ -7,8 +7,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from sqlalchemy import Date, Select, String, bindparam, exists, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from domain.errors import not_found
@@ -79,10 +81,18 @@ def _actors(session: Session, officials: list[tuple[str, str, str]]) -> dict[str
     for official_id, unit_id, roles in officials:
         unit = units.get(unit_id)
         tracks = tracked.get(unit_id)
-        found[official_id] = Actor(official_id, path_ids(unit[0]) if unit else (unit_id,),
-                                   parse_roles(roles), unit[1] if unit else "",
-                                   tracks_path=path_ids(tracks[1]) if tracks and tracks[1] else ())
+        found[official_id] = _actor(official_id, unit_id, roles, unit,
+                                    tracks[1] if tracks else None)
     return found
+
+
+def _actor(official_id: str, unit_id: str, roles: str, unit: tuple[str, str] | None,
+           tracks_path: str | None) -> Actor:
+    """An official as the rules see him, from his row, his unit's (path, kind) and the path of
+    the unit it names to track its tasks."""
+    return Actor(official_id, path_ids(unit[0]) if unit else (unit_id,), parse_roles(roles),
+                 unit[1] if unit else "",
+                 tracks_path=path_ids(tracks_path) if tracks_path else ())
 
 
 def tracking_unit_of(session: Session, unit: Unit) -> Unit:
@@ -124,14 +134,41 @@ def scope_path(actor: Actor) -> str:
     return "/" + "".join(f"{p}/" for p in jurisdiction(actor))
 
 
+def _viewer_row() -> Select[Any]:
+    """Who asks, in one statement: his row, his unit, the unit it names to track its tasks (of
+    several, the first by id), and whether he stands in for anyone on the day `today`."""
+    own, tracker = aliased(Unit), aliased(Unit)
+    first_tracker = (select(func.min(tracker.id))
+                     .where(tracker.tracking_unit_id == Official.unit_id)
+                     .correlate(Official).scalar_subquery())
+    tracks_path = select(Unit.path).where(Unit.id == first_tracker).scalar_subquery()
+    today = bindparam("today", type_=Date)
+    stands_in = exists().where(
+        Substitution.substitute_id == Official.id, col(Substitution.cancelled_at).is_(None),
+        Substitution.starts_on <= today, Substitution.ends_on >= today)
+    return (select(Official.id, Official.unit_id, Official.roles, Official.active, own.path,
+                   own.kind, tracks_path.label("tracks_path"), stands_in.label("stands_in"))
+            .outerjoin(own, own.id == Official.unit_id)
+            .where(Official.username == bindparam("username", type_=String)))
+
+
+# Built once: asked on every request, and building it (aliases and all) cost more than the
+# database's answer.
+_VIEWER_ROW = _viewer_row()
+
+
 def viewer_for(session: Session, username: str) -> Viewer | None:
-    """The active official with this username, or None; with those he stands in for today."""
-    official = session.exec(select(Official).where(Official.username == username)).first()
-    if official is None or not official.active:
-        return None
+    """The active official with this username, or None; with those he stands in for today
+    (read only when he stands in for someone)."""
     today = local_date(datetime.now(UTC))
-    return Viewer(actor_of(session, official),
-                  tuple(a for a, _ in standing_in_for(session, official.id, today)))
+    row = session.execute(_VIEWER_ROW, {"username": username, "today": today}).first()
+    if row is None or not row.active:
+        return None
+    unit = (row.path, row.kind) if row.path is not None else None
+    actor = _actor(row.id, row.unit_id, row.roles, unit, row.tracks_path)
+    principals = (tuple(a for a, _ in standing_in_for(session, row.id, today))
+                  if row.stands_in else ())
+    return Viewer(actor, principals)
 
 
 def standing_in_for(session: Session, substitute_id: str, day: date
