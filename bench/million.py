@@ -472,6 +472,22 @@ async def explain(engine: Engine, level: str, unit_id: str, head: str, query: st
     for (took, statement, _), found in list(zip(caught, plans, strict=True))[:2]:
         print(f"\n--- {took * 1000:.1f} ms:\n{statement}\n")
         print(found)
+    print("\n--- every statement, as PostgreSQL executed it:")
+    for line in sorted((_one_line(s, p) for (_, s, _), p in zip(caught, plans, strict=True)),
+                       reverse=True):
+        print(line)
+
+
+def _one_line(statement: str, found: str) -> str:
+    """'  12.3 ms  Index Only Scan using ix_… | SELECT …': a statement's execution time, the
+    first scan of its plan and its opening words, on one line."""
+    executed = re.search(r"Execution Time: ([\d.]+) ms", found)
+    scan = re.search(r"((?:Index Only |Index |Bitmap Heap |Seq )Scan[^(]*)", found)
+    words = " ".join(statement.split())
+    key = re.search(r"\w+\.\w+ AS group_key|\bFROM \w+", words)
+    return (f"{float(executed.group(1)) if executed else 0.0:7.1f} ms  "
+            f"{scan.group(1).strip() if scan else '-':<60.60} | {words[:60]}"
+            f"{' … ' + key.group(0) if key else ''}")
 
 
 def report(timings: Timings, tasks: int, dialect: str) -> None:

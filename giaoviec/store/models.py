@@ -84,7 +84,7 @@ class Task(SQLModel, table=True):
     state: str = Field(index=True, max_length=32)
     lead_unit_id: str = Field(foreign_key="unit.id", max_length=64)  # ix_task_unit_deadline
     lead_unit_path: str = Field(max_length=2000)
-    owner_id: str = Field(foreign_key="official.id", index=True, max_length=64)
+    owner_id: str = Field(foreign_key="official.id", max_length=64)  # ix_task_owner_counts
     assigner_id: str = Field(foreign_key="official.id", index=True, max_length=64)
     product_kind: str | None = Field(default=None, max_length=255)
     product_description: str | None = Field(default=None, sa_column=Column(Text))

@@ -24,6 +24,11 @@ NOT_OPEN_STATES = (TaskState.COMPLETED.value, TaskState.CANCELLED.value,
                    TaskState.DECLINED.value)
 OPEN_ROWS = f"state NOT IN ({', '.join(repr(s) for s in NOT_OPEN_STATES)})"
 
+# What an official's counts read (giaoviec.reads.dashboard.counts_by_owner): the counted
+# columns and the visibility test's (his subtree, his own, his assigned, the coordinated).
+OWNER_COUNT_COLUMNS = ("lead_unit_path", "assigner_id", "id", "state", "deadline",
+                       *SUBTREE_COUNT_COLUMNS)
+
 # The task table's indexes (giaoviec.store.models.Task), each with what it serves.
 TASK_INDEXES = (
     Index("ix_task_state_deadline", "state", "deadline"),
@@ -45,6 +50,10 @@ TASK_INDEXES = (
           postgresql_ops={"lead_unit_path": "varchar_pattern_ops"},
           postgresql_include=list(SUBTREE_COUNT_COLUMNS),
           postgresql_where=text(OPEN_ROWS), sqlite_where=text(OPEN_ROWS)),
+    # An official's tasks (his list, the unit page's officials' counts): with what his counts
+    # read riding along, a province chairman's thousands of tasks are an index-only range, not
+    # a heap row each (on SQLite, a plain index on owner_id).
+    Index("ix_task_owner_counts", "owner_id", postgresql_include=list(OWNER_COUNT_COLUMNS)),
     # A unit's own tasks by deadline (the unit page's list): read in order, no sort.
     Index("ix_task_unit_deadline", "lead_unit_id", "deadline"),
     # Who assigned what may await a decision, by the visibility test's alternatives

@@ -18,6 +18,7 @@ from bench.million import (
     DRILL_DOWN,
     HOME,
     TASK_LIST,
+    _one_line,
     full_collections,
     plan,
     prepare,
@@ -93,16 +94,16 @@ def postgres_url() -> Iterator[str]:
 
 
 def test_a_provinces_reads_use_the_indexes_made_for_them(postgres_url: str) -> None:
-    """Migrations 0009, 0014 and 0015's indexes serve what a province's chairman reads: his
-    subtree's list and counts (LIKE on the unit path: a pattern-ops index, the counts
-    index-only) and what awaits his decision. Seq scans are turned off, as a small table
-    would otherwise always be read whole: what is held is that the query's shape can use the
-    index at all."""
+    """Migrations 0009, 0014, 0015 and 0016's indexes serve what a province's chairman reads:
+    his subtree's list and counts (LIKE on the unit path: a pattern-ops index, the counts
+    index-only), what awaits his decision and his unit page's officials' counts. Seq scans
+    are turned off, as a small table would otherwise always be read whole: what is held is
+    that the query's shape can use the index at all."""
     engine = prepare(postgres_url, 2000, reuse=False)
     province, head = sample_units(engine, 1)["province"][0]
     found: dict[str, dict[str, str]] = {}
     for name, query in (("list", TASK_LIST), ("figures", dict(HOME)["figures"]),
-                        ("lists", dict(HOME)["lists"])):
+                        ("lists", dict(HOME)["lists"]), ("unit page", DRILL_DOWN)):
         sent = asyncio.run(statements(engine, head, query, {"u": province}))
         found[name] = {statement: plan(engine, statement, params, analyze=False,
                                        settings=("enable_seqscan = off",))
@@ -121,6 +122,10 @@ def test_a_provinces_reads_use_the_indexes_made_for_them(postgres_url: str) -> N
                 if s.startswith("SELECT task.assigner_id") and "UNION" in s]
     assert awaiting and all("ix_task_awaiting_subtree" in p and "ix_task_awaiting_owner" in p
                             and "Seq Scan on task " not in p for p in awaiting), found["lists"]
+    # the officials' counts: one index range each, nothing read from the table (0016)
+    owners = [p for s, p in found["unit page"].items() if "task.owner_id AS group_key" in s]
+    assert owners and all("Index Only Scan using ix_task_owner_counts" in p
+                          for p in owners), found["unit page"]
 
 
 def test_a_provinces_pages_are_gathered_from_the_index_alone(postgres_url: str) -> None:
@@ -164,3 +169,17 @@ def test_full_collections_are_timed_only_inside() -> None:
         gc.collect(0)  # a young one: not counted
     gc.collect()
     assert len(pauses) == 1 and pauses[0] >= 0
+
+
+def test_each_statement_is_listed_on_one_line_with_its_execution() -> None:
+    plan_text = """GroupAggregate  (cost=0.43..627.84 rows=2474 width=36)
+  ->  Index Only Scan using ix_task_owner_counts on task  (cost=0.43..562.84 rows=2684)
+        Index Cond: (owner_id = 'p79.chutich'::text)
+Planning Time: 0.9 ms
+Execution Time: 3.041 ms"""
+    statement = """SELECT anon_1.group_key, coalesce(sum(1), 0)
+FROM (SELECT task.owner_id AS group_key FROM task) AS anon_1 GROUP BY anon_1.group_key"""
+    line = _one_line(statement, plan_text)
+    assert line.startswith("    3.0 ms  Index Only Scan using ix_task_owner_counts on task ")
+    assert line.endswith("… task.owner_id AS group_key") and "\n" not in line
+    assert _one_line("SELECT 1 FROM unit", "Result").startswith("    0.0 ms  - ")
