@@ -7,6 +7,7 @@ import strawberry
 
 from api.context import Info
 from api.counts import Counts
+from domain.org import jurisdiction
 from giaoviec.reads.dashboard import jurisdiction_of
 from giaoviec.reads.org import root_units, unit_head
 from giaoviec.store import models
@@ -36,7 +37,9 @@ class Official:
     @strawberry.field(description="Đơn vị thuộc phạm vi theo dõi của cán bộ: đơn vị mình; với "
                                   "cán bộ Văn phòng là UBND mà Văn phòng phục vụ.")
     async def jurisdiction(self, info: Info) -> Unit:
-        await info.context.viewer()
+        viewer = await info.context.viewer()
+        if viewer.id == self.row.id:  # `me`: his jurisdiction is known; its unit comes with
+            return await load_unit(info, jurisdiction(viewer.actor)[-1])  # his own, batched
         return Unit.of(await info.context.db(lambda s: jurisdiction_of(s, self.row)))
 
     @strawberry.field(description="Kiểm đếm nhiệm vụ cán bộ là người chịu trách nhiệm chính "
