@@ -1,0 +1,64 @@
+"""A unit's children with their counts (the unit page, the home's ranking): read for all the
+children at once when the query asks for them (`Unit.children` looks ahead, fragments too),
+they are the figures each child gives when asked alone."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.app import create_app
+from api.auth import issue_dev_token
+from domain.calendar import WorkingCalendar
+from giaoviec.services.tasks import TaskService
+from tests.api.harness import make_settings
+from tests.api.test_queries import population
+from tests.org_fixture import UNITS, seed_small_org
+from workflows.contracts import CalendarConfig
+
+COUNTS = "total completedOnTime completedLate openInTime openOverdue dueSoon onTimeRate"
+AT_ONCE = f"""query($u: ID!) {{ unit(id: $u) {{ children {{ id
+  countsWithDescendants {{ {COUNTS} }} }} }} }}"""
+BY_FRAGMENT = f"""query($u: ID!) {{ unit(id: $u) {{ children {{ ...Ranked }} }} }}
+fragment Ranked on Unit {{ id ... on Unit {{ countsWithDescendants {{ {COUNTS} }} }} }}"""
+ALONE = f"""query($u: ID!) {{ unit(id: $u) {{ countsWithDescendants {{ {COUNTS} }} }} }}"""
+
+
+def test_children_read_together_count_as_each_alone(any_engine: Engine) -> None:
+    with Session(any_engine) as s:
+        seed_small_org(s)
+        population(s)
+    settings = make_settings()
+    service = TaskService(None, any_engine, "test", WorkingCalendar(), CalendarConfig())  # type: ignore[arg-type]
+    app = create_app(settings, engine=any_engine, service=service)
+
+    async def ask(client: httpx.AsyncClient, user: str, query: str, unit: str) -> Any:
+        headers = {"Authorization": f"Bearer {issue_dev_token(settings, user)}"}
+        r = await client.post("/graphql", json={"query": query, "variables": {"u": unit}},
+                              headers=headers)
+        body = r.json()
+        assert "errors" not in body, body
+        return body["data"]["unit"]
+
+    async def check() -> int:
+        compared = 0
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://localhost") as client:
+            for user in ("chutich", "gd.snv", "vp.cv", "snv.cb2"):
+                for parent, *_ in UNITS:
+                    together = (await ask(client, user, AT_ONCE, parent))["children"]
+                    fragment = (await ask(client, user, BY_FRAGMENT, parent))["children"]
+                    assert fragment == together, (user, parent)
+                    for child in together:
+                        alone = await ask(client, user, ALONE, child["id"])
+                        assert child["countsWithDescendants"] == alone[
+                            "countsWithDescendants"], (user, parent, child["id"])
+                        compared += 1
+        return compared
+
+    compared = asyncio.run(check())
+    assert compared >= 4 * 5  # every viewer, every child of the province and of the dept
