@@ -4,7 +4,7 @@ a list returns."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -23,6 +23,8 @@ from giaoviec.store import models
 
 if TYPE_CHECKING:
     from api.plans import Plan
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a plain field's default, never shown
 
 @strawberry.type(description="Đơn vị phối hợp và nhiệm vụ được phân công.")
 class Coordinator:
@@ -63,35 +65,36 @@ class Milestone:
 @strawberry.type(description="Nhiệm vụ được giao theo nguyên tắc \"06 rõ, 01 xuyên suốt\".")
 class Task:
     row: strawberry.Private[models.Task]
+    # Plain values set from the row (__post_init__), not resolvers: Strawberry runs a
+    # resolver's chain for every field it resolves, and a page lists 50 tasks or more
+    # (docs/benchmarks.md). The defaults are never shown: every one is set from the row.
+    id: strawberry.ID = strawberry.field(default=strawberry.ID(""), description="Mã nhiệm vụ.")
+    title: str = strawberry.field(default="", description="Tên nhiệm vụ (rõ việc).")
+    description: str | None = strawberry.field(default=None,
+                                               description="Nội dung nhiệm vụ (rõ việc).")
+    state: TaskState = strawberry.field(default=TaskState.ASSIGNED,
+                                        description="Trạng thái xử lý.")
+    deadline: datetime = strawberry.field(
+        default=EPOCH, description="Hạn xử lý hiện hành (sau các lần gia hạn được chấp thuận).")
+    original_deadline: datetime = strawberry.field(default=EPOCH,
+                                                   description="Hạn xử lý ban đầu khi giao.")
+    overdue_reminders: int = strawberry.field(default=0,
+                                              description="Số lần đã nhắc khi quá hạn.")
+    flagged: bool = strawberry.field(
+        default=False, description="Quá hạn sau hơn 3 lần nhắc: nêu tên tại giao ban.")
 
-    @strawberry.field(description="Mã nhiệm vụ.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row.id)
-
-    @strawberry.field(description="Tên nhiệm vụ (rõ việc).")
-    def title(self) -> str:
-        return self.row.title
-
-    @strawberry.field(description="Nội dung nhiệm vụ (rõ việc).")
-    def description(self) -> str | None:
-        return self.row.description
-
-    @strawberry.field(description="Trạng thái xử lý.")
-    def state(self) -> TaskState:
-        return TaskState(self.row.state)
+    def __post_init__(self) -> None:
+        r = self.row
+        self.id, self.title, self.description = strawberry.ID(r.id), r.title, r.description
+        self.state = TaskState(r.state)
+        self.deadline = as_aware(r.deadline)
+        self.original_deadline = as_aware(r.original_deadline)
+        self.overdue_reminders, self.flagged = r.overdue_reminders, r.flagged
 
     @strawberry.field(description="Tình hình thời hạn, tính tại thời điểm hỏi.")
     def timeliness(self, info: Info) -> Timeliness:
         return task_timeliness(fact_of(self.row), info.context.clock.now,
                                info.context.app.calendar)
-
-    @strawberry.field(description="Hạn xử lý hiện hành (sau các lần gia hạn được chấp thuận).")
-    def deadline(self) -> datetime:
-        return as_aware(self.row.deadline)
-
-    @strawberry.field(description="Hạn xử lý ban đầu khi giao.")
-    def original_deadline(self) -> datetime:
-        return as_aware(self.row.original_deadline)
 
     @strawberry.field(description="Đơn vị chủ trì (rõ người).")
     async def lead_unit(self, info: Info) -> Unit:
@@ -153,14 +156,6 @@ class Task:
             return None
         return ExtensionRequest(new_deadline=as_aware(r.extension_requested_deadline),
                                 reason=r.extension_reason or "")
-
-    @strawberry.field(description="Số lần đã nhắc khi quá hạn.")
-    def overdue_reminders(self) -> int:
-        return self.row.overdue_reminders
-
-    @strawberry.field(description="Quá hạn sau hơn 3 lần nhắc: nêu tên tại giao ban.")
-    def flagged(self) -> bool:
-        return self.row.flagged
 
     @strawberry.field(description="Các thao tác người hỏi được làm trên nhiệm vụ lúc này (theo "
                                   "quan hệ với nhiệm vụ và trạng thái); quy trình vẫn kiểm tra "
