@@ -17,7 +17,8 @@ for a province and for a commune, rotating over several of each; p50 and p95.
     .venv/bin/python -m bench.million --tasks 2000   # SQLite, seconds (the smoke test's size)
 
 `--explain` prints PostgreSQL's EXPLAIN ANALYZE of the statements behind the slowest query of
-each kind. `--reuse` keeps the tasks already in the database (a second run, other options).
+each kind; `--calls` counts the Python calls each query makes. `--reuse` keeps the tasks
+already in the database (a second run, other options).
 """
 
 from __future__ import annotations
@@ -505,10 +506,14 @@ def report(timings: Timings, tasks: int, dialect: str) -> None:
 
 
 def run(database_url: str, tasks: int, repeats: int, units: int, reuse: bool = False,
-        show_plans: bool = False, settle: bool = False) -> Timings:
+        show_plans: bool = False, settle: bool = False, calls: bool = False) -> Timings:
     engine = prepare(database_url, tasks, reuse)
     timings = asyncio.run(measure(engine, repeats, units, settle))
     report(timings, tasks, engine.dialect.name)
+    if calls:
+        from bench.million_calls import report_calls  # it builds on this module
+
+        report_calls(engine)
     if show_plans and engine.dialect.name == "postgresql":
         now = datetime.now(UTC)
         window = {"from": (now - 30 * DAY).isoformat(), "to": (now + 30 * DAY).isoformat()}
@@ -535,6 +540,8 @@ if __name__ == "__main__":
                         help="an empty database (default: a new SQLite file)")
     parser.add_argument("--reuse", action="store_true", help="keep the tasks already loaded")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
+    parser.add_argument("--calls", action="store_true",
+                        help="count the Python calls each query makes (bench/million_calls.py)")
     parser.add_argument("--python-gc", action="store_true",
                         help="keep Python's garbage-collector settings (the API server settles "
                              "its heap once started: giaoviec/programs/heap.py)")
@@ -542,4 +549,4 @@ if __name__ == "__main__":
     url = args.database_url or (
         f"sqlite:///{Path(tempfile.mkdtemp(prefix='giaoviec-million-')) / 'bench.db'}")
     run(url, args.tasks, args.repeats, args.units, args.reuse, args.explain,
-        settle=not args.python_gc)
+        settle=not args.python_gc, calls=args.calls)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -183,3 +185,20 @@ FROM (SELECT task.owner_id AS group_key FROM task) AS anon_1 GROUP BY anon_1.gro
     assert line.startswith("    3.0 ms  Index Only Scan using ix_task_owner_counts on task ")
     assert line.endswith("… task.owner_id AS group_key") and "\n" not in line
     assert _one_line("SELECT 1 FROM unit", "Result").startswith("    0.0 ms  - ")
+
+
+def test_python_calls_are_counted_per_query_the_same_each_time(tmp_path: Path) -> None:
+    from bench.million_calls import count_calls
+
+    engine = prepare(f"sqlite:///{tmp_path / 'calls.db'}", 300, reuse=False)
+    first, again = count_calls(engine), count_calls(engine)
+    engine.dispose()
+    names = {(level, name) for level, name, _ in first}
+    assert names == {(level, name) for level in LEVELS
+                     for name in TIMED if name != "home: me + figures (first figures)"
+                     and name != "home: all six queries"}
+    for (level, name, calls), (_, _, calls_again) in zip(first, again, strict=True):
+        # the API's work, not the machine's speed: close run to run (the second in this
+        # process finds the caches the first warmed; separate processes agree closer)
+        assert calls > 1000 and abs(calls - calls_again) <= calls // 10, (level, name)
+    assert sys.getprofile() is None and threading.getprofile() is None
