@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from api.context import Info
 from api.counts import Counts
@@ -13,6 +17,8 @@ from domain.tally import Figures
 from giaoviec.reads.dashboard import jurisdiction_of
 from giaoviec.reads.org import root_units, unit_head
 from giaoviec.store import models
+
+R = TypeVar("R")
 
 
 @strawberry.type(description="Cán bộ, công chức.")
@@ -106,6 +112,25 @@ class Unit:
 
     async def _load_with_descendants(self, info: Info) -> Counts:
         return Counts.of(await info.context.loaders.counts_with_descendants.load(self.row.id))
+
+
+def known(loader: DataLoader[str, R | None], key: str) -> R | None:
+    """What this request's loader already holds for `key` (read with a page's others), or
+    None: the resolver then answers at once instead of awaiting the loader."""
+    future = loader.cache_map.get(key)
+    if future is None or not future.done() or future.cancelled() or future.exception():
+        return None
+    return future.result()
+
+
+def unit_now_or_later(info: Info, unit_id: str) -> Unit | Awaitable[Unit]:
+    row = known(info.context.loaders.unit, unit_id)
+    return Unit.of(row) if row is not None else load_unit(info, unit_id)
+
+
+def official_now_or_later(info: Info, official_id: str) -> Official | Awaitable[Official]:
+    row = known(info.context.loaders.official, official_id)
+    return Official.of(row) if row is not None else load_official(info, official_id)
 
 
 async def load_unit(info: Info, unit_id: str) -> Unit:

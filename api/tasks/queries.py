@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
 import strawberry
 
 from api.context import Info
+from api.selection import asks_for
 from api.tasks.inputs import AssignTaskInput, TaskFilter
 from api.tasks.types import PageInfo, Task, TaskConnection, TaskEdge, TaskEvent
 from domain.errors import FieldIssue
@@ -14,6 +19,7 @@ from giaoviec.reads.tasks import TaskFilter as TaskFilterQuery
 from giaoviec.reads.visibility import readable_task
 from giaoviec.reads.visibility import task_history as history_of
 from giaoviec.services.checks import check_assignment as issues_of
+from giaoviec.store import models
 
 
 @strawberry.type(description="Một lỗi của một trường dữ liệu, như trong extensions.fields của "
@@ -49,6 +55,7 @@ async def tasks(info: Info, filter: TaskFilter | None = None, first: int | None 
     page = await info.context.db(
         lambda s: list_tasks(s, viewer, query, clock, first=count, after=after)
     )
+    await _read_together(info, page.tasks)
     edges = [TaskEdge(cursor=c, node=Task(row=t)) for c, t in zip(page.cursors, page.tasks,
                                                                     strict=True)]
     return TaskConnection(
@@ -60,6 +67,19 @@ async def tasks(info: Info, filter: TaskFilter | None = None, first: int | None 
         ),
         total_count=page.total,
     )
+
+
+async def _read_together(info: Info, rows: list[models.Task]) -> None:
+    """The page's lead units and owners, when the query asks for them, in one batch each
+    before its tasks resolve: each task's field then answers at once, not one resolver
+    awaiting a loader per task."""
+    loaders = info.context.loaders
+    wanted: list[Awaitable[Any]] = []
+    if rows and asks_for(info, "edges", "node", "leadUnit"):
+        wanted.append(loaders.unit.load_many(sorted({t.lead_unit_id for t in rows})))
+    if rows and asks_for(info, "edges", "node", "owner"):
+        wanted.append(loaders.official.load_many(sorted({t.owner_id for t in rows})))
+    await asyncio.gather(*wanted)
 
 
 @strawberry.field(description="Toàn bộ quá trình xử lý nhiệm vụ, cũ nhất trước.")

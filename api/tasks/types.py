@@ -11,7 +11,14 @@ import strawberry
 
 from api.context import Info
 from api.counts import Counts
-from api.organisation import Official, Unit, load_official, load_unit
+from api.organisation import (
+    Official,
+    Unit,
+    load_official,
+    load_unit,
+    official_now_or_later,
+    unit_now_or_later,
+)
 from api.tasks.enums import Action, TaskState, Timeliness
 from domain.tally import task_timeliness
 from domain.timezone import as_aware
@@ -96,13 +103,14 @@ class Task:
         return task_timeliness(fact_of(self.row), info.context.clock.now,
                                info.context.app.calendar)
 
+    # At once when the page read its units and officials together (`tasks`), else loaded.
     @strawberry.field(description="Đơn vị chủ trì (rõ người).")
-    async def lead_unit(self, info: Info) -> Unit:
-        return await load_unit(info, self.row.lead_unit_id)
+    def lead_unit(self, info: Info) -> Unit:
+        return unit_now_or_later(info, self.row.lead_unit_id)  # type: ignore[return-value]
 
     @strawberry.field(description="Người chịu trách nhiệm chính (rõ người).")
-    async def owner(self, info: Info) -> Official:
-        return await load_official(info, self.row.owner_id)
+    def owner(self, info: Info) -> Official:
+        return official_now_or_later(info, self.row.owner_id)  # type: ignore[return-value]
 
     @strawberry.field(description="Người giao nhiệm vụ (rõ thẩm quyền).")
     async def assigned_by(self, info: Info) -> Official:

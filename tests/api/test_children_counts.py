@@ -1,6 +1,6 @@
-"""A unit's children with their counts (the unit page, the home's ranking): read for all the
-children at once when the query asks for them (`Unit.children` looks ahead, fragments too),
-they are the figures each child gives when asked alone."""
+"""What a page reads together when the query asks for it (a look-ahead, fragments too) is
+what each part gives when asked alone: a unit's children with their counts (the unit page,
+the home's ranking), a page of tasks with their lead units and owners."""
 
 from __future__ import annotations
 
@@ -28,21 +28,54 @@ fragment Ranked on Unit {{ id ... on Unit {{ countsWithDescendants {{ {COUNTS} }
 ALONE = f"""query($u: ID!) {{ unit(id: $u) {{ countsWithDescendants {{ {COUNTS} }} }} }}"""
 
 
-def test_children_read_together_count_as_each_alone(any_engine: Engine) -> None:
-    with Session(any_engine) as s:
+PAGE = """{ tasks(first: 100, filter: { role: ANY }) { edges { node { id
+  leadUnit { id name } owner { id fullName } } } } }"""
+ONE = "query($u: ID!) { task(id: $u) { id leadUnit { id name } owner { id fullName } } }"
+
+
+def _app(engine: Engine) -> tuple[Any, Any]:
+    with Session(engine) as s:
         seed_small_org(s)
         population(s)
     settings = make_settings()
-    service = TaskService(None, any_engine, "test", WorkingCalendar(), CalendarConfig())  # type: ignore[arg-type]
-    app = create_app(settings, engine=any_engine, service=service)
+    service = TaskService(None, engine, "test", WorkingCalendar(), CalendarConfig())  # type: ignore[arg-type]
+    return settings, create_app(settings, engine=engine, service=service)
 
-    async def ask(client: httpx.AsyncClient, user: str, query: str, unit: str) -> Any:
+
+def _asker(settings: Any) -> Any:
+    async def ask(client: httpx.AsyncClient, user: str, query: str, unit: str,
+                  root: str = "unit") -> Any:
         headers = {"Authorization": f"Bearer {issue_dev_token(settings, user)}"}
         r = await client.post("/graphql", json={"query": query, "variables": {"u": unit}},
                               headers=headers)
         body = r.json()
         assert "errors" not in body, body
-        return body["data"]["unit"]
+        return body["data"][root]
+    return ask
+
+
+def test_a_pages_lead_units_and_owners_are_each_tasks_own(any_engine: Engine) -> None:
+    settings, app = _app(any_engine)
+    ask = _asker(settings)
+
+    async def check() -> int:
+        compared = 0
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://localhost") as client:
+            for user in ("chutich", "gd.snv", "xa1.cb"):
+                page = await ask(client, user, PAGE, "", root="tasks")
+                for edge in page["edges"]:
+                    alone = await ask(client, user, ONE, edge["node"]["id"], root="task")
+                    assert edge["node"] == alone, user
+                    compared += 1
+        return compared
+
+    assert asyncio.run(check()) >= 5
+
+
+def test_children_read_together_count_as_each_alone(any_engine: Engine) -> None:
+    settings, app = _app(any_engine)
+    ask = _asker(settings)
 
     async def check() -> int:
         compared = 0

@@ -35,3 +35,15 @@ def test_a_field_not_asked_or_asked_deeper_is_not_looked_ahead() -> None:
     deeper = field("children", field("parent", field("countsWithDescendants")))
     assert not asks_for(info(deeper), "countsWithDescendants")
     assert not asks_for(info(), "countsWithDescendants")
+
+
+def test_a_path_below_the_result() -> None:
+    owner = field("owner", field("fullName"))
+    page = info(field("tasks", field("totalCount"), field("edges", field("node", owner))))
+    assert asks_for(page, "edges", "node", "owner")
+    assert not asks_for(page, "edges", "node", "leadUnit")
+    assert not asks_for(page, "node", "owner")  # a path from the result, not anywhere
+    spread = FragmentSpread(name="Line", type_condition="Task", directives={},
+                            selections=[field("leadUnit", field("name"))])
+    assert asks_for(info(field("tasks", field("edges", field("node", spread)))),
+                    "edges", "node", "leadUnit")
