@@ -50,6 +50,10 @@ def test_the_viewer_is_the_rules_official_in_one_statement(any_engine: Engine) -
             assert viewer.actor == actor_of(s, official) and viewer.principals == ()
         office = viewer_for(s, "vp.cv")
         assert office is not None and office.actor.tracks_path == ("tinh", "snv")
+        officer = viewer_for(s, "tccb.cb")  # as the rules need him, spelled out
+        assert officer is not None and (officer.actor.unit_path, officer.actor.unit_kind,
+                                        officer.actor.tracks_path) == (
+            ("tinh", "snv", "snv-tccb"), "division", ())
         assert viewer_for(s, "no-such-user") is None
 
 

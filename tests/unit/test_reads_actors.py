@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from giaoviec.reads.org import actor_of, actors_of
+from giaoviec.reads.org import actor_of, actors_by_id, actors_of
 from giaoviec.store.models import Official, Unit
 from tests.org_fixture import seed_small_org
 
@@ -33,9 +33,13 @@ def test_a_batch_of_actors_is_the_actors_one_by_one_in_two_queries(any_engine: E
         event.listen(any_engine, "before_cursor_execute", count)
         try:
             together = actors_of(session, officials)
+            queries = len(sent)
+            by_id = actors_by_id(session, [*one_by_one, "no-such-official"])
         finally:
             event.remove(any_engine, "before_cursor_execute", count)
     assert together == one_by_one
     assert one_by_one["vp.cv"].tracks_path == ("tinh",)
-    assert len(officials) == 12 and len(sent) == 2, sent
-    assert actors_of(session, []) == {}
+    assert len(officials) == 12 and queries == 2, sent
+    # by id (what awaits a decision asks of its assigners): the same actors, one statement
+    assert by_id == one_by_one and len(sent) == queries + 1, sent
+    assert actors_of(session, []) == {} and actors_by_id(session, []) == {}
