@@ -44,45 +44,20 @@ def actor_of(session: Session, official: Official) -> Actor:
 
 
 def actors_of(session: Session, officials: Iterable[Official]) -> dict[str, Actor]:
-    """Officials as the rules see them, by id: two queries however many they are."""
-    return _actors(session, [(o.id, o.unit_id, o.roles) for o in officials])
+    """Officials (rows of this session) as the rules see them, by id: one statement however
+    many they are."""
+    return actors_by_id(session, [o.id for o in officials])
 
 
 def actors_by_id(session: Session, ids: Iterable[str]) -> dict[str, Actor]:
-    """`actors_of` the officials with these ids (those that exist), in one statement read as
-    plain values (`_ACTORS_BY_ID`): 168 assigners and their units for a province chairman's
-    decisions."""
+    """The officials with these ids (those that exist) as the rules see them, in one
+    statement read as plain values (`_ACTORS_BY_ID`): 168 assigners and their units for a
+    province chairman's decisions."""
     wanted = list(ids)
     if not wanted:
         return {}
     return {row.id: _actor_of_row(row)
             for row in session.execute(_ACTORS_BY_ID, {"ids": wanted})}
-
-
-def _actors(session: Session, officials: list[tuple[str, str, str]]) -> dict[str, Actor]:
-    """(id, unit id, roles) of officials as Actors: their units and what those track."""
-    if not officials:
-        return {}
-    unit_ids = {unit_id for _, unit_id, _ in officials}
-    units = {r[0]: (r[1], r[2]) for r in session.exec(
-        select(Unit.id, Unit.path, Unit.kind).where(col(Unit.id).in_(unit_ids)))}
-    # The People's Committee that named his unit to track its tasks, if any (of several, the
-    # first by id: picked here, so the planner is not tempted to walk unit's primary key in
-    # order, reading every unit, when it has no statistics of tracking_unit_id).
-    tracked: dict[str, tuple[str, str]] = {}
-    for unit_id, tracking_id, path in session.exec(
-            select(Unit.id, Unit.tracking_unit_id, Unit.path)
-            .where(col(Unit.tracking_unit_id).in_(unit_ids))):
-        key = tracking_id or ""
-        if key not in tracked or unit_id < tracked[key][0]:
-            tracked[key] = (unit_id, path)
-    found: dict[str, Actor] = {}
-    for official_id, unit_id, roles in officials:
-        unit = units.get(unit_id)
-        tracks = tracked.get(unit_id)
-        found[official_id] = _actor(official_id, unit_id, roles, unit,
-                                    tracks[1] if tracks else None)
-    return found
 
 
 def _actor(official_id: str, unit_id: str, roles: str, unit: tuple[str, str] | None,
