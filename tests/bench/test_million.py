@@ -193,12 +193,13 @@ def test_python_calls_are_counted_per_query_the_same_each_time(tmp_path: Path) -
     engine = prepare(f"sqlite:///{tmp_path / 'calls.db'}", 300, reuse=False)
     first, again = count_calls(engine), count_calls(engine)
     engine.dispose()
-    names = {(level, name) for level, name, _ in first}
+    names = {(level, name) for level, name, _, _ in first}
     assert names == {(level, name) for level in LEVELS
                      for name in TIMED if name != "home: me + figures (first figures)"
                      and name != "home: all six queries"}
-    for (level, name, calls), (_, _, calls_again) in zip(first, again, strict=True):
+    for (level, name, calls, graphql), (_, _, calls_again, _) in zip(first, again, strict=True):
         # the API's work, not the machine's speed: close run to run (the second in this
         # process finds the caches the first warmed; separate processes agree closer)
         assert calls > 1000 and abs(calls - calls_again) <= calls // 10, (level, name)
+        assert 0 < graphql < calls, (level, name)  # GraphQL's share, counted apart
     assert sys.getprofile() is None and threading.getprofile() is None
