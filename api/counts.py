@@ -22,11 +22,10 @@ class Counts:
         description="Tỷ lệ hoàn thành đúng hạn (%) trên các nhiệm vụ đã đến hạn hoặc đã hoàn "
                     "thành; null khi chưa có nhiệm vụ nào như vậy (không phải 0). Tỷ lệ của "
                     "một kỳ: `tally`.")
-    figures: strawberry.Private[Figures | None] = None
 
     @classmethod
     def of(cls, f: Figures) -> Counts:
         return cls(total=f.total, completed_on_time=f.completed_on_time,
                    completed_late=f.completed_late, open_in_time=f.open_in_time,
                    open_overdue=f.open_overdue, due_soon=f.due_soon,
-                   on_time_rate=f.on_time_rate_so_far, figures=f)
+                   on_time_rate=f.on_time_rate_so_far)

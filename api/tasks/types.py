@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a plain field's default, never shown
 
+
 @strawberry.type(description="Đơn vị phối hợp và nhiệm vụ được phân công.")
 class Coordinator:
     unit_id: strawberry.Private[str]
