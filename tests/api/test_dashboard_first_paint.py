@@ -43,7 +43,9 @@ FIGURES = {"openOverdue", "dueSoon", "openInTime", "completedOnTime", "completed
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def api(env: WorkflowEnvironment, db: Engine) -> AsyncIterator[Api]:
-    async with running_api(env, db) as api:
+    # The figures always waited for: what these tests hold is what the page carries, not how
+    # fast a loaded machine reads them (the default 300 ms is held by the slow-database test).
+    async with running_api(env, db, make_settings(dashboard_first_paint_ms=20_000)) as api:
         # Two tasks for Sở Nội vụ, one for Sở Tài chính: the province sees three, each
         # department its own.
         for lead, owner in (("snv", "snv.cb1"), ("snv", "snv.cb2"), ("stc", "stc.cb")):
@@ -169,20 +171,26 @@ async def test_the_read_is_charged_to_the_officials_cost_budget(
 
 
 async def test_a_slow_database_does_not_hold_the_page(
-    api: Api, monkeypatch: pytest.MonkeyPatch,
+    env: WorkflowEnvironment, db: Engine, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    wait = api.settings.dashboard_first_paint_ms / 1000
-    slow_reads(monkeypatch, 3 * wait)
-    began = time.perf_counter()
-    page = await home(api, api.token("snv.cb1"))
-    took = time.perf_counter() - began
-    assert island(page) is None and "Đang tải số liệu" in page.text
-    assert took < 2 * wait, took
-    # The read left behind finishes on its own (on the official's share), its answer unused.
-    while first_paint._left:
-        await asyncio.sleep(0.05)
-    monkeypatch.undo()
-    assert island(await home(api, api.token("snv.cb1"))) is not None
+    async with running_api(env, db, make_settings(dashboard_first_paint_ms=300),
+                           worker=False) as api:
+        wait = api.settings.dashboard_first_paint_ms / 1000
+        slow_reads(monkeypatch, 3 * wait)
+        began = time.perf_counter()
+        page = await home(api, api.token("snv.cb1"))
+        took = time.perf_counter() - began
+        assert island(page) is None and "Đang tải số liệu" in page.text
+        assert took < 2 * wait, took
+        # The read left behind finishes on its own (on the official's share), unused.
+        while first_paint._left:
+            await asyncio.sleep(0.05)
+        monkeypatch.undo()
+        # The read itself is not what is held here: its answer may take longer than 300 ms on
+        # a loaded machine, so the page after is asked of one that waits.
+        async with running_api(env, db, make_settings(dashboard_first_paint_ms=20_000),
+                               worker=False) as patient:
+            assert island(await home(patient, patient.token("snv.cb1"))) is not None
 
 
 async def test_the_operator_may_turn_it_off(env: WorkflowEnvironment, db: Engine) -> None:
