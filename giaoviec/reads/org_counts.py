@@ -115,3 +115,16 @@ def common_prefix(paths: list[str]) -> str:
             break
         shared.append(level[0])
     return "/" + "".join(f"{p}/" for p in shared)
+
+
+def counts_grouped(
+    session: Session, viewer: Viewer, key: ColumnElement[str] | None,
+    conds: Sequence[ColumnElement[bool]], clock: Clock,
+) -> dict[str, Figures]:
+    """The same figures for the tasks matching `conds` the viewer may read, grouped by `key`
+    (a plan's tasks by lead unit, a recurring duty's by period), or all together under ""
+    when `key` is None (everything split from a task)."""
+    where = [*conds, visible_tasks(viewer)]
+    if key is None:
+        return {"": total_figures(session, where, clock)}
+    return own_figures(session, where, clock, by=key)

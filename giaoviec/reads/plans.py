@@ -17,8 +17,9 @@ from domain.plan_wording import EVERY_UNIT, unit_group
 from domain.tally import Figures
 from domain.text import fold
 from domain.titles import Member, title_holders
-from giaoviec.reads.counts import Clock, counts_grouped
+from giaoviec.reads.counts import Clock
 from giaoviec.reads.org import Viewer, members, task_parties
+from giaoviec.reads.org_counts import counts_grouped
 from giaoviec.reads.visibility import can_read, visible_tasks
 from giaoviec.store.models import Official, Plan, PlanTask, RecurringRule, Task, Unit
 

@@ -12,8 +12,9 @@ from domain.lifecycle import TaskState
 from domain.org import can_read_plan, path_ids
 from domain.recurrence import Occurrence, from_json, occurrence_for
 from domain.tally import Figures
-from giaoviec.reads.counts import Clock, counts_grouped
+from giaoviec.reads.counts import Clock
 from giaoviec.reads.org import Viewer
+from giaoviec.reads.org_counts import counts_grouped
 from giaoviec.reads.visibility import visible_tasks
 from giaoviec.store.models import RecurringRule, RecurringRuleEvent, Task, Unit
 

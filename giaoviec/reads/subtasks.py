@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 from domain.lifecycle import TERMINAL_STATES
 from domain.subtasks import MAX_DEPTH
 from domain.tally import Figures
-from giaoviec.reads.counts import Clock, counts_grouped
+from giaoviec.reads.counts import Clock
 from giaoviec.reads.org import Viewer
+from giaoviec.reads.org_counts import counts_grouped
 from giaoviec.reads.visibility import visible_tasks
 from giaoviec.store.models import Task
 
