@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine
@@ -61,9 +62,9 @@ class Loaders:
         self.fulfilled_by = DataLoader(self._fulfilled_by)
         self.plan_rollups = DataLoader(self._plan_rollups)
         # Subtrees counted in this request, by lead unit path (`subtree_groups`), keyed by the
-        # subtree's path; and the units whose children were asked for.
+        # subtree's path; and the units whose children were asked for with their counts.
         self._subtrees: dict[str, asyncio.Future[dict[str, Figures]]] = {}
-        self._children_asked: set[str] = set()
+        self._children_counted: set[str] = set()
 
     async def _run(self, fn: Callable[[Session], V]) -> V:
         async with self.gate():
@@ -81,9 +82,11 @@ class Loaders:
         grouped = await self._run(lambda s: org.coordinators_of(s, task_ids))
         return [grouped.get(t, []) for t in task_ids]
 
-    def children_of(self, unit_id: str) -> Awaitable[list[Unit]]:
-        """A unit's children (noted, so the unit's subtree counts can be shared with theirs)."""
-        self._children_asked.add(unit_id)
+    def children_of(self, unit_id: str, *, counted: bool = False) -> Awaitable[list[Unit]]:
+        """A unit's children; `counted`: their figures with descendants are asked too, so the
+        unit's subtree is counted once, grouped, for its figures and theirs."""
+        if counted:
+            self._children_counted.add(unit_id)
         return self.children.load(unit_id)
 
     async def _children(self, parent_ids: list[str]) -> list[list[Unit]]:
@@ -98,32 +101,51 @@ class Loaders:
         return [grouped.get(u, []) for u in unit_ids]
 
     async def _counts(self, unit_ids: list[str]) -> list[Figures]:
+        """Tasks each unit leads itself: off its subtree's groups when they are read in this
+        request anyway (the unit page: a unit's own, its children's with descendants)."""
         viewer = self._viewer()
+        paths = await self._paths(unit_ids)
+        if paths and (root := self._subtree_holding(paths)) is not None:
+            groups = await self._subtree(viewer, root)
+            return [replace(groups.get(paths[u], Figures())) if u in paths else Figures()
+                    for u in unit_ids]
         found = await self._run(lambda s: counts_by_lead_unit(s, viewer, unit_ids, self.clock))
         return [found.get(u, Figures()) for u in unit_ids]
 
     async def _counts_desc(self, unit_ids: list[str]) -> list[Figures]:
         """Each unit's figures with its descendants. The unit page asks a unit's, then its
-        children's: when the unit's children are asked for too, its subtree is counted once,
+        children's: when the unit's children are counted too, its subtree is counted once,
         grouped by lead unit path, and the children's are read off the same groups."""
         viewer = self._viewer()
-        units = await self.unit.load_many(unit_ids)
-        paths = {u.id: u.path for u in units if u is not None}
+        paths = await self._paths(unit_ids)
         if not paths:
             return [Figures() for _ in unit_ids]
-        root = next((r for r in self._subtrees
-                     if all(p.startswith(r) for p in paths.values())), None)
-        if root is None and len(paths) == 1 and not paths.keys() & self._children_asked:
+        root = self._subtree_holding(paths)
+        if root is None and len(paths) == 1:
             # One unit alone (the home's figures): one plain sum over its subtree.
             [(unit_id, path)] = paths.items()
             alone = await self._run(lambda s: subtree_figures(s, viewer, path, self.clock))
             return [alone if u == unit_id else Figures() for u in unit_ids]
-        if root is None:
-            root = common_prefix(list(paths.values()))
+        found = within(await self._subtree(viewer, root or common_prefix(list(paths.values()))),
+                       paths)
+        return [found.get(u, Figures()) for u in unit_ids]
+
+    async def _paths(self, unit_ids: list[str]) -> dict[str, str]:
+        units = await self.unit.load_many(unit_ids)
+        return {u.id: u.path for u in units if u is not None}
+
+    def _subtree_holding(self, paths: dict[str, str]) -> str | None:
+        """A subtree holding all these units that this request counts grouped anyway: one
+        already counted, or that of a unit among them whose children are counted."""
+        roots = [*self._subtrees, *(paths[u] for u in self._children_counted if u in paths)]
+        return next((r for r in roots if all(p.startswith(r) for p in paths.values())), None)
+
+    def _subtree(self, viewer: Viewer, root: str) -> asyncio.Future[dict[str, Figures]]:
+        """The figures inside the subtree at `root` by lead unit path, read once a request."""
+        if root not in self._subtrees:
             self._subtrees[root] = asyncio.ensure_future(self._run(
                 lambda s: subtree_groups(s, viewer, root, self.clock)))
-        found = within(await self._subtrees[root], paths)
-        return [found.get(u, Figures()) for u in unit_ids]
+        return self._subtrees[root]
 
     async def _owner_counts(self, official_ids: list[str]) -> list[Figures]:
         viewer = self._viewer()

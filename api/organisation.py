@@ -79,9 +79,10 @@ class Unit:
 
     @strawberry.field(description="Các đơn vị trực thuộc.")
     async def children(self, info: Info) -> list[Unit]:
-        rows = await info.context.loaders.children_of(self.row.id)
+        counted = asks_for(info, "countsWithDescendants")
+        rows = await info.context.loaders.children_of(self.row.id, counted=counted)
         units = [Unit.of(r) for r in rows]
-        if units and asks_for(info, "countsWithDescendants"):
+        if units and counted:
             # The ranking's figures for all the children in one await, not one resolver
             # awaiting the loader per child (graphql-core's cost for a province's 168).
             found = await info.context.loaders.counts_with_descendants.load_many(

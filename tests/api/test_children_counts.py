@@ -27,6 +27,12 @@ AT_ONCE = f"""query($u: ID!) {{ unit(id: $u) {{ children {{ id
 BY_FRAGMENT = f"""query($u: ID!) {{ unit(id: $u) {{ children {{ ...Ranked }} }} }}
 fragment Ranked on Unit {{ id ... on Unit {{ countsWithDescendants {{ {COUNTS} }} }} }}"""
 ALONE = f"""query($u: ID!) {{ unit(id: $u) {{ countsWithDescendants {{ {COUNTS} }} }} }}"""
+# The unit page's shape: the unit's own counts then come off the subtree its children's are
+# counted from.
+PAGE_COUNTS = f"""query($u: ID!) {{ unit(id: $u) {{ counts {{ {COUNTS} }}
+  countsWithDescendants {{ {COUNTS} }}
+  children {{ id counts {{ {COUNTS} }} countsWithDescendants {{ {COUNTS} }} }} }} }}"""
+OWN = f"""query($u: ID!) {{ unit(id: $u) {{ counts {{ {COUNTS} }} }} }}"""
 
 
 PAGE = """{ tasks(first: 100, filter: { role: ANY }) { edges { node { id
@@ -92,3 +98,22 @@ def test_children_read_together_count_as_each_alone(any_engine: Engine) -> None:
         return compared
 
     assert _compare(any_engine, check) >= 4 * 5  # every viewer, each child of two units
+
+
+def test_a_units_own_counts_read_with_its_childrens_are_as_asked_alone(
+    any_engine: Engine,
+) -> None:
+    async def check(ask: Ask) -> int:
+        compared = 0
+        for user in ("chutich", "gd.snv", "vp.cv", "snv.cb2"):
+            for parent, *_ in UNITS:
+                page = await ask(user, PAGE_COUNTS, parent)
+                for unit_id, shown in ((parent, page), *((c["id"], c) for c in page["children"])):
+                    own = (await ask(user, OWN, unit_id))["counts"]
+                    whole = (await ask(user, ALONE, unit_id))["countsWithDescendants"]
+                    assert shown["counts"] == own, (user, unit_id)
+                    assert shown["countsWithDescendants"] == whole, (user, unit_id)
+                    compared += 1
+        return compared
+
+    assert _compare(any_engine, check) >= 4 * 5

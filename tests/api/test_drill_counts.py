@@ -1,6 +1,7 @@
-"""The unit page's counts read off shared statements (the subtree counted once, grouped by
-lead unit path; a unit's own tasks by its path) agree with the rule's direct form: the tasks
-of the unit, or of its subtree, that the viewer may read, counted by `own_figures`."""
+"""The unit page's counts read off one shared statement (the subtree counted once, grouped by
+lead unit path: the unit's own tasks are its path's group) agree with the rule's direct
+form: the tasks of the unit, or of its subtree, that the viewer may read, counted by
+`own_figures`."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def _unit_page(engine: Engine, viewer: Viewer, unit_id: str, clock: Clock
         await loaders.unit.load(unit_id)
         own, subtree, children = await asyncio.gather(
             loaders.counts.load(unit_id), loaders.counts_with_descendants.load(unit_id),
-            loaders.children_of(unit_id))
+            loaders.children_of(unit_id, counted=True))
         figures = await asyncio.gather(
             *(loaders.counts_with_descendants.load(c.id) for c in children))
         return own, subtree, {c.id: f for c, f in zip(children, figures, strict=True)}
@@ -115,5 +116,5 @@ def test_the_unit_page_counts_the_subtree_once(any_engine: Engine) -> None:
     finally:
         event.remove(any_engine, "before_cursor_execute", seen)
     counting = [q for q in statements if "FROM task" in q]
-    # Its own tasks, and its subtree once (not again for its children).
-    assert len(counting) == 2, counting
+    # Its subtree once, grouped: its own tasks and its children's are read off it.
+    assert len(counting) == 1, counting
