@@ -307,8 +307,9 @@ def own_figures(
     clock's instant and, with a period, with the period's figures (`only`: just these)."""
     key = by if by is not None else col(Task.lead_unit_id)
     stmt, names, params = _count_statement(conds, clock, period, key, only)
+    # All at once (`all`): a plain Core result iterated would fetch its rows one by one.
     return {row[0]: Figures(**{name: int(row[i + 1]) for i, name in enumerate(names)})
-            for row in session.execute(stmt, params)}
+            for row in session.execute(stmt, params).all()}
 
 
 def total_figures(
