@@ -17,7 +17,8 @@ for a province and for a commune, rotating over several of each; p50 and p95.
     .venv/bin/python -m bench.million --tasks 2000   # SQLite, seconds (the smoke test's size)
 
 `--explain` prints PostgreSQL's EXPLAIN ANALYZE of the statements behind the slowest query of
-each kind; `--calls` counts the Python calls each query makes. `--reuse` keeps the tasks
+each kind; `--calls` counts the Python calls each query makes (and its CPU on the event loop
+and in the reading threads). `--reuse` keeps the tasks
 already in the database (a second run, other options).
 """
 
@@ -541,7 +542,9 @@ if __name__ == "__main__":
     parser.add_argument("--reuse", action="store_true", help="keep the tasks already loaded")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
     parser.add_argument("--calls", action="store_true",
-                        help="count the Python calls each query makes (bench/million_calls.py)")
+                        help="count the Python calls each query makes, and split its CPU "
+                             "between the event loop and the reading threads "
+                             "(bench/million_calls.py)")
     parser.add_argument("--python-gc", action="store_true",
                         help="keep Python's garbage-collector settings (the API server settles "
                              "its heap once started: giaoviec/programs/heap.py)")

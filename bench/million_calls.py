@@ -12,8 +12,10 @@ GraphQL execution itself, whatever the query reads) are counted apart.
 from __future__ import annotations
 
 import asyncio
+import statistics
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
@@ -71,9 +73,40 @@ def count_calls(engine: Engine) -> list[tuple[str, str, int, int]]:
         threading.setprofile(None)  # type: ignore[arg-type]
 
 
+def cpu_split(engine: Engine, rounds: int = 20) -> list[tuple[str, str, float, float]]:
+    """(level, query, CPU ms per request on the event loop, CPU ms in the process's other
+    threads — the reads — ), medians over `rounds`, unprofiled. Milliseconds of CPU wander
+    with the machine's speed as wall time does, but not with what else waits."""
+    async def measure() -> list[tuple[str, str, float, float]]:
+        reader = Reader(engine)
+        found: list[tuple[str, str, float, float]] = []
+        for level, units in sample_units(engine, 1).items():
+            unit_id, head = units[0]
+            for name, query, variables in queries(unit_id):
+                await reader.ask(head, query, variables)
+                loop_ms: list[float] = []
+                rest_ms: list[float] = []
+                for _ in range(rounds):
+                    thread, process = time.thread_time(), time.process_time()
+                    await reader.ask(head, query, variables)
+                    on_loop = time.thread_time() - thread
+                    loop_ms.append(on_loop * 1000)
+                    rest_ms.append((time.process_time() - process - on_loop) * 1000)
+                found.append((level, name, statistics.median(loop_ms),
+                              statistics.median(rest_ms)))
+        await reader.close()
+        return found
+
+    return asyncio.run(measure())
+
+
 def report_calls(engine: Engine) -> None:
     print("\nPython function calls per request (event loop and reading threads; C calls not "
           f"counted; mean of {ROUNDS}):")
     for level, name, calls, graphql in count_calls(engine):
         print(f"  {level}: {name:<40} {calls:>9,}  ({graphql:,} in graphql-core and "
               f"Strawberry, {100 * graphql / max(calls, 1):.0f} %)")
+    print("\nCPU ms per request (median of 20, unprofiled): on the event loop | in the reading "
+          "threads")
+    for level, name, on_loop, in_threads in cpu_split(engine):
+        print(f"  {level}: {name:<40} {on_loop:7.1f} | {in_threads:5.1f}")

@@ -203,3 +203,15 @@ def test_python_calls_are_counted_per_query_the_same_each_time(tmp_path: Path) -
         assert calls > 1000 and abs(calls - calls_again) <= calls // 10, (level, name)
         assert 0 < graphql < calls, (level, name)  # GraphQL's share, counted apart
     assert sys.getprofile() is None and threading.getprofile() is None
+
+
+def test_cpu_is_split_between_the_event_loop_and_the_reading_threads(tmp_path: Path) -> None:
+    from bench.million_calls import cpu_split
+
+    engine = prepare(f"sqlite:///{tmp_path / 'cpu.db'}", 300, reuse=False)
+    found = cpu_split(engine, rounds=3)
+    engine.dispose()
+    assert len(found) == 2 * 8  # both levels, every query timed alone
+    for level, name, on_loop, in_threads in found:
+        # every query runs GraphQL on the loop and reads (the viewer, at least) in a thread
+        assert on_loop > 0 and in_threads > 0, (level, name, on_loop, in_threads)
