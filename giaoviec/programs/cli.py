@@ -237,7 +237,10 @@ async def _api(settings: Settings) -> None:
     stop = stop_event_on_signals()
     engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
                          max_overflow=settings.db_max_overflow)
-    client = await connect_when_ready(settings)
+    # Lazily connected: started while Temporal is away (a restart, a pod rescheduled), the API
+    # answers its liveness, reads from the read model, says on /health/ready that Temporal is
+    # missing and refuses changes as UNAVAILABLE, instead of not listening and exiting.
+    client = await connect(settings, lazy=True)
     server = api_server(settings, engine, build_service(client, engine, settings))
     await serve_until(server, stop, sock)
 

@@ -8,7 +8,9 @@ error"); so does an update already sent when the server stops (it was retried on
 connection). An update whose call times out raises `WorkflowUpdateRPCTimeoutOrCancelledError`;
 other calls `RPCError` DEADLINE_EXCEEDED; our own bound on an update `TimeoutError`. None of
 these says whether the change reached Temporal, so a change never hears "nothing was changed":
-either the same request (the same clientKey) is safe again, or it may have been done.
+either the same request (the same clientKey) is safe again, or it may have been done. A
+lazily connected client (`giaoviec api`) that has not reached Temporal yet raises a plain
+`RuntimeError("Failed client connect: …")` at once from every call instead.
 NOT_FOUND, ALREADY_EXISTS and the rest stay with the callers that handle them.
 """
 
@@ -34,10 +36,17 @@ AWAY_STATUSES = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXC
                            RPCStatusCode.CANCELLED})
 
 
+# A lazily connected client (`giaoviec api`) that has not reached Temporal yet raises this, not
+# an RPCError, from every call until it does (tests/unit/test_temporal_away.py asks the SDK).
+NEVER_CONNECTED = "Failed client connect"
+
+
 def is_away(err: BaseException) -> bool:
     """Whether `err` means Temporal (or the worker behind an update) did not answer."""
     if isinstance(err, RPCError):
         return err.status in AWAY_STATUSES
+    if type(err) is RuntimeError:
+        return str(err).startswith(NEVER_CONNECTED)
     return isinstance(err, RPCTimeoutOrCancelledError | TimeoutError)
 
 

@@ -27,7 +27,7 @@ from temporalio.service import RPCError
 from api.app import create_app
 from domain.calendar import WorkingCalendar
 from giaoviec.programs.dev_temporal import stop_child
-from giaoviec.programs.temporal import DATA_CONVERTER
+from giaoviec.programs.temporal import DATA_CONVERTER, connect
 from giaoviec.programs.worker import build_worker
 from giaoviec.services.recurring import schedule_id
 from giaoviec.services.tasks import TaskService
@@ -83,7 +83,7 @@ class DevServer:
             try:
                 if await client.service_client.check_health(timeout=timedelta(seconds=2)):
                     return
-            except RPCError:
+            except (RPCError, RuntimeError):  # RuntimeError: a lazy client not connected yet
                 pass
             assert time.monotonic() < deadline, "Temporal did not come back"
             await asyncio.sleep(0.5)
@@ -193,3 +193,42 @@ async def test_a_resume_while_temporal_is_away_is_finished_by_the_same_resume(
     assert [e["action"] for e in resumed["events"]] == ["create", "pause", "resume"]
     assert not (await handle.describe()).schedule.state.paused
     await handle.delete()
+
+
+async def test_an_api_started_while_temporal_is_away_reads_and_refuses_changes_until_it_is_back(
+    read_model: Engine, tmp_path: Path,
+) -> None:
+    """`giaoviec api` connects lazily (giaoviec.programs.cli): started with Temporal away, it
+    is alive, not ready, answers reads from the read model and refuses changes as UNAVAILABLE
+    — the same assignTask once Temporal is up makes one task."""
+    server = DevServer(tmp_path / "temporal.db", free_port())  # not started yet
+    settings = make_settings()
+    client = await connect(settings, f"127.0.0.1:{server.port}", lazy=True)
+    service = TaskService(client, read_model, QUEUE, WorkingCalendar(), CalendarConfig())
+    app = create_app(settings, engine=read_model, service=service)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
+        api = Api(app, http, settings, read_model, service)
+        assert (await http.get("/health/live")).status_code == 200
+        ready = await http.get("/health/ready")
+        assert ready.status_code == 503, ready.text
+        assert ready.json()["database"] == "ok" and ready.json()["temporal"] != "ok"
+        assert (await api.ok("chutich", "{ me { id } }"))["me"]["id"] == "chutich"
+        wanted = assign_input()
+        body, took = await timed(api, "chutich", ASSIGN, input=wanted)
+        errors = body.get("errors")
+        assert isinstance(errors, list) and errors[0]["extensions"] == {"code": "UNAVAILABLE"}
+        assert "clientKey" in errors[0]["message"] and took < BOUND_SECONDS, (body, took)
+        assert tasks_of(read_model, wanted["clientKey"]) == []
+
+        server.start()
+        try:
+            async with build_worker(await server.client(), read_model, QUEUE,
+                                    settings=settings):
+                await server.answering(client)  # the API's own client reaches it now
+                assert (await http.get("/health/ready")).status_code == 200
+                done = (await api.ok("chutich", ASSIGN, input=wanted))["assignTask"]
+                assert done["state"] == "ASSIGNED"
+                assert [t.id for t in tasks_of(read_model, wanted["clientKey"])] == [done["id"]]
+        finally:
+            server.stop()

@@ -7,10 +7,14 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import jwt
 import pytest
+
+from tests.conftest import free_port
 
 GIAOVIEC = str(Path(sys.executable).parent / "giaoviec")
 
@@ -63,3 +67,34 @@ def test_dev_tokens_use_a_secret_of_this_install(env: dict[str, str], tmp_path: 
     elsewhere = run({**env, "GIAOVIEC_DATA_DIR": str(tmp_path / "other")}, "token", "chutich")
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(elsewhere.stdout.strip(), secret, algorithms=["HS256"], audience="giaoviec")
+
+
+def test_the_api_starts_and_says_so_while_temporal_is_away(env: dict[str, str]) -> None:
+    """A process of the API started with Temporal away (a restart, a rescheduled pod) is
+    alive at once and not ready, naming Temporal, instead of not listening until it gives up."""
+    port = free_port()
+    api_env = {**env, "GIAOVIEC_PORT": str(port),
+               "TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"}  # nobody listens there
+    migrated = run(api_env, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    log = Path(env["GIAOVIEC_DATA_DIR"]) / "api.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([GIAOVIEC, "api"], env=api_env, stdout=out, stderr=out,
+                                   cwd=Path(env["GIAOVIEC_DATA_DIR"]).parent)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                live = httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        assert live.status_code == 200
+        ready = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=10)
+        assert ready.status_code == 503, ready.text
+        assert ready.json()["database"] == "ok" and ready.json()["temporal"] != "ok"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -10,13 +10,14 @@ from typing import Any, cast
 
 import pytest
 from graphql import GraphQLError
-from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import public_error
 from domain.errors import Code, DomainError, read_unavailable, unavailable_unsure
 from giaoviec.services.plans import PlanService
 from giaoviec.services.temporal_away import away, reaching_temporal
+from tests.conftest import free_port
 
 
 def rpc(status: RPCStatusCode) -> RPCError:
@@ -49,6 +50,23 @@ def test_anything_else_is_left_to_its_caller(err: BaseException) -> None:
     with pytest.raises(type(err)) as raised, reaching_temporal(retry_safe=True):
         raise err
     assert raised.value is err
+
+
+def test_a_client_that_has_not_reached_temporal_yet_is_away() -> None:
+    """`giaoviec api` connects lazily: until Temporal first answers, the SDK raises a plain
+    RuntimeError from every call, which is Temporal away, not a bug."""
+    async def first_call() -> BaseException:
+        client = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)  # nobody there
+        try:
+            await client.get_workflow_handle("t-1").describe()
+        except Exception as err:
+            return err
+        raise AssertionError("an answer with no server")
+
+    err = asyncio.run(first_call())
+    assert type(err) is RuntimeError, repr(err)
+    for found in (away(err, reading=True), away(err, retry_safe=True), away(err)):
+        assert found is not None and found.code == Code.UNAVAILABLE
 
 
 def test_reaching_temporal_turns_away_into_the_domain_error() -> None:
