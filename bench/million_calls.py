@@ -16,9 +16,11 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -37,6 +39,29 @@ def queries(unit_id: str) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 GRAPHQL = ("/graphql/", "/strawberry/")
+N = TypeVar("N", int, float)
+
+
+Ask = Callable[[], Awaitable[object]]
+
+
+def _each_query(engine: Engine, measure: Callable[[Ask], Awaitable[tuple[N, N]]],
+                ) -> list[tuple[str, str, N, N]]:
+    """(level, query, what `measure` makes of asking it) for the largest province and a
+    commune, each query asked once first (caches, connections) as its unit's chairman."""
+    async def run() -> list[tuple[str, str, N, N]]:
+        reader = Reader(engine)
+        found: list[tuple[str, str, N, N]] = []
+        for level, units in sample_units(engine, 1).items():
+            unit_id, head = units[0]
+            for name, query, variables in queries(unit_id):
+                ask = partial(reader.ask, head, query, variables)
+                await ask()
+                found.append((level, name, *await measure(ask)))
+        await reader.close()
+        return found
+
+    return asyncio.run(run())
 
 
 def count_calls(engine: Engine) -> list[tuple[str, str, int, int]]:
@@ -50,24 +75,16 @@ def count_calls(engine: Engine) -> list[tuple[str, str, int, int]]:
             if any(part in frame.f_code.co_filename for part in GRAPHQL):
                 counted[1] += 1
 
-    async def measure() -> list[tuple[str, str, int, int]]:
-        reader = Reader(engine)
-        found: list[tuple[str, str, int, int]] = []
-        for level, units in sample_units(engine, 1).items():
-            unit_id, head = units[0]
-            for name, query, variables in queries(unit_id):
-                await reader.ask(head, query, variables)  # warm: caches, connections
-                counted[:] = [0, 0]
-                for _ in range(ROUNDS):
-                    await reader.ask(head, query, variables)
-                found.append((level, name, counted[0] // ROUNDS, counted[1] // ROUNDS))
-        await reader.close()
-        return found
+    async def calls(ask: Ask) -> tuple[int, int]:
+        counted[:] = [0, 0]
+        for _ in range(ROUNDS):
+            await ask()
+        return counted[0] // ROUNDS, counted[1] // ROUNDS
 
     sys.setprofile(count)
     threading.setprofile(count)
     try:
-        return asyncio.run(measure())
+        return _each_query(engine, calls)
     finally:
         sys.setprofile(None)
         threading.setprofile(None)  # type: ignore[arg-type]
@@ -77,27 +94,18 @@ def cpu_split(engine: Engine, rounds: int = 20) -> list[tuple[str, str, float, f
     """(level, query, CPU ms per request on the event loop, CPU ms in the process's other
     threads — the reads — ), medians over `rounds`, unprofiled. Milliseconds of CPU wander
     with the machine's speed as wall time does, but not with what else waits."""
-    async def measure() -> list[tuple[str, str, float, float]]:
-        reader = Reader(engine)
-        found: list[tuple[str, str, float, float]] = []
-        for level, units in sample_units(engine, 1).items():
-            unit_id, head = units[0]
-            for name, query, variables in queries(unit_id):
-                await reader.ask(head, query, variables)
-                loop_ms: list[float] = []
-                rest_ms: list[float] = []
-                for _ in range(rounds):
-                    thread, process = time.thread_time(), time.process_time()
-                    await reader.ask(head, query, variables)
-                    on_loop = time.thread_time() - thread
-                    loop_ms.append(on_loop * 1000)
-                    rest_ms.append((time.process_time() - process - on_loop) * 1000)
-                found.append((level, name, statistics.median(loop_ms),
-                              statistics.median(rest_ms)))
-        await reader.close()
-        return found
+    async def split(ask: Ask) -> tuple[float, float]:
+        loop_ms: list[float] = []
+        rest_ms: list[float] = []
+        for _ in range(rounds):
+            thread, process = time.thread_time(), time.process_time()
+            await ask()
+            on_loop = time.thread_time() - thread
+            loop_ms.append(on_loop * 1000)
+            rest_ms.append((time.process_time() - process - on_loop) * 1000)
+        return statistics.median(loop_ms), statistics.median(rest_ms)
 
-    return asyncio.run(measure())
+    return _each_query(engine, split)
 
 
 def report_calls(engine: Engine) -> None:
